@@ -1,0 +1,404 @@
+// The development CIAM: a real OpenID Connect provider (oidc-provider) on loopback, used by the local
+// stack and by the tests. It signs real ID tokens and JWT access tokens, serves JWKS, userinfo,
+// RP-initiated logout and calls back-channel logout URIs. Never deploy it.
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, jwtVerify } from 'jose';
+import Provider, { type Configuration } from 'oidc-provider';
+
+export type AccountClaims = Record<string, unknown>;
+
+export interface DevCiamClient {
+  clientId: string;
+  /** Omit for a public client (single-page app with PKCE, no secret). */
+  clientSecret?: string;
+  redirectUris: string[];
+  postLogoutRedirectUris?: string[];
+  backchannelLogoutUri?: string;
+}
+
+export interface DevCiamOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Seeded users by `sub`; the object is read live, so tests can change a user's claims later. */
+  accounts: Record<string, AccountClaims>;
+  clients: DevCiamClient[];
+  /** Resource indicator (API identifier) for JWT access tokens; its value is the access token's `aud`. */
+  apiResource: string;
+  /** Private signing keys (JWK with kid/alg); generated when omitted (one RS256 and one ES256). */
+  signingKeys?: JWK[];
+  /** Token lifetimes in seconds. */
+  ttlSeconds?: { accessToken?: number; idToken?: number; session?: number };
+  /** Allow the provider to call http://127.0.0.1 back-channel URIs (its SSRF guard blocks loopback). */
+  allowLoopbackBackchannel?: boolean;
+}
+
+export interface DevCiam {
+  issuer: string;
+  jwksUri: string;
+  userInfoEndpoint: string;
+  endSessionEndpoint: string;
+  provider: Provider;
+  accounts: Record<string, AccountClaims>;
+  close(): Promise<void>;
+}
+
+export const LOYALTY_SCOPE = 'loyalty:read';
+
+/** Generates the default signing keys: RS256 first (the default `alg` for ID tokens), then ES256. */
+export async function generateSigningKeys(): Promise<JWK[]> {
+  const keys: JWK[] = [];
+  for (const alg of ['RS256', 'ES256'] as const) {
+    const { privateKey } = await generateKeyPair(alg, { extractable: true });
+    const kid = `dev-${alg.toLowerCase()}-${randomBytes(4).toString('hex')}`;
+    keys.push({ ...(await exportJWK(privateKey)), kid, alg, use: 'sig' });
+  }
+  return keys;
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function loginPage(uid: string, accounts: Record<string, AccountClaims>, error?: string): string {
+  const options = Object.entries(accounts)
+    .map(([sub, claims]) => {
+      const label = `${String(claims.given_name ?? '')} ${String(claims.family_name ?? '')} (${sub})`.trim();
+      return `<option value="${escapeHtml(sub)}">${escapeHtml(label)}</option>`;
+    })
+    .join('');
+  return `<!doctype html><html><head><meta charset="utf-8"><title>Development CIAM - sign in</title>
+<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}label,select,input,button{display:block;width:100%;margin:.5rem 0;padding:.5rem;font-size:1rem}.err{color:#b00}</style></head>
+<body><h1>Development CIAM</h1><p>Sign in as a seeded test user (local use only).</p>
+${error ? `<p class="err">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/interaction/${escapeHtml(uid)}/login">
+<label for="login">User</label><select id="login" name="login">${options}</select>
+<label for="password">Password (any value)</label><input id="password" name="password" type="password" value="dev">
+<button id="sign-in" type="submit">Sign in</button></form></body></html>`;
+}
+
+async function readForm(req: NodeJS.ReadableStream): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > 16_384) throw new Error('form too large');
+    chunks.push(buffer);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** Starts the development CIAM on loopback. */
+export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
+  const host = options.host ?? '127.0.0.1';
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://${host}:${port}`;
+  const accounts = options.accounts;
+  const keys = options.signingKeys ?? (await generateSigningKeys());
+  const ttl = options.ttlSeconds ?? {};
+
+  const configuration: Configuration = {
+    clients: options.clients.map((client) => ({
+      client_id: client.clientId,
+      ...(client.clientSecret
+        ? { client_secret: client.clientSecret }
+        : { token_endpoint_auth_method: 'none' as const }),
+      redirect_uris: client.redirectUris,
+      post_logout_redirect_uris: client.postLogoutRedirectUris ?? [],
+      grant_types: client.clientSecret
+        ? ['authorization_code', 'refresh_token', 'client_credentials']
+        : ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      ...(client.backchannelLogoutUri
+        ? { backchannel_logout_uri: client.backchannelLogoutUri, backchannel_logout_session_required: true }
+        : {}),
+    })),
+    // biome-ignore lint/suspicious/noExplicitAny: oidc-provider's JWKS type wants its own JWK shape; ours is a standard private JWK.
+    jwks: { keys: keys as any },
+    cookies: { keys: [randomBytes(16).toString('hex')] },
+    claims: {
+      openid: ['sub'],
+      email: ['email', 'email_verified'],
+      phone: ['phone_number', 'phone_number_verified'],
+      profile: ['given_name', 'family_name', 'name'],
+      address: ['address'],
+    },
+    scopes: ['openid', 'offline_access', 'email', 'phone', 'profile', 'address', LOYALTY_SCOPE],
+    conformIdTokenClaims: false,
+    pkce: { required: () => true },
+    findAccount: async (_ctx, id) => {
+      const claims = accounts[id];
+      if (!claims) return undefined;
+      return { accountId: id, claims: async () => ({ ...accounts[id], sub: id }) };
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      backchannelLogout: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => options.apiResource,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resource) => {
+          if (resource !== options.apiResource) throw new Error('unknown resource');
+          return {
+            scope: LOYALTY_SCOPE,
+            audience: options.apiResource,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: ttl.accessToken ?? 900,
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+    },
+    ttl: {
+      AccessToken: ttl.accessToken ?? 900,
+      ClientCredentials: ttl.accessToken ?? 900,
+      IdToken: ttl.idToken ?? 900,
+      Grant: 3600,
+      Session: ttl.session ?? 3600,
+      Interaction: 600,
+      AuthorizationCode: 60,
+      RefreshToken: 3600,
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // Auto-consent: the development CIAM grants what the client asks for.
+    loadExistingGrant: async (ctx) => {
+      const clientId = ctx.oidc.client?.clientId;
+      const accountId = ctx.oidc.session?.accountId;
+      if (!clientId || !accountId) return undefined;
+      const grant = new ctx.oidc.provider.Grant({ clientId, accountId });
+      grant.addOIDCScope(String(ctx.oidc.params?.scope ?? 'openid'));
+      grant.addResourceScope(options.apiResource, LOYALTY_SCOPE);
+      await grant.save();
+      return grant;
+    },
+    ...(options.allowLoopbackBackchannel
+      ? {
+          // oidc-provider refuses special-use addresses for outgoing calls; the local stack's receiver is on loopback.
+          fetch: (url: string | URL | Request, init?: RequestInit) => {
+            const { dispatcher: _ignored, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+            return globalThis.fetch(url, rest);
+          },
+        }
+      : {}),
+  };
+
+  const provider = new Provider(issuer, configuration);
+  provider.on('server_error', (_ctx, error) => console.error('[dev-ciam] server_error', error));
+
+  // Userinfo with the JWT API access token, as CIAMs such as Auth0 allow (their access tokens list the
+  // userinfo endpoint as a second audience). oidc-provider itself accepts only its opaque tokens at /me.
+  const publicJwks = createLocalJWKSet({
+    keys: keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...pub }) => pub),
+  });
+  provider.use(async (ctx, next) => {
+    if (ctx.path !== '/me' || (ctx.method !== 'GET' && ctx.method !== 'POST')) return next();
+    const token = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(ctx.get('authorization'))?.[1];
+    if (!token) return next();
+    try {
+      const { payload } = await jwtVerify(token, publicJwks, { issuer, audience: options.apiResource, typ: 'at+jwt' });
+      const claims = typeof payload.sub === 'string' ? accounts[payload.sub] : undefined;
+      if (!claims || typeof payload.sub !== 'string') throw new Error('no such account');
+      ctx.type = 'json';
+      ctx.body = { ...claims, sub: payload.sub };
+    } catch {
+      ctx.status = 401;
+      ctx.set('www-authenticate', 'Bearer error="invalid_token"');
+      ctx.body = { error: 'invalid_token' };
+    }
+    return undefined;
+  });
+
+  // Login: `login_hint` naming a seeded user signs in at once (tests, the token tool); otherwise a form.
+  provider.use(async (ctx, next) => {
+    const match = /^\/interaction\/([^/]+)(\/login)?$/.exec(ctx.path);
+    if (!match) return next();
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (ctx.method === 'GET') {
+      const hint = details.params.login_hint;
+      if (typeof hint === 'string' && accounts[hint]) {
+        const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: hint } });
+        ctx.status = 303;
+        ctx.redirect(to);
+        return undefined;
+      }
+      ctx.type = 'html';
+      ctx.body = loginPage(details.uid, accounts);
+      return undefined;
+    }
+    if (ctx.method === 'POST' && match[2]) {
+      const form = await readForm(ctx.req);
+      const login = form.get('login') ?? '';
+      if (!accounts[login]) {
+        ctx.type = 'html';
+        ctx.status = 400;
+        ctx.body = loginPage(details.uid, accounts, 'Unknown user');
+        return undefined;
+      }
+      const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: login } });
+      ctx.status = 303;
+      ctx.redirect(to);
+      return undefined;
+    }
+    return next();
+  });
+
+  server.on('request', provider.callback());
+  return {
+    issuer,
+    jwksUri: `${issuer}/jwks`,
+    userInfoEndpoint: `${issuer}/me`,
+    endSessionEndpoint: `${issuer}/session/end`,
+    provider,
+    accounts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface LoginResult {
+  idToken: string;
+  accessToken: string;
+  refreshToken?: string;
+  /** Cookies of the CIAM browser session, needed to drive RP-initiated logout. */
+  cookies: Map<string, string>;
+}
+
+function storeCookies(jar: Map<string, string>, response: Response): void {
+  for (const cookie of response.headers.getSetCookie()) {
+    const pair = cookie.split(';')[0] ?? '';
+    const eq = pair.indexOf('=');
+    if (eq > 0) jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+  }
+}
+
+function cookieHeader(jar: Map<string, string>): string {
+  return [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+}
+
+/** Follows the CIAM's redirects like a browser until the redirect URI is reached. */
+export async function followRedirects(startUrl: string, redirectUri: string, jar: Map<string, string>): Promise<URL> {
+  let url = startUrl;
+  for (let hop = 0; hop < 12; hop++) {
+    const response = await fetch(url, { redirect: 'manual', headers: { cookie: cookieHeader(jar) } });
+    storeCookies(jar, response);
+    await response.arrayBuffer();
+    const location = response.headers.get('location');
+    if (!location) throw new Error(`login stopped at ${response.status} ${url}`);
+    url = new URL(location, url).href;
+    if (url.startsWith(redirectUri)) return new URL(url);
+  }
+  throw new Error('too many redirects during login');
+}
+
+/**
+ * Signs `sub` in with authorization code + PKCE (no browser) and returns real tokens: an ID token
+ * (aud = client id) and a JWT access token (aud = the API resource).
+ */
+export async function loginWithCode(
+  ciam: Pick<DevCiam, 'issuer'>,
+  client: { clientId: string; clientSecret?: string; redirectUri: string },
+  sub: string,
+  scope = `openid email phone profile ${LOYALTY_SCOPE}`,
+): Promise<LoginResult> {
+  const verifier = randomBytes(32).toString('base64url');
+  const jar = new Map<string, string>();
+  const authUrl = `${ciam.issuer}/auth?${new URLSearchParams({
+    client_id: client.clientId,
+    response_type: 'code',
+    redirect_uri: client.redirectUri,
+    scope,
+    login_hint: sub,
+    state: randomBytes(8).toString('hex'),
+    nonce: randomBytes(8).toString('hex'),
+    code_challenge_method: 'S256',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+  })}`;
+  const callback = await followRedirects(authUrl, client.redirectUri, jar);
+  const code = callback.searchParams.get('code');
+  if (!code) throw new Error(`login failed: ${callback.searchParams.get('error') ?? 'no code'}`);
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  const body = new URLSearchParams({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: client.redirectUri,
+    code_verifier: verifier,
+  });
+  if (client.clientSecret) {
+    headers.authorization = `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`;
+  } else {
+    body.set('client_id', client.clientId);
+  }
+  const response = await fetch(`${ciam.issuer}/token`, { method: 'POST', headers, body });
+  const tokens = (await response.json()) as Record<string, unknown>;
+  if (!response.ok || typeof tokens.id_token !== 'string' || typeof tokens.access_token !== 'string') {
+    throw new Error(`token exchange failed: ${response.status} ${JSON.stringify(tokens)}`);
+  }
+  return {
+    idToken: tokens.id_token,
+    accessToken: tokens.access_token,
+    ...(typeof tokens.refresh_token === 'string' ? { refreshToken: tokens.refresh_token } : {}),
+    cookies: jar,
+  };
+}
+
+/** Gets a client-credentials JWT access token (an application principal; `sub` = client id). */
+export async function clientCredentialsToken(
+  ciam: Pick<DevCiam, 'issuer'>,
+  client: { clientId: string; clientSecret: string },
+  resource: string,
+): Promise<string> {
+  const response = await fetch(`${ciam.issuer}/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+    },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope: LOYALTY_SCOPE }),
+  });
+  const tokens = (await response.json()) as Record<string, unknown>;
+  if (!response.ok || typeof tokens.access_token !== 'string') {
+    throw new Error(`client credentials failed: ${response.status} ${JSON.stringify(tokens)}`);
+  }
+  return tokens.access_token;
+}
+
+/**
+ * RP-initiated logout at the CIAM for the browser session in `cookies`; the CIAM then calls every
+ * client's back-channel logout URI. Resolves once the CIAM has answered.
+ */
+export async function logoutAtCiam(
+  ciam: Pick<DevCiam, 'issuer'>,
+  cookies: Map<string, string>,
+  idToken: string,
+): Promise<void> {
+  const start = await fetch(`${ciam.issuer}/session/end?${new URLSearchParams({ id_token_hint: idToken })}`, {
+    headers: { cookie: cookieHeader(cookies) },
+  });
+  storeCookies(cookies, start);
+  const html = await start.text();
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
+  if (!xsrf) throw new Error(`logout page without xsrf (status ${start.status})`);
+  const confirm = await fetch(`${ciam.issuer}/session/end/confirm`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie: cookieHeader(cookies), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ xsrf, logout: 'yes' }),
+  });
+  storeCookies(cookies, confirm);
+  await confirm.arrayBuffer();
+  if (confirm.status >= 400) throw new Error(`logout confirm failed: ${confirm.status}`);
+}

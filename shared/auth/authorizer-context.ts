@@ -1,0 +1,61 @@
+// The context the authorizer hands to every integration (API Gateway allows strings, numbers and
+// booleans only), and its parser on the handler side: handlers trust nothing they did not parse.
+import { UnauthorizedError } from '../errors.js';
+
+export interface AuthorizerContext {
+  brandId: string;
+  orgId: number;
+  /** CIAM subject; for client-credentials tokens, the client id. */
+  sub: string;
+  /** `user` for end-user tokens, `client` for client-credentials (application) tokens. */
+  principalType: 'user' | 'client';
+  /** Session id from the token, '' when absent. */
+  sid: string;
+  /** Token id from the token, '' when absent. */
+  jti: string;
+  /** Token issued-at and expiry, epoch seconds. */
+  iat: number;
+  exp: number;
+  /** Short SHA-256 prefix of the token: correlates logs without exposing the token. */
+  tokenHash: string;
+}
+
+/** What API Gateway stores and passes on: every value a string, number or boolean. */
+export type AuthorizerContextWire = Record<string, string | number | boolean>;
+
+export function toWireContext(context: AuthorizerContext): AuthorizerContextWire {
+  return { ...context };
+}
+
+function readString(raw: Record<string, unknown>, key: string): string {
+  const value = raw[key];
+  if (typeof value !== 'string') throw new UnauthorizedError();
+  return value;
+}
+
+function readNumber(raw: Record<string, unknown>, key: string): number {
+  const value = raw[key];
+  // API Gateway passes numbers through as numbers for Lambda, but as strings in some event versions.
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value !== '' ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n)) throw new UnauthorizedError();
+  return n;
+}
+
+/** Parses `event.requestContext.authorizer`; a missing or malformed context is a 401, never a crash. */
+export function parseAuthorizerContext(raw: unknown): AuthorizerContext {
+  if (raw === null || typeof raw !== 'object') throw new UnauthorizedError();
+  const record = raw as Record<string, unknown>;
+  const principalType = readString(record, 'principalType');
+  if (principalType !== 'user' && principalType !== 'client') throw new UnauthorizedError();
+  return {
+    brandId: readString(record, 'brandId'),
+    orgId: readNumber(record, 'orgId'),
+    sub: readString(record, 'sub'),
+    principalType,
+    sid: readString(record, 'sid'),
+    jti: readString(record, 'jti'),
+    iat: readNumber(record, 'iat'),
+    exp: readNumber(record, 'exp'),
+    tokenHash: readString(record, 'tokenHash'),
+  };
+}

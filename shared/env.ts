@@ -1,0 +1,76 @@
+// Environment variable names shared by the functions, the CDK stack and the local stack, and the
+// parser that turns process.env into a typed settings object at cold start (never deep inside).
+import { ConfigError } from './errors.js';
+
+export const EnvNames = {
+  BRANDS_TABLE: 'BRANDS_TABLE',
+  LINKS_TABLE: 'LINKS_TABLE',
+  REVOCATIONS_TABLE: 'REVOCATIONS_TABLE',
+  IDEMPOTENCY_TABLE: 'IDEMPOTENCY_TABLE',
+  AUDIT_TABLE: 'AUDIT_TABLE',
+  SSM_PREFIX: 'SSM_PREFIX',
+  STAGE: 'STAGE',
+  /** Seconds a brand config read stays fresh in a warm Lambda. */
+  CONFIG_CACHE_TTL_SECONDS: 'CONFIG_CACHE_TTL_SECONDS',
+  /** Seconds a stale config may still be served while DynamoDB/SSM fail; then fail closed. */
+  CONFIG_STALE_IF_ERROR_SECONDS: 'CONFIG_STALE_IF_ERROR_SECONDS',
+  /** Seconds the authorizer caches revocation-list answers (bounded staleness). */
+  REVOCATION_CACHE_TTL_SECONDS: 'REVOCATION_CACHE_TTL_SECONDS',
+  /** API Gateway's authorizer result TTL; handlers report it, the stack sets it. */
+  AUTHORIZER_CACHE_TTL_SECONDS: 'AUTHORIZER_CACHE_TTL_SECONDS',
+  /** Only set by the local stack: admin key for the admin API. */
+  LOCAL_ADMIN_KEY: 'LOCAL_ADMIN_KEY',
+} as const;
+
+export interface TableNames {
+  brands: string;
+  links: string;
+  revocations: string;
+  idempotency: string;
+}
+
+export interface GatewaySettings {
+  stage: string;
+  tables: TableNames;
+  ssmPrefix: string;
+  configCacheTtlSeconds: number;
+  configStaleIfErrorSeconds: number;
+  revocationCacheTtlSeconds: number;
+  authorizerCacheTtlSeconds: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`Environment variable ${name} is required`);
+  return value;
+}
+
+function seconds(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 86_400) {
+    throw new ConfigError(`Environment variable ${name} must be an integer number of seconds (0-86400)`);
+  }
+  return value;
+}
+
+/** Reads the settings every function shares; throws ConfigError at cold start when one is missing. */
+export function loadSettings(env: Env): GatewaySettings {
+  return {
+    stage: env[EnvNames.STAGE] ?? 'local',
+    tables: {
+      brands: required(env, EnvNames.BRANDS_TABLE),
+      links: required(env, EnvNames.LINKS_TABLE),
+      revocations: required(env, EnvNames.REVOCATIONS_TABLE),
+      idempotency: required(env, EnvNames.IDEMPOTENCY_TABLE),
+    },
+    ssmPrefix: env[EnvNames.SSM_PREFIX] ?? '/ciam-gateway/local',
+    configCacheTtlSeconds: seconds(env, EnvNames.CONFIG_CACHE_TTL_SECONDS, 60),
+    configStaleIfErrorSeconds: seconds(env, EnvNames.CONFIG_STALE_IF_ERROR_SECONDS, 900),
+    revocationCacheTtlSeconds: seconds(env, EnvNames.REVOCATION_CACHE_TTL_SECONDS, 5),
+    authorizerCacheTtlSeconds: seconds(env, EnvNames.AUTHORIZER_CACHE_TTL_SECONDS, 300),
+  };
+}

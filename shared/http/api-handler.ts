@@ -1,0 +1,77 @@
+// The shape of every API function: a middy chain that parses the event, checks the caller, runs the
+// use-case and maps any error to the JSON error body in one place. Handlers stay a few lines long.
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { type AuthorizerContext, parseAuthorizerContext } from '../auth/authorizer-context.js';
+import { ConfigError, GatewayError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import { parseJsonObjectBody } from './json.js';
+import { errorResponse } from './responses.js';
+
+export interface ApiRequest {
+  event: APIGatewayProxyEvent;
+  /** The parsed JSON object body (`{}` when empty). */
+  body: Record<string, unknown>;
+  requestId: string;
+}
+
+export interface AuthenticatedApiRequest extends ApiRequest {
+  auth: AuthorizerContext;
+}
+
+/** Runs after the authorizer context is parsed, before the use-case (e.g. the revocation check). */
+export type AuthGuard = (auth: AuthorizerContext) => Promise<void>;
+
+export interface ApiHandlerOptions {
+  logger: Logger;
+  maxBodyBytes?: number;
+}
+
+type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+function logFailure(logger: Logger, error: unknown): void {
+  if (error instanceof GatewayError) {
+    logger.info('request refused', { errorCode: error.code, status: error.status });
+  } else if (error instanceof ConfigError) {
+    logger.error('configuration error', { error });
+  } else {
+    logger.error('unhandled error', { error });
+  }
+}
+
+function wrap(
+  options: ApiHandlerOptions,
+  run: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
+): middy.MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
+  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>().handler(async (event, context) => {
+    const requestId = event.requestContext?.requestId ?? context.awsRequestId ?? '';
+    try {
+      const body = parseJsonObjectBody(event.body, event.isBase64Encoded === true, options.maxBodyBytes);
+      return await run({ event, body, requestId });
+    } catch (error) {
+      logFailure(options.logger, error);
+      return errorResponse(error, requestId);
+    }
+  });
+}
+
+/** A public endpoint (no authorizer). */
+export function createPublicApiHandler(
+  options: ApiHandlerOptions,
+  useCase: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
+): LambdaHandler {
+  return wrap(options, useCase);
+}
+
+/** An endpoint behind the CIAM authorizer: the context is parsed and every guard runs on every call. */
+export function createAuthenticatedApiHandler(
+  options: ApiHandlerOptions & { guards?: AuthGuard[] },
+  useCase: (request: AuthenticatedApiRequest) => Promise<APIGatewayProxyResult>,
+): LambdaHandler {
+  return wrap(options, async (request) => {
+    const auth = parseAuthorizerContext(request.event.requestContext?.authorizer);
+    options.logger.appendKeys({ brandId: auth.brandId, principalType: auth.principalType, tokenHash: auth.tokenHash });
+    for (const guard of options.guards ?? []) await guard(auth);
+    return useCase({ ...request, auth });
+  });
+}
