@@ -6,7 +6,11 @@ export interface SecretSource {
 
 /** Fixed secrets, for tests. */
 export class InMemorySecretSource implements SecretSource {
-  constructor(private readonly secrets: Record<string, string> = {}) {}
+  private readonly secrets: Record<string, string>;
+
+  constructor(secrets: Record<string, string> = {}) {
+    this.secrets = { ...secrets };
+  }
 
   set(name: string, value: string): void {
     this.secrets[name] = value;
