@@ -3,7 +3,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type AuthorizerContext, parseAuthorizerContext } from '../auth/authorizer-context.js';
-import { ConfigError, GatewayError } from '../errors.js';
+import { ConfigError, ErrorCodes, ForbiddenError, GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { parseJsonObjectBody } from './json.js';
 import { errorResponse } from './responses.js';
@@ -63,6 +63,19 @@ export function createPublicApiHandler(
   return wrap(options, useCase);
 }
 
+/**
+ * The optional `X-Brand-Id` header must name the token's brand. The authorizer checks it too, but its
+ * cached result is keyed on the Authorization header only, so handlers check again on every call.
+ */
+export function assertBrandHeaderMatches(event: APIGatewayProxyEvent, auth: AuthorizerContext): void {
+  const headers = event.headers ?? {};
+  const key = Object.keys(headers).find((name) => name.toLowerCase() === 'x-brand-id');
+  const value = key === undefined ? undefined : headers[key];
+  if (value !== undefined && value !== auth.brandId) {
+    throw new ForbiddenError(ErrorCodes.BRAND_MISMATCH, 'X-Brand-Id does not match the token brand');
+  }
+}
+
 /** An endpoint behind the CIAM authorizer: the context is parsed and every guard runs on every call. */
 export function createAuthenticatedApiHandler(
   options: ApiHandlerOptions & { guards?: AuthGuard[] },
@@ -71,6 +84,7 @@ export function createAuthenticatedApiHandler(
   return wrap(options, async (request) => {
     const auth = parseAuthorizerContext(request.event.requestContext?.authorizer);
     options.logger.appendKeys({ brandId: auth.brandId, principalType: auth.principalType, tokenHash: auth.tokenHash });
+    assertBrandHeaderMatches(request.event, auth);
     for (const guard of options.guards ?? []) await guard(auth);
     return useCase({ ...request, auth });
   });
