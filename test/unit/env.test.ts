@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../shared/env.js';
+import { ConfigError } from '../../shared/errors.js';
+
+const tables = {
+  BRANDS_TABLE: 'b',
+  LINKS_TABLE: 'l',
+  REVOCATIONS_TABLE: 'r',
+  IDEMPOTENCY_TABLE: 'i',
+};
+
+describe('loadSettings', () => {
+  it('reads table names and applies defaults', () => {
+    const settings = loadSettings(tables);
+    expect(settings.tables).toEqual({ brands: 'b', links: 'l', revocations: 'r', idempotency: 'i' });
+    expect(settings.configCacheTtlSeconds).toBe(60);
+  });
+
+  it('fails at cold start with a ConfigError when a table name is missing', () => {
+    expect(() => loadSettings({ ...tables, LINKS_TABLE: '' })).toThrow(ConfigError);
+  });
+
+  it('refuses a TTL that is not a whole number of seconds', () => {
+    expect(() => loadSettings({ ...tables, CONFIG_CACHE_TTL_SECONDS: '1.5' })).toThrow(/CONFIG_CACHE_TTL_SECONDS/);
+  });
+});

@@ -1,0 +1,99 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ConflictError, ErrorCodes, UnauthorizedError } from '../../../shared/errors.js';
+import { createAuthenticatedApiHandler, createPublicApiHandler } from '../../../shared/http/api-handler.js';
+import { jsonResponse } from '../../../shared/http/responses.js';
+import { createLogger } from '../../../shared/observability/logger.js';
+import { authorizedEvent, lambdaContext, proxyEvent, sampleAuth } from '../../support/events.js';
+
+const logger = createLogger('test');
+logger.setLogLevel('SILENT');
+
+describe('createAuthenticatedApiHandler', () => {
+  it('hands the parsed authorizer context and body to the use-case', async () => {
+    const handler = createAuthenticatedApiHandler({ logger }, async ({ auth, body }) =>
+      jsonResponse(200, { sub: auth.sub, body }),
+    );
+    const result = await handler(authorizedEvent(sampleAuth(), { body: '{"a":1}' }), lambdaContext);
+    expect(JSON.parse(result.body)).toEqual({ sub: 'user-1', body: { a: 1 } });
+  });
+
+  it('answers 401 when the authorizer context is missing', async () => {
+    const handler = createAuthenticatedApiHandler({ logger }, async () => jsonResponse(200, {}));
+    const result = await handler(proxyEvent(), lambdaContext);
+    expect(result.statusCode).toBe(401);
+    expect(JSON.parse(result.body).error.code).toBe(ErrorCodes.UNAUTHORIZED);
+  });
+
+  it('answers 403 BRAND_MISMATCH when X-Brand-Id names another brand', async () => {
+    const handler = createAuthenticatedApiHandler({ logger }, async () => jsonResponse(200, {}));
+    const result = await handler(authorizedEvent(sampleAuth(), { headers: { 'X-Brand-Id': 'other' } }), lambdaContext);
+    expect(result.statusCode).toBe(403);
+    expect(JSON.parse(result.body).error.code).toBe(ErrorCodes.BRAND_MISMATCH);
+  });
+
+  it('runs every guard before the use-case and stops at the first refusal', async () => {
+    let ran = false;
+    const handler = createAuthenticatedApiHandler(
+      {
+        logger,
+        guards: [
+          async () => {
+            throw new UnauthorizedError(ErrorCodes.TOKEN_REVOKED, 'Token revoked');
+          },
+        ],
+      },
+      async () => {
+        ran = true;
+        return jsonResponse(200, {});
+      },
+    );
+    const result = await handler(authorizedEvent(sampleAuth()), lambdaContext);
+    expect(result.statusCode).toBe(401);
+    expect(JSON.parse(result.body).error.code).toBe(ErrorCodes.TOKEN_REVOKED);
+    expect(ran).toBe(false);
+  });
+});
+
+describe('createPublicApiHandler', () => {
+  it('keeps a GatewayError status, code and retry hint', async () => {
+    const handler = createPublicApiHandler({ logger }, async () => {
+      throw new ConflictError(ErrorCodes.VERSION_CONFLICT, 'stale', { retryAfterSeconds: 2 });
+    });
+    const result = await handler(proxyEvent(), lambdaContext);
+    expect(result.statusCode).toBe(409);
+    expect(result.headers?.['retry-after']).toBe('2');
+    expect(JSON.parse(result.body).error).toMatchObject({ code: 'VERSION_CONFLICT', message: 'stale' });
+  });
+
+  it('turns any thrown value into a 4xx/5xx JSON response without a stack trace', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.anything(), async (thrown) => {
+        const handler = createPublicApiHandler({ logger }, async () => {
+          throw thrown;
+        });
+        const result = await handler(proxyEvent(), lambdaContext);
+        expect(result.statusCode).toBeGreaterThanOrEqual(400);
+        expect(result.statusCode).toBeLessThan(600);
+        expect(result.body).not.toMatch(/\n\s+at /);
+        expect(JSON.parse(result.body).error.code).toMatch(/^[A-Z_]+$/);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuses bodies that are not JSON objects or are too large with 400', async () => {
+    const handler = createPublicApiHandler({ logger, maxBodyBytes: 32 }, async () => jsonResponse(200, {}));
+    for (const [body, code] of [
+      ['[1,2]', 'INVALID_JSON'],
+      ['{"a":', 'INVALID_JSON'],
+      ['"text"', 'INVALID_JSON'],
+      [JSON.stringify({ a: 'x'.repeat(64) }), 'BODY_TOO_LARGE'],
+      ['{"constructor":{"prototype":{}}}', 'INVALID_JSON'],
+    ] as const) {
+      const result = await handler(proxyEvent({ body }), lambdaContext);
+      expect(result.statusCode).toBe(400);
+      expect(JSON.parse(result.body).error.code).toBe(code);
+    }
+  });
+});
