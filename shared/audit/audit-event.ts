@@ -1,5 +1,6 @@
 // The audit event schema: one structured event per identity decision or change. Never holds a token,
-// secret, full e-mail or full mobile number (subjects are hashed, identifiers masked).
+// secret, full e-mail or full mobile number (subjects are hashed, identifiers masked). StructuredAuditLog
+// (structured-audit-log.ts) writes it as one JSON line; AuditLineSchema there is the line's stable schema.
 export const AuditEventTypes = [
   'authz.decision',
   'session.link',
@@ -23,6 +24,9 @@ export interface AuditEvent {
   /** Small, non-sensitive details (customer id, changed field names, version, actor). */
   details?: Record<string, string | number | boolean | string[]>;
 }
+
+/** Version of the written line's schema (`auditVersion`); bumped only on incompatible changes. */
+export const AUDIT_SCHEMA_VERSION = 1;
 
 /** Port: records audit events (structured log line + metrics; optionally a table). */
 export interface AuditLog {

@@ -1,5 +1,7 @@
 // The brand configuration model: one brand = one CIAM client wired to one Capillary org.
 // Parsed with zod (unknown keys rejected, https required except on loopback); never cast.
+// Every field carries a `.describe()` text: brand.schema.json (the JSON Schema brands are written
+// against) is generated from this file, so the descriptions are the configuration reference.
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../errors.js';
 
@@ -53,70 +55,127 @@ export const BrandIdSchema = z
 
 export const FieldMappingsSchema = z
   .object({
-    firstName: claimPath,
-    lastName: claimPath,
-    mobile: claimPath,
-    email: claimPath,
+    firstName: claimPath.describe('Claim (or dotted claim path) holding the first name, e.g. `given_name`.'),
+    lastName: claimPath.describe('Claim (or dotted claim path) holding the last name, e.g. `family_name`.'),
+    mobile: claimPath.describe('Claim (or dotted claim path) holding the mobile number, e.g. `phone_number`.'),
+    email: claimPath.describe('Claim (or dotted claim path) holding the e-mail address, e.g. `email`.'),
     /** Claim saying the email was verified by the CIAM (required before linking an existing member by email). */
-    emailVerified: claimPath.default('email_verified'),
+    emailVerified: claimPath
+      .default('email_verified')
+      .describe('Claim saying the CIAM verified the e-mail; required before an existing member is linked by e-mail.'),
     /** Claim saying the mobile was verified by the CIAM. */
-    mobileVerified: claimPath.default('phone_number_verified'),
+    mobileVerified: claimPath
+      .default('phone_number_verified')
+      .describe('Claim saying the CIAM verified the mobile number; required before linking by mobile.'),
   })
-  .strict();
+  .strict()
+  .describe(
+    'Which CIAM claims carry the profile fields copied to Capillary (a dotted path like `address.phone` is allowed).',
+  );
 
 export const CapillaryConnectionSchema = z
   .object({
     /** Cluster base URL, e.g. https://eu.api.capillarytech.com */
-    baseUrl: secureUrl,
+    baseUrl: secureUrl.describe('Capillary cluster base URL, e.g. `https://eu.api.capillarytech.com` (https only).'),
     /** Source account id of the brand's OAUTH_EXTERNAL channel account. */
-    sourceAccountId: z.string().min(1).max(100),
+    sourceAccountId: z
+      .string()
+      .min(1)
+      .max(100)
+      .describe(
+        "Account id of the brand's OAUTH_EXTERNAL source in Capillary (the profile whose `cuid` is the CIAM `sub`).",
+      ),
     /** `oauth`: POST /v3/oauth/token/generate with {key, secret}; `basic`: till id + md5(password). */
-    authMode: z.enum(['oauth', 'basic']).default('oauth'),
+    authMode: z
+      .enum(['oauth', 'basic'])
+      .default('oauth')
+      .describe('`oauth`: token from /v3/oauth/token/generate with `{key, secret}`; `basic`: till id and password.'),
     /** Name of the SSM SecureString holding the credentials JSON; set by the admin API when secrets are given. */
     credentialsParameter: z
       .string()
-      .regex(/^\/[A-Za-z0-9_.\-/]{1,1000}$/, 'must be an SSM parameter name starting with /'),
+      .regex(/^\/[A-Za-z0-9_.\-/]{1,1000}$/, 'must be an SSM parameter name starting with /')
+      .describe(
+        'Name of the SSM SecureString parameter holding the credentials JSON. The admin API defaults it to `<SSM_PREFIX>/brands/<brandId>/capillary`.',
+      ),
     /** Per-request timeout towards Capillary. */
-    timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(30_000)
+      .default(5_000)
+      .describe('Per-request timeout towards Capillary, in milliseconds.'),
   })
-  .strict();
+  .strict()
+  .describe('The Capillary connection of the brand (secrets live in SSM, never here).');
 
 /** The non-secret brand configuration, as stored in DynamoDB (plus `version`, managed by the store). */
 export const BrandConfigSchema = z
   .object({
-    brandId: BrandIdSchema,
-    brandName: z.string().trim().min(1).max(100),
-    orgId: z.number().int().positive(),
-    issuer: secureUrl,
-    applicationId: z.string().min(1).max(256),
-    clientId: z.string().min(1).max(256),
-    jwksUri: secureUrl,
-    userInfoEndpoint: secureUrl,
+    brandId: BrandIdSchema.describe(
+      'Stable brand id (1-63 lowercase letters, digits or dashes); also the URL segment.',
+    ),
+    brandName: z.string().trim().min(1).max(100).describe('Display name of the brand.'),
+    orgId: z.number().int().positive().describe('Capillary organisation id of the brand.'),
+    issuer: secureUrl.describe('The CIAM issuer; must equal the `iss` claim of its tokens exactly (https).'),
+    applicationId: z
+      .string()
+      .min(1)
+      .max(256)
+      .describe('The CIAM application (API/resource) id; an accepted audience by default.'),
+    clientId: z
+      .string()
+      .min(1)
+      .max(256)
+      .describe("The CIAM OAuth client id of the brand's app; the issuer + clientId pair is unique across brands."),
+    jwksUri: secureUrl.describe('The CIAM JWKS URI (https); must hold a usable signing key for an allowed algorithm.'),
+    userInfoEndpoint: secureUrl.describe('The CIAM userinfo endpoint (https).'),
     fieldMappings: FieldMappingsSchema,
     allowedAlgorithms: z
       .array(z.enum(SupportedAlgorithms))
       .min(1)
       .max(SupportedAlgorithms.length)
-      .default(['RS256', 'ES256']),
+      .default(['RS256', 'ES256'])
+      .describe(
+        'Signature algorithms accepted from this CIAM (never taken from the token). HMAC and `none` are not supported.',
+      ),
     /** Audiences accepted in `aud`; defaults to [clientId, applicationId]. */
-    acceptedAudiences: z.array(z.string().min(1).max(256)).min(1).max(20).optional(),
-    clockSkewSeconds: z.number().int().min(0).max(300).default(60),
+    acceptedAudiences: z
+      .array(z.string().min(1).max(256))
+      .min(1)
+      .max(20)
+      .optional()
+      .describe('Audiences accepted in `aud`; when left out: `[clientId, applicationId]`.'),
+    clockSkewSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .default(60)
+      .describe('Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.'),
     maxTokenLifetimeSeconds: z
       .number()
       .int()
       .min(60)
       .max(7 * 86_400)
-      .default(86_400),
-    status: z.enum(['active', 'disabled']).default('active'),
+      .default(86_400)
+      .describe('Longest accepted token lifetime (`exp` - `iat`), in seconds.'),
+    status: z
+      .enum(['active', 'disabled'])
+      .default('active')
+      .describe('`disabled` makes the authorizer deny every token of the brand (403).'),
     capillary: CapillaryConnectionSchema,
   })
-  .strict();
+  .strict()
+  .describe('One brand of the CIAM gateway: its OIDC CIAM and its Capillary org.');
 
 export type BrandConfigInput = z.input<typeof BrandConfigSchema>;
-type ParsedBrandConfig = z.output<typeof BrandConfigSchema>;
+
+/** The brand as written by an admin with defaults filled in (`acceptedAudiences` stays absent when not given). */
+export type BrandDocument = z.output<typeof BrandConfigSchema>;
 
 /** A validated brand with every default filled in. */
-export type BrandConfig = Omit<ParsedBrandConfig, 'acceptedAudiences'> & {
+export type BrandConfig = Omit<BrandDocument, 'acceptedAudiences'> & {
   acceptedAudiences: string[];
   /** Monotonic version for optimistic concurrency; 0 before the first save. */
   version: number;
@@ -134,13 +193,25 @@ export function toFieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
 }
 
 /**
+ * Parses untrusted input into a BrandDocument (defaults filled, derived fields left out).
+ * @throws ValidationError naming each bad field.
+ */
+export function parseBrandDocument(input: unknown): BrandDocument {
+  const result = BrandConfigSchema.safeParse(input);
+  if (!result.success) throw new ValidationError('Brand configuration is invalid', toFieldIssues(result.error));
+  return result.data;
+}
+
+/** Derives the runtime BrandConfig (audience default applied) from a parsed document. */
+export function toBrandConfig(document: BrandDocument, version: number): BrandConfig {
+  const acceptedAudiences = document.acceptedAudiences ?? [...new Set([document.clientId, document.applicationId])];
+  return { ...document, acceptedAudiences, version };
+}
+
+/**
  * Parses untrusted input (admin API body, DynamoDB item) into a BrandConfig.
  * @throws ValidationError naming each bad field.
  */
 export function parseBrandConfig(input: unknown, version = 0): BrandConfig {
-  const result = BrandConfigSchema.safeParse(input);
-  if (!result.success) throw new ValidationError('Brand configuration is invalid', toFieldIssues(result.error));
-  const parsed = result.data;
-  const acceptedAudiences = parsed.acceptedAudiences ?? [...new Set([parsed.clientId, parsed.applicationId])];
-  return { ...parsed, acceptedAudiences, version };
+  return toBrandConfig(parseBrandDocument(input), version);
 }

@@ -42,3 +42,8 @@ export function errorResponse(error: unknown, requestId?: string): APIGatewayPro
   if (requestId) body.error.requestId = requestId;
   return jsonResponse(500, body);
 }
+
+/** An OAuth-style error (RFC 6749 §5.2 shape) for protocol endpoints such as back-channel logout; never cached. */
+export function oauthErrorResponse(statusCode: number, error: string, description: string): APIGatewayProxyResult {
+  return jsonResponse(statusCode, { error, error_description: description });
+}

@@ -1,0 +1,88 @@
+// The brand admin API: GET/PUT/DELETE /v1/admin/brands/{brandId}, GET /v1/admin/brands and
+// POST /v1/admin/brands/{brandId}/validate. IAM (SigV4) is enforced by API Gateway in AWS; locally the
+// admin key is checked here. The body is never logged (it may carry secrets).
+import { timingSafeEqual } from 'node:crypto';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { type BrandAdmin, parseVersionParameter } from '../../shared/config/brand-admin.js';
+import { ErrorCodes, ForbiddenError, GatewayError, UnauthorizedError } from '../../shared/errors.js';
+import { createPublicApiHandler } from '../../shared/http/api-handler.js';
+import { jsonResponse } from '../../shared/http/responses.js';
+import type { Logger } from '../../shared/observability/logger.js';
+
+export interface AdminDeps {
+  logger: Logger;
+  /** Built on first use, so the cold start makes no AWS client. */
+  admin: () => BrandAdmin;
+  /** Local stack only: the `x-admin-key` every request must carry. Unset in AWS, where IAM applies. */
+  adminKey?: string;
+}
+
+const BRAND_PATH = /^\/v1\/admin\/brands\/([^/]+)(\/validate)?\/?$/;
+
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
+  return key === undefined ? undefined : (headers[key] ?? undefined);
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Who is calling: the IAM principal in AWS, `local-admin` behind the local admin key. */
+function authenticate(event: APIGatewayProxyEvent, adminKey: string | undefined): string {
+  const identity = event.requestContext?.identity;
+  if (adminKey !== undefined) {
+    const given = header(event, 'x-admin-key');
+    if (given === undefined || !sameSecret(given, adminKey)) throw new UnauthorizedError();
+    return identity?.userArn ?? 'local-admin';
+  }
+  const principal = identity?.userArn ?? identity?.caller;
+  // Defence in depth: an admin route deployed without IAM auth must not be open.
+  if (!principal) throw new ForbiddenError(ErrorCodes.FORBIDDEN, 'The admin API requires an IAM-signed request');
+  return principal;
+}
+
+export function createHandler(deps: AdminDeps) {
+  return createPublicApiHandler({ logger: deps.logger, maxBodyBytes: 32_768 }, async ({ event, body }) => {
+    const actor = authenticate(event, deps.adminKey);
+    const admin = deps.admin();
+    // API Gateway's `resource` is the route template; `path` may carry a custom-domain base path.
+    const path = (event.resource?.startsWith('/v1/admin') ? event.resource : (event.path ?? '')).replace(/\/+$/, '');
+    const method = event.httpMethod;
+    if (path === '/v1/admin/brands') {
+      if (method === 'GET') return jsonResponse(200, { brands: await admin.list() });
+      throw new GatewayError(405, ErrorCodes.METHOD_NOT_ALLOWED, `${method} is not allowed on ${path}`);
+    }
+    const match = BRAND_PATH.exec(path);
+    if (!match) throw new GatewayError(404, ErrorCodes.ROUTE_NOT_FOUND, 'No such admin route');
+    const brandId = event.pathParameters?.brandId ?? safeDecode(match[1] ?? '');
+    if (match[2]) {
+      if (method !== 'POST') throw new GatewayError(405, ErrorCodes.METHOD_NOT_ALLOWED, 'Use POST to validate');
+      return jsonResponse(200, await admin.validate(brandId, body));
+    }
+    if (method === 'GET') return jsonResponse(200, await admin.get(brandId));
+    if (method === 'PUT') {
+      const result = await admin.put(brandId, body, actor);
+      return jsonResponse(result.created ? 201 : 200, { brand: result.brand, warnings: result.warnings });
+    }
+    if (method === 'DELETE') {
+      const version = parseVersionParameter(event.queryStringParameters?.version ?? undefined);
+      return jsonResponse(200, { deleted: await admin.delete(brandId, actor, version) });
+    }
+    throw new GatewayError(405, ErrorCodes.METHOD_NOT_ALLOWED, `${method} is not allowed on ${path}`);
+  });
+}
+
+/** Alias for composition outside this folder (the local stack, tests). */
+export const createAdminHandler = createHandler;

@@ -1,0 +1,31 @@
+// Composition root of the admin function: settings at cold start, AWS clients on first request.
+import { SsmSecretSource } from '../../shared/adapters/ssm-secret-source.js';
+import { createAuditLogger, StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
+import { BrandAdmin } from '../../shared/config/brand-admin.js';
+import { EnvNames, loadSettings } from '../../shared/env.js';
+import { createLogger } from '../../shared/observability/logger.js';
+import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
+import { createHandler } from './handler.js';
+
+const settings = loadSettings(process.env);
+const runtime = createGatewayRuntime(settings);
+let admin: BrandAdmin | undefined;
+const adminKey = process.env[EnvNames.LOCAL_ADMIN_KEY];
+
+export const handler = createHandler({
+  logger: createLogger('admin'),
+  ...(adminKey ? { adminKey } : {}),
+  admin: () => {
+    admin ??= new BrandAdmin({
+      store: runtime.brandStore,
+      secretWriter: runtime.secretWriter,
+      secretReader: new SsmSecretSource({ ssm: runtime.ssm }),
+      audit: new StructuredAuditLog({ logger: createAuditLogger('admin') }),
+      ssmPrefix: settings.ssmPrefix,
+      onChange: () => runtime.brandDirectory.clear(),
+      // The local stack (admin key set) runs its CIAM on loopback; a deployed stage never does.
+      allowLoopbackUrls: adminKey !== undefined && adminKey !== '',
+    });
+    return admin;
+  },
+});

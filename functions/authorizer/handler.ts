@@ -1,0 +1,61 @@
+// API Gateway REQUEST authorizer: parse -> authorize (shared/auth) -> policy. Missing or bad tokens are
+// the one 401 path (`throw new Error('Unauthorized')`); a valid identity refused is an explicit Deny (403).
+import middy from '@middy/core';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import type { AuditLog } from '../../shared/audit/audit-event.js';
+import { toWireContext } from '../../shared/auth/authorizer-context.js';
+import { type AuthorizerDecision, createRequestAuthorizer } from '../../shared/auth/authorize-request.js';
+import { buildPolicy } from '../../shared/auth/authorizer-policy.js';
+import type { JwksProvider } from '../../shared/auth/jwks-cache.js';
+import type { TokenVerifier } from '../../shared/auth/verify-access-token.js';
+import type { BrandDirectory } from '../../shared/config/brand-directory.js';
+import type { Logger } from '../../shared/observability/logger.js';
+import type { RevocationChecker } from '../../shared/revocation/revocation-checker.js';
+
+export interface AuthorizerDeps {
+  brandDirectory: BrandDirectory;
+  revocationChecker: RevocationChecker;
+  auditLog: AuditLog;
+  logger: Logger;
+  /** Epoch milliseconds. */
+  now: () => number;
+  jwks?: JwksProvider;
+  tokenVerifier?: TokenVerifier;
+}
+
+function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
+  const { effect, reason, tokenHash } = decision;
+  const brandId = decision.brandId;
+  if (effect === 'Unauthorized' && decision.error !== undefined) {
+    deps.logger.error('authorizer decision', { decision: effect, reason, tokenHash, error: decision.error });
+  } else {
+    deps.logger.info('authorizer decision', { decision: effect, reason, brandId, tokenHash });
+  }
+  deps.auditLog.record({
+    type: 'authz.decision',
+    outcome: effect === 'Allow' ? 'allow' : 'deny',
+    reason,
+    ...(brandId ? { brandId } : {}),
+    ...(effect !== 'Unauthorized' ? { subjectHash: decision.subjectHash } : {}),
+    details: { tokenHash, ...(effect === 'Allow' ? { principalType: decision.context.principalType } : {}) },
+  });
+}
+
+export function createHandler(deps: AuthorizerDeps) {
+  const authorize = createRequestAuthorizer(deps);
+  return middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>().handler(
+    async (event) => {
+      const decision = await authorize(event ?? {});
+      try {
+        record(deps, decision);
+      } catch {
+        // A failing log or audit sink must not turn a decision into a 500.
+      }
+      if (decision.effect === 'Unauthorized') throw new Error('Unauthorized');
+      if (decision.effect === 'Deny') {
+        return buildPolicy('Deny', decision.principalId, decision.resource, { reason: decision.reason });
+      }
+      return buildPolicy('Allow', decision.principalId, decision.resource, toWireContext(decision.context));
+    },
+  );
+}

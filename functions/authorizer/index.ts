@@ -1,0 +1,26 @@
+// Composition root of the authorizer: settings read once at cold start; the runtime builds its AWS clients
+// and caches lazily on the first decision (no I/O at import). JWKS caches are per jwksUri, process-wide.
+import { setJwksCacheDefaults } from '../../shared/auth/jwks-cache.js';
+import { loadSettings } from '../../shared/env.js';
+import { createLogger } from '../../shared/observability/logger.js';
+import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
+import { createHandler } from './handler.js';
+
+const logger = createLogger('authorizer');
+const runtime = createGatewayRuntime(loadSettings(process.env), {
+  serviceName: 'authorizer',
+  onConfigRefreshError: (error, servingStale) => logger.warn('brand config refresh failed', { error, servingStale }),
+});
+setJwksCacheDefaults({ onFetchError: (error) => logger.warn('JWKS fetch failed', { error }) });
+
+export const handler = createHandler({
+  // Property reads are deferred to the first call so nothing is constructed at import time.
+  brandDirectory: {
+    getBrand: (brandId) => runtime.brandDirectory.getBrand(brandId),
+    findByIssuer: (issuer) => runtime.brandDirectory.findByIssuer(issuer),
+  },
+  revocationChecker: { check: (query) => runtime.authorizerRevocationChecker.check(query) },
+  auditLog: { record: (event) => runtime.auditLog.record(event) },
+  logger,
+  now: Date.now,
+});

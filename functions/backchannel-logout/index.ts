@@ -1,0 +1,25 @@
+// Composition root of the back-channel logout receiver: settings at cold start, AWS clients built lazily,
+// one JWKS cache per brand jwksUri shared with any other verifier in the container.
+import { getJwksCache, verifyLogoutToken } from '../../shared/auth/verify-logout-token.js';
+import { loadSettings } from '../../shared/env.js';
+import { createLogger } from '../../shared/observability/logger.js';
+import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
+import { LOGOUT_TOKEN_MAX_AGE_SECONDS } from '../../shared/revocation/backchannel-logout.js';
+import { createHandler } from './handler.js';
+
+const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'backchannel-logout' });
+
+export const handler = createHandler({
+  logger: createLogger('backchannel-logout'),
+  store: runtime.revocationStore,
+  brands: runtime.brandDirectory,
+  audit: runtime.auditLog,
+  now: Date.now,
+  verify: (token, brand) =>
+    verifyLogoutToken(
+      token,
+      brand,
+      { jwks: getJwksCache(brand.jwksUri), now: Date.now },
+      { maxAgeSeconds: LOGOUT_TOKEN_MAX_AGE_SECONDS },
+    ),
+});

@@ -1,0 +1,19 @@
+// POST /v1/auth/logout: revokes the caller's session (or token), or with `{"allSessions": true}` every
+// session of the user; 204, idempotent. The use-case checks the revocation list itself (a revoked token
+// gets 204 and changes nothing), so no revocation guard runs here.
+import { createAuthenticatedApiHandler } from '../../shared/http/api-handler.js';
+import { noContent } from '../../shared/http/responses.js';
+import type { Logger } from '../../shared/observability/logger.js';
+import { type AppLogoutDeps, logoutCaller, parseAppLogoutBody } from '../../shared/revocation/app-logout.js';
+
+export interface LogoutHandlerDeps extends AppLogoutDeps {
+  logger: Logger;
+}
+
+export function createHandler(deps: LogoutHandlerDeps) {
+  return createAuthenticatedApiHandler({ logger: deps.logger, maxBodyBytes: 1024 }, async (request) => {
+    const options = parseAppLogoutBody(request.body);
+    await logoutCaller(deps, request.auth, options);
+    return noContent();
+  });
+}

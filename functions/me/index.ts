@@ -1,0 +1,9 @@
+// Composition root of GET /v1/me: settings at cold start, AWS clients built lazily by the runtime.
+import { buildPostAuthDeps } from '../../shared/customer/post-auth-deps.js';
+import { loadSettings } from '../../shared/env.js';
+import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
+import { createHandler } from './handler.js';
+
+const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'me' });
+
+export const handler = createHandler(buildPostAuthDeps('me', runtime));

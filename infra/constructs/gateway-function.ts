@@ -1,0 +1,120 @@
+// One Lambda function of the gateway with the project's defaults: NodejsFunction bundled by the local esbuild
+// (no Docker), newest Node.js runtime, arm64, ESM, minified with source maps, X-Ray, an explicit log group and
+// its own role (no AWS managed policy), and a stable logical id so `sam local invoke <LogicalId>` keeps working.
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { CfnLogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { GatewayFunctionName } from '../function-access.js';
+
+/** Makes `require` available inside the ESM bundle for CommonJS dependencies that call it. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __gatewayCreateRequire } from 'node:module'; const require = __gatewayCreateRequire(import.meta.url);";
+
+/** The runtime every function uses: the newest Node.js runtime aws-cdk-lib 2.276 offers. */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+
+export interface GatewayFunctionProps {
+  name: GatewayFunctionName;
+  /** Absolute path of the entry file (functions/<name>/index.ts). */
+  entry: string;
+  /** Repository root: the esbuild project root; must hold package-lock.json. */
+  projectRoot: string;
+  stage: string;
+  memorySize: number;
+  timeoutSeconds: number;
+  logRetentionDays: number;
+  logLevel: string;
+  removalPolicy: RemovalPolicy;
+  environment: Record<string, string>;
+  reservedConcurrency?: number;
+}
+
+/** `backchannel-logout` -> `BackchannelLogout`. */
+export function pascalCase(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** The CloudFormation logical id of a function (stable across refactors; used by `sam local invoke`). */
+export function functionLogicalId(name: GatewayFunctionName): string {
+  return `${pascalCase(name)}Function`;
+}
+
+export class GatewayFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
+    super(scope, id);
+    const functionName = `ciam-gateway-${props.stage}-${props.name}`;
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: props.logRetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
+    overrideLogicalId(this.logGroup.node.defaultChild, CfnLogGroup, `${pascalCase(props.name)}LogGroup`);
+
+    // An own role instead of the auto-created one: that one attaches AWSLambdaBasicExecutionRole (logs:* on
+    // every log group); this one may only write to its own log group. Grants are added by the stack.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `ciam-gateway ${props.stage} ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      functionName,
+      entry: props.entry,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: `${props.projectRoot}/package-lock.json`,
+      handler: 'handler',
+      runtime: FUNCTION_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: props.name,
+        LOG_LEVEL: props.logLevel,
+        // Stack traces point at the TypeScript sources through the bundled source map.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        platform: 'node',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        // The map keeps names and lines; leaving the sources out keeps the asset small.
+        sourcesContent: false,
+        // Ship the exact @aws-sdk/* versions from package-lock.json that the tests ran against instead of the
+        // runtime's SDK, which AWS updates on its own schedule.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+      },
+    });
+    overrideLogicalId(this.function.node.defaultChild, CfnFunction, functionLogicalId(props.name));
+  }
+}
+
+function overrideLogicalId<T extends { overrideLogicalId(id: string): void }>(
+  child: unknown,
+  type: abstract new (...args: never[]) => T,
+  logicalId: string,
+): void {
+  if (!(child instanceof type)) throw new Error(`Expected a ${type.name} to rename to ${logicalId}`);
+  child.overrideLogicalId(logicalId);
+}

@@ -1,0 +1,141 @@
+// Per-environment deployment settings (infra/env/<env>.json), validated with zod at synth so a bad file fails
+// with one readable error listing every problem instead of a half-built template.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** The environments the app knows; `cdk synth -c env=<name>` picks one. */
+export const EnvironmentNames = ['dev', 'stage', 'prod'] as const;
+export type EnvironmentName = (typeof EnvironmentNames)[number];
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+const positiveInt = z.number().int().positive();
+const seconds = (max: number) => z.number().int().min(0).max(max);
+
+/** `https://app.example.com`, or `http://localhost:<port>` for development; no paths, no wildcards. */
+const Origin = z.string().refine((value) => {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  const loopback = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
+  const schemeOk = url.protocol === 'https:' || (url.protocol === 'http:' && loopback);
+  return schemeOk && url.origin === value;
+}, 'must be an origin such as https://app.example.com (http only for localhost), without path or trailing slash');
+
+const Arn = (service: string) =>
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]*:\\d{12}:\\S+$`), `must be a ${service} ARN`);
+
+export const EnvironmentSettingsSchema = z.strictObject({
+  /** Name used in resource names, the SSM prefix and the API stage. */
+  stage: z.string().regex(/^[a-z][a-z0-9-]{1,15}$/, 'lowercase letters, digits and dashes (2-16 chars)'),
+  /** Optional: pin the stack to an account/region; left out, the template is environment-agnostic. */
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'a 12-digit AWS account id')
+    .optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
+    .optional(),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+  logRetentionDays: z.number().refine((days) => RETENTION_DAYS.includes(days), `one of ${RETENTION_DAYS.join(', ')}`),
+  /** `retain` keeps tables and log groups when the stack is deleted (use it wherever data matters). */
+  removalPolicy: z.enum(['retain', 'destroy']),
+  /** DynamoDB deletion protection (an extra guard on top of `retain`). */
+  deletionProtection: z.boolean(),
+  functions: z.strictObject({
+    memorySize: z.number().int().min(128).max(10_240),
+    timeoutSeconds: z.number().int().min(1).max(29),
+  }),
+  authorizer: z.strictObject({
+    /** API Gateway's authorizer result cache TTL (0 disables caching; the maximum is 3600). */
+    resultCacheTtlSeconds: seconds(3600),
+    memorySize: z.number().int().min(128).max(10_240),
+    timeoutSeconds: z.number().int().min(1).max(29),
+    /** Reserved concurrency of the authorizer; null = share the account pool. */
+    reservedConcurrency: positiveInt.nullable(),
+    /** Provisioned concurrency on a `live` alias; 0 = none (the authorizer then points at $LATEST). */
+    provisionedConcurrency: z.number().int().min(0),
+  }),
+  caches: z.strictObject({
+    configCacheTtlSeconds: seconds(86_400),
+    configStaleIfErrorSeconds: seconds(86_400),
+    revocationCacheTtlSeconds: seconds(86_400),
+  }),
+  api: z.strictObject({
+    throttling: z.strictObject({ rateLimit: positiveInt, burstLimit: positiveInt }),
+    /** API Gateway execution logging level (never full request/response data). */
+    executionLogLevel: z.enum(['ERROR', 'INFO']),
+    /** Browser origins allowed by CORS; empty = no CORS preflight at all (server-to-server use only). */
+    corsAllowedOrigins: z.array(Origin),
+    /** Optional custom domain; null = only the execute-api URL. */
+    customDomain: z
+      .strictObject({
+        domainName: z.string().regex(/^(?=.{4,253}$)([a-z0-9-]{1,63}\.)+[a-z]{2,63}$/, 'a lowercase DNS name'),
+        certificateArn: Arn('acm'),
+      })
+      .nullable(),
+    /** Optional regional WAFv2 web ACL to associate with the stage. */
+    wafWebAclArn: Arn('wafv2').nullable(),
+    /**
+     * Whether this stack manages the account-wide API Gateway CloudWatch role (needed for execution and access
+     * logs). Only one stack per account and region should own it.
+     */
+    manageCloudWatchRole: z.boolean(),
+  }),
+  alarms: z.strictObject({
+    /** Alarm evaluation: each datapoint covers `periodSeconds`; `evaluationPeriods` in a row trigger. */
+    periodSeconds: z.union([z.literal(60), z.literal(300)]),
+    evaluationPeriods: z.number().int().min(1).max(10),
+    authorizerErrors: positiveInt,
+    authorizerP99LatencyMs: positiveInt,
+    api5xxErrors: positiveInt,
+    capillaryErrors: positiveInt,
+    throttles: positiveInt,
+    /** Optional SNS topic for alarm notifications. */
+    topicArn: Arn('sns').nullable(),
+  }),
+  /**
+   * Optional customer-managed KMS key the brands' SecureString parameters are encrypted with. null = the SSM
+   * AWS-managed key, and the functions' kms:Decrypt grant is then limited by the SSM service and parameter path.
+   */
+  secretsKmsKeyArn: Arn('kms').nullable(),
+});
+export type EnvironmentSettings = z.infer<typeof EnvironmentSettingsSchema>;
+
+/** Validates a settings object; throws one Error naming the source and every invalid field. */
+export function parseEnvironmentSettings(value: unknown, source: string): EnvironmentSettings {
+  const result = EnvironmentSettingsSchema.safeParse(value);
+  if (!result.success) throw new Error(`Invalid environment settings in ${source}:\n${z.prettifyError(result.error)}`);
+  if (result.data.api.throttling.burstLimit < result.data.api.throttling.rateLimit) {
+    throw new Error(`Invalid environment settings in ${source}: api.throttling.burstLimit must be >= rateLimit`);
+  }
+  return result.data;
+}
+
+/** Folder of the settings files. */
+export const environmentSettingsDir = join(import.meta.dirname, 'env');
+
+/** Checks an environment name taken from `-c env=...`. */
+export function assertEnvironmentName(value: unknown): EnvironmentName {
+  const match = EnvironmentNames.find((name) => name === value);
+  if (match === undefined) {
+    throw new Error(`Unknown environment ${JSON.stringify(value)}: pass -c env=${EnvironmentNames.join('|')}`);
+  }
+  return match;
+}
+
+/** Reads and validates infra/env/<name>.json. */
+export function loadEnvironmentSettings(name: EnvironmentName, dir = environmentSettingsDir): EnvironmentSettings {
+  const file = join(dir, `${name}.json`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`Cannot read environment settings ${file}: ${error instanceof Error ? error.message : error}`);
+  }
+  return parseEnvironmentSettings(raw, file);
+}

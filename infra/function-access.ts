@@ -1,0 +1,38 @@
+// Least-privilege matrix: which table and SSM access each function gets. The stack turns every entry into IAM
+// grants (and nothing else), so this table is the one place to review who may touch what.
+import type { FunctionName } from '../shared/routes.js';
+import type { TableKey } from '../shared/storage/tables.js';
+
+/** The API functions plus the authorizer (which is not behind a route). */
+export type GatewayFunctionName = FunctionName | 'authorizer';
+
+export type TableAccess = 'read' | 'readwrite';
+
+/** `read`: GetParameter on the brands' SSM path (+ kms:Decrypt through SSM); `write`: Put/Delete there too. */
+export type SecretAccess = 'read' | 'write';
+
+export interface FunctionAccess {
+  tables: Partial<Record<TableKey, TableAccess>>;
+  secrets?: SecretAccess;
+}
+
+const postAuth: FunctionAccess = {
+  tables: { brands: 'read', links: 'readwrite', revocations: 'read' },
+  secrets: 'read',
+};
+
+/** Post-auth functions that change Capillary data and may use Powertools Idempotency on the idempotency table. */
+const postAuthWriter: FunctionAccess = { ...postAuth, tables: { ...postAuth.tables, idempotency: 'readwrite' } };
+
+export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, FunctionAccess>> = {
+  authorizer: { tables: { brands: 'read', revocations: 'read' } },
+  health: { tables: {} },
+  session: postAuthWriter,
+  me: postAuth,
+  profile: postAuthWriter,
+  registration: postAuthWriter,
+  identifiers: postAuthWriter,
+  logout: { tables: { brands: 'read', revocations: 'readwrite' } },
+  'backchannel-logout': { tables: { brands: 'read', revocations: 'readwrite' } },
+  admin: { tables: { brands: 'readwrite' }, secrets: 'write' },
+};

@@ -1,0 +1,83 @@
+// Every cdk-nag (AwsSolutions) acknowledgement of the project, each with its reason, in one place. Each is
+// scoped to the construct it is about and names the exact finding (`[Resource::...]` suffix included), so a new
+// finding of the same rule elsewhere still fails the synth.
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { Routes } from '../shared/routes.js';
+import { FunctionAccessMatrix } from './function-access.js';
+import { type GatewayStack, GatewayFunctionNames, ssmPrefix } from './gateway-stack.js';
+
+function acknowledge(scope: IConstruct, id: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `AwsSolutions::${id}`, reason });
+}
+
+/** The CloudFormation-ish rendering cdk-nag uses for an ARN in the stack's partition/region/account. */
+function nagArn(service: string, resource: string): string {
+  return `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}`;
+}
+
+export function acknowledgeNagFindings(stack: GatewayStack): void {
+  const { settings } = stack;
+  const api = stack.gatewayApi.api;
+
+  for (const name of GatewayFunctionNames) {
+    const role = stack.functions[name].role;
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+    );
+    const secrets = FunctionAccessMatrix[name].secrets;
+    if (secrets === undefined) continue;
+    acknowledge(
+      role,
+      `AwsSolutions-IAM5[Resource::${nagArn('ssm', `parameter${ssmPrefix(settings.stage)}/brands/*`)}]`,
+      "Brand credential parameters are created at run time by the admin API, one per brand; the grant is confined to this stage's brands path.",
+    );
+    if (settings.secretsKmsKeyArn === null) {
+      acknowledge(
+        role,
+        `AwsSolutions-IAM5[Resource::${nagArn('kms', 'key/*')}]`,
+        "SecureStrings use the SSM AWS-managed key, whose id is unknown at synth; the grant is limited by kms:ViaService (SSM) and the PARAMETER_ARN encryption context to this stage's brands path.",
+      );
+    }
+  }
+
+  if (settings.api.manageCloudWatchRole) {
+    const role = api.node.tryFindChild('CloudWatchRole');
+    if (role) {
+      acknowledge(
+        role,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'The account-wide API Gateway logging role; AWS documents this managed policy for it and it grants logs access only to API Gateway.',
+      );
+    }
+  }
+
+  for (const route of Routes) {
+    const method = api.root.resourceForPath(route.path).node.tryFindChild(route.method);
+    if (method === undefined) continue;
+    acknowledge(
+      method,
+      'AwsSolutions-COG4',
+      "By design: users sign in at each brand's own OIDC CIAM, verified by the Lambda REQUEST authorizer; admin routes use IAM (SigV4). Cognito is not part of the product.",
+    );
+    if (route.auth === 'none') {
+      acknowledge(
+        method,
+        'AwsSolutions-APIG4',
+        route.functionName === 'health'
+          ? 'Public liveness probe: returns only status, stage and version.'
+          : "OIDC Back-Channel Logout receiver: the CIAM calls it without credentials; the function verifies the signed logout token against the brand's JWKS.",
+      );
+    }
+  }
+
+  if (settings.api.wafWebAclArn === null) {
+    acknowledge(
+      api.deploymentStage,
+      'AwsSolutions-APIG3',
+      'WAF is optional per environment (settings api.wafWebAclArn); stage throttling and the authorizer cache bound abuse until a web ACL is attached.',
+    );
+  }
+}

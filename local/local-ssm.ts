@@ -1,0 +1,342 @@
+// A local SSM Parameter Store speaking SSM's JSON 1.1 protocol (POST /, X-Amz-Target: AmazonSSM.<Op>),
+// so the real @aws-sdk/client-ssm runs against it through AWS_ENDPOINT_URL_SSM. Loopback only; optional
+// JSON file persistence. There is no KMS locally: SecureString values are stored as given (the file is
+// git-ignored local data), and reads without WithDecryption return an opaque placeholder, as SSM would.
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+
+const ParameterTypes = ['String', 'StringList', 'SecureString'] as const;
+type ParameterType = (typeof ParameterTypes)[number];
+
+interface StoredParameter {
+  name: string;
+  type: ParameterType;
+  value: string;
+  version: number;
+  /** Epoch milliseconds. */
+  lastModified: number;
+  description?: string;
+}
+
+const StoreFileSchema = z.object({
+  parameters: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(ParameterTypes),
+      value: z.string(),
+      version: z.number().int(),
+      lastModified: z.number(),
+      description: z.string().optional(),
+    }),
+  ),
+});
+
+export interface LocalSsmOptions {
+  port?: number;
+  /** JSON file to load at start and rewrite after every change (kept across restarts). */
+  path?: string;
+  region?: string;
+  accountId?: string;
+  now?: () => number;
+}
+
+export interface LocalSsm {
+  endpoint: string;
+  port: number;
+  close(): Promise<void>;
+  /** Every stored parameter name (tests). */
+  names(): string[];
+}
+
+class SsmError extends Error {
+  readonly type: string;
+  constructor(type: string, message: string) {
+    super(message);
+    this.type = type;
+  }
+}
+
+const MAX_BODY_BYTES = 1_048_576;
+const MAX_VALUE_CHARS = 8192;
+const NAME_PATTERN = /^\/?[A-Za-z0-9_.\-/]{1,2048}$/;
+
+const NameInput = z.object({ Name: z.string() });
+const GetInput = z.object({ Name: z.string(), WithDecryption: z.boolean().optional() });
+const GetManyInput = z.object({ Names: z.array(z.string()).min(1).max(10), WithDecryption: z.boolean().optional() });
+const PutInput = z.object({
+  Name: z.string(),
+  Value: z.string(),
+  Type: z.enum(ParameterTypes).optional(),
+  Overwrite: z.boolean().optional(),
+  Description: z.string().optional(),
+});
+const ByPathInput = z.object({
+  Path: z.string(),
+  Recursive: z.boolean().optional(),
+  WithDecryption: z.boolean().optional(),
+  MaxResults: z.number().int().min(1).max(10).optional(),
+  NextToken: z.string().optional(),
+});
+const DescribeInput = z.object({
+  MaxResults: z.number().int().min(1).max(50).optional(),
+  NextToken: z.string().optional(),
+  ParameterFilters: z
+    .array(z.object({ Key: z.string(), Option: z.string().optional(), Values: z.array(z.string()).optional() }))
+    .optional(),
+});
+
+function parseInput<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new SsmError(
+      'ValidationException',
+      `1 validation error detected: ${issue?.path.join('.')}: ${issue?.message}`,
+    );
+  }
+  return result.data;
+}
+
+function checkName(name: string): void {
+  if (!NAME_PATTERN.test(name) || name.includes('//')) {
+    throw new SsmError('ValidationException', `Parameter name ${JSON.stringify(name)} is not valid`);
+  }
+}
+
+function page<T>(items: T[], max: number, token: string | undefined): { items: T[]; next?: string } {
+  const start = token === undefined ? 0 : Number.parseInt(token, 10);
+  if (!Number.isInteger(start) || start < 0) throw new SsmError('InvalidNextToken', 'The specified token is not valid');
+  const slice = items.slice(start, start + max);
+  return start + max < items.length ? { items: slice, next: String(start + max) } : { items: slice };
+}
+
+/** Starts the local SSM server on 127.0.0.1 (port 0 = any free port). */
+export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<LocalSsm> {
+  const now = options.now ?? Date.now;
+  const region = options.region ?? 'eu-west-1';
+  const accountId = options.accountId ?? '000000000000';
+  const parameters = new Map<string, StoredParameter>();
+
+  if (options.path) {
+    let text: string | undefined;
+    try {
+      text = readFileSync(options.path, 'utf8');
+    } catch {
+      text = undefined; // first start: no file yet
+    }
+    if (text !== undefined) {
+      for (const parameter of StoreFileSchema.parse(JSON.parse(text)).parameters) {
+        const { description, ...rest } = parameter;
+        parameters.set(parameter.name, description === undefined ? rest : { ...rest, description });
+      }
+    }
+  }
+
+  const persist = (): void => {
+    if (!options.path) return;
+    mkdirSync(dirname(options.path), { recursive: true });
+    const temp = `${options.path}.tmp`;
+    writeFileSync(temp, JSON.stringify({ parameters: [...parameters.values()] }, null, 2), { mode: 0o600 });
+    renameSync(temp, options.path);
+  };
+
+  const arn = (name: string): string =>
+    `arn:aws:ssm:${region}:${accountId}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
+
+  const view = (parameter: StoredParameter, decrypt: boolean) => ({
+    Name: parameter.name,
+    Type: parameter.type,
+    Value:
+      parameter.type === 'SecureString' && !decrypt
+        ? Buffer.from(`local-kms-ciphertext:${parameter.version}:${parameter.name}`).toString('base64')
+        : parameter.value,
+    Version: parameter.version,
+    LastModifiedDate: parameter.lastModified / 1000,
+    ARN: arn(parameter.name),
+    DataType: 'text',
+  });
+
+  const notFound = (name: string) => new SsmError('ParameterNotFound', `Parameter ${name} not found.`);
+
+  const operations: Record<string, (body: unknown) => unknown> = {
+    GetParameter: (body) => {
+      const input = parseInput(GetInput, body);
+      const parameter = parameters.get(input.Name);
+      if (!parameter) throw notFound(input.Name);
+      return { Parameter: view(parameter, input.WithDecryption === true) };
+    },
+    GetParameters: (body) => {
+      const input = parseInput(GetManyInput, body);
+      const found = input.Names.flatMap((name) => {
+        const parameter = parameters.get(name);
+        return parameter ? [view(parameter, input.WithDecryption === true)] : [];
+      });
+      return { Parameters: found, InvalidParameters: input.Names.filter((name) => !parameters.has(name)) };
+    },
+    PutParameter: (body) => {
+      const input = parseInput(PutInput, body);
+      checkName(input.Name);
+      if (input.Value.length === 0 || input.Value.length > MAX_VALUE_CHARS) {
+        throw new SsmError('ValidationException', `Parameter value must be 1-${MAX_VALUE_CHARS} characters`);
+      }
+      const existing = parameters.get(input.Name);
+      if (existing && input.Overwrite !== true) {
+        throw new SsmError(
+          'ParameterAlreadyExists',
+          'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.',
+        );
+      }
+      const type = input.Type ?? existing?.type;
+      if (!type) throw new SsmError('ValidationException', 'A parameter type is required when you create a parameter.');
+      const description = input.Description ?? existing?.description;
+      const parameter: StoredParameter = {
+        name: input.Name,
+        type,
+        value: input.Value,
+        version: (existing?.version ?? 0) + 1,
+        lastModified: now(),
+        ...(description === undefined ? {} : { description }),
+      };
+      parameters.set(input.Name, parameter);
+      persist();
+      return { Version: parameter.version, Tier: 'Standard' };
+    },
+    DeleteParameter: (body) => {
+      const input = parseInput(NameInput, body);
+      if (!parameters.delete(input.Name)) throw notFound(input.Name);
+      persist();
+      return {};
+    },
+    DeleteParameters: (body) => {
+      const input = parseInput(z.object({ Names: z.array(z.string()).min(1).max(10) }), body);
+      const deleted = input.Names.filter((name) => parameters.delete(name));
+      persist();
+      return { DeletedParameters: deleted, InvalidParameters: input.Names.filter((name) => !deleted.includes(name)) };
+    },
+    GetParametersByPath: (body) => {
+      const input = parseInput(ByPathInput, body);
+      if (!input.Path.startsWith('/')) throw new SsmError('ValidationException', 'The path must start with /');
+      const prefix = input.Path.endsWith('/') ? input.Path : `${input.Path}/`;
+      const matches = [...parameters.values()]
+        .filter(
+          (p) => p.name.startsWith(prefix) && (input.Recursive === true || !p.name.slice(prefix.length).includes('/')),
+        )
+        .sort((a, b) => a.name.localeCompare(b.name));
+      const result = page(matches, input.MaxResults ?? 10, input.NextToken);
+      return {
+        Parameters: result.items.map((p) => view(p, input.WithDecryption === true)),
+        ...(result.next ? { NextToken: result.next } : {}),
+      };
+    },
+    DescribeParameters: (body) => {
+      const input = parseInput(DescribeInput, body ?? {});
+      let matches = [...parameters.values()].sort((a, b) => a.name.localeCompare(b.name));
+      for (const filter of input.ParameterFilters ?? []) {
+        const values = filter.Values ?? [];
+        if (filter.Key === 'Name') {
+          matches = matches.filter((p) =>
+            values.some((v) => (filter.Option === 'BeginsWith' ? p.name.startsWith(v) : p.name === v)),
+          );
+        } else if (filter.Key === 'Type') {
+          matches = matches.filter((p) => values.includes(p.type));
+        } else if (filter.Key === 'Path') {
+          const recursive = filter.Option === 'Recursive';
+          matches = matches.filter((p) =>
+            values.some((v) => {
+              const prefix = v.endsWith('/') ? v : `${v}/`;
+              return p.name.startsWith(prefix) && (recursive || !p.name.slice(prefix.length).includes('/'));
+            }),
+          );
+        } else {
+          throw new SsmError('InvalidFilterKey', `Filter key ${filter.Key} is not supported locally`);
+        }
+      }
+      const result = page(matches, input.MaxResults ?? 50, input.NextToken);
+      return {
+        Parameters: result.items.map((p) => ({
+          Name: p.name,
+          ARN: arn(p.name),
+          Type: p.type,
+          Version: p.version,
+          LastModifiedDate: p.lastModified / 1000,
+          DataType: 'text',
+          Tier: 'Standard',
+          ...(p.description === undefined ? {} : { Description: p.description }),
+        })),
+        ...(result.next ? { NextToken: result.next } : {}),
+      };
+    },
+  };
+
+  const send = (res: ServerResponse, status: number, body: unknown): void => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'content-type': 'application/x-amz-json-1.1',
+      'content-length': Buffer.byteLength(text),
+      'x-amzn-requestid': crypto.randomUUID(),
+    });
+    res.end(text);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+      size += buffer.length;
+      if (size > MAX_BODY_BYTES) {
+        send(res, 413, { __type: 'ValidationException', message: 'Request body too large' });
+        return;
+      }
+      chunks.push(buffer);
+    }
+    if (req.method !== 'POST') {
+      send(res, 405, { __type: 'UnknownOperationException', message: 'Only POST / is supported' });
+      return;
+    }
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.startsWith('AmazonSSM.') ? operations[target.slice('AmazonSSM.'.length)] : undefined;
+    if (!operation) {
+      send(res, 400, { __type: 'UnknownOperationException', message: `Unknown operation ${target || '(none)'}` });
+      return;
+    }
+    let body: unknown;
+    try {
+      const text = Buffer.concat(chunks).toString('utf8');
+      body = text === '' ? {} : JSON.parse(text);
+    } catch {
+      send(res, 400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
+      return;
+    }
+    try {
+      send(res, 200, operation(body));
+    } catch (error) {
+      if (error instanceof SsmError) send(res, 400, { __type: error.type, message: error.message });
+      else send(res, 500, { __type: 'InternalServerError', message: 'Internal error' });
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) send(res, 500, { __type: 'InternalServerError', message: 'Internal error' });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    names: () => [...parameters.keys()].sort(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,267 @@
+// Rendering: small DOM helpers (text only, never innerHTML, so nothing a server returns can inject markup)
+// and one function per panel.
+import type { CallRecord } from './call.js';
+import type { Failure } from './failure.js';
+import { shortenToken } from './jwt.js';
+
+type Child = Node | string | null | undefined | false;
+
+function present(children: Child[]): (Node | string)[] {
+  return children.filter((child): child is Node | string => child !== null && child !== undefined && child !== false);
+}
+
+/** Creates an element with attributes and children (strings become text nodes). */
+export function h(tag: string, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+  return element;
+}
+
+/** The element with `id`; a missing element is a bug in index.html, so it fails loudly. */
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`#${id} is missing from the page`);
+  return element as T;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+const TOKEN_KEYS = new Set(['id_token', 'access_token', 'refresh_token', 'idToken', 'accessToken', 'logout_token']);
+
+/** A copy with every token shortened (screenshots of the page get shared). */
+export function redactTokens(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactTokens);
+  if (!isRecord(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item === 'string' && TOKEN_KEYS.has(key)) copy[key] = shortenToken(item);
+    else if (typeof item === 'string' && key.toLowerCase() === 'authorization') {
+      copy[key] = item.replace(
+        /^(Bearer\s+)(.+)$/i,
+        (_m, scheme: string, token: string) => scheme + shortenToken(token),
+      );
+    } else copy[key] = redactTokens(item);
+  }
+  return copy;
+}
+
+export function json(value: unknown): HTMLElement {
+  return h('pre', {}, value === undefined ? '(empty)' : JSON.stringify(value, null, 2));
+}
+
+function scalar(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  // A small flat object reads better as `key: value` lines than as JSON.
+  if (isRecord(value) && Object.values(value).every((item) => item === null || typeof item !== 'object')) {
+    const entries = Object.entries(value);
+    return entries.length === 0 ? '(none)' : entries.map(([key, item]) => `${key}: ${String(item)}`).join('\n');
+  }
+  return JSON.stringify(value);
+}
+
+/** A two-column table of key/value pairs. */
+export function keyValues(entries: [string, unknown][]): HTMLElement {
+  return h(
+    'table',
+    { class: 'kv' },
+    h('tbody', {}, ...entries.map(([key, value]) => h('tr', {}, h('th', {}, key), h('td', {}, scalar(value))))),
+  );
+}
+
+function epochNote(key: string, value: unknown): unknown {
+  if (['exp', 'iat', 'auth_time', 'nbf'].includes(key) && typeof value === 'number') {
+    return `${value} (${new Date(value * 1000).toISOString()})`;
+  }
+  return value;
+}
+
+export function renderClaims(target: HTMLElement, claims: Record<string, unknown> | undefined): void {
+  if (!claims) {
+    target.replaceChildren(h('p', { class: 'muted' }, 'Sign in to see the ID token.'));
+    return;
+  }
+  target.replaceChildren(keyValues(Object.entries(claims).map(([key, value]) => [key, epochNote(key, value)])));
+}
+
+function badge(text: string, tone: 'ok' | 'warn' | 'bad'): HTMLElement {
+  return h('span', { class: `badge ${tone}` }, text);
+}
+
+/** The authorizer's decision on the latest authorized call, from the local emulator's debug headers. */
+export function renderAuthorizer(target: HTMLElement, record: CallRecord): void {
+  const cache = record.responseHeaders['x-local-authorizer-cache'];
+  const rawContext = record.responseHeaders['x-local-authorizer-context'];
+  let context: unknown;
+  if (rawContext !== undefined) {
+    try {
+      context = JSON.parse(rawContext);
+    } catch {
+      context = rawContext;
+    }
+  }
+  const status = record.status;
+  let decision: HTMLElement;
+  // API Gateway answers an explicit Deny with 403 FORBIDDEN; any other answer with a context passed the authorizer.
+  const denied = status === 403 && record.failure?.code === 'FORBIDDEN';
+  if (context !== undefined && denied) decision = badge('Deny (403)', 'bad');
+  else if (context !== undefined) decision = badge('Allow', 'ok');
+  else if (status === 401) decision = badge('Unauthorized (401)', 'bad');
+  else if (status === 403) decision = badge('Deny (403)', 'bad');
+  else if (status === undefined) decision = badge('no answer', 'bad');
+  else decision = badge(`no authorizer context (HTTP ${status})`, 'warn');
+  const rows: Child[] = [
+    h(
+      'p',
+      { id: 'authorizer-decision' },
+      decision,
+      ' ',
+      `${record.method} ${new URL(record.url, window.location.href).pathname}`,
+    ),
+    cache ? h('p', {}, 'Authorizer cache: ', h('strong', { id: 'authorizer-cache' }, cache)) : null,
+  ];
+  if (context !== undefined && record.failure && !denied) {
+    rows.push(
+      h('p', {}, 'Allowed at the gateway, then refused by the handler: ', h('strong', {}, record.failure.code)),
+    );
+  }
+  if (isRecord(context))
+    rows.push(keyValues(Object.entries(context).map(([key, value]) => [key, epochNote(key, value)])));
+  else if (context !== undefined) rows.push(json(context));
+  target.replaceChildren(...present(rows));
+}
+
+/** The session link's outcome and the claims mapped to Capillary fields. */
+export function renderMapped(target: HTMLElement, body: unknown): void {
+  if (!isRecord(body)) {
+    target.replaceChildren(json(body));
+    return;
+  }
+  const status = typeof body.status === 'string' ? body.status : 'unknown';
+  const tone = status === 'created' || status === 'linked' || status === 'unchanged' ? 'ok' : 'warn';
+  const mapped = isRecord(body.mapped) ? body.mapped : {};
+  const pending = body.identifierChangePending === true;
+  target.replaceChildren(
+    ...present([
+      h('p', {}, 'Session: ', h('span', { id: 'session-status' }, badge(status, tone))),
+      keyValues([
+        ['customerId', body.customerId],
+        ['cuid', body.cuid],
+        [
+          'changedFields',
+          Array.isArray(body.changedFields) ? body.changedFields.join(', ') || '(none)' : body.changedFields,
+        ],
+        ['identifierChangePending', body.identifierChangePending],
+      ]),
+      pending ? h('p', {}, badge('identifier change pending', 'warn'), ' run Identifier sync') : null,
+      h('h3', {}, 'Mapped fields'),
+      keyValues(Object.entries(mapped)),
+    ]),
+  );
+}
+
+function identifierList(value: unknown): string {
+  if (!Array.isArray(value)) return scalar(value);
+  return value
+    .map((item) => (isRecord(item) ? `${scalar(item.type)}: ${scalar(item.value)}` : scalar(item)))
+    .join('\n');
+}
+
+/** The linked customer (GET /v1/me): names and identifiers first, then one block per source profile. */
+export function renderCustomer(target: HTMLElement, body: unknown): void {
+  if (!isRecord(body)) {
+    target.replaceChildren(json(body));
+    return;
+  }
+  const top: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'profiles') continue;
+    top.push([key, key === 'identifiers' ? identifierList(value) : value]);
+  }
+  const profiles = Array.isArray(body.profiles) ? body.profiles.filter(isRecord) : [];
+  target.replaceChildren(
+    h('div', { id: 'customer-summary' }, keyValues(top)),
+    ...profiles.map((profile) =>
+      h(
+        'div',
+        { class: 'profile' },
+        h('strong', {}, `${scalar(profile.source)}${profile.accountId ? ` · ${scalar(profile.accountId)}` : ''}`),
+        keyValues(
+          Object.entries(profile)
+            .filter(([key]) => key !== 'source' && key !== 'accountId')
+            .map(([key, value]) => [key, key === 'identifiers' ? identifierList(value) : value]),
+        ),
+      ),
+    ),
+  );
+}
+
+export function renderError(target: HTMLElement, failure: Failure | undefined, where?: string): void {
+  if (!failure) {
+    target.hidden = true;
+    target.replaceChildren();
+    return;
+  }
+  target.hidden = false;
+  target.replaceChildren(
+    ...present([
+      h('span', { class: 'code', id: 'error-code' }, failure.code),
+      h('span', { id: 'error-message' }, failure.message),
+      where ? h('span', { class: 'muted' }, ` (${where})`) : null,
+      failure.details.length > 0
+        ? h(
+            'ul',
+            {},
+            ...failure.details.map((detail) => h('li', {}, h('code', {}, detail.field), ` ${detail.message}`)),
+          )
+        : null,
+    ]),
+  );
+}
+
+/** One entry of the call log: request, status and response. */
+export function renderCall(record: CallRecord): HTMLElement {
+  const path = (() => {
+    const url = new URL(record.url, window.location.href);
+    return url.origin === window.location.origin ? url.pathname + url.search : url.href;
+  })();
+  const statusText = record.status === undefined ? 'ERR' : String(record.status);
+  const request = {
+    headers: redactTokens(record.requestHeaders),
+    ...(record.requestBody === undefined ? {} : { body: redactTokens(record.requestBody) }),
+  };
+  const response = {
+    headers: record.responseHeaders,
+    ...(record.responseBody === undefined ? {} : { body: redactTokens(record.responseBody) }),
+  };
+  return h(
+    'li',
+    { class: 'call', 'data-label': record.label, 'data-status': statusText },
+    h(
+      'details',
+      {},
+      h(
+        'summary',
+        {},
+        h('span', { class: 'seq' }, `#${record.id}`),
+        h('span', { class: `status ${record.ok ? 'ok' : 'bad'}` }, statusText),
+        `${record.method} ${path} `,
+        h('span', { class: 'muted' }, `${record.label} · ${record.durationMs} ms`),
+        record.failure ? h('span', { class: 'muted' }, ` · ${record.failure.code}`) : null,
+      ),
+      h(
+        'div',
+        { class: 'body' },
+        h('div', {}, h('h3', {}, 'Request'), json(request)),
+        h('div', {}, h('h3', {}, 'Response'), json(response)),
+      ),
+    ),
+  );
+}

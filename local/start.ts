@@ -1,0 +1,122 @@
+// `npm start`: the whole gateway on 127.0.0.1 with persisted local data (.local-data/, git-ignored).
+// Prints every URL, the admin key and the seeded users, then a ready line; Ctrl-C stops it cleanly.
+import { DEFAULT_PORTS, type LocalStack, type LocalStackOptions, startLocalStack } from './stack.js';
+
+function port(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new Error(`${name} must be a port number (0-65535), got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function seconds(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 3600) {
+    throw new Error(`${name} must be a whole number of seconds (0-3600), got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function optionsFromEnv(): LocalStackOptions {
+  const env = process.env;
+  const authorizerTtl = seconds('AUTHORIZER_CACHE_TTL_SECONDS');
+  const configTtl = seconds('CONFIG_CACHE_TTL_SECONDS');
+  const revocationTtl = seconds('REVOCATION_CACHE_TTL_SECONDS');
+  const tokenTtl = seconds('TOKEN_TTL_SECONDS');
+  return {
+    persist: true,
+    port: port('PORT', DEFAULT_PORTS.gateway),
+    ciamPort: port('CIAM_PORT', DEFAULT_PORTS.ciam),
+    capillaryPort: port('CAPILLARY_PORT', DEFAULT_PORTS.capillary),
+    dynamoPort: port('DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
+    ssmPort: port('SSM_PORT', DEFAULT_PORTS.ssm),
+    ...(env.LOCAL_DATA_DIR ? { dataDir: env.LOCAL_DATA_DIR } : {}),
+    ...(env.LOCAL_ADMIN_KEY ? { adminKey: env.LOCAL_ADMIN_KEY } : {}),
+    ...(authorizerTtl === undefined ? {} : { authorizerCacheTtlSeconds: authorizerTtl }),
+    ...(configTtl === undefined ? {} : { configCacheTtlSeconds: configTtl }),
+    ...(revocationTtl === undefined ? {} : { revocationCacheTtlSeconds: revocationTtl }),
+    ...(tokenTtl === undefined ? {} : { tokenTtlSeconds: tokenTtl }),
+  };
+}
+
+function banner(stack: LocalStack): string {
+  const { urls } = stack;
+  const users = stack.users.map((user) => `    ${user.sub.padEnd(8)} ${user.note}`).join('\n');
+  return [
+    '',
+    'ciam-gateway local stack (loopback only, local development data)',
+    `  gateway (API Gateway emulator)  ${urls.gateway}`,
+    `  playground                      ${urls.gateway}/`,
+    `  OpenAPI document                ${urls.openapi}`,
+    `  development CIAM (issuer)       ${urls.ciam}`,
+    `  Capillary simulator             ${urls.capillary}`,
+    `  DynamoDB (dynalite)             ${urls.dynamodb}`,
+    `  SSM Parameter Store             ${urls.ssm}`,
+    `  data folder                     ${stack.dataDir ?? '(in memory)'}`,
+    '',
+    `  admin key (x-admin-key)         ${stack.adminKey}`,
+    `  demo brand                      ${stack.brandId} (CIAM client ${stack.clients.brandClientId})`,
+    `  CIAM clients                    ${stack.clients.app.clientId} (confidential), ${stack.clients.spa.clientId} (public, PKCE)`,
+    `  authorizer cache TTL            ${stack.env.AUTHORIZER_CACHE_TTL_SECONDS} s`,
+    '  seeded users:',
+    users,
+    '',
+    '  try: TOKEN=$(npm run -s token -- --user alice)',
+    `       curl -s -X POST -H "Authorization: Bearer $TOKEN" ${urls.gateway}/v1/auth/session`,
+    '',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let options: LocalStackOptions;
+  try {
+    options = optionsFromEnv();
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  }
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack(options);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    console.error(
+      code === 'EADDRINUSE'
+        ? `A port is already in use (${String((error as Error).message)}); set PORT, CIAM_PORT, ... to free ones.`
+        : 'The local stack failed to start:',
+      code === 'EADDRINUSE' ? '' : error,
+    );
+    process.exit(1);
+  }
+  console.log(banner(stack));
+  console.log(`ciam-gateway local stack ready on ${stack.urls.gateway}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      console.error(`${signal} again: exiting at once`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${signal}: stopping the local stack...`);
+    stack.close().then(
+      () => {
+        console.log('local stack stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error('stopping failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+await main();

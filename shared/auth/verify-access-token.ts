@@ -1,0 +1,173 @@
+// Access-credential verification: the brand is found from the token's own iss + aud (a token of brand
+// A can only ever be checked against brand A's keys and rules), then signature, then claims. Logout
+// tokens and other JWT kinds are refused. createTokenVerifier adds a small per-container cache of
+// verified results for the repeated-token path.
+import type { BrandConfig } from '../config/brand-config.js';
+import type { BrandDirectory } from '../config/brand-directory.js';
+import { type JsonObject, parseCompactJws } from './compact-jws.js';
+import { audienceAccepted, checkTimeClaims, optionalString, readAudience } from './claims.js';
+import type { KeyEntry } from './jwk.js';
+import { getJwksCache, type JwksProvider } from './jwks-cache.js';
+import { TokenError, TokenErrorReasons } from './token-error.js';
+import { checkHeader, verifyWithBrandKeys } from './verify-jws.js';
+
+export interface VerifyAccessTokenDeps {
+  brandDirectory: BrandDirectory;
+  /** Epoch milliseconds. */
+  now: () => number;
+  /** Defaults to the process-wide registry (getJwksCache). */
+  jwks?: JwksProvider;
+}
+
+export interface VerifiedAccessToken {
+  brand: BrandConfig;
+  sub: string;
+  principalType: 'user' | 'client';
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+  kid: string;
+  claims: JsonObject;
+  /** The JWKS key that verified the signature. */
+  key: KeyEntry;
+}
+
+/** `typ` values an access credential may carry (absent, JWT, RFC 9068 at+jwt); logout+jwt and others are refused. */
+const ACCESS_TYPS = new Set(['', 'jwt', 'at+jwt']);
+
+function pickBrand(brands: readonly BrandConfig[], aud: readonly string[], azp: string | undefined): BrandConfig {
+  if (brands.length === 1) {
+    const [single] = brands;
+    if (single === undefined || !audienceAccepted(aud, single))
+      throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
+    return single;
+  }
+  const accepting = brands.filter((brand) => audienceAccepted(aud, brand));
+  const [only] = accepting;
+  if (only === undefined) throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
+  if (accepting.length === 1) return only;
+  // Several brands of one issuer accept this aud: azp (the client it was issued to) must single one out.
+  const byClient = accepting.filter((brand) => azp !== undefined && brand.clientId === azp);
+  const [chosen] = byClient;
+  if (chosen === undefined || byClient.length > 1) throw new TokenError(TokenErrorReasons.BRAND_AMBIGUOUS);
+  return chosen;
+}
+
+/**
+ * Verifies a bearer token as an access credential of the brand its iss + aud name.
+ * @throws TokenError with the reason of the first rule it breaks.
+ */
+export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDeps): Promise<VerifiedAccessToken> {
+  const parsed = parseCompactJws(token);
+  const header = checkHeader(parsed.header);
+  const { claims } = parsed;
+  if (!ACCESS_TYPS.has(header.typ)) {
+    throw new TokenError(
+      header.typ === 'logout+jwt' ? TokenErrorReasons.LOGOUT_TOKEN_REJECTED : TokenErrorReasons.TYP_INVALID,
+    );
+  }
+  if (claims.events !== undefined) throw new TokenError(TokenErrorReasons.LOGOUT_TOKEN_REJECTED);
+  const iss = claims.iss;
+  if (typeof iss !== 'string') throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN, 'iss missing');
+  const aud = readAudience(claims);
+  const azp = optionalString(claims, 'azp');
+  const brands = await deps.brandDirectory.findByIssuer(iss);
+  if (brands.length === 0) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
+  const brand = pickBrand(brands, aud, azp);
+  const verified = verifyWithBrandKeys(parsed, header, brand, deps.jwks ?? getJwksCache);
+  const key = verified instanceof Promise ? await verified : verified;
+  return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000), aud, azp);
+}
+
+function checkAccessClaims(
+  claims: JsonObject,
+  brand: BrandConfig,
+  kid: string,
+  key: KeyEntry,
+  nowSeconds: number,
+  aud: readonly string[],
+  azp: string | undefined,
+): VerifiedAccessToken {
+  if (aud.length > 1 && azp !== brand.clientId) throw new TokenError(TokenErrorReasons.AZP_INVALID);
+  const { iat, exp } = checkTimeClaims(claims, brand, nowSeconds);
+  const sub = optionalString(claims, 'sub');
+  if (sub === undefined || sub.length === 0) throw new TokenError(TokenErrorReasons.SUB_MISSING);
+  const sid = optionalString(claims, 'sid') ?? '';
+  const jti = optionalString(claims, 'jti') ?? '';
+  const clientId = optionalString(claims, 'client_id');
+  const gty = claims.gty;
+  // Client-credentials tokens name the client as their subject (RFC 9068 §2.2; Auth0 marks them with gty).
+  const isClient = clientId === sub || gty === 'client-credentials' || sub === brand.clientId;
+  return { brand, sub, principalType: isClient ? 'client' : 'user', sid, jti, iat, exp, kid, claims, key };
+}
+
+export interface TokenVerifierOptions extends VerifyAccessTokenDeps {
+  /** Most verified tokens remembered per container (default 2,000). */
+  maxCachedTokens?: number;
+}
+
+/** A verifier with a bounded cache of verified results, keyed by the raw token, until each token's exp. */
+export interface TokenVerifier {
+  /** Verifies `token`, answering from the cache when the token, its key and its brand config are unchanged. */
+  verify(token: string): Promise<VerifiedAccessToken>;
+  /** The cached result for `token` if still valid, synchronously; no brand re-check. */
+  peek(token: string): VerifiedAccessToken | undefined;
+  clear(): void;
+  readonly size: number;
+}
+
+function sameBrandConfig(current: BrandConfig, cached: BrandConfig): boolean {
+  return current === cached || (current.version !== 0 && current.version === cached.version);
+}
+
+/**
+ * Builds the container's token verifier. Only the verification result is cached: callers still run
+ * brand-status and revocation checks on every call, and a cached result dies with its token's exp, with
+ * the JWKS key that verified it, or with a brand config change.
+ */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const max = options.maxCachedTokens ?? 2_000;
+  // expiresAtMs = (exp + skew) in ms, precomputed so the hot path is one Map.get, one clock read, two compares.
+  const cache = new Map<string, { result: VerifiedAccessToken; expiresAtMs: number }>();
+  const deps: VerifyAccessTokenDeps = {
+    brandDirectory: options.brandDirectory,
+    now: options.now,
+    ...(options.jwks ? { jwks: options.jwks } : {}),
+  };
+
+  function peek(token: string): VerifiedAccessToken | undefined {
+    const hit = cache.get(token);
+    if (hit === undefined) return undefined;
+    if (options.now() >= hit.expiresAtMs || !hit.result.key.active) {
+      cache.delete(token);
+      return undefined;
+    }
+    return hit.result;
+  }
+
+  return {
+    peek,
+    async verify(token) {
+      const hit = peek(token);
+      if (hit !== undefined) {
+        const current = await options.brandDirectory.getBrand(hit.brand.brandId);
+        if (current !== undefined && sameBrandConfig(current, hit.brand)) return hit;
+        cache.delete(token);
+      }
+      const verified = await verifyAccessToken(token, deps);
+      if (cache.size >= max) {
+        const oldest = cache.keys().next();
+        if (!oldest.done) cache.delete(oldest.value);
+      }
+      cache.set(token, { result: verified, expiresAtMs: (verified.exp + verified.brand.clockSkewSeconds) * 1000 });
+      return verified;
+    },
+    clear() {
+      cache.clear();
+    },
+    get size() {
+      return cache.size;
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// READY for other helpers: verifyLogoutToken + getJwksCache/clearJwksCaches (from ./jwks-cache.js) are stable.
+// OpenID Connect Back-Channel Logout 1.0 §2.6 logout-token validation: the same signature, alg and issuer
+// rules as access tokens, then the logout event, sub or sid, no nonce, a jti, and a recent iat.
+import type { BrandConfig } from '../config/brand-config.js';
+import { parseCompactJws } from './compact-jws.js';
+import { optionalNumber, optionalString, readAudience } from './claims.js';
+import type { JwksCache } from './jwks-cache.js';
+import { TokenError, TokenErrorReasons } from './token-error.js';
+import { checkHeader, verifyWithBrandKeys } from './verify-jws.js';
+
+export { clearJwksCaches, getJwksCache, JwksCache } from './jwks-cache.js';
+
+/** The back-channel logout event name (OIDC Back-Channel Logout 1.0 §2.4). */
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+export interface LogoutTokenClaims {
+  iss: string;
+  aud: string[];
+  sub?: string;
+  sid?: string;
+  jti: string;
+  iat: number;
+  exp?: number;
+}
+
+export interface VerifyLogoutTokenDeps {
+  /** The brand's JWKS cache, e.g. getJwksCache(brand.jwksUri). */
+  jwks: JwksCache;
+  /** Epoch milliseconds. */
+  now: () => number;
+}
+
+export interface VerifyLogoutTokenOptions {
+  /** Oldest accepted `iat`, in seconds before now (plus the brand's clock skew); default 120. */
+  maxAgeSeconds?: number;
+}
+
+/**
+ * Verifies a back-channel logout token sent by `brand`'s CIAM. Replay (`jti` seen before) is the
+ * caller's check: it needs storage.
+ * @throws TokenError with the reason of the first rule it breaks.
+ */
+export async function verifyLogoutToken(
+  token: string,
+  brand: BrandConfig,
+  deps: VerifyLogoutTokenDeps,
+  options: VerifyLogoutTokenOptions = {},
+): Promise<LogoutTokenClaims> {
+  const parsed = parseCompactJws(token);
+  const header = checkHeader(parsed.header);
+  if (header.typ !== '' && header.typ !== 'logout+jwt') throw new TokenError(TokenErrorReasons.TYP_INVALID);
+  const { claims } = parsed;
+  if (claims.iss !== brand.issuer) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
+  const aud = readAudience(claims);
+  if (!aud.includes(brand.clientId)) throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
+  await verifyWithBrandKeys(parsed, header, brand, () => deps.jwks);
+
+  const events = claims.events;
+  const event =
+    events !== null && typeof events === 'object' && !Array.isArray(events)
+      ? (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT]
+      : undefined;
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    throw new TokenError(TokenErrorReasons.EVENTS_INVALID);
+  }
+  if (claims.nonce !== undefined) throw new TokenError(TokenErrorReasons.NONCE_PRESENT);
+  const sub = optionalString(claims, 'sub');
+  const sid = optionalString(claims, 'sid');
+  if (!sub && !sid) throw new TokenError(TokenErrorReasons.SUB_OR_SID_MISSING);
+  const jti = optionalString(claims, 'jti');
+  if (!jti) throw new TokenError(TokenErrorReasons.JTI_MISSING);
+
+  const nowSeconds = Math.floor(deps.now() / 1000);
+  const skew = brand.clockSkewSeconds;
+  const iat = optionalNumber(claims, 'iat');
+  const exp = optionalNumber(claims, 'exp');
+  const nbf = optionalNumber(claims, 'nbf');
+  if (iat === undefined) throw new TokenError(TokenErrorReasons.IAT_MISSING);
+  if (iat > nowSeconds + skew) throw new TokenError(TokenErrorReasons.IAT_IN_FUTURE);
+  if (nowSeconds - iat > (options.maxAgeSeconds ?? 120) + skew) throw new TokenError(TokenErrorReasons.TOKEN_TOO_OLD);
+  if (nbf !== undefined && nbf > nowSeconds + skew) throw new TokenError(TokenErrorReasons.NOT_YET_VALID);
+  if (exp !== undefined) {
+    if (exp <= nowSeconds - skew) throw new TokenError(TokenErrorReasons.TOKEN_EXPIRED);
+    if (exp - iat > brand.maxTokenLifetimeSeconds) throw new TokenError(TokenErrorReasons.LIFETIME_EXCEEDED);
+  }
+  return {
+    iss: brand.issuer,
+    aud,
+    ...(sub ? { sub } : {}),
+    ...(sid ? { sid } : {}),
+    jti,
+    iat,
+    ...(exp !== undefined ? { exp } : {}),
+  };
+}

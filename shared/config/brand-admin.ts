@@ -1,0 +1,380 @@
+// Brand administration use-cases (the admin API and CLI call these): validate, put, get, list, delete.
+// Every save is validated (schema, https, unique issuer + clientId, JWKS usable, discovery agreeing),
+// versioned (a stale version is refused) and audit-logged; secrets go to SSM SecureString only and never
+// into DynamoDB, a response or a log line. A refused request changes nothing.
+import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-event.js';
+import {
+  BadRequestError,
+  ConflictError,
+  ErrorCodes,
+  type FieldIssue,
+  GatewayError,
+  NotFoundError,
+  UpstreamError,
+  ValidationError,
+} from '../errors.js';
+import {
+  type BrandDocument,
+  BrandIdSchema,
+  isLoopbackHost,
+  parseBrandDocument,
+  toFieldIssues,
+} from './brand-config.js';
+import { checkDiscovery, checkJwks, type FetchLike } from './brand-checks.js';
+import { type BrandStore, issuerClientTaken, type StoredBrand } from './brand-store.js';
+import type { SecretSource } from './secret-source.js';
+import type { SecretWriter } from './secret-writer.js';
+
+export interface BrandAdminOptions {
+  store: BrandStore;
+  secretWriter: SecretWriter;
+  /** Used to check that an existing credentials parameter can be read when a PUT brings no secrets. */
+  secretReader?: SecretSource;
+  audit: AuditLog;
+  /** SSM_PREFIX: brand secrets live at `${ssmPrefix}/brands/${brandId}/capillary`. */
+  ssmPrefix: string;
+  fetch?: FetchLike;
+  /** Timeout of each JWKS / discovery fetch. */
+  httpTimeoutMs?: number;
+  /** Told after every successful change (e.g. to clear an in-process brand cache). */
+  onChange?: (brandId: string) => void;
+  /**
+   * Accept plain-http loopback URLs (the local stack). Off in AWS: a loopback URL there could reach the
+   * Lambda runtime API from the save-time checks, and no real CIAM lives on loopback.
+   */
+  allowLoopbackUrls?: boolean;
+}
+
+/** The brand as GET returns it and PUT takes it (secrets never included). */
+export type BrandView = BrandDocument & { version: number };
+
+export interface BrandSummary {
+  brandId: string;
+  brandName: string;
+  status: BrandDocument['status'];
+  issuer: string;
+  clientId: string;
+  version: number;
+  updatedAt: string;
+  updatedBy?: string;
+}
+
+export interface PutBrandResult {
+  created: boolean;
+  brand: BrandView;
+  warnings: string[];
+}
+
+export interface ValidateBrandResult {
+  valid: true;
+  brandId: string;
+  warnings: string[];
+}
+
+const OAuthSecretSchema = z.object({ key: z.string().min(1).max(1024), secret: z.string().min(1).max(1024) }).strict();
+const BasicSecretSchema = z
+  .object({ tillId: z.string().min(1).max(256), password: z.string().min(1).max(1024) })
+  .strict();
+const SecretsSchema = z.object({ capillary: z.union([OAuthSecretSchema, BasicSecretSchema]).optional() }).strict();
+type CapillarySecret = z.infer<typeof OAuthSecretSchema> | z.infer<typeof BasicSecretSchema>;
+
+const VersionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+interface ParsedRequest {
+  document: BrandDocument;
+  /** The `version` the caller sent (undefined or 0 = create). */
+  version: number | undefined;
+  capillarySecret: CapillarySecret | undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The admin API's actor string, never empty. */
+function actorOf(actor: string): string {
+  return actor.trim() === '' ? 'unknown' : actor.slice(0, 512);
+}
+
+/** Brand administration over a BrandStore, a SecretWriter and an AuditLog. */
+export class BrandAdmin {
+  private readonly options: BrandAdminOptions;
+  private readonly fetch: FetchLike;
+
+  constructor(options: BrandAdminOptions) {
+    this.options = options;
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /** The SSM parameter that holds a brand's Capillary credentials when the admin API wrote them. */
+  credentialsParameterName(brandId: string): string {
+    return `${this.options.ssmPrefix.replace(/\/+$/, '')}/brands/${brandId}/capillary`;
+  }
+
+  async list(): Promise<BrandSummary[]> {
+    return (await this.options.store.list()).map((brand) => ({
+      brandId: brand.document.brandId,
+      brandName: brand.document.brandName,
+      status: brand.document.status,
+      issuer: brand.document.issuer,
+      clientId: brand.document.clientId,
+      version: brand.version,
+      updatedAt: brand.updatedAt,
+      ...(brand.updatedBy === undefined ? {} : { updatedBy: brand.updatedBy }),
+    }));
+  }
+
+  async get(brandId: string): Promise<BrandView> {
+    const brand = await this.options.store.get(this.checkedId(brandId));
+    if (!brand) throw new NotFoundError(ErrorCodes.BRAND_NOT_FOUND, `Brand ${brandId} does not exist`);
+    return toView(brand);
+  }
+
+  /** Runs every save-time check without saving anything. */
+  async validate(brandId: string, body: Record<string, unknown>): Promise<ValidateBrandResult> {
+    const request = this.parseRequest(brandId, body);
+    const warnings = await this.check(request);
+    return { valid: true, brandId: request.document.brandId, warnings };
+  }
+
+  /** Creates (no `version`, or 0) or updates (`version` = the current one) a brand. */
+  async put(brandId: string, body: Record<string, unknown>, actor: string): Promise<PutBrandResult> {
+    const who = actorOf(actor);
+    try {
+      const request = this.parseRequest(brandId, body);
+      const warnings = await this.check(request);
+      const expectedVersion = request.version ?? 0;
+      const saved = await this.options.store.save(request.document, { expectedVersion, actor: who });
+      if (request.capillarySecret) {
+        try {
+          await this.options.secretWriter.putSecret(
+            request.document.capillary.credentialsParameter,
+            JSON.stringify(request.capillarySecret),
+          );
+        } catch (error) {
+          throw new UpstreamError(
+            503,
+            ErrorCodes.CONFIG_UNAVAILABLE,
+            `Brand ${brandId} was saved as version ${saved.version} but its credentials could not be written to SSM; send the PUT again with version ${saved.version}`,
+            { cause: error, retryAfterSeconds: 5 },
+          );
+        }
+      }
+      this.options.onChange?.(brandId);
+      this.options.audit.record({
+        type: 'brand.change',
+        outcome: 'success',
+        brandId,
+        reason: expectedVersion === 0 ? 'CREATED' : 'UPDATED',
+        details: {
+          actor: who,
+          version: saved.version,
+          secretsUpdated: request.capillarySecret !== undefined,
+          status: saved.document.status,
+        },
+      });
+      return { created: expectedVersion === 0, brand: toView(saved), warnings };
+    } catch (error) {
+      this.auditFailure(brandId, 'PUT', who, error);
+      throw error;
+    }
+  }
+
+  /** Deletes a brand (at `expectedVersion` when given), its guard and the credentials the admin API wrote. */
+  async delete(
+    brandId: string,
+    actor: string,
+    expectedVersion?: number,
+  ): Promise<{ brandId: string; version: number }> {
+    const who = actorOf(actor);
+    try {
+      const id = this.checkedId(brandId);
+      const deleted = await this.options.store.delete(id, expectedVersion === undefined ? {} : { expectedVersion });
+      if (!deleted) throw new NotFoundError(ErrorCodes.BRAND_NOT_FOUND, `Brand ${brandId} does not exist`);
+      const parameter = deleted.document.capillary.credentialsParameter;
+      // Only the parameter the admin API owns for this brand; a shared, hand-made one is left alone.
+      if (parameter === this.credentialsParameterName(id)) await this.options.secretWriter.deleteSecret(parameter);
+      this.options.onChange?.(brandId);
+      this.options.audit.record({
+        type: 'brand.change',
+        outcome: 'success',
+        brandId,
+        reason: 'DELETED',
+        details: { actor: who, version: deleted.version },
+      });
+      return { brandId: id, version: deleted.version };
+    } catch (error) {
+      this.auditFailure(brandId, 'DELETE', who, error);
+      throw error;
+    }
+  }
+
+  private checkedId(brandId: string): string {
+    if (!BrandIdSchema.safeParse(brandId).success) {
+      throw new NotFoundError(ErrorCodes.BRAND_NOT_FOUND, 'No brand has that id');
+    }
+    return brandId;
+  }
+
+  private auditFailure(brandId: string, action: string, actor: string, error: unknown): void {
+    this.options.audit.record({
+      type: 'brand.change',
+      outcome: 'failure',
+      ...(BrandIdSchema.safeParse(brandId).success ? { brandId } : {}),
+      reason: error instanceof GatewayError ? error.code : ErrorCodes.INTERNAL_ERROR,
+      details: { actor, action },
+    });
+  }
+
+  /** Splits the body into document, version and secrets; every shape problem is reported at once (400). */
+  private parseRequest(pathBrandId: string, body: Record<string, unknown>): ParsedRequest {
+    const { $schema, version, secrets, ...rest } = body;
+    const issues: FieldIssue[] = [];
+    if ($schema !== undefined && typeof $schema !== 'string')
+      issues.push({ field: '$schema', message: 'must be a string' });
+    const versionResult = version === undefined ? undefined : VersionSchema.safeParse(version);
+    if (versionResult && !versionResult.success) {
+      issues.push({ field: 'version', message: 'must be a non-negative integer (the version you read)' });
+    }
+    const secretsResult = secrets === undefined ? undefined : SecretsSchema.safeParse(secrets);
+    if (secretsResult && !secretsResult.success) issues.push(...toFieldIssues(secretsResult.error, 'secrets'));
+    if (rest.brandId !== undefined && rest.brandId !== pathBrandId) {
+      issues.push({ field: 'brandId', message: `must equal the brand id in the path (${pathBrandId})` });
+    }
+    if (!BrandIdSchema.safeParse(pathBrandId).success) {
+      issues.push({ field: 'brandId', message: 'the path brand id must be 1-63 lowercase letters, digits or dashes' });
+    }
+    const ownParameter = this.credentialsParameterName(pathBrandId);
+    const capillary = isRecord(rest.capillary) ? rest.capillary : undefined;
+    const withDefaults =
+      capillary && capillary.credentialsParameter === undefined
+        ? { ...rest, capillary: { ...capillary, credentialsParameter: ownParameter } }
+        : rest;
+    let document: BrandDocument | undefined;
+    try {
+      document = parseBrandDocument(withDefaults);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      issues.push(...(error.details ?? []));
+    }
+    if (document && this.options.allowLoopbackUrls !== true) issues.push(...loopbackIssues(document));
+    const capillarySecret = secretsResult?.success ? secretsResult.data.capillary : undefined;
+    if (document && capillarySecret) {
+      const oauth = 'key' in capillarySecret;
+      if (oauth !== (document.capillary.authMode === 'oauth')) {
+        issues.push({
+          field: 'secrets.capillary',
+          message:
+            document.capillary.authMode === 'oauth'
+              ? 'authMode "oauth" needs { key, secret }'
+              : 'authMode "basic" needs { tillId, password }',
+        });
+      }
+      if (document.capillary.credentialsParameter !== ownParameter) {
+        issues.push({
+          field: 'capillary.credentialsParameter',
+          message: `must be ${ownParameter} (or left out) when secrets are given`,
+        });
+      }
+    }
+    if (issues.length > 0 || !document) {
+      throw new ValidationError('Brand configuration is invalid', dedupe(issues));
+    }
+    return { document, version: versionResult?.success ? versionResult.data : undefined, capillarySecret };
+  }
+
+  /** The checks that need the store or the network (409 / 422); returns warnings when everything passed. */
+  private async check(request: ParsedRequest): Promise<string[]> {
+    const { document } = request;
+    const brands = await this.options.store.list();
+    const owner = brands.find(
+      (brand) =>
+        brand.document.brandId !== document.brandId &&
+        brand.document.issuer === document.issuer &&
+        brand.document.clientId === document.clientId,
+    );
+    if (owner) throw issuerClientTaken(owner.document.brandId);
+    const current = brands.find((brand) => brand.document.brandId === document.brandId);
+    const expected = request.version ?? 0;
+    if (expected === 0 && current) {
+      throw new ConflictError(
+        ErrorCodes.VERSION_CONFLICT,
+        `Brand ${document.brandId} already exists (version ${current.version}); send "version": ${current.version} to update it`,
+        { details: [{ field: 'version', message: `brand exists at version ${current.version}` }] },
+      );
+    }
+    if (expected > 0 && current?.version !== expected) {
+      const message = current
+        ? `Brand ${document.brandId} is at version ${current.version}, not ${expected}; read it again`
+        : `Brand ${document.brandId} does not exist; leave out "version" to create it`;
+      throw new ConflictError(ErrorCodes.VERSION_CONFLICT, message, { details: [{ field: 'version', message }] });
+    }
+    const remote = { fetch: this.fetch, timeoutMs: this.options.httpTimeoutMs ?? 5_000 };
+    const [jwksIssues, discovery, credentialIssues] = await Promise.all([
+      checkJwks(document, remote),
+      checkDiscovery(document, remote),
+      request.capillarySecret ? Promise.resolve([]) : this.checkCredentialsExist(document),
+    ]);
+    const issues = [...jwksIssues, ...discovery.issues, ...credentialIssues];
+    if (issues.length > 0) {
+      throw new GatewayError(422, ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
+        details: issues,
+      });
+    }
+    return discovery.warnings;
+  }
+
+  private async checkCredentialsExist(document: BrandDocument): Promise<FieldIssue[]> {
+    const reader = this.options.secretReader;
+    if (!reader) return [];
+    try {
+      await reader.getSecret(document.capillary.credentialsParameter);
+      return [];
+    } catch {
+      return [
+        {
+          field: 'secrets.capillary',
+          message: `no Capillary credentials: give secrets.capillary or create the SSM parameter ${document.capillary.credentialsParameter}`,
+        },
+      ];
+    }
+  }
+}
+
+function loopbackIssues(document: BrandDocument): FieldIssue[] {
+  const urls: [string, string][] = [
+    ['issuer', document.issuer],
+    ['jwksUri', document.jwksUri],
+    ['userInfoEndpoint', document.userInfoEndpoint],
+    ['capillary.baseUrl', document.capillary.baseUrl],
+  ];
+  return urls
+    .filter(([, url]) => isLoopbackHost(new URL(url).hostname))
+    .map(([field]) => ({ field, message: 'loopback URLs are accepted only by the local stack' }));
+}
+
+function toView(brand: StoredBrand): BrandView {
+  return { ...brand.document, version: brand.version };
+}
+
+function dedupe(issues: FieldIssue[]): FieldIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.field}\n${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Parses the optional `version` query parameter of DELETE. */
+export function parseVersionParameter(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{1,15}$/.test(value)) {
+    throw new BadRequestError(ErrorCodes.VALIDATION_FAILED, 'version must be a non-negative integer', {
+      details: [{ field: 'version', message: 'must be a non-negative integer' }],
+    });
+  }
+  return Number(value);
+}

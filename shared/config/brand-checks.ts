@@ -1,0 +1,124 @@
+// Save-time checks of a brand against the outside world: the JWKS holds a key the authorizer can use for
+// an allowed algorithm, and the issuer's discovery document (when it has one) agrees with the config.
+// Not a hot path: one bounded-time fetch per URL, no redirects followed, small bodies only.
+import { importJwk, type KeyEntry } from '../auth/jwk.js';
+import type { FieldIssue } from '../errors.js';
+import { safeJsonParse } from '../http/json.js';
+import type { BrandDocument, SupportedAlgorithm } from './brand-config.js';
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface RemoteCheckOptions {
+  fetch: FetchLike;
+  timeoutMs: number;
+}
+
+export interface RemoteCheckResult {
+  issues: FieldIssue[];
+  warnings: string[];
+}
+
+const MAX_DOCUMENT_BYTES = 256 * 1024;
+
+type FetchOutcome = { ok: true; status: number; json: unknown } | { ok: false; status?: number; reason: string };
+
+async function fetchJson(url: string, options: RemoteCheckOptions): Promise<FetchOutcome> {
+  let response: Response;
+  try {
+    response = await options.fetch(url, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    return { ok: false, reason: timedOut ? `no answer within ${options.timeoutMs} ms` : 'could not be reached' };
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined);
+    const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
+    return { ok: false, status: response.status, reason: `answered HTTP ${response.status}${redirect}` };
+  }
+  const text = await response.text();
+  if (Buffer.byteLength(text, 'utf8') > MAX_DOCUMENT_BYTES) {
+    return { ok: false, status: 200, reason: `answered more than ${MAX_DOCUMENT_BYTES} bytes` };
+  }
+  try {
+    return { ok: true, status: 200, json: safeJsonParse(text) };
+  } catch {
+    return { ok: false, status: 200, reason: 'did not answer JSON' };
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const EC_ALGORITHM: Record<string, SupportedAlgorithm> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
+
+/** The allowed algorithms a key could verify (its own `alg` when it declares one). */
+export function algorithmsForKey(entry: KeyEntry, allowed: readonly SupportedAlgorithm[]): SupportedAlgorithm[] {
+  const candidates: readonly string[] =
+    entry.kty === 'RSA'
+      ? ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
+      : entry.crv
+        ? [EC_ALGORITHM[entry.crv] ?? '']
+        : [];
+  return allowed.filter((alg) => candidates.includes(alg) && (entry.alg === undefined || entry.alg === alg));
+}
+
+/** Checks the brand's JWKS: reachable, JSON `{keys: [...]}`, at least one usable signing key for an allowed algorithm. */
+export async function checkJwks(document: BrandDocument, options: RemoteCheckOptions): Promise<FieldIssue[]> {
+  const outcome = await fetchJson(document.jwksUri, options);
+  if (!outcome.ok) return [{ field: 'jwksUri', message: `JWKS ${outcome.reason}` }];
+  const keys = isRecord(outcome.json) ? outcome.json.keys : undefined;
+  if (!Array.isArray(keys)) return [{ field: 'jwksUri', message: 'JWKS is not a JSON object with a "keys" array' }];
+  if (keys.some((key) => isRecord(key) && 'd' in key)) {
+    return [{ field: 'jwksUri', message: 'JWKS publishes private key material ("d"); fix the CIAM before using it' }];
+  }
+  const usable = keys
+    .filter(isRecord)
+    .map((key) => importJwk(key))
+    .filter((entry): entry is KeyEntry => entry !== undefined)
+    .filter((entry) => entry.usableForSignatures && entry.strongEnough)
+    .filter((entry) => algorithmsForKey(entry, document.allowedAlgorithms).length > 0);
+  if (usable.length === 0) {
+    return [
+      {
+        field: 'jwksUri',
+        message: `JWKS holds no usable signing key (RSA >= 2048 bits or EC, with a kid) for ${document.allowedAlgorithms.join(', ')}`,
+      },
+    ];
+  }
+  return [];
+}
+
+/** Checks `${issuer}/.well-known/openid-configuration` when the issuer publishes one. */
+export async function checkDiscovery(document: BrandDocument, options: RemoteCheckOptions): Promise<RemoteCheckResult> {
+  const url = `${document.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const outcome = await fetchJson(url, options);
+  if (!outcome.ok) {
+    // Discovery is optional: its absence is only worth a warning.
+    return { issues: [], warnings: [`discovery document not checked: ${url} ${outcome.reason}`] };
+  }
+  if (!isRecord(outcome.json)) {
+    return { issues: [{ field: 'issuer', message: 'discovery document is not a JSON object' }], warnings: [] };
+  }
+  const discovered = outcome.json;
+  const issues: FieldIssue[] = [];
+  const compare = (field: keyof BrandDocument, key: string, required: boolean): void => {
+    const value = discovered[key];
+    if (value === undefined && !required) return;
+    if (value !== document[field]) {
+      issues.push({
+        field,
+        message: `does not match the discovery document's ${key} (${typeof value === 'string' ? value : 'missing'})`,
+      });
+    }
+  };
+  compare('issuer', 'issuer', true);
+  compare('jwksUri', 'jwks_uri', true);
+  compare('userInfoEndpoint', 'userinfo_endpoint', false);
+  return { issues, warnings: [] };
+}

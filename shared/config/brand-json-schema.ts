@@ -1,0 +1,75 @@
+// Builds brand.schema.json (the JSON Schema of the admin API's PUT body) from the zod schema, so the
+// committed schema cannot drift from the parser: a test compares the file with this output.
+import { z } from 'zod';
+import { BrandConfigSchema } from './brand-config.js';
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const secretsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description:
+    'Write-only secrets. Stored as SSM SecureString parameters (never in DynamoDB, never returned by GET, never logged).',
+  properties: {
+    capillary: {
+      description:
+        'Capillary credentials, written to `<SSM_PREFIX>/brands/<brandId>/capillary`: `{key, secret}` for authMode `oauth`, `{tillId, password}` for `basic`.',
+      oneOf: [
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['key', 'secret'],
+          properties: {
+            key: { type: 'string', minLength: 1, description: 'OAuth client key of the Capillary integration.' },
+            secret: { type: 'string', minLength: 1, description: 'OAuth client secret of the Capillary integration.' },
+          },
+        },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['tillId', 'password'],
+          properties: {
+            tillId: { type: 'string', minLength: 1, description: 'Till (store) user name for basic auth.' },
+            password: {
+              type: 'string',
+              minLength: 1,
+              description: 'Till password (sent as its MD5, as Capillary expects).',
+            },
+          },
+        },
+      ],
+    },
+  },
+};
+
+/** The JSON Schema (draft 2020-12) of a brand document as PUT takes it and GET returns it. */
+export function buildBrandJsonSchema(): JsonObject {
+  const schema = z.toJSONSchema(BrandConfigSchema, { io: 'input' }) as JsonObject;
+  const properties = isObject(schema.properties) ? schema.properties : {};
+  const capillary = properties.capillary;
+  // The admin API fills credentialsParameter in when it is left out.
+  if (isObject(capillary) && Array.isArray(capillary.required)) {
+    capillary.required = capillary.required.filter((name) => name !== 'credentialsParameter');
+  }
+  return {
+    $schema: schema.$schema,
+    $id: 'https://ciam-gateway.local/brand.schema.json',
+    title: 'CIAM gateway brand',
+    ...schema,
+    properties: {
+      $schema: { type: 'string', description: 'Editor hint (`./brand.schema.json`); accepted and ignored.' },
+      ...properties,
+      version: {
+        type: 'integer',
+        minimum: 0,
+        description:
+          'Optimistic concurrency: leave out (or 0) to create; send the version GET returned to update. A stale version is refused (409).',
+      },
+      secrets: secretsSchema,
+    },
+  };
+}

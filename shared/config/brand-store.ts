@@ -1,0 +1,44 @@
+// Port: the brand records brand administration reads and writes (versioned; the issuer + clientId pair
+// unique across brands). DynamoBrandStore (shared/adapters) implements it over the brands table.
+import { ConflictError, ErrorCodes } from '../errors.js';
+import type { BrandConfig, BrandDocument } from './brand-config.js';
+
+/** One stored brand: the admin's document, the derived runtime config, and its version metadata. */
+export interface StoredBrand {
+  document: BrandDocument;
+  config: BrandConfig;
+  version: number;
+  /** ISO-8601 time of the last change. */
+  updatedAt: string;
+  /** Who made the last change (an IAM ARN, or `local-admin`). */
+  updatedBy: string | undefined;
+}
+
+export interface SaveBrandOptions {
+  /** 0 creates (the brand must not exist); n updates version n (anything else is a version conflict). */
+  expectedVersion: number;
+  actor: string;
+}
+
+export interface BrandStore {
+  get(brandId: string): Promise<StoredBrand | undefined>;
+  /** Every brand, sorted by id. */
+  list(): Promise<StoredBrand[]>;
+  /** Writes the brand as version `expectedVersion + 1`. @throws ConflictError VERSION_CONFLICT / BRAND_ISSUER_CLIENT_TAKEN */
+  save(document: BrandDocument, options: SaveBrandOptions): Promise<StoredBrand>;
+  /** Deletes the brand (at `expectedVersion` when given) and returns what was deleted; undefined when absent. */
+  delete(brandId: string, options?: { expectedVersion?: number }): Promise<StoredBrand | undefined>;
+}
+
+/** The 409 for a stale or conflicting write. */
+export function versionConflict(message: string): ConflictError {
+  return new ConflictError(ErrorCodes.VERSION_CONFLICT, message, { details: [{ field: 'version', message }] });
+}
+
+/** The 409 for an issuer + clientId pair another brand already uses. */
+export function issuerClientTaken(ownerBrandId: string): ConflictError {
+  const message = `issuer + clientId are already used by brand ${ownerBrandId}`;
+  return new ConflictError(ErrorCodes.BRAND_ISSUER_CLIENT_TAKEN, message, {
+    details: [{ field: 'clientId', message }],
+  });
+}

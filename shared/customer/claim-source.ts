@@ -1,0 +1,152 @@
+// Reads a caller's claims: the verified access token's payload, the optional ID token from the body
+// (verified against the brand and the same sub), then the brand's userinfo endpoint called with the
+// caller's access token. Later sources win, so userinfo (the freshest) decides.
+import { createHash } from 'node:crypto';
+import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { AuthorizerContext } from '../auth/authorizer-context.js';
+import { type BrandConfig, isLoopbackHost } from '../config/brand-config.js';
+import { ErrorCodes, UnauthorizedError, UpstreamError, ValidationError } from '../errors.js';
+import { safeJsonParse } from '../http/json.js';
+import type { Claims } from './claim-mapping.js';
+
+export interface ClaimRequest {
+  brand: BrandConfig;
+  auth: AuthorizerContext;
+  /** The bearer token from the Authorization header (already verified by the authorizer). */
+  accessToken: string;
+  /** Optional ID token from the request body. */
+  idToken?: string;
+}
+
+/** Port: where the post-auth use-cases get the caller's claims. */
+export interface ClaimSource {
+  load(request: ClaimRequest): Promise<Claims>;
+}
+
+export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface CiamClaimSourceOptions {
+  fetch?: FetchFn;
+  /** Userinfo timeout; the caller waits for it, so keep it short. */
+  timeoutMs?: number;
+  /** Resolves a brand's JWKS for ID token checks (default: jose's remote JWKS, cached per URI). */
+  jwks?: (brand: BrandConfig) => JWTVerifyGetKey;
+}
+
+const MAX_USERINFO_BYTES = 65_536;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** True when `tokenHash` (hex or base64url SHA-256 prefix) belongs to `token`. */
+export function tokenMatchesHash(token: string, tokenHash: string): boolean {
+  if (tokenHash.length < 8) return false;
+  const digest = createHash('sha256').update(token, 'utf8').digest();
+  return digest.toString('hex').startsWith(tokenHash) || digest.toString('base64url').startsWith(tokenHash);
+}
+
+/** The payload of a JWT the authorizer already verified (no signature check here). */
+export function decodeVerifiedPayload(token: string): Claims {
+  const part = token.split('.')[1];
+  if (!part) throw new UnauthorizedError();
+  try {
+    const payload = safeJsonParse(Buffer.from(part, 'base64url').toString('utf8'));
+    if (!isObject(payload)) throw new UnauthorizedError();
+    return payload;
+  } catch {
+    throw new UnauthorizedError();
+  }
+}
+
+/** Claims from the token, an optional ID token and the brand's userinfo endpoint. */
+export class CiamClaimSource implements ClaimSource {
+  private readonly fetchFn: FetchFn;
+  private readonly timeoutMs: number;
+  private readonly jwks: (brand: BrandConfig) => JWTVerifyGetKey;
+  private readonly jwksCache = new Map<string, JWTVerifyGetKey>();
+
+  constructor(options: CiamClaimSourceOptions = {}) {
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.timeoutMs = options.timeoutMs ?? 3_000;
+    this.jwks =
+      options.jwks ??
+      ((brand) => {
+        let jwks = this.jwksCache.get(brand.jwksUri);
+        if (!jwks) {
+          jwks = createRemoteJWKSet(new URL(brand.jwksUri), { timeoutDuration: this.timeoutMs });
+          this.jwksCache.set(brand.jwksUri, jwks);
+        }
+        return jwks;
+      });
+  }
+
+  async load(request: ClaimRequest): Promise<Claims> {
+    const { auth, accessToken } = request;
+    if (!tokenMatchesHash(accessToken, auth.tokenHash)) throw new UnauthorizedError();
+    const tokenClaims = decodeVerifiedPayload(accessToken);
+    const idClaims = request.idToken === undefined ? {} : await this.verifyIdToken(request);
+    const userinfo = await this.userinfo(request.brand, auth.sub, accessToken);
+    return { ...tokenClaims, ...idClaims, ...userinfo, sub: auth.sub };
+  }
+
+  private async verifyIdToken(request: ClaimRequest): Promise<Claims> {
+    const { brand, auth } = request;
+    const refuse = (message: string) => new ValidationError('idToken is invalid', [{ field: 'idToken', message }]);
+    try {
+      const { payload } = await jwtVerify(request.idToken ?? '', this.jwks(brand), {
+        issuer: brand.issuer,
+        audience: brand.clientId,
+        algorithms: brand.allowedAlgorithms,
+        clockTolerance: brand.clockSkewSeconds,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      if (payload.sub !== auth.sub) throw refuse('belongs to another user');
+      return { ...payload };
+    } catch (error) {
+      if (error instanceof ValidationError) throw error;
+      throw refuse('does not verify for this brand');
+    }
+  }
+
+  private async userinfo(brand: BrandConfig, sub: string, accessToken: string): Promise<Claims> {
+    const url = new URL(brand.userInfoEndpoint);
+    if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
+      throw new UpstreamError(502, ErrorCodes.CIAM_UNAVAILABLE, 'CIAM userinfo endpoint is not https');
+    }
+    const unavailable = (message: string) =>
+      new UpstreamError(503, ErrorCodes.CIAM_UNAVAILABLE, message, { retryAfterSeconds: 2 });
+    let response: Response;
+    try {
+      response = await this.fetchFn(url.href, {
+        method: 'GET',
+        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+        redirect: 'error',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch {
+      throw unavailable('CIAM userinfo did not answer');
+    }
+    if (response.status === 401 || response.status === 403) {
+      await response.body?.cancel();
+      throw new UnauthorizedError(ErrorCodes.UNAUTHORIZED, 'The CIAM no longer accepts this token');
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw unavailable(`CIAM userinfo answered ${response.status}`);
+    }
+    let body: unknown;
+    try {
+      const text = await response.text();
+      if (Buffer.byteLength(text, 'utf8') > MAX_USERINFO_BYTES) throw new Error('too large');
+      body = safeJsonParse(text);
+    } catch {
+      throw new UpstreamError(502, ErrorCodes.CIAM_UNAVAILABLE, 'CIAM userinfo answer is not usable JSON');
+    }
+    // OIDC Core 5.3.2: the userinfo sub must equal the token's sub, else the answer must not be used.
+    if (!isObject(body) || body.sub !== sub) {
+      throw new UpstreamError(502, ErrorCodes.CIAM_UNAVAILABLE, 'CIAM userinfo answer is for another subject');
+    }
+    return body;
+  }
+}

@@ -1,0 +1,106 @@
+// POST /v1/me/identifiers/sync (identifier change, step two): after the user changed mobile or e-mail at
+// the CIAM, apply it in Capillary with changeIdentifier on each profile. Checks everything first so a
+// refused change (unverified, or held by another customer) changes nothing; repeated calls are no-ops.
+import type { CapillaryClient } from '../capillary/capillary-client.js';
+import { CapillaryConflictError } from '../capillary/capillary-errors.js';
+import { CapillarySources } from '../capillary/capillary-types.js';
+import { ConflictError, ErrorCodes, ForbiddenError } from '../errors.js';
+import { mapClaims, maskIdentifier } from './claim-mapping.js';
+import { type IdentifierChange, planIdentifierChanges } from './customer-sync.js';
+import { audit, loadLinkedCustomer, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
+
+export interface IdentifierSyncResult {
+  customerId: number;
+  status: 'changed' | 'unchanged';
+  changes: {
+    source: string;
+    accountId: string | null;
+    added: { type: string; value: string }[];
+    removed: { type: string; value: string }[];
+  }[];
+}
+
+async function apply(client: CapillaryClient, customerId: number, change: IdentifierChange): Promise<void> {
+  await client.changeIdentifier(customerId, change.source, change.accountId, {
+    add: change.add,
+    remove: change.remove,
+  });
+}
+
+/** Brings Capillary's identifiers in line with the CIAM's verified mobile and e-mail. */
+export async function syncIdentifiers(
+  services: PostAuthServices,
+  caller: PostAuthCaller,
+): Promise<IdentifierSyncResult> {
+  const { customerId, customer } = await loadLinkedCustomer(services, caller);
+  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
+  const changes = planIdentifierChanges(mapped, customer, caller.brand);
+  if (changes.length === 0) return { customerId, status: 'unchanged', changes: [] };
+
+  const client = services.capillary.forBrand(caller.brand);
+  const added = new Map<string, { type: string; value: string }>();
+  for (const change of changes)
+    for (const identifier of change.add) added.set(`${identifier.type}:${identifier.value}`, identifier);
+  for (const identifier of added.values()) {
+    const verified = identifier.type === 'email' ? mapped.emailVerified : mapped.mobileVerified;
+    if (!verified) {
+      throw new ForbiddenError(
+        ErrorCodes.UNVERIFIED_IDENTIFIER,
+        `The new ${identifier.type} is not verified by the CIAM`,
+      );
+    }
+    const holder = await client.lookupCustomerId({
+      source: CapillarySources.ALL,
+      identifierName: identifier.type,
+      identifierValue: identifier.value,
+    });
+    if (holder !== undefined && holder !== customerId) {
+      audit(services, caller, {
+        type: 'identifier.change',
+        outcome: 'failure',
+        reason: 'IDENTIFIER_TAKEN',
+        details: { customerId, type: identifier.type },
+      });
+      throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, `The new ${identifier.type} belongs to another customer`);
+    }
+  }
+
+  const applied: IdentifierChange[] = [];
+  try {
+    for (const change of changes) {
+      await apply(client, customerId, change);
+      applied.push(change);
+    }
+  } catch (error) {
+    // Undo the profiles already changed so a refused sync leaves Capillary as it was.
+    for (const change of applied.reverse()) {
+      await apply(client, customerId, { ...change, add: change.remove, remove: change.add }).catch(() => undefined);
+    }
+    if (error instanceof CapillaryConflictError) {
+      throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'The new identifier belongs to another customer', {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  audit(services, caller, {
+    type: 'identifier.change',
+    outcome: 'success',
+    reason: 'CHANGED',
+    details: {
+      customerId,
+      sources: changes.map((c) => c.source),
+      added: [...added.values()].map((i) => `${i.type}:${maskIdentifier(i.value)}`),
+    },
+  });
+  return {
+    customerId,
+    status: 'changed',
+    changes: changes.map((change) => ({
+      source: change.source,
+      accountId: change.accountId ?? null,
+      added: change.add,
+      removed: change.remove,
+    })),
+  };
+}

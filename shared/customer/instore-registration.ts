@@ -1,0 +1,157 @@
+// POST /v1/me/registration: INSTORE registration (or update) with the app's extra loyalty fields. The
+// identifiers come only from the verified claims, never from the body; the caller is linked first.
+import { z } from 'zod';
+import { CapillaryConflictError } from '../capillary/capillary-errors.js';
+import {
+  type CapillaryCommChannel,
+  type CapillaryIdentifier,
+  CapillarySources,
+  findProfile,
+} from '../capillary/capillary-types.js';
+import { ConflictError, ErrorCodes, ForbiddenError, ValidationError } from '../errors.js';
+import { mapClaims } from './claim-mapping.js';
+import { linkWithMapped } from './link-session.js';
+import { audit, parseBody, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
+
+const MAX_FIELDS = 50;
+const fieldName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be 1-64 letters, digits or underscores');
+const fieldValue = z.string().max(255);
+
+/** Body fields that would let a caller choose identifiers: refused by name. */
+const IDENTIFIER_KEYS = ['mobile', 'email', 'identifiers', 'cuid', 'externalId', 'profiles', 'source', 'accountId'];
+
+export const RegistrationBodySchema = z.strictObject({
+  fields: z
+    .record(fieldName, fieldValue)
+    .refine((value) => Object.keys(value).length <= MAX_FIELDS, `at most ${MAX_FIELDS} fields`)
+    .optional(),
+  extendedFields: z
+    .record(fieldName, z.union([fieldValue.min(1), z.number().finite(), z.boolean()]))
+    .refine((value) => Object.keys(value).length <= MAX_FIELDS, `at most ${MAX_FIELDS} extended fields`)
+    .optional(),
+  /** Communication consent per channel; the channel's value comes from the verified claims. */
+  consent: z.strictObject({ email: z.boolean().optional(), mobile: z.boolean().optional() }).optional(),
+  loyaltyType: z.enum(['loyalty', 'non_loyalty']).optional(),
+  idToken: z.string().min(1).max(16_384).optional(),
+});
+export type RegistrationBody = z.output<typeof RegistrationBodySchema>;
+
+export interface RegistrationResult {
+  customerId: number;
+  status: 'registered' | 'updated';
+  cuid: string;
+  identifiers: CapillaryIdentifier[];
+}
+
+/** Parses the registration body: identifier fields are refused by name, everything else strictly. */
+export function parseRegistrationBody(body: Record<string, unknown>): RegistrationBody {
+  const refused = Object.keys(body).filter((key) => IDENTIFIER_KEYS.includes(key));
+  if (refused.length > 0) {
+    throw new ValidationError(
+      'Identifiers are taken from the verified token only',
+      refused.map((field) => ({ field, message: 'not allowed: identifiers come from the verified token' })),
+    );
+  }
+  return parseBody(RegistrationBodySchema, body);
+}
+
+/** Registers or updates the caller's INSTORE profile, linking the caller first. */
+export async function registerInstore(
+  services: PostAuthServices,
+  caller: PostAuthCaller,
+  body: RegistrationBody,
+): Promise<RegistrationResult> {
+  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
+  const identifiers: CapillaryIdentifier[] = [];
+  if (mapped.mobile && mapped.mobileVerified) identifiers.push({ type: 'mobile', value: mapped.mobile });
+  if (mapped.email && mapped.emailVerified) identifiers.push({ type: 'email', value: mapped.email });
+  if (identifiers.length === 0) {
+    throw new ForbiddenError(
+      ErrorCodes.UNVERIFIED_IDENTIFIER,
+      'INSTORE registration needs a mobile or e-mail verified by the CIAM',
+    );
+  }
+  const linked = await linkWithMapped(services, caller, mapped);
+  const client = services.capillary.forBrand(caller.brand);
+  const commChannels: CapillaryCommChannel[] = [];
+  for (const identifier of identifiers) {
+    const consent = body.consent?.[identifier.type === 'email' ? 'email' : 'mobile'];
+    if (consent === undefined) continue;
+    commChannels.push({
+      type: identifier.type,
+      value: identifier.value,
+      primary: true,
+      verified: true,
+      meta: { subscribed: consent },
+    });
+  }
+  const profile = {
+    source: CapillarySources.INSTORE,
+    ...(mapped.firstName ? { firstName: mapped.firstName } : {}),
+    ...(mapped.lastName ? { lastName: mapped.lastName } : {}),
+    ...(body.fields ? { fields: body.fields } : {}),
+    ...(commChannels.length > 0 ? { commChannels } : {}),
+  };
+  const extendedFields = body.extendedFields ? { extendedFields: body.extendedFields } : {};
+  let status: RegistrationResult['status'];
+  if (findProfile(linked.customer, CapillarySources.INSTORE)) {
+    await client.updateCustomer(linked.customerId, CapillarySources.INSTORE, undefined, {
+      profiles: [profile],
+      ...extendedFields,
+    });
+    status = 'updated';
+  } else {
+    // Check first so the add merges into the linked customer and never creates a second one.
+    let heldByLinked = false;
+    for (const identifier of identifiers) {
+      const holder = await client.lookupCustomerId({
+        source: CapillarySources.ALL,
+        identifierName: identifier.type,
+        identifierValue: identifier.value,
+      });
+      if (holder !== undefined && holder !== linked.customerId) {
+        throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, `The ${identifier.type} belongs to another customer`);
+      }
+      heldByLinked ||= holder === linked.customerId;
+    }
+    if (!heldByLinked) {
+      throw new ConflictError(
+        ErrorCodes.IDENTIFIER_CHANGE_PENDING,
+        'The verified identifiers are not on the linked customer yet; call POST /v1/me/identifiers/sync first',
+      );
+    }
+    let createdId: number;
+    try {
+      ({ customerId: createdId } = await client.addCustomer({
+        loyaltyInfo: { loyaltyType: body.loyaltyType ?? 'loyalty' },
+        profiles: [{ ...profile, identifiers }],
+        ...extendedFields,
+      }));
+    } catch (error) {
+      if (error instanceof CapillaryConflictError) {
+        throw new ConflictError(
+          ErrorCodes.IDENTIFIER_TAKEN,
+          'An identifier already belongs to another INSTORE customer',
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    // Capillary merges the INSTORE profile into the linked customer through the shared identifiers (8050).
+    if (createdId !== linked.customerId) {
+      throw new ConflictError(ErrorCodes.CONFLICT, 'Capillary registered the INSTORE profile on another customer');
+    }
+    status = 'registered';
+  }
+  audit(services, caller, {
+    type: 'instore.registration',
+    outcome: 'success',
+    reason: status.toUpperCase(),
+    details: {
+      customerId: linked.customerId,
+      fields: Object.keys(body.fields ?? {}),
+      extendedFields: Object.keys(body.extendedFields ?? {}),
+    },
+  });
+  return { customerId: linked.customerId, status, cuid: caller.auth.sub, identifiers };
+}

@@ -1,0 +1,190 @@
+// DynamoDB revocation list: one item per revoked session, token or user, plus back-channel replay markers,
+// all keyed by `pk` with the `expiresAt` TTL attribute (epoch seconds), which readers check themselves.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { RevocationsTable } from '../storage/tables.js';
+import {
+  isInForce,
+  type RevocationQuery,
+  type RevocationReason,
+  RevocationKeys,
+  type RevocationStore,
+  revocationReason,
+} from './revocation-checker.js';
+
+const ExpiringItemSchema = z.object({ expiresAt: z.number() });
+const UserItemSchema = z.object({ expiresAt: z.number(), revokedBefore: z.number() });
+
+export interface DynamoRevocationStoreOptions {
+  documentClient: DynamoDBDocumentClient;
+  tableName: string;
+  /** Epoch milliseconds (injected for tests). */
+  now?: () => number;
+  /** Strongly consistent reads (default true): a handler must see a logout that just happened. */
+  consistentRead?: boolean;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+  );
+}
+
+/** The revocations table; checks the three keys of a token with parallel GetItems. */
+export class DynamoRevocationStore implements RevocationStore {
+  private readonly ddb: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly now: () => number;
+  private readonly consistentRead: boolean;
+
+  constructor(options: DynamoRevocationStoreOptions) {
+    this.ddb = options.documentClient;
+    this.tableName = options.tableName;
+    this.now = options.now ?? Date.now;
+    this.consistentRead = options.consistentRead ?? true;
+  }
+
+  async check(query: RevocationQuery): Promise<RevocationReason | undefined> {
+    const nowSeconds = Math.floor(this.now() / 1000);
+    const [session, token, user] = await Promise.all([
+      query.sid ? this.get(RevocationKeys.session(query.brandId, query.sid)) : undefined,
+      query.jti ? this.get(RevocationKeys.token(query.brandId, query.jti)) : undefined,
+      query.sub ? this.get(RevocationKeys.user(query.brandId, query.sub)) : undefined,
+    ]);
+    const inForce = (item: Record<string, unknown> | undefined) =>
+      item !== undefined && isInForce(ExpiringItemSchema.parse(item).expiresAt, nowSeconds);
+    const userItem = user !== undefined ? UserItemSchema.parse(user) : undefined;
+    return revocationReason(
+      {
+        session: inForce(session),
+        token: inForce(token),
+        userRevokedBefore:
+          userItem !== undefined && isInForce(userItem.expiresAt, nowSeconds) ? userItem.revokedBefore : undefined,
+      },
+      query.iat,
+    );
+  }
+
+  async revokeSession(brandId: string, sid: string, until: number): Promise<void> {
+    await this.extend(RevocationKeys.session(brandId, sid), until, { brandId, kind: 'session' });
+  }
+
+  async revokeToken(brandId: string, jti: string, until: number): Promise<void> {
+    await this.extend(RevocationKeys.token(brandId, jti), until, { brandId, kind: 'token' });
+  }
+
+  async revokeUserBefore(brandId: string, sub: string, revokedBefore: number, until: number): Promise<void> {
+    const pk = RevocationKeys.user(brandId, sub);
+    // Read, merge, conditional write: the bound and the expiry only move forward (max of both), and an expired
+    // item DynamoDB has not deleted yet is replaced. A concurrent writer makes the condition fail: read again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const nowSeconds = Math.floor(this.now() / 1000);
+      const raw = await this.get(pk);
+      const current = raw === undefined ? undefined : UserItemSchema.parse(raw);
+      const live = current !== undefined && isInForce(current.expiresAt, nowSeconds) ? current : undefined;
+      const target = {
+        revokedBefore: Math.max(revokedBefore, live?.revokedBefore ?? revokedBefore),
+        expiresAt: Math.max(until, live?.expiresAt ?? until),
+      };
+      if (live !== undefined && live.revokedBefore === target.revokedBefore && live.expiresAt === target.expiresAt)
+        return;
+      try {
+        await this.ddb.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { [RevocationsTable.partitionKey]: pk, ...target, brandId, kind: 'user' },
+            ...(current === undefined
+              ? {
+                  ConditionExpression: 'attribute_not_exists(#pk)',
+                  ExpressionAttributeNames: { '#pk': RevocationsTable.partitionKey },
+                }
+              : {
+                  ConditionExpression: '#rb = :rb AND #exp = :exp',
+                  ExpressionAttributeNames: { '#rb': 'revokedBefore', '#exp': RevocationsTable.ttlAttribute },
+                  ExpressionAttributeValues: { ':rb': current.revokedBefore, ':exp': current.expiresAt },
+                }),
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    }
+    throw new Error('revokeUserBefore: too many concurrent writers');
+  }
+
+  async markLogoutTokenUsed(brandId: string, jti: string, until: number): Promise<boolean> {
+    const nowSeconds = Math.floor(this.now() / 1000);
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [RevocationsTable.partitionKey]: RevocationKeys.logoutToken(brandId, jti),
+            [RevocationsTable.ttlAttribute]: until,
+            brandId,
+            kind: 'logout-token',
+          },
+          // An expired marker DynamoDB has not deleted yet does not count as a replay.
+          ConditionExpression: 'attribute_not_exists(#pk) OR #exp <= :now',
+          ExpressionAttributeNames: { '#pk': RevocationsTable.partitionKey, '#exp': RevocationsTable.ttlAttribute },
+          ExpressionAttributeValues: { ':now': nowSeconds },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async forgetLogoutToken(brandId: string, jti: string): Promise<void> {
+    await this.ddb.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { [RevocationsTable.partitionKey]: RevocationKeys.logoutToken(brandId, jti) },
+      }),
+    );
+  }
+
+  /** Puts the item, or lengthens an existing one: a second logout never shortens a revocation. */
+  private async extend(pk: string, until: number, attributes: Record<string, string>): Promise<void> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [RevocationsTable.partitionKey]: pk },
+          UpdateExpression: 'SET #exp = :exp, #brand = :brand, #kind = :kind',
+          ConditionExpression: 'attribute_not_exists(#exp) OR #exp < :exp',
+          ExpressionAttributeNames: { '#exp': RevocationsTable.ttlAttribute, '#brand': 'brandId', '#kind': 'kind' },
+          ExpressionAttributeValues: {
+            ':exp': until,
+            ':brand': attributes.brandId ?? '',
+            ':kind': attributes.kind ?? '',
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  private async get(pk: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [RevocationsTable.partitionKey]: pk },
+        ConsistentRead: this.consistentRead,
+      }),
+    );
+    return Item;
+  }
+}

@@ -1,0 +1,143 @@
+// `npm start` as a newcomer runs it: spawned on free ports with a temporary data folder, it prints a ready
+// line, answers /health, hands `npm run token` a working client, keeps its data across a restart, and
+// stops cleanly on Ctrl-C (SIGINT to its process group, as a terminal sends it).
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const READY = /ciam-gateway local stack ready on (http:\/\/127\.0\.0\.1:\d+)/;
+const run = promisify(execFile);
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+interface Started {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  /** Resolves when npm and everything it started have exited (their output pipe closed). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startNpm(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn('npm', ['start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const npmExit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('exit', (code, signal) => done({ code, signal })),
+  );
+  const closed = new Promise<void>((done) => child.stdout?.on('close', () => done()));
+  const exited = Promise.all([npmExit, closed]).then(([status]) => status);
+  return new Promise((done, fail) => {
+    let ready = false;
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      const match = READY.exec(output);
+      if (match?.[1] && !ready) {
+        ready = true;
+        done({ child, url: match[1], output: () => output, exited });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    exited.then((status) =>
+      fail(new Error(`npm start exited (${JSON.stringify(status)}) before the ready line:\n${output}`)),
+    );
+  });
+}
+
+/** Ctrl-C: SIGINT to the whole process group; true when the stack shut down cleanly. */
+async function stop(started: Started): Promise<boolean> {
+  if (started.child.pid === undefined) throw new Error('no pid');
+  process.kill(-started.child.pid, 'SIGINT');
+  const { code, signal } = await started.exited;
+  // npm itself re-raises the SIGINT its script got, as with any npm script; the stack's own exit is the line.
+  return (code === 0 || signal === 'SIGINT') && /local stack stopped\s*$/.test(started.output());
+}
+
+describe('npm start', () => {
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+  let running: Started | undefined;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
+    env = {
+      ...process.env,
+      PORT: String(await freePort()),
+      CIAM_PORT: String(await freePort()),
+      CAPILLARY_PORT: String(await freePort()),
+      DYNAMODB_PORT: String(await freePort()),
+      SSM_PORT: String(await freePort()),
+      LOCAL_DATA_DIR: dataDir,
+      LOCAL_ADMIN_KEY: 'npm-start-test-admin-key',
+      POWERTOOLS_LOG_LEVEL: 'WARN',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    };
+    delete env.NODE_OPTIONS;
+    delete env.VITEST;
+  });
+
+  afterAll(async () => {
+    const child = running?.child;
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      // Only when the test failed half-way: do not leave the stack running.
+      process.kill(-child.pid, 'SIGKILL');
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts, serves /health, issues tokens, keeps data across a restart and stops cleanly on SIGINT', async () => {
+    // Arrange / Act: first start
+    running = await startNpm(env);
+    const first = running;
+    const health = await fetch(`${first.url}/health`);
+    const { stdout: token } = await run('npm', ['run', '-s', 'token', '--', '--user', 'bob'], { cwd: ROOT, env });
+    const accessToken = token.trim();
+    const linked = await fetch(`${first.url}/v1/auth/session`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    const brandBefore = (await (
+      await fetch(`${first.url}/v1/admin/brands/demo`, { headers: { 'x-admin-key': 'npm-start-test-admin-key' } })
+    ).json()) as { version: number };
+    const firstExit = await stop(first);
+
+    // Assert: first run
+    expect(first.url).toBe(`http://127.0.0.1:${env.PORT}`);
+    expect(first.output()).toContain('npm-start-test-admin-key');
+    expect(health.status).toBe(200);
+    expect(accessToken.split('.')).toHaveLength(3);
+    expect(linked.status).toBe(200);
+    expect(await linked.json()).toMatchObject({ cuid: 'bob', status: 'linked' });
+    expect(firstExit).toBe(true);
+    const devClients = JSON.parse(readFileSync(join(dataDir, 'dev-clients.json'), 'utf8')) as Record<string, unknown>;
+    expect(devClients).toMatchObject({ brandId: 'demo', clients: { app: { clientId: 'demo-app' } } });
+
+    // Act: second start on the same data folder
+    running = await startNpm(env);
+    const second = running;
+    const me = await fetch(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const brandAfter = (await (
+      await fetch(`${second.url}/v1/admin/brands/demo`, { headers: { 'x-admin-key': 'npm-start-test-admin-key' } })
+    ).json()) as { version: number };
+    const secondExit = await stop(second);
+
+    // Assert: the link, the CIAM keys and the brand survived; the brand was not re-saved
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ cuid: 'bob', customerId: 1000 });
+    expect(brandAfter.version).toBe(brandBefore.version);
+    expect(secondExit).toBe(true);
+    await expect(fetch(`${second.url}/health`)).rejects.toThrow();
+  }, 120_000);
+});

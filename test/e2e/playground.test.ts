@@ -1,0 +1,170 @@
+// The playground in a real browser: Debian's Chromium (headless, driven by playwright-core, no browser
+// download) against the local stack started in-process. Signs in through the development CIAM with code +
+// PKCE, sees the linked customer, logs out at the gateway and sees the session refused; then the same for
+// the CIAM's RP-initiated logout (which calls the gateway's back-channel logout). Every gateway answer the
+// page receives is checked against openapi/openapi.json. UPDATE_SCREENSHOT=1 rewrites docs/images/playground.png.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { checkLiveResponse, loadOpenApi } from '../contract/openapi-document.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+const SCREENSHOT = new URL('../../docs/images/playground.png', import.meta.url);
+const doc = loadOpenApi();
+
+describe('the developer playground in Chromium', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  let origin: string;
+  const contractProblems: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `Chromium is not installed at ${CHROMIUM}: run "apt-get install -y chromium" (.ci/run does this in CI)`,
+      );
+    }
+    // Every port free-picked, nothing persisted; the stack builds the playground into a temporary folder.
+    stack = await startLocalStack({ port: 0, quiet: true });
+    origin = new URL(stack.urls.gateway).origin;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  async function openPlayground(): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1440, height: 1180 } });
+    // Every answer of the gateway's API must be one the OpenAPI document describes.
+    page.on('response', async (response) => {
+      const url = new URL(response.url());
+      if (url.origin !== origin || !(url.pathname.startsWith('/v1/') || url.pathname === '/health')) return;
+      const text = await response.text().catch(() => '');
+      let body: unknown;
+      try {
+        body = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        body = text;
+      }
+      const method = response.request().method();
+      contractProblems.push(...checkLiveResponse(doc, method, url.pathname, response.status(), body));
+    });
+    await page.goto(`${origin}/`);
+    return page;
+  }
+
+  /** Signs in at the development CIAM's login page as its first seeded user; returns that user's sub. */
+  async function signIn(page: Page): Promise<string> {
+    await page.click('#login-button:not([disabled])');
+    await page.waitForSelector('select#login');
+    const sub = await page.$eval('select#login', (select) => (select as HTMLSelectElement).options[0]?.value ?? '');
+    await page.selectOption('select#login', sub);
+    await page.click('#sign-in');
+    await page.locator('#who-sub').waitFor();
+    return sub;
+  }
+
+  async function expectRefusedSession(page: Page): Promise<string> {
+    await page.click('#btn-session');
+    const code = page.locator('#error-code');
+    await code.waitFor();
+    return (await code.textContent()) ?? '';
+  }
+
+  it('signs in, shows the linked customer, logs out and then shows the session refused', async () => {
+    // Arrange
+    const page = await openPlayground();
+
+    // Act: sign in (code + PKCE); the page then links the session and reads GET /v1/me.
+    const sub = await signIn(page);
+    await page.locator('#customer-summary').waitFor();
+
+    // Assert: the four panels are filled for this user.
+    expect(await page.textContent('#who-sub')).toBe(sub);
+    expect(await page.textContent('#claims')).toContain(sub);
+    expect(await page.textContent('#session-status')).toMatch(/^(created|linked|updated)$/);
+    expect(await page.textContent('#mapped')).toContain('firstName');
+    expect(await page.textContent('#authorizer-decision')).toContain('Allow');
+    expect(await page.textContent('#authorizer')).toContain('brandId');
+    expect(await page.textContent('#customer-summary')).toContain(sub);
+    expect(await page.locator('#customer .profile').first().textContent()).toContain('OAUTH_EXTERNAL');
+    expect(await page.isHidden('#error')).toBe(true);
+    if (process.env.UPDATE_SCREENSHOT === '1') {
+      await page.screenshot({ path: fileURLToPath(SCREENSHOT), fullPage: false });
+    }
+
+    // Act: log out at the gateway, then try the same tokens again.
+    await page.click('#btn-logout');
+    await page.locator('#calls li[data-label="Logout (gateway)"][data-status="204"]').waitFor();
+    const refused = await expectRefusedSession(page);
+
+    // Assert: the session is refused with a readable error code.
+    expect(refused).toBe('TOKEN_REVOKED');
+    expect(await page.textContent('#error')).toContain('HTTP 401');
+    expect(await page.locator('#calls li[data-label="Session link"]').first().getAttribute('data-status')).toBe('401');
+    expect(contractProblems).toEqual([]);
+    // The page's OpenAPI link serves the document from the repository.
+    expect(await (await page.request.get(`${origin}/openapi.json`)).json()).toEqual(doc);
+    await page.close();
+  }, 90_000);
+
+  it('runs profile sync, identifier sync and the INSTORE registration form, showing each answer', async () => {
+    // Arrange
+    const page = await openPlayground();
+    await signIn(page);
+    await page.locator('#customer-summary').waitFor();
+    const answer = async (button: string, label: string) => {
+      await page.click(button);
+      const call = page.locator(`#calls li[data-label="${label}"]`).first();
+      await call.waitFor();
+      return call.getAttribute('data-status');
+    };
+
+    // Act
+    const profile = await answer('#btn-profile-sync', 'Profile sync');
+    const identifiers = await answer('#btn-identifiers-sync', 'Identifier sync');
+    const registration = await answer('#btn-registration', 'INSTORE registration');
+    await page.locator('#customer .profile', { hasText: 'INSTORE' }).waitFor();
+
+    // Assert
+    expect([profile, identifiers, registration]).toEqual(['200', '200', '201']);
+    expect(await page.isHidden('#error')).toBe(true);
+    expect(contractProblems).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('logs out at the CIAM, whose back-channel call makes the gateway refuse the old tokens', async () => {
+    // Arrange
+    const page = await openPlayground();
+    await signIn(page);
+    await page.locator('#customer-summary').waitFor();
+
+    // Act: RP-initiated logout at the CIAM, confirmed on its page; the CIAM calls the back-channel URI.
+    await page.click('#btn-ciam-logout');
+    await page.waitForURL((url) => url.origin !== origin);
+    await page.click('button[name="logout"][value="yes"]');
+    await page.waitForURL((url) => url.origin === origin);
+    await page.locator('#notice:not([hidden])').waitFor();
+    const notice = await page.textContent('#notice');
+    const refused = await expectRefusedSession(page);
+
+    // Assert
+    expect(notice).toContain('Signed out at the CIAM');
+    expect(refused).toBe('TOKEN_REVOKED');
+    expect(contractProblems).toEqual([]);
+    await page.close();
+  }, 90_000);
+});

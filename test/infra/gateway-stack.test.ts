@@ -1,0 +1,496 @@
+// Synthesizes every environment offline (no bundling) and asserts what matters for security and operation:
+// routes and their auth, the authorizer, functions, tables, least-privilege IAM, logs, alarms and outputs.
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_LOG_FIELDS, BODY_REQUIRED_ROUTES, methodLogicalId } from '../../infra/constructs/gateway-api.js';
+import { functionLogicalId } from '../../infra/constructs/gateway-function.js';
+import { capillaryErrorsQuery } from '../../infra/constructs/gateway-monitoring.js';
+import {
+  type EnvironmentName,
+  EnvironmentNames,
+  type EnvironmentSettings,
+  loadEnvironmentSettings,
+} from '../../infra/environment-settings.js';
+import { FunctionAccessMatrix, type GatewayFunctionName } from '../../infra/function-access.js';
+import { GatewayFunctionNames, type GatewayStack, repositoryRoot } from '../../infra/gateway-stack.js';
+import { EnvNames } from '../../shared/env.js';
+import { METRICS_NAMESPACE } from '../../shared/observability/metrics.js';
+import { Routes } from '../../shared/routes.js';
+import { TableSchemas } from '../../shared/storage/tables.js';
+import { resourcesOfType, type Synthesized, synthGateway } from './support/synth.js';
+
+type Json = unknown;
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Record<string, Record<string, Json>>;
+}
+
+const TABLE_LOGICAL_IDS = {
+  brands: 'BrandsTable',
+  links: 'LinksTable',
+  revocations: 'RevocationsTable',
+  idempotency: 'IdempotencyTable',
+} as const;
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+function asArray<T>(value: T | T[]): T[] {
+  return Array.isArray(value) ? value : [value];
+}
+
+/** The full path of an AWS::ApiGateway::Resource (walking ParentId up to the root). */
+function resourcePath(template: Template, resourceRef: Json): string {
+  const resources = resourcesOfType(template, 'AWS::ApiGateway::Resource');
+  const parts: string[] = [];
+  let ref = resourceRef;
+  for (;;) {
+    if (typeof ref !== 'object' || ref === null || !('Ref' in ref)) break;
+    const resource = resources[String(ref.Ref)];
+    if (resource === undefined) break;
+    parts.unshift(String(resource.Properties?.PathPart));
+    ref = resource.Properties?.ParentId;
+  }
+  return `/${parts.join('/')}`;
+}
+
+function policyStatements(policy: { Properties?: Record<string, unknown> }): Statement[] {
+  const document = policy.Properties?.PolicyDocument as { Statement: Statement[] } | undefined;
+  return document?.Statement ?? [];
+}
+
+/** Every statement of the inline policies attached to a function's role. */
+function functionStatements(template: Template, name: GatewayFunctionName): Statement[] {
+  const fn = resourcesOfType(template, 'AWS::Lambda::Function')[functionLogicalId(name)];
+  const roleArn = fn?.Properties?.Role as { 'Fn::GetAtt': [string, string] };
+  const roleId = roleArn['Fn::GetAtt'][0];
+  const policies = Object.values(resourcesOfType(template, 'AWS::IAM::Policy')).filter((policy) =>
+    JSON.stringify(policy.Properties?.Roles).includes(`"${roleId}"`),
+  );
+  expect(policies.length).toBeGreaterThan(0);
+  return policies.flatMap(policyStatements);
+}
+
+function tablesReferencedBy(statement: Statement): string[] {
+  const text = JSON.stringify(statement.Resource);
+  return Object.entries(TABLE_LOGICAL_IDS)
+    .filter(([, logicalId]) => text.includes(`"${logicalId}"`))
+    .map(([key]) => key);
+}
+
+// One synth per environment for the whole file: the first synth in a process costs seconds (aws-cdk-lib and
+// cdk-nag loading), later ones well under one.
+const synths = new Map<string, Synthesized>();
+function synthOnce(env: EnvironmentName): Synthesized {
+  const cached = synths.get(env) ?? synthGateway(env);
+  synths.set(env, cached);
+  return cached;
+}
+afterAll(() => {
+  for (const synth of synths.values()) synth.cleanup();
+});
+
+/** Recursively sorts object keys and replaces values that change without an infrastructure change. */
+function normaliseTemplate(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(normaliseTemplate);
+  if (value !== null && typeof value === 'object') {
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      sorted[key] = normaliseTemplate((value as Record<string, unknown>)[key]);
+    }
+    return sorted;
+  }
+  if (typeof value === 'string') {
+    return value
+      .replace(/^[a-f0-9]{64}\.zip$/, '<asset-hash>.zip')
+      .replace(/^asset\.[a-f0-9]{64}$/, 'asset.<asset-hash>')
+      .replaceAll(repositoryRoot, '<repo>');
+  }
+  return value;
+}
+
+describe.each(EnvironmentNames)('the %s stack', (env) => {
+  const settings: EnvironmentSettings = loadEnvironmentSettings(env);
+  let template: Template;
+
+  beforeAll(() => {
+    template = synthOnce(env).template;
+  }, 180_000);
+
+  it('creates exactly one method per route, on the route path, with the route auth type', () => {
+    // Arrange
+    const methods = Object.entries(resourcesOfType(template, 'AWS::ApiGateway::Method')).filter(
+      ([, method]) => method.Properties?.HttpMethod !== 'OPTIONS',
+    );
+    const authorizerId = Object.keys(resourcesOfType(template, 'AWS::ApiGateway::Authorizer'))[0];
+
+    // Assert
+    expect(methods).toHaveLength(Routes.length);
+    for (const route of Routes) {
+      const method = methods.find(([id]) => id === methodLogicalId(route))?.[1];
+      expect(method, `${route.method} ${route.path}`).toBeDefined();
+      const props = method?.Properties ?? {};
+      expect(props.HttpMethod).toBe(route.method);
+      expect(resourcePath(template, props.ResourceId)).toBe(route.path);
+      const expectedType = { ciam: 'CUSTOM', iam: 'AWS_IAM', none: 'NONE' }[route.auth];
+      expect(props.AuthorizationType, `${route.method} ${route.path}`).toBe(expectedType);
+      if (route.auth === 'ciam') expect(props.AuthorizerId).toEqual({ Ref: authorizerId });
+      else expect(props.AuthorizerId).toBeUndefined();
+      const integration = props.Integration as { Type: string; Uri: Json };
+      expect(integration.Type).toBe('AWS_PROXY');
+      expect(JSON.stringify(integration.Uri)).toContain(`"${functionLogicalId(route.functionName)}"`);
+    }
+  });
+
+  it('validates parameters on every route and JSON bodies where a body is required', () => {
+    const validators = resourcesOfType(template, 'AWS::ApiGateway::RequestValidator');
+    const validatorOf = (id: Json) => validators[String((id as { Ref: string }).Ref)]?.Properties;
+    for (const route of Routes) {
+      const props = resourcesOfType(template, 'AWS::ApiGateway::Method')[methodLogicalId(route)]?.Properties ?? {};
+      const validator = validatorOf(props.RequestValidatorId);
+      expect(validator?.ValidateRequestParameters).toBe(true);
+      const needsBody = BODY_REQUIRED_ROUTES.has(`${route.method} ${route.path}`);
+      expect(validator?.ValidateRequestBody).toBe(needsBody);
+      if (needsBody) expect(props.RequestModels).toHaveProperty(['application/json']);
+      const parameters = (props.RequestParameters ?? {}) as Record<string, boolean>;
+      if (route.path.includes('{brandId}')) expect(parameters['method.request.path.brandId']).toBe(true);
+      if (route.auth === 'ciam') expect(parameters['method.request.header.Authorization']).toBe(true);
+    }
+  });
+
+  it('uses a REQUEST authorizer keyed on the Authorization header with the environment cache TTL', () => {
+    template.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: settings.authorizer.resultCacheTtlSeconds,
+    });
+  });
+
+  it('points the authorizer at a provisioned alias only when provisioned concurrency is set', () => {
+    const authorizer = Object.values(resourcesOfType(template, 'AWS::ApiGateway::Authorizer'))[0];
+    const uri = JSON.stringify(authorizer?.Properties?.AuthorizerUri);
+    const aliases = resourcesOfType(template, 'AWS::Lambda::Alias');
+    if (settings.authorizer.provisionedConcurrency > 0) {
+      const [aliasId, alias] = Object.entries(aliases)[0] ?? [];
+      expect(alias?.Properties?.ProvisionedConcurrencyConfig).toEqual({
+        ProvisionedConcurrentExecutions: settings.authorizer.provisionedConcurrency,
+      });
+      expect(uri).toContain(`"${aliasId}"`);
+    } else {
+      expect(Object.keys(aliases)).toHaveLength(0);
+      expect(uri).toContain(`"${functionLogicalId('authorizer')}"`);
+    }
+    const reserved = resourcesOfType(template, 'AWS::Lambda::Function')[functionLogicalId('authorizer')]?.Properties
+      ?.ReservedConcurrentExecutions;
+    expect(reserved).toBe(settings.authorizer.reservedConcurrency ?? undefined);
+  });
+
+  it('deploys every function on nodejs24.x arm64 with ESM bundles, X-Ray, Powertools settings and its own log group', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+    expect(Object.keys(functions).sort()).toEqual(GatewayFunctionNames.map(functionLogicalId).sort());
+    for (const name of GatewayFunctionNames) {
+      const props = functions[functionLogicalId(name)]?.Properties ?? {};
+      expect(props).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        FunctionName: `ciam-gateway-${settings.stage}-${name}`,
+      });
+      const variables = (props.Environment as { Variables: Record<string, Json> }).Variables;
+      expect(variables).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: name,
+        LOG_LEVEL: settings.logLevel,
+        [EnvNames.STAGE]: settings.stage,
+      });
+      if (name !== 'health') {
+        expect(variables).toMatchObject({
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+          [EnvNames.SSM_PREFIX]: `/ciam-gateway/${settings.stage}`,
+          [EnvNames.BRANDS_TABLE]: { Ref: 'BrandsTable' },
+          [EnvNames.LINKS_TABLE]: { Ref: 'LinksTable' },
+          [EnvNames.REVOCATIONS_TABLE]: { Ref: 'RevocationsTable' },
+          [EnvNames.IDEMPOTENCY_TABLE]: { Ref: 'IdempotencyTable' },
+          [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(settings.authorizer.resultCacheTtlSeconds),
+          [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(settings.caches.revocationCacheTtlSeconds),
+        });
+      }
+      const logGroupRef = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(logGroups[logGroupRef]?.Properties?.RetentionInDays).toBe(settings.logRetentionDays);
+    }
+  });
+
+  it('carries the asset metadata sam local needs on every function', () => {
+    for (const [id, fn] of Object.entries(resourcesOfType(template, 'AWS::Lambda::Function'))) {
+      expect(fn.Metadata, id).toMatchObject({ 'aws:asset:path': expect.any(String), 'aws:asset:property': 'Code' });
+    }
+  });
+
+  it('creates the four tables on demand, with PITR, KMS encryption, TTL and the shared key schemas', () => {
+    const tables = resourcesOfType(template, 'AWS::DynamoDB::GlobalTable');
+    expect(Object.keys(tables).sort()).toEqual(Object.values(TABLE_LOGICAL_IDS).sort());
+    for (const [key, logicalId] of Object.entries(TABLE_LOGICAL_IDS)) {
+      const table = tables[logicalId];
+      const props = table?.Properties ?? {};
+      const schema = TableSchemas[key as keyof typeof TableSchemas];
+      expect(props.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(props.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS' });
+      expect(props.KeySchema).toEqual([{ AttributeName: schema.partitionKey, KeyType: 'HASH' }]);
+      expect(props.Replicas).toEqual([
+        expect.objectContaining({
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          DeletionProtectionEnabled: settings.deletionProtection,
+        }),
+      ]);
+      const indexNames = ((props.GlobalSecondaryIndexes ?? []) as { IndexName: string }[]).map((i) => i.IndexName);
+      expect(indexNames).toEqual(schema.indexes.map((index) => index.name));
+      const ttl = { links: 'expiresAt', revocations: 'expiresAt', idempotency: 'expiration' }[key as 'links'];
+      if (ttl) expect(props.TimeToLiveSpecification).toEqual({ AttributeName: ttl, Enabled: true });
+      else expect(props.TimeToLiveSpecification).toBeUndefined();
+      const policy = settings.removalPolicy === 'retain' ? 'Retain' : 'Delete';
+      expect(table?.DeletionPolicy).toBe(policy);
+      expect(table?.UpdateReplacePolicy).toBe(policy);
+    }
+  });
+
+  it('applies the removal policy to every log group', () => {
+    const policy = settings.removalPolicy === 'retain' ? 'Retain' : 'Delete';
+    for (const [id, group] of Object.entries(resourcesOfType(template, 'AWS::Logs::LogGroup'))) {
+      expect(group.DeletionPolicy, id).toBe(policy);
+    }
+  });
+
+  it('grants no wildcard action anywhere and a wildcard resource only to X-Ray', () => {
+    for (const [id, policy] of Object.entries(resourcesOfType(template, 'AWS::IAM::Policy'))) {
+      for (const statement of policyStatements(policy)) {
+        const actions = asArray(statement.Action);
+        for (const action of actions) expect(action, id).not.toMatch(/\*/);
+        if (asArray(statement.Resource).includes('*')) {
+          expect(actions.sort(), id).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+        }
+      }
+    }
+    for (const [id, role] of Object.entries(resourcesOfType(template, 'AWS::IAM::Role'))) {
+      if (id.includes('CloudWatchRole')) continue;
+      expect(role.Properties?.ManagedPolicyArns, id).toBeUndefined();
+    }
+  });
+
+  it.each(GatewayFunctionNames)('gives the %s function exactly its tables and SSM path', (name) => {
+    const access = FunctionAccessMatrix[name];
+    const statements = functionStatements(template, name);
+
+    const granted: Record<string, 'read' | 'readwrite'> = {};
+    for (const statement of statements) {
+      const actions = asArray(statement.Action);
+      if (!actions.some((action) => action.startsWith('dynamodb:'))) continue;
+      for (const table of tablesReferencedBy(statement)) {
+        granted[table] = actions.some((action) => WRITE_ACTIONS.includes(action)) ? 'readwrite' : 'read';
+      }
+    }
+    expect(granted).toEqual(access.tables);
+
+    const ssmStatements = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('ssm:')));
+    const kmsStatements = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('kms:')));
+    if (access.secrets === undefined) {
+      expect(ssmStatements).toHaveLength(0);
+      expect(kmsStatements).toHaveLength(0);
+      return;
+    }
+    const brandPath = `:parameter/ciam-gateway/${settings.stage}/brands/*`;
+    for (const statement of ssmStatements) expect(JSON.stringify(statement.Resource)).toContain(brandPath);
+    const ssmActions = ssmStatements.flatMap((s) => asArray(s.Action));
+    if (access.secrets === 'read') expect(ssmActions).not.toContain('ssm:PutParameter');
+    else expect(ssmActions).toEqual(expect.arrayContaining(['ssm:PutParameter', 'ssm:DeleteParameter']));
+    expect(kmsStatements).toHaveLength(1);
+    expect(kmsStatements[0]?.Condition?.StringEquals).toHaveProperty(['kms:ViaService']);
+    expect(JSON.stringify(kmsStatements[0]?.Condition?.StringLike)).toContain(brandPath);
+  });
+
+  it('lets the health function only write its logs and traces', () => {
+    const actions = functionStatements(template, 'health').flatMap((s) => asArray(s.Action));
+    expect(actions.sort()).toEqual(
+      ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'].sort(),
+    );
+  });
+
+  it('throttles the stage and writes JSON access logs with the authorizer principal and reason', () => {
+    const stage = Object.values(resourcesOfType(template, 'AWS::ApiGateway::Stage'))[0]?.Properties ?? {};
+    expect(stage.StageName).toBe(settings.stage);
+    expect(stage.TracingEnabled).toBe(true);
+    expect(stage.MethodSettings).toEqual([
+      expect.objectContaining({
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        DataTraceEnabled: false,
+        LoggingLevel: settings.api.executionLogLevel,
+        ThrottlingRateLimit: settings.api.throttling.rateLimit,
+        ThrottlingBurstLimit: settings.api.throttling.burstLimit,
+      }),
+    ]);
+    const format = (stage.AccessLogSetting as { Format: string }).Format;
+    expect(JSON.parse(format)).toEqual(ACCESS_LOG_FIELDS);
+    expect(format).toContain('$context.authorizer.principalId');
+    expect(format).toContain('$context.authorizer.reason');
+    expect(format).toContain('$context.requestId');
+  });
+
+  it('answers gateway errors with the JSON error body', () => {
+    const responses = Object.values(resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse'));
+    const byType = new Map(responses.map((r) => [r.Properties?.ResponseType, r.Properties]));
+    for (const [type, status, code] of [
+      ['UNAUTHORIZED', '401', 'UNAUTHORIZED'],
+      ['ACCESS_DENIED', '403', 'FORBIDDEN'],
+      ['DEFAULT_4XX', undefined, 'BAD_REQUEST'],
+      ['DEFAULT_5XX', undefined, 'INTERNAL_ERROR'],
+    ] as const) {
+      const props = byType.get(type);
+      expect(props, type).toBeDefined();
+      expect(props?.StatusCode).toBe(status);
+      const body = (props?.ResponseTemplates as Record<string, string> | undefined)?.['application/json'] ?? '';
+      const rendered = JSON.parse(body.replaceAll('$context.error.messageString', '"message"'));
+      expect(rendered.error.code).toBe(code);
+      expect(typeof rendered.error.message).toBe('string');
+    }
+    expect(byType.get('UNAUTHORIZED')?.ResponseTemplates).toEqual({
+      'application/json': '{"error":{"code":"UNAUTHORIZED","message":"Unauthorized","requestId":"$context.requestId"}}',
+    });
+  });
+
+  it('answers CORS preflights for exactly the configured origins', () => {
+    const options = Object.values(resourcesOfType(template, 'AWS::ApiGateway::Method')).filter(
+      (method) => method.Properties?.HttpMethod === 'OPTIONS',
+    );
+    const text = JSON.stringify(options);
+    if (settings.api.corsAllowedOrigins.length === 0) expect(options).toHaveLength(0);
+    for (const origin of settings.api.corsAllowedOrigins) expect(text).toContain(origin);
+    expect(text).not.toContain("'*'");
+  });
+
+  it('alarms on authorizer errors and p99 latency, 5xx, Capillary errors and throttles', () => {
+    const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties ?? {});
+    const byName = new Map(alarms.map((alarm) => [String(alarm.AlarmName).split('-').pop(), alarm]));
+    const thresholds = settings.alarms;
+    expect([...byName.keys()].sort()).toEqual(
+      ['Api5xx', 'AuthorizerErrors', 'AuthorizerLatencyP99', 'CapillaryErrors', 'Throttles'].sort(),
+    );
+    expect(byName.get('AuthorizerErrors')).toMatchObject({
+      Threshold: thresholds.authorizerErrors,
+      MetricName: 'Errors',
+    });
+    expect(byName.get('AuthorizerLatencyP99')).toMatchObject({
+      Threshold: thresholds.authorizerP99LatencyMs,
+      MetricName: 'Duration',
+      ExtendedStatistic: 'p99',
+    });
+    expect(byName.get('Api5xx')).toMatchObject({ Threshold: thresholds.api5xxErrors, MetricName: '5XXError' });
+    expect(byName.get('CapillaryErrors')).toMatchObject({ Threshold: thresholds.capillaryErrors });
+    expect(JSON.stringify(byName.get('CapillaryErrors')?.Metrics)).toContain(
+      JSON.stringify(capillaryErrorsQuery(settings.stage)).slice(1, -1),
+    );
+    expect(byName.get('Throttles')).toMatchObject({ Threshold: thresholds.throttles });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('outputs the API URL, table names and the back-channel logout URL pattern', () => {
+    const outputs = template.findOutputs('*');
+    expect(JSON.stringify(outputs.ApiUrl?.Value)).toContain('execute-api');
+    const pattern = JSON.stringify(outputs.BackchannelLogoutUrlPattern?.Value);
+    const stageId = Object.keys(resourcesOfType(template, 'AWS::ApiGateway::Stage'))[0];
+    expect(pattern).toContain(`{"Ref":"${stageId}"},"/v1/auth/backchannel-logout/{brandId}"`);
+    expect(pattern).toContain('.execute-api.');
+    for (const [key, logicalId] of Object.entries(TABLE_LOGICAL_IDS)) {
+      const output = outputs[`${key.charAt(0).toUpperCase()}${key.slice(1)}TableName`];
+      expect(output?.Value).toEqual({ Ref: logicalId });
+    }
+    template.hasOutput('SsmPrefix', { Value: `/ciam-gateway/${settings.stage}` });
+  });
+});
+
+describe('optional environment features', () => {
+  const base = loadEnvironmentSettings('stage');
+  const settings: EnvironmentSettings = {
+    ...base,
+    api: {
+      ...base.api,
+      customDomain: {
+        domainName: 'api.brand.example.com',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
+      },
+      wafWebAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/gateway/abcd',
+      manageCloudWatchRole: true,
+    },
+    alarms: { ...base.alarms, topicArn: 'arn:aws:sns:eu-west-1:123456789012:gateway-alarms' },
+    secretsKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
+  };
+  let synth: Synthesized;
+  beforeAll(() => {
+    synth = synthGateway('stage', { settings });
+  }, 180_000);
+  afterAll(() => synth?.cleanup());
+
+  it('adds the custom domain with TLS 1.2 and its outputs', () => {
+    synth.template.hasResourceProperties('AWS::ApiGateway::DomainName', {
+      DomainName: 'api.brand.example.com',
+      RegionalCertificateArn: settings.api.customDomain?.certificateArn,
+      SecurityPolicy: 'TLS_1_2',
+      EndpointConfiguration: { Types: ['REGIONAL'] },
+    });
+    synth.template.resourceCountIs('AWS::ApiGateway::BasePathMapping', 1);
+    synth.template.hasOutput('CustomDomainUrl', { Value: 'https://api.brand.example.com/' });
+    synth.template.hasOutput('BackchannelLogoutUrlPattern', {
+      Value: 'https://api.brand.example.com/v1/auth/backchannel-logout/{brandId}',
+    });
+  });
+
+  it('associates the WAF web ACL with the stage', () => {
+    synth.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: settings.api.wafWebAclArn });
+  });
+
+  it('notifies the alarm topic', () => {
+    synth.template.allResourcesProperties('AWS::CloudWatch::Alarm', {
+      AlarmActions: [settings.alarms.topicArn],
+      OKActions: [settings.alarms.topicArn],
+    });
+  });
+
+  it('scopes kms:Decrypt to the configured key and manages the API Gateway logging role', () => {
+    const kms = functionStatements(synth.template, 'session').filter((s) => asArray(s.Action).includes('kms:Decrypt'));
+    expect(kms.map((s) => s.Resource)).toEqual([settings.secretsKmsKeyArn]);
+    synth.template.resourceCountIs('AWS::ApiGateway::Account', 1);
+    synth.template.hasResource('AWS::ApiGateway::Stage', {
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('Account')]),
+    });
+  });
+});
+
+describe('the golden prod template', () => {
+  // Diff-friendly (sorted keys; asset hashes and local paths normalised) so an infrastructure change shows up
+  // in review. After an intended change: `npx vitest run test/infra/gateway-stack.test.ts --update`.
+  it('matches the reviewed snapshot', async () => {
+    const rendered = `${JSON.stringify(normaliseTemplate(synthOnce('prod').template.toJSON()), null, 2)}\n`;
+    await expect(rendered).toMatchFileSnapshot('__snapshots__/ciam-gateway-prod.template.json');
+  });
+});
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('pass on every environment with the acknowledgements of infra/nag-acknowledgements.ts', () => {
+    for (const env of EnvironmentNames) expect(synthOnce(env).template.toJSON()).toHaveProperty('Resources');
+  });
+
+  it('fail the synth when a new unacknowledged finding appears', () => {
+    // Arrange: a wildcard grant on the health function's role, which nothing acknowledges.
+    const customize = (stack: GatewayStack) => {
+      stack.functions.health.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['dynamodb:*'], resources: ['*'] }),
+      );
+    };
+
+    // Act / Assert
+    expect(() => synthGateway('dev', { customize })).toThrow(/AwsSolutions-IAM5\[Action::dynamodb:\*\]/);
+  });
+});

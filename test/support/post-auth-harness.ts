@@ -1,0 +1,191 @@
+// The post-auth test rig: a real oidc-provider CIAM, the Capillary simulator and dynalite on loopback,
+// the five post-auth handlers wired to them, and helpers that log a user in and call a handler with the
+// authorizer context taken from the verified access token.
+import { createHash } from 'node:crypto';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { createHandler as createIdentifiersHandler } from '../../functions/identifiers/handler.js';
+import { createHandler as createMeHandler } from '../../functions/me/handler.js';
+import { createHandler as createProfileHandler } from '../../functions/profile/handler.js';
+import { createHandler as createRegistrationHandler } from '../../functions/registration/handler.js';
+import { createHandler as createSessionHandler } from '../../functions/session/handler.js';
+import { type CapillarySimulator, startCapillarySimulator } from '../../local/capillary-simulator.js';
+import {
+  type AccountClaims,
+  type DevCiam,
+  clientCredentialsToken,
+  loginWithCode,
+  startDevCiam,
+} from '../../local/dev-ciam.js';
+import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
+import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
+import { type AuditEvent, InMemoryAuditLog } from '../../shared/audit/audit-event.js';
+import { StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
+import type { AuthorizerContext } from '../../shared/auth/authorizer-context.js';
+import { verifyAccessToken } from '../../shared/auth/verify-access-token.js';
+import { CapillaryClients } from '../../shared/capillary/capillary-client.js';
+import { type BrandConfig, parseBrandConfig } from '../../shared/config/brand-config.js';
+import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
+import { InMemorySecretSource } from '../../shared/config/secret-source.js';
+import { CiamClaimSource } from '../../shared/customer/claim-source.js';
+import type { PostAuthServices } from '../../shared/customer/post-auth-services.js';
+import { createLogger } from '../../shared/observability/logger.js';
+import { authorizedEvent, lambdaContext } from './events.js';
+
+export const API_RESOURCE = 'https://api.demo.loyalty.test';
+export const APP = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };
+export const ACCOUNT_ID = 'ciam-demo-account';
+const CREDENTIALS_PARAMETER = '/ciam-gateway/test/demo/capillary';
+
+type Handler = (
+  event: ReturnType<typeof authorizedEvent>,
+  context: typeof lambdaContext,
+) => Promise<APIGatewayProxyResult>;
+
+export interface Answer {
+  status: number;
+  headers: Record<string, string | number | boolean>;
+  body: Record<string, unknown>;
+}
+
+export interface PostAuthRig {
+  ciam: DevCiam;
+  sim: CapillarySimulator;
+  dynamo: LocalDynamo;
+  brand: BrandConfig;
+  brands: InMemoryBrandDirectory;
+  secrets: InMemorySecretSource;
+  documentClient: DynamoDBDocumentClient;
+  tables: ReturnType<typeof localTableNames>;
+  links: DynamoLinkStore;
+  audit: InMemoryAuditLog;
+  services: PostAuthServices;
+  handlers: { session: Handler; me: Handler; profile: Handler; registration: Handler; identifiers: Handler };
+  /** Signs `sub` in at the CIAM (code + PKCE) and returns its tokens. */
+  login(sub: string): Promise<{ accessToken: string; idToken: string }>;
+  clientToken(): Promise<string>;
+  /** The authorizer context for a verified access token, as the authorizer would pass it. */
+  contextFor(accessToken: string): Promise<AuthorizerContext>;
+  call(handler: keyof PostAuthRig['handlers'], accessToken: string, body?: unknown): Promise<Answer>;
+  close(): Promise<void>;
+}
+
+export async function startPostAuthRig(options: {
+  accounts: Record<string, AccountClaims>;
+  tablePrefix: string;
+  timeoutMs?: number;
+}): Promise<PostAuthRig> {
+  const ciam = await startDevCiam({
+    accounts: options.accounts,
+    clients: [{ clientId: APP.clientId, clientSecret: APP.clientSecret, redirectUris: [APP.redirectUri] }],
+    apiResource: API_RESOURCE,
+  });
+  const sim = await startCapillarySimulator({ clients: [{ key: 'cap-key', secret: 'cap-secret' }] });
+  const dynamo = await startLocalDynamo();
+  const tables = localTableNames(options.tablePrefix);
+  await createGatewayTables(dynamo.client, tables);
+  const brand = parseBrandConfig(
+    {
+      brandId: 'demo',
+      brandName: 'Demo',
+      orgId: 100,
+      issuer: ciam.issuer,
+      applicationId: 'demo-application',
+      clientId: APP.clientId,
+      acceptedAudiences: [API_RESOURCE],
+      jwksUri: ciam.jwksUri,
+      userInfoEndpoint: ciam.userInfoEndpoint,
+      fieldMappings: { firstName: 'given_name', lastName: 'family_name', mobile: 'phone_number', email: 'email' },
+      capillary: {
+        baseUrl: sim.baseUrl,
+        sourceAccountId: ACCOUNT_ID,
+        credentialsParameter: CREDENTIALS_PARAMETER,
+        timeoutMs: options.timeoutMs ?? 2_000,
+      },
+    },
+    1,
+  );
+  const brands = new InMemoryBrandDirectory([brand]);
+  const secrets = new InMemorySecretSource({
+    [CREDENTIALS_PARAMETER]: JSON.stringify({ key: 'cap-key', secret: 'cap-secret' }),
+  });
+  const documentClient = DynamoDBDocumentClient.from(dynamo.client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const links = new DynamoLinkStore({ documentClient, tableName: tables.links });
+  const logger = createLogger('post-auth-test');
+  logger.setLogLevel('SILENT');
+  // Every event also goes through the production audit writer in strict mode: a token, e-mail or mobile
+  // in an event fails the test instead of being redacted.
+  const strictAudit = new StructuredAuditLog({ logger, strict: true });
+  const audit = new (class extends InMemoryAuditLog {
+    override record(event: AuditEvent): void {
+      strictAudit.record(event);
+      super.record(event);
+    }
+  })();
+  const services: PostAuthServices = {
+    // Retries back off for 0 ms here: the backoff itself is unit-tested with an injected sleep.
+    capillary: new CapillaryClients({ secrets, sleep: async () => undefined, random: () => 0.5, logger }),
+    links,
+    claims: new CiamClaimSource({ timeoutMs: 2_000 }),
+    audit,
+    linkPollMs: 10,
+    linkWaitMs: 15_000,
+  };
+  const deps = { logger, brands, services };
+  const handlers = {
+    session: createSessionHandler(deps),
+    me: createMeHandler(deps),
+    profile: createProfileHandler(deps),
+    registration: createRegistrationHandler(deps),
+    identifiers: createIdentifiersHandler(deps),
+  };
+
+  async function contextFor(accessToken: string): Promise<AuthorizerContext> {
+    const verified = await verifyAccessToken(accessToken, { brandDirectory: brands, now: Date.now });
+    return {
+      brandId: verified.brand.brandId,
+      orgId: verified.brand.orgId,
+      sub: verified.sub,
+      principalType: verified.principalType,
+      sid: verified.sid,
+      jti: verified.jti,
+      iat: verified.iat,
+      exp: verified.exp,
+      tokenHash: createHash('sha256').update(accessToken).digest('hex').slice(0, 16),
+    };
+  }
+
+  return {
+    ciam,
+    sim,
+    dynamo,
+    brand,
+    brands,
+    secrets,
+    documentClient,
+    tables,
+    links,
+    audit,
+    services,
+    handlers,
+    login: (sub) => loginWithCode(ciam, APP, sub),
+    clientToken: () => clientCredentialsToken(ciam, APP, API_RESOURCE),
+    contextFor,
+    async call(name, accessToken, body) {
+      const event = authorizedEvent(await contextFor(accessToken), {
+        headers: { Authorization: `Bearer ${accessToken}` },
+        httpMethod: name === 'me' ? 'GET' : 'POST',
+        body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const result = await handlers[name](event, lambdaContext);
+      return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(result.body) };
+    },
+    async close() {
+      await sim.close();
+      await ciam.close();
+      await dynamo.close();
+    },
+  };
+}

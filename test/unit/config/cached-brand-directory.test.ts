@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { type BrandConfig, parseBrandConfig } from '../../../shared/config/brand-config.js';
+import { CachedBrandDirectory } from '../../../shared/config/cached-brand-directory.js';
+import { GatewayError } from '../../../shared/errors.js';
+
+function brand(brandId: string, issuer = 'https://ciam.example.com'): BrandConfig {
+  return parseBrandConfig(
+    {
+      brandId,
+      brandName: brandId,
+      orgId: 1,
+      issuer,
+      applicationId: 'api',
+      clientId: `${brandId}-client`,
+      jwksUri: `${issuer}/jwks`,
+      userInfoEndpoint: `${issuer}/me`,
+      fieldMappings: { firstName: 'given_name', lastName: 'family_name', mobile: 'phone_number', email: 'email' },
+      capillary: { baseUrl: 'https://eu.api.capillarytech.com', sourceAccountId: 's', credentialsParameter: '/c' },
+    },
+    1,
+  );
+}
+
+/** A brand source that counts loads and can be made to fail or to hang until released. */
+function source(initial: BrandConfig[]) {
+  const state = {
+    brands: initial,
+    loads: 0,
+    fail: false,
+    gate: undefined as Promise<void> | undefined,
+    async load(): Promise<readonly BrandConfig[]> {
+      state.loads++;
+      if (state.gate) await state.gate;
+      if (state.fail) throw new Error('ThrottlingException');
+      return state.brands;
+    },
+  };
+  return state;
+}
+
+function directory(src: ReturnType<typeof source>, clock: { now: number }, extra = {}) {
+  return new CachedBrandDirectory({
+    loadBrands: src.load,
+    ttlSeconds: 60,
+    staleIfErrorSeconds: 300,
+    retryAfterErrorSeconds: 5,
+    now: () => clock.now,
+    ...extra,
+  });
+}
+
+describe('CachedBrandDirectory', () => {
+  it('answers id and issuer lookups from one load until the TTL expires', async () => {
+    // Arrange
+    const src = source([brand('a'), brand('b'), brand('c', 'https://other.example.com')]);
+    const clock = { now: 1_000_000 };
+    const dir = directory(src, clock);
+
+    // Act
+    const a = await dir.getBrand('a');
+    const sameIssuer = await dir.findByIssuer('https://ciam.example.com');
+    const unknownIssuer = await dir.findByIssuer('https://attacker.example');
+    const unknownId = await dir.getBrand('nope');
+    clock.now += 59_999;
+    await dir.getBrand('a');
+
+    // Assert
+    expect(a?.brandId).toBe('a');
+    expect(sameIssuer.map((b) => b.brandId)).toEqual(['a', 'b']);
+    expect(unknownIssuer).toEqual([]);
+    expect(unknownId).toBeUndefined();
+    expect(src.loads).toBe(1);
+  });
+
+  it('reloads after the TTL and sees changes', async () => {
+    const src = source([brand('a')]);
+    const clock = { now: 0 };
+    const dir = directory(src, clock);
+    await dir.getBrand('a');
+    src.brands = [brand('a'), brand('new')];
+    clock.now += 60_000;
+    expect((await dir.getBrand('new'))?.brandId).toBe('new');
+    expect(src.loads).toBe(2);
+  });
+
+  it('shares one load between concurrent misses', async () => {
+    // Arrange
+    const src = source([brand('a')]);
+    let release = () => {};
+    src.gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const dir = directory(src, { now: 0 });
+
+    // Act
+    const lookups = Array.from({ length: 50 }, (_, i) => (i % 2 ? dir.getBrand('a') : dir.findByIssuer('x')));
+    release();
+    await Promise.all(lookups);
+
+    // Assert
+    expect(src.loads).toBe(1);
+  });
+
+  it('serves the last good index while refreshes fail within the stale window', async () => {
+    // Arrange
+    const errors: boolean[] = [];
+    const src = source([brand('a')]);
+    const clock = { now: 0 };
+    const dir = directory(src, clock, { onRefreshError: (_: unknown, stale: boolean) => errors.push(stale) });
+    await dir.getBrand('a');
+    src.fail = true;
+
+    // Act
+    clock.now = 60_000 + 299_000;
+    const stale = await dir.getBrand('a');
+
+    // Assert
+    expect(stale?.brandId).toBe('a');
+    expect(errors).toEqual([true]);
+  });
+
+  it('does not retry a failed refresh on every request', async () => {
+    const src = source([brand('a')]);
+    const clock = { now: 0 };
+    const dir = directory(src, clock);
+    await dir.getBrand('a');
+    src.fail = true;
+    clock.now = 61_000;
+    for (let i = 0; i < 20; i++) await dir.getBrand('a');
+    expect(src.loads).toBe(2);
+    clock.now += 5_000;
+    await dir.getBrand('a');
+    expect(src.loads).toBe(3);
+  });
+
+  it('fails closed with 503 CONFIG_UNAVAILABLE once the stale window is over', async () => {
+    // Arrange
+    const src = source([brand('a')]);
+    const clock = { now: 0 };
+    const dir = directory(src, clock);
+    await dir.getBrand('a');
+    src.fail = true;
+
+    // Act
+    clock.now = 60_000 + 300_000;
+    const failure = await dir.getBrand('a').catch((error: unknown) => error);
+
+    // Assert
+    expect(failure).toBeInstanceOf(GatewayError);
+    expect(failure).toMatchObject({ status: 503, code: 'CONFIG_UNAVAILABLE' });
+  });
+
+  it('fails closed at once when the first load fails, and recovers when the source does', async () => {
+    const src = source([brand('a')]);
+    src.fail = true;
+    const clock = { now: 0 };
+    const dir = directory(src, clock);
+    await expect(dir.findByIssuer('https://ciam.example.com')).rejects.toMatchObject({ code: 'CONFIG_UNAVAILABLE' });
+    await expect(dir.getBrand('a')).rejects.toMatchObject({ status: 503 });
+    src.fail = false;
+    clock.now += 5_000;
+    expect((await dir.getBrand('a'))?.brandId).toBe('a');
+  });
+
+  it('forgets everything on clear()', async () => {
+    const src = source([brand('a')]);
+    const dir = directory(src, { now: 0 });
+    await dir.getBrand('a');
+    dir.clear();
+    await dir.getBrand('a');
+    expect(src.loads).toBe(2);
+    expect((await dir.listBrands()).map((b) => b.brandId)).toEqual(['a']);
+  });
+});

@@ -1,0 +1,162 @@
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pairGuardKey } from '../../../shared/adapters/dynamo-brand-store.js';
+import type { GatewaySettings } from '../../../shared/env.js';
+import { createGatewayRuntime } from '../../../shared/runtime/gateway-runtime.js';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const ssm = mockClient(SSMClient);
+
+const settings: GatewaySettings = {
+  stage: 'test',
+  tables: { brands: 'brands', links: 'links', revocations: 'revocations', idempotency: 'idempotency' },
+  ssmPrefix: '/gw/test',
+  configCacheTtlSeconds: 60,
+  configStaleIfErrorSeconds: 300,
+  revocationCacheTtlSeconds: 5,
+  authorizerCacheTtlSeconds: 300,
+};
+
+function item(brandId: string, issuer: string) {
+  return {
+    brandId,
+    brandName: brandId,
+    orgId: 7,
+    issuer,
+    applicationId: 'api',
+    clientId: `${brandId}-client`,
+    jwksUri: `${issuer}/jwks`,
+    userInfoEndpoint: `${issuer}/me`,
+    fieldMappings: { firstName: 'given_name', lastName: 'family_name', mobile: 'phone_number', email: 'email' },
+    capillary: { baseUrl: 'https://eu.api.capillarytech.com', sourceAccountId: 's', credentialsParameter: '/c' },
+    version: 3,
+    updatedAt: '2026-11-29T00:00:00.000Z',
+    updatedBy: 'alice',
+  };
+}
+
+const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+beforeEach(() => {
+  ddb.reset();
+  ssm.reset();
+});
+afterEach(() => {
+  ddb.reset();
+  ssm.reset();
+});
+
+describe('createGatewayRuntime', () => {
+  it('builds nothing and calls nothing until a getter is read, then reuses one instance', () => {
+    const runtime = createGatewayRuntime(settings);
+    expect(ddb.calls()).toHaveLength(0);
+    expect(runtime.brandDirectory).toBe(runtime.brandDirectory);
+    expect(runtime.documentClient).toBe(runtime.documentClient);
+    expect(runtime.secretSource).toBe(runtime.secretSource);
+    expect(ddb.calls()).toHaveLength(0);
+    expect(ssm.calls()).toHaveLength(0);
+  });
+
+  it('serves warm lookups, known or unknown, with zero AWS calls', async () => {
+    // Arrange
+    ddb.on(ScanCommand).resolves({
+      Items: [
+        item('a', 'https://ciam-a.example.com'),
+        item('b', 'https://ciam-b.example.com'),
+        { brandId: pairGuardKey('https://ciam-a.example.com', 'a-client'), kind: 'issuer-client-guard' },
+      ],
+    });
+    const clock = { now: 0 };
+    const runtime = createGatewayRuntime(settings, { now: () => clock.now });
+    await runtime.brandDirectory.getBrand('a');
+    const callsAfterColdStart = ddb.calls().length;
+
+    // Act
+    for (let i = 0; i < 1_000; i++) {
+      await runtime.brandDirectory.findByIssuer(i % 2 ? 'https://ciam-a.example.com' : `https://attacker-${i}.example`);
+      await runtime.brandDirectory.getBrand(i % 3 ? 'b' : `unknown-${i}`);
+    }
+
+    // Assert
+    expect(callsAfterColdStart).toBe(1);
+    expect(ddb.calls()).toHaveLength(1);
+    expect((await runtime.brandDirectory.getBrand('a'))?.version).toBe(3);
+    expect(await runtime.brandDirectory.listBrands()).toHaveLength(2);
+  });
+
+  it('pages through the whole table', async () => {
+    ddb
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [item('a', 'https://x.example.com')], LastEvaluatedKey: { brandId: 'a' } })
+      .resolvesOnce({ Items: [item('b', 'https://x.example.com')] });
+    const runtime = createGatewayRuntime(settings);
+    expect((await runtime.brandDirectory.findByIssuer('https://x.example.com')).map((b) => b.brandId)).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 2);
+  });
+
+  it('leaves out and reports a stored item that no longer parses', async () => {
+    const invalid: string[] = [];
+    ddb
+      .on(ScanCommand)
+      .resolves({ Items: [item('a', 'https://x.example.com'), { ...item('bad', 'ftp://x'), version: 1 }] });
+    const runtime = createGatewayRuntime(settings, { onInvalidBrandItem: (id) => invalid.push(id) });
+    expect(await runtime.brandDirectory.getBrand('bad')).toBeUndefined();
+    expect(await runtime.brandDirectory.getBrand('a')).toBeDefined();
+    expect(invalid).toEqual(['bad']);
+  });
+
+  it('serves the stale index while DynamoDB throttles, then fails closed with 503', async () => {
+    // Arrange
+    ddb
+      .on(ScanCommand)
+      .resolvesOnce({ Items: [item('a', 'https://x.example.com')] })
+      .rejects(throttled());
+    const clock = { now: 0 };
+    const refreshErrors: boolean[] = [];
+    const runtime = createGatewayRuntime(settings, {
+      now: () => clock.now,
+      onConfigRefreshError: (_error, stale) => refreshErrors.push(stale),
+    });
+    await runtime.brandDirectory.getBrand('a');
+
+    // Act + Assert: expired, refresh throttled -> stale copy
+    clock.now = 61_000;
+    expect((await runtime.brandDirectory.getBrand('a'))?.brandId).toBe('a');
+    // Past TTL + stale window -> fail closed
+    clock.now = 60_000 + 300_000 + 10_000;
+    await expect(runtime.brandDirectory.findByIssuer('https://x.example.com')).rejects.toMatchObject({
+      status: 503,
+      code: 'CONFIG_UNAVAILABLE',
+    });
+    expect(refreshErrors).toEqual([true, false]);
+  });
+
+  it('reads secrets decrypted from SSM once per TTL and serves them stale while SSM throttles', async () => {
+    // Arrange
+    ssm
+      .on(GetParameterCommand)
+      .resolvesOnce({ Parameter: { Name: '/c', Value: '{"key":"k","secret":"s"}', Type: 'SecureString' } })
+      .rejects(throttled());
+    const clock = { now: 0 };
+    const runtime = createGatewayRuntime(settings, { now: () => clock.now });
+
+    // Act
+    const first = await runtime.secretSource.getSecret('/c');
+    const warm = await runtime.secretSource.getSecret('/c');
+    clock.now = 61_000;
+    const stale = await runtime.secretSource.getSecret('/c');
+    clock.now = 361_000;
+    const failed = runtime.secretSource.getSecret('/c');
+
+    // Assert
+    expect([first, warm, stale]).toEqual(Array(3).fill('{"key":"k","secret":"s"}'));
+    await expect(failed).rejects.toThrow('Rate exceeded');
+    expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, { Name: '/c', WithDecryption: true });
+    expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 3);
+  });
+});

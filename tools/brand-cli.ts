@@ -1,0 +1,279 @@
+// `npm run brand -- <command>`: the brand admin CLI. Talks to the admin API of the local stack (admin key)
+// or of a deployed stage (SigV4-signed for execute-api with the caller's AWS credentials).
+//   put --file brand.json | get <brandId> | list | delete <brandId> [--version n] | validate --file f | schema
+// Exit codes: 0 ok, 1 the API refused or could not be reached, 2 wrong usage.
+import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { buildBrandJsonSchema } from '../shared/config/brand-json-schema.js';
+import { safeJsonParse } from '../shared/http/json.js';
+
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  fetch: (url: string, init: RequestInit) => Promise<Response>;
+  readFile: (path: string) => Promise<string>;
+  /** AWS credentials for --sigv4 (defaults to the Node provider chain). */
+  credentials?: () => Promise<AwsCredentials>;
+  /** Fixed signing time (tests). */
+  signingDate?: Date;
+}
+
+const USAGE = `Usage: npm run brand -- <command> [options]
+Commands:
+  put --file <brand.json>             create (no "version") or update (the "version" you read) a brand
+  get <brandId>                       print a brand as JSON (the shape put takes; secrets left out)
+  list                                list brands
+  delete <brandId> [--version <n>]    delete a brand (only at version n when given)
+  validate --file <brand.json>        run every save-time check without saving
+  schema                              print the brand JSON Schema (brand.schema.json)
+Options:
+  --endpoint <url>     gateway base URL (env CIAM_GATEWAY_URL, default http://127.0.0.1:3000)
+  --admin-key <key>    local admin key (env LOCAL_ADMIN_KEY)
+  --sigv4              sign with AWS SigV4 for a deployed stage (credentials from the default chain)
+  --region <region>    region for --sigv4 (env AWS_REGION)`;
+
+class UsageError extends Error {}
+
+export interface SignInput {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | undefined;
+  region: string;
+  credentials: AwsCredentials;
+  signingDate?: Date;
+}
+
+/** Signs an execute-api request with SigV4; returns the headers to send (authorization, x-amz-date, ...). */
+export async function signRequest(input: SignInput): Promise<Record<string, string>> {
+  const signer = new SignatureV4({
+    credentials: input.credentials,
+    region: input.region,
+    service: 'execute-api',
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const query: Record<string, string> = {};
+  for (const [key, value] of input.url.searchParams) query[key] = value;
+  const signed = await signer.sign(
+    {
+      method: input.method,
+      protocol: input.url.protocol,
+      hostname: input.url.hostname,
+      ...(input.url.port ? { port: Number(input.url.port) } : {}),
+      path: input.url.pathname,
+      query,
+      headers: { ...input.headers, host: input.url.host },
+      ...(input.body === undefined ? {} : { body: input.body }),
+    },
+    input.signingDate ? { signingDate: input.signingDate } : {},
+  );
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(signed.headers)) headers[name] = String(value);
+  return headers;
+}
+
+interface Options {
+  endpoint: string;
+  adminKey: string | undefined;
+  sigv4: boolean;
+  region: string | undefined;
+}
+
+async function call(
+  io: CliIo,
+  options: Options,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const base = options.endpoint.replace(/\/+$/, '');
+  const url = new URL(`${base}${path}`);
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  let headers: Record<string, string> = { accept: 'application/json' };
+  if (text !== undefined) headers['content-type'] = 'application/json';
+  if (options.sigv4) {
+    const region = options.region;
+    if (!region) throw new UsageError('--sigv4 needs a region (--region or AWS_REGION)');
+    const credentials = await (io.credentials ?? defaultCredentials)();
+    headers = await signRequest({
+      method,
+      url,
+      headers,
+      body: text,
+      region,
+      credentials,
+      ...(io.signingDate ? { signingDate: io.signingDate } : {}),
+    });
+    delete headers.host; // fetch sets it (a forbidden header name)
+  } else if (options.adminKey) {
+    headers['x-admin-key'] = options.adminKey;
+  }
+  let response: Response;
+  try {
+    response = await io.fetch(url.href, {
+      method,
+      headers,
+      ...(text === undefined ? {} : { body: text }),
+      signal: AbortSignal.timeout(30_000),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
+    throw new Error(`cannot reach ${base}: ${reason || 'network error'}`);
+  }
+  const raw = await response.text();
+  let json: unknown = raw;
+  try {
+    json = raw === '' ? undefined : safeJsonParse(raw);
+  } catch {
+    json = raw;
+  }
+  return { status: response.status, json };
+}
+
+async function defaultCredentials(): Promise<AwsCredentials> {
+  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  return fromNodeProviderChain()();
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Prints an API error body as `error CODE: message` plus one line per field. */
+function describeError(status: number, json: unknown): string {
+  const error = isRecord(json) && isRecord(json.error) ? json.error : undefined;
+  if (!error) {
+    const hint =
+      status === 401 ? ' (wrong or missing admin key?)' : status === 403 ? ' (not allowed: check IAM / --sigv4)' : '';
+    return `error: HTTP ${status}${hint}${typeof json === 'string' && json ? `: ${json.slice(0, 200)}` : ''}`;
+  }
+  const lines = [`error ${String(error.code)} (HTTP ${status}): ${String(error.message)}`];
+  if (Array.isArray(error.details)) {
+    for (const detail of error.details) {
+      if (isRecord(detail)) lines.push(`  - ${String(detail.field)}: ${String(detail.message)}`);
+    }
+  }
+  if (status === 401) lines.push('  hint: pass --admin-key or set LOCAL_ADMIN_KEY (printed by npm start)');
+  return lines.join('\n');
+}
+
+async function readBrandFile(io: CliIo, file: string | undefined): Promise<Record<string, unknown>> {
+  if (!file) throw new UsageError('--file <brand.json> is required');
+  let text: string;
+  try {
+    text = await io.readFile(file);
+  } catch {
+    throw new Error(`cannot read ${file}`);
+  }
+  let value: unknown;
+  try {
+    value = safeJsonParse(text);
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON: ${error instanceof Error ? error.message : ''}`);
+  }
+  if (!isRecord(value)) throw new Error(`${file} must hold a JSON object`);
+  if (typeof value.brandId !== 'string' || value.brandId === '') throw new Error(`${file} has no "brandId"`);
+  return value;
+}
+
+function brandPath(brandId: string, suffix = ''): string {
+  return `/v1/admin/brands/${encodeURIComponent(brandId)}${suffix}`;
+}
+
+/** Runs one CLI invocation; returns the process exit code. */
+export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        file: { type: 'string', short: 'f' },
+        version: { type: 'string' },
+        endpoint: { type: 'string' },
+        'admin-key': { type: 'string' },
+        sigv4: { type: 'boolean', default: false },
+        region: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+    const [command, arg] = positionals;
+    if (values.help || !command) {
+      io.stdout(USAGE);
+      return values.help ? 0 : 2;
+    }
+    const options: Options = {
+      endpoint: values.endpoint ?? io.env.CIAM_GATEWAY_URL ?? 'http://127.0.0.1:3000',
+      adminKey: values['admin-key'] ?? io.env.LOCAL_ADMIN_KEY,
+      sigv4: values.sigv4,
+      region: values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
+    };
+    let result: { status: number; json: unknown };
+    switch (command) {
+      case 'schema':
+        io.stdout(JSON.stringify(buildBrandJsonSchema(), null, 2));
+        return 0;
+      case 'list':
+        result = await call(io, options, 'GET', '/v1/admin/brands');
+        break;
+      case 'get':
+        if (!arg) throw new UsageError('get needs a brand id');
+        result = await call(io, options, 'GET', brandPath(arg));
+        break;
+      case 'delete': {
+        if (!arg) throw new UsageError('delete needs a brand id');
+        if (values.version !== undefined && !/^\d+$/.test(values.version)) {
+          throw new UsageError('--version must be a non-negative integer');
+        }
+        const query = values.version === undefined ? '' : `?version=${values.version}`;
+        result = await call(io, options, 'DELETE', `${brandPath(arg)}${query}`);
+        break;
+      }
+      case 'put': {
+        const brand = await readBrandFile(io, values.file);
+        result = await call(io, options, 'PUT', brandPath(String(brand.brandId)), brand);
+        break;
+      }
+      case 'validate': {
+        const brand = await readBrandFile(io, values.file);
+        result = await call(io, options, 'POST', brandPath(String(brand.brandId), '/validate'), brand);
+        break;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+    if (result.status >= 400) {
+      io.stderr(describeError(result.status, result.json));
+      return 1;
+    }
+    io.stdout(JSON.stringify(result.json, null, 2));
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+      io.stderr(`error: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    io.stderr(`error: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const code = await runBrandCli(process.argv.slice(2), {
+    stdout: (text) => process.stdout.write(`${text}\n`),
+    stderr: (text) => process.stderr.write(`${text}\n`),
+    env: process.env,
+    fetch: (url, init) => fetch(url, init),
+    readFile: (path) => readFile(path, 'utf8'),
+  });
+  process.exitCode = code;
+}

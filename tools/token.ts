@@ -1,0 +1,130 @@
+// `npm run token -- --user <id>`: signs a seeded user in at the running local stack's development CIAM
+// (authorization code + PKCE, no browser) and prints a real JWT access token for curl. The client comes
+// from .local-data/dev-clients.json, which the local stack writes at every start.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { LOYALTY_SCOPE, loginWithCode } from '../local/dev-ciam.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const ClientSchema = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  redirectUri: z.string().min(1),
+});
+const DevClientsSchema = z.object({
+  issuer: z.string().min(1),
+  clients: z.object({ app: ClientSchema, spa: ClientSchema, brandClientId: z.string().optional() }),
+  users: z.array(z.string()).default([]),
+});
+type DevClients = z.infer<typeof DevClientsSchema>;
+
+const USAGE = `Usage: npm run token -- --user <id> [--id-token | --json] [--client demo-app|demo-spa]
+
+Prints a JWT access token of the running local stack's development CIAM for the seeded user <id>.
+  --user <id>      seeded user (see the list \`npm start\` prints), e.g. alice
+  --id-token       print the ID token instead of the access token
+  --json           print {"access_token","id_token","token_type","user","client_id"} as JSON
+  --client <id>    CIAM client to sign in with (default demo-app; demo-spa is the demo brand's own client,
+                   whose ID tokens POST /v1/auth/session accepts as "idToken")
+Environment: CIAM_URL (default: the issuer in dev-clients.json, else http://127.0.0.1:3001),
+             LOCAL_DATA_DIR (default .local-data)`;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function readDevClients(dataDir: string): DevClients {
+  const file = join(dataDir, 'dev-clients.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return fail(`${file} not found: start the local stack first (npm start).`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return fail(`${file} is not valid JSON; restart the local stack to rewrite it.`);
+  }
+  const parsed = DevClientsSchema.safeParse(raw);
+  if (!parsed.success) return fail(`${file} has an unexpected shape; restart the local stack to rewrite it.`);
+  return parsed.data;
+}
+
+async function main(): Promise<void> {
+  let values: { user?: string | undefined; 'id-token'?: boolean; json?: boolean; client?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        user: { type: 'string', short: 'u' },
+        'id-token': { type: 'boolean' },
+        json: { type: 'boolean' },
+        client: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    return fail(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const user = values.user;
+  if (!user) return fail(`--user is required\n\n${USAGE}`);
+
+  const devClients = readDevClients(resolve(process.env.LOCAL_DATA_DIR ?? join(ROOT, '.local-data')));
+  const issuer = (process.env.CIAM_URL ?? devClients.issuer ?? 'http://127.0.0.1:3001').replace(/\/+$/, '');
+  const clientId = values.client ?? devClients.clients.app.clientId;
+  const client = [devClients.clients.app, devClients.clients.spa].find((c) => c.clientId === clientId);
+  if (!client)
+    return fail(
+      `unknown --client ${clientId}; use ${devClients.clients.app.clientId} or ${devClients.clients.spa.clientId}`,
+    );
+  if (devClients.users.length > 0 && !devClients.users.includes(user)) {
+    return fail(`unknown user ${JSON.stringify(user)}; seeded users: ${devClients.users.join(', ')}`);
+  }
+
+  let tokens: Awaited<ReturnType<typeof loginWithCode>>;
+  try {
+    tokens = await loginWithCode(
+      { issuer },
+      {
+        clientId: client.clientId,
+        redirectUri: client.redirectUri,
+        ...(client.clientSecret ? { clientSecret: client.clientSecret } : {}),
+      },
+      user,
+      `openid email phone profile ${LOYALTY_SCOPE}`,
+    );
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return fail(`login at ${issuer} failed (${reason}). Is the local stack running (npm start)?`);
+  }
+  if (values.json) {
+    console.log(
+      JSON.stringify(
+        {
+          access_token: tokens.accessToken,
+          id_token: tokens.idToken,
+          token_type: 'Bearer',
+          user,
+          client_id: client.clientId,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    console.log(values['id-token'] ? tokens.idToken : tokens.accessToken);
+  }
+}
+
+await main();
