@@ -102,6 +102,7 @@ export class GatewayStack extends Stack {
       [EnvNames.CONFIG_STALE_IF_ERROR_SECONDS]: String(settings.caches.configStaleIfErrorSeconds),
       [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(settings.caches.revocationCacheTtlSeconds),
       [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(settings.authorizer.resultCacheTtlSeconds),
+      [EnvNames.CORS_ALLOWED_ORIGINS]: settings.api.corsAllowedOrigins.join(','),
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
 

@@ -18,6 +18,8 @@ export const EnvNames = {
   REVOCATION_CACHE_TTL_SECONDS: 'REVOCATION_CACHE_TTL_SECONDS',
   /** API Gateway's authorizer result TTL; handlers report it, the stack sets it. */
   AUTHORIZER_CACHE_TTL_SECONDS: 'AUTHORIZER_CACHE_TTL_SECONDS',
+  /** Comma-separated browser origins allowed by CORS on the functions' responses (the stack's CORS setting). */
+  CORS_ALLOWED_ORIGINS: 'CORS_ALLOWED_ORIGINS',
   /** Only set by the local stack: admin key for the admin API. */
   LOCAL_ADMIN_KEY: 'LOCAL_ADMIN_KEY',
 } as const;
@@ -37,6 +39,7 @@ export interface GatewaySettings {
   configStaleIfErrorSeconds: number;
   revocationCacheTtlSeconds: number;
   authorizerCacheTtlSeconds: number;
+  corsAllowedOrigins: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -57,6 +60,20 @@ function seconds(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+function origins(env: Env, name: string): string[] {
+  const raw = env[name] ?? '';
+  const list = raw
+    .split(',')
+    .map((value) => value.trim())
+    .filter(Boolean);
+  for (const origin of list) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      throw new ConfigError(`Environment variable ${name} must list origins such as https://app.example.com`);
+    }
+  }
+  return list;
+}
+
 /** Reads the settings every function shares; throws ConfigError at cold start when one is missing. */
 export function loadSettings(env: Env): GatewaySettings {
   return {
@@ -72,5 +89,6 @@ export function loadSettings(env: Env): GatewaySettings {
     configStaleIfErrorSeconds: seconds(env, EnvNames.CONFIG_STALE_IF_ERROR_SECONDS, 900),
     revocationCacheTtlSeconds: seconds(env, EnvNames.REVOCATION_CACHE_TTL_SECONDS, 5),
     authorizerCacheTtlSeconds: seconds(env, EnvNames.AUTHORIZER_CACHE_TTL_SECONDS, 300),
+    corsAllowedOrigins: origins(env, EnvNames.CORS_ALLOWED_ORIGINS),
   };
 }

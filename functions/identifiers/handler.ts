@@ -10,9 +10,12 @@ import {
 } from '../../shared/customer/post-auth-services.js';
 
 export function createHandler(deps: PostAuthHandlerDeps) {
-  return createAuthenticatedApiHandler({ logger: deps.logger, guards: deps.guards ?? [] }, async (request) => {
-    const caller = await resolveCaller(deps.brands, request);
-    const { idToken } = parseBody(IdTokenBodySchema, request.body);
-    return jsonResponse(200, await syncIdentifiers(deps.services, { ...caller, ...(idToken ? { idToken } : {}) }));
-  });
+  return createAuthenticatedApiHandler(
+    { logger: deps.logger, guards: deps.guards ?? [], corsAllowedOrigins: deps.corsAllowedOrigins ?? [] },
+    async (request) => {
+      const caller = await resolveCaller(deps.brands, request);
+      const { idToken } = parseBody(IdTokenBodySchema, request.body);
+      return jsonResponse(200, await syncIdentifiers(deps.services, { ...caller, ...(idToken ? { idToken } : {}) }));
+    },
+  );
 }

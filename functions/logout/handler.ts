@@ -8,12 +8,16 @@ import { type AppLogoutDeps, logoutCaller, parseAppLogoutBody } from '../../shar
 
 export interface LogoutHandlerDeps extends AppLogoutDeps {
   logger: Logger;
+  corsAllowedOrigins?: readonly string[];
 }
 
 export function createHandler(deps: LogoutHandlerDeps) {
-  return createAuthenticatedApiHandler({ logger: deps.logger, maxBodyBytes: 1024 }, async (request) => {
-    const options = parseAppLogoutBody(request.body);
-    await logoutCaller(deps, request.auth, options);
-    return noContent();
-  });
+  return createAuthenticatedApiHandler(
+    { logger: deps.logger, maxBodyBytes: 1024, corsAllowedOrigins: deps.corsAllowedOrigins ?? [] },
+    async (request) => {
+      const options = parseAppLogoutBody(request.body);
+      await logoutCaller(deps, request.auth, options);
+      return noContent();
+    },
+  );
 }

@@ -12,4 +12,5 @@ export const handler = createHandler({
   brands: runtime.brandDirectory,
   audit: runtime.auditLog,
   now: Date.now,
+  corsAllowedOrigins: runtime.settings.corsAllowedOrigins,
 });

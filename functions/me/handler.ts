@@ -5,8 +5,11 @@ import { viewLinkedCustomer } from '../../shared/customer/customer-view.js';
 import { type PostAuthHandlerDeps, resolveCaller } from '../../shared/customer/post-auth-services.js';
 
 export function createHandler(deps: PostAuthHandlerDeps) {
-  return createAuthenticatedApiHandler({ logger: deps.logger, guards: deps.guards ?? [] }, async (request) => {
-    const caller = await resolveCaller(deps.brands, request);
-    return jsonResponse(200, await viewLinkedCustomer(deps.services, caller));
-  });
+  return createAuthenticatedApiHandler(
+    { logger: deps.logger, guards: deps.guards ?? [], corsAllowedOrigins: deps.corsAllowedOrigins ?? [] },
+    async (request) => {
+      const caller = await resolveCaller(deps.brands, request);
+      return jsonResponse(200, await viewLinkedCustomer(deps.services, caller));
+    },
+  );
 }

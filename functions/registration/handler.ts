@@ -6,10 +6,13 @@ import { parseRegistrationBody, registerInstore } from '../../shared/customer/in
 import { type PostAuthHandlerDeps, resolveCaller } from '../../shared/customer/post-auth-services.js';
 
 export function createHandler(deps: PostAuthHandlerDeps) {
-  return createAuthenticatedApiHandler({ logger: deps.logger, guards: deps.guards ?? [] }, async (request) => {
-    const caller = await resolveCaller(deps.brands, request);
-    const { idToken, ...body } = parseRegistrationBody(request.body);
-    const result = await registerInstore(deps.services, { ...caller, ...(idToken ? { idToken } : {}) }, body);
-    return jsonResponse(result.status === 'registered' ? 201 : 200, result);
-  });
+  return createAuthenticatedApiHandler(
+    { logger: deps.logger, guards: deps.guards ?? [], corsAllowedOrigins: deps.corsAllowedOrigins ?? [] },
+    async (request) => {
+      const caller = await resolveCaller(deps.brands, request);
+      const { idToken, ...body } = parseRegistrationBody(request.body);
+      const result = await registerInstore(deps.services, { ...caller, ...(idToken ? { idToken } : {}) }, body);
+      return jsonResponse(result.status === 'registered' ? 201 : 200, result);
+    },
+  );
 }

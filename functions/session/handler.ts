@@ -11,10 +11,13 @@ import {
 } from '../../shared/customer/post-auth-services.js';
 
 export function createHandler(deps: PostAuthHandlerDeps) {
-  return createAuthenticatedApiHandler({ logger: deps.logger, guards: deps.guards ?? [] }, async (request) => {
-    const caller = await resolveCaller(deps.brands, request);
-    const { idToken } = parseBody(IdTokenBodySchema, request.body);
-    const result = await linkSession(deps.services, { ...caller, ...(idToken ? { idToken } : {}) });
-    return jsonResponse(result.status === 'created' ? 201 : 200, result);
-  });
+  return createAuthenticatedApiHandler(
+    { logger: deps.logger, guards: deps.guards ?? [], corsAllowedOrigins: deps.corsAllowedOrigins ?? [] },
+    async (request) => {
+      const caller = await resolveCaller(deps.brands, request);
+      const { idToken } = parseBody(IdTokenBodySchema, request.body);
+      const result = await linkSession(deps.services, { ...caller, ...(idToken ? { idToken } : {}) });
+      return jsonResponse(result.status === 'created' ? 201 : 200, result);
+    },
+  );
 }

@@ -259,6 +259,11 @@ export class BrandAdmin {
       issues.push(...(error.details ?? []));
     }
     if (document && this.options.allowLoopbackUrls !== true) issues.push(...loopbackIssues(document));
+    // The functions' IAM policies only reach this brand's own SSM path, so any other parameter would fail at run time.
+    const brandPath = ownParameter.slice(0, ownParameter.lastIndexOf('/') + 1);
+    if (document && !document.capillary.credentialsParameter.startsWith(brandPath)) {
+      issues.push({ field: 'capillary.credentialsParameter', message: `must be under ${brandPath}` });
+    }
     const capillarySecret = secretsResult?.success ? secretsResult.data.capillary : undefined;
     if (document && capillarySecret) {
       const oauth = 'key' in capillarySecret;

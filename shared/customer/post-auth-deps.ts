@@ -32,6 +32,7 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
   return {
     logger,
     guards: [runtime.revocationGuard],
+    corsAllowedOrigins: runtime.settings.corsAllowedOrigins,
     brands: runtime.brandDirectory,
     services: {
       capillary: new CapillaryClients({

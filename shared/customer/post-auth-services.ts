@@ -116,6 +116,8 @@ export interface PostAuthHandlerDeps {
   logger: Logger;
   /** Run on every call after the authorizer context is parsed (e.g. the revocation guard). */
   guards?: AuthGuard[];
+  /** Browser origins that get CORS headers. */
+  corsAllowedOrigins?: readonly string[];
   brands: BrandDirectory;
   services: PostAuthServices;
 }

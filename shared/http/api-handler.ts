@@ -25,6 +25,8 @@ export type AuthGuard = (auth: AuthorizerContext) => Promise<void>;
 export interface ApiHandlerOptions {
   logger: Logger;
   maxBodyBytes?: number;
+  /** Browser origins whose requests get CORS headers on every answer, errors included (API Gateway answers preflights). */
+  corsAllowedOrigins?: readonly string[];
 }
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -39,6 +41,31 @@ function logFailure(logger: Logger, error: unknown): void {
   }
 }
 
+function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const headers = event.headers ?? {};
+  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
+}
+
+/** Adds CORS headers when the request's Origin is allowed; REST proxy integrations must add them themselves. */
+function withCors(
+  response: APIGatewayProxyResult,
+  event: APIGatewayProxyEvent,
+  allowed: readonly string[] | undefined,
+): APIGatewayProxyResult {
+  const origin = headerValue(event, 'origin');
+  if (!origin || !allowed?.includes(origin)) return response;
+  return {
+    ...response,
+    headers: {
+      ...response.headers,
+      'access-control-allow-origin': origin,
+      'access-control-expose-headers': 'retry-after',
+      vary: 'Origin',
+    },
+  };
+}
+
 function wrap(
   options: ApiHandlerOptions,
   run: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
@@ -47,10 +74,10 @@ function wrap(
     const requestId = event.requestContext?.requestId ?? context.awsRequestId ?? '';
     try {
       const body = parseJsonObjectBody(event.body, event.isBase64Encoded === true, options.maxBodyBytes);
-      return await run({ event, body, requestId });
+      return withCors(await run({ event, body, requestId }), event, options.corsAllowedOrigins);
     } catch (error) {
       logFailure(options.logger, error);
-      return errorResponse(error, requestId);
+      return withCors(errorResponse(error, requestId), event, options.corsAllowedOrigins);
     }
   });
 }
@@ -68,9 +95,7 @@ export function createPublicApiHandler(
  * cached result is keyed on the Authorization header only, so handlers check again on every call.
  */
 export function assertBrandHeaderMatches(event: APIGatewayProxyEvent, auth: AuthorizerContext): void {
-  const headers = event.headers ?? {};
-  const key = Object.keys(headers).find((name) => name.toLowerCase() === 'x-brand-id');
-  const value = key === undefined ? undefined : headers[key];
+  const value = headerValue(event, 'x-brand-id');
   if (value !== undefined && value !== auth.brandId) {
     throw new ForbiddenError(ErrorCodes.BRAND_MISMATCH, 'X-Brand-Id does not match the token brand');
   }

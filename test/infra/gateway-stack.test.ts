@@ -93,17 +93,22 @@ afterAll(() => {
 });
 
 /** Recursively sorts object keys and replaces values that change without an infrastructure change. */
+/** Lambda version logical ids end in a hash of the function's code, which differs between checkouts. */
+function normaliseVersionId(text: string): string {
+  return text.replace(/CurrentVersion([0-9A-F]{8})[0-9a-f]{32}/g, 'CurrentVersion$1<code-hash>');
+}
+
 function normaliseTemplate(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(normaliseTemplate);
   if (value !== null && typeof value === 'object') {
     const sorted: Record<string, unknown> = {};
     for (const key of Object.keys(value).sort()) {
-      sorted[key] = normaliseTemplate((value as Record<string, unknown>)[key]);
+      sorted[normaliseVersionId(key)] = normaliseTemplate((value as Record<string, unknown>)[key]);
     }
     return sorted;
   }
   if (typeof value === 'string') {
-    return value
+    return normaliseVersionId(value)
       .replace(/^[a-f0-9]{64}\.zip$/, '<asset-hash>.zip')
       .replace(/^asset\.[a-f0-9]{64}$/, 'asset.<asset-hash>')
       .replaceAll(repositoryRoot, '<repo>');

@@ -282,6 +282,21 @@ describe('BrandAdmin validation failures', () => {
       field: 'capillary.credentialsParameter',
     },
     {
+      name: 'a credentials parameter outside the brand SSM path, without secrets',
+      body: (id) =>
+        brandBody(rig.ciam, id, {
+          secrets: undefined,
+          capillary: {
+            baseUrl: 'https://eu.api.capillarytech.com',
+            sourceAccountId: 's',
+            credentialsParameter: '/other/brand/capillary',
+          },
+        }),
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      field: 'capillary.credentialsParameter',
+    },
+    {
       name: 'a version that is not a number',
       body: (id) => brandBody(rig.ciam, id, { version: 'one' }),
       status: 400,

@@ -20,6 +20,13 @@ describe('loadSettings', () => {
     expect(() => loadSettings({ ...tables, LINKS_TABLE: '' })).toThrow(ConfigError);
   });
 
+  it('reads CORS origins and refuses a value that is not an origin', () => {
+    expect(
+      loadSettings({ ...tables, CORS_ALLOWED_ORIGINS: 'https://a.example, http://127.0.0.1:5173' }).corsAllowedOrigins,
+    ).toEqual(['https://a.example', 'http://127.0.0.1:5173']);
+    expect(() => loadSettings({ ...tables, CORS_ALLOWED_ORIGINS: 'https://a.example/path' })).toThrow(ConfigError);
+  });
+
   it('refuses a TTL that is not a whole number of seconds', () => {
     expect(() => loadSettings({ ...tables, CONFIG_CACHE_TTL_SECONDS: '1.5' })).toThrow(/CONFIG_CACHE_TTL_SECONDS/);
   });

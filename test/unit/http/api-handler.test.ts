@@ -55,6 +55,35 @@ describe('createAuthenticatedApiHandler', () => {
   });
 });
 
+describe('CORS headers', () => {
+  const allowed = ['https://app.example.com'];
+
+  it('are added for an allowed Origin, on success and on errors alike', async () => {
+    const ok = createAuthenticatedApiHandler({ logger, corsAllowedOrigins: allowed }, async () =>
+      jsonResponse(200, {}),
+    );
+    const success = await ok(
+      authorizedEvent(sampleAuth(), { headers: { Origin: 'https://app.example.com' } }),
+      lambdaContext,
+    );
+    expect(success.headers?.['access-control-allow-origin']).toBe('https://app.example.com');
+    const refused = await ok(proxyEvent({ headers: { origin: 'https://app.example.com' } }), lambdaContext);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.headers?.['access-control-allow-origin']).toBe('https://app.example.com');
+  });
+
+  it('are left out for an Origin that is not allowed', async () => {
+    const ok = createAuthenticatedApiHandler({ logger, corsAllowedOrigins: allowed }, async () =>
+      jsonResponse(200, {}),
+    );
+    const result = await ok(
+      authorizedEvent(sampleAuth(), { headers: { Origin: 'https://evil.example' } }),
+      lambdaContext,
+    );
+    expect(result.headers?.['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
 describe('createPublicApiHandler', () => {
   it('keeps a GatewayError status, code and retry hint', async () => {
     const handler = createPublicApiHandler({ logger }, async () => {

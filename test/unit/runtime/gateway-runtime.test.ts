@@ -17,6 +17,7 @@ const settings: GatewaySettings = {
   configStaleIfErrorSeconds: 300,
   revocationCacheTtlSeconds: 5,
   authorizerCacheTtlSeconds: 300,
+  corsAllowedOrigins: [],
 };
 
 function item(brandId: string, issuer: string) {
