@@ -36,7 +36,7 @@ export const ErrorCodes = {
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   CIAM_UNAVAILABLE: 'CIAM_UNAVAILABLE',
   CONFIG_UNAVAILABLE: 'CONFIG_UNAVAILABLE',
-  // Post-auth (helper H3): a concurrent first session is still linking this user; retry shortly (409).
+  // Post-auth: a concurrent first session is still linking this user; retry shortly (409).
   LINK_IN_PROGRESS: 'LINK_IN_PROGRESS',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

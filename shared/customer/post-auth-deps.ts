@@ -1,4 +1,4 @@
-// Builds the dependencies of the five post-auth functions from the gateway runtime (helper H2's lazy
+// Builds the dependencies of the five post-auth functions from the gateway runtime (the lazy
 // composition root): per-brand Capillary clients over an instrumented fetch, the DynamoDB link store, the
 // CIAM claim source, the runtime's audit log and its uncached revocation guard. Called once per cold start.
 import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';

@@ -26,7 +26,7 @@ export function brandViewSchema(): Json {
 }
 
 /**
- * The body of `PUT /v1/admin/brands/{brandId}` and of `.../validate`: brand.schema.json as H2's builder makes
+ * The body of `PUT /v1/admin/brands/{brandId}` and of `.../validate`: brand.schema.json as its builder makes
  * it, without `$schema` and `$id` (inside an OpenAPI component they would change how references resolve).
  */
 export function brandPutBodySchema(): Json {
