@@ -229,6 +229,15 @@ export class GatewayApi extends Construct {
     const responses: [string, ResponseType, string | undefined, string][] = [
       ['Unauthorized', ResponseType.UNAUTHORIZED, '401', body('UNAUTHORIZED', '"Unauthorized"')],
       ['AccessDenied', ResponseType.ACCESS_DENIED, '403', body('FORBIDDEN', '"Forbidden"')],
+      // An unsigned call to an IAM route, or a path that is not a route: API Gateway's 403 either way.
+      [
+        'MissingAuthenticationToken',
+        ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        '403',
+        body('FORBIDDEN', '"Missing authentication token, or no such route"'),
+      ],
+      ['InvalidSignature', ResponseType.INVALID_SIGNATURE, '403', body('FORBIDDEN', '"Invalid request signature"')],
+      ['ExpiredSignature', ResponseType.EXPIRED_TOKEN, '403', body('FORBIDDEN', '"Request signature expired"')],
       [
         'BadRequestBody',
         ResponseType.BAD_REQUEST_BODY,

@@ -350,6 +350,9 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     for (const [type, status, code] of [
       ['UNAUTHORIZED', '401', 'UNAUTHORIZED'],
       ['ACCESS_DENIED', '403', 'FORBIDDEN'],
+      ['MISSING_AUTHENTICATION_TOKEN', '403', 'FORBIDDEN'],
+      ['INVALID_SIGNATURE', '403', 'FORBIDDEN'],
+      ['EXPIRED_TOKEN', '403', 'FORBIDDEN'],
       ['DEFAULT_4XX', undefined, 'BAD_REQUEST'],
       ['DEFAULT_5XX', undefined, 'INTERNAL_ERROR'],
     ] as const) {
