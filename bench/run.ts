@@ -15,11 +15,16 @@ import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from 'jose';
 import { createRequestAuthorizer } from '../shared/auth/authorize-request.js';
 import { JwksCache } from '../shared/auth/jwks-cache.js';
 import { createTokenVerifier, verifyAccessToken } from '../shared/auth/verify-access-token.js';
-import { type BrandConfig, parseBrandConfig } from '../shared/config/brand-config.js';
+import { createGatewayTables, localTableNames, startLocalDynamo } from '../local/local-dynamo.js';
+import { DynamoBrandStore } from '../shared/adapters/dynamo-brand-store.js';
+import { createDocumentClient } from '../shared/adapters/dynamo-client.js';
+import { type BrandConfig, parseBrandConfig, parseBrandDocument } from '../shared/config/brand-config.js';
 import { NeverRevoked } from '../shared/revocation/revocation-checker.js';
 import { IndexedBrandDirectory } from './entries/indexed-brand-directory.js';
+import { stackBench } from './stack-bench.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bench');
 const ROUNDS = QUICK ? 24 : 40;
@@ -382,7 +387,7 @@ async function scale() {
 }
 
 // ---------- 4. bundles and cold start ----------
-async function bundle(entry: string, name: string): Promise<{ file: string; bytes: number }> {
+async function bundle(entry: string, name: string, external: string[] = []): Promise<{ file: string; bytes: number }> {
   mkdirSync(OUT, { recursive: true });
   const outfile = join(OUT, `${name}.mjs`);
   await build({
@@ -394,6 +399,7 @@ async function bundle(entry: string, name: string): Promise<{ file: string; byte
     minify: true,
     mainFields: ['module', 'main'],
     outfile,
+    external,
     logLevel: 'error',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
@@ -405,14 +411,21 @@ async function cold() {
   const server = createServer();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const brand = { ...brandConfig(0, `${base}/jwks`, base), version: undefined };
+  const brand = { ...brandConfig(0, `${base}/jwks`, base), version: 1, updatedAt: new Date(NOW_MS).toISOString() };
   server.on('request', (req, res) => {
     const body = req.url === '/jwks' ? { keys: [key.jwk] } : [brand];
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
-  const { version: _v, acceptedAudiences: _a, ...brandInput } = brand;
-  void brandInput;
-  const token = idToken(parseBrandConfig({ ...brandInput }), key, 1);
+  const { version: _v, updatedAt: _u, ...brandDocument } = brand;
+  const token = idToken(brand, key, 1);
+  // The deployed entry (functions/authorizer/index.ts) reads its brands from DynamoDB: dynalite on loopback.
+  const dynamo = await startLocalDynamo();
+  const tables = localTableNames('bench');
+  await createGatewayTables(dynamo.client, tables);
+  await new DynamoBrandStore({ documentClient: createDocumentClient(dynamo.client), tableName: tables.brands }).save(
+    parseBrandDocument(brandDocument),
+    { expectedVersion: 0, actor: 'bench' },
+  );
   const event = {
     type: 'REQUEST',
     methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:api/prod/GET/v1/me',
@@ -420,6 +433,8 @@ async function cold() {
     multiValueHeaders: { Authorization: [`Bearer ${token}`] },
   };
   const bundles = {
+    'deployed entry': await bundle('functions/authorizer/index.ts', 'authorizer-index', ['@aws-sdk/*']),
+    'deployed entry, SDK bundled': await bundle('functions/authorizer/index.ts', 'authorizer-index-sdk'),
     authorizer: await bundle('bench/entries/authorizer.ts', 'authorizer'),
     'authorizer (no zod)': await bundle('bench/entries/authorizer-core.ts', 'authorizer-core'),
     'aws-jwt-verify handler': await bundle('bench/entries/aws-jwt-verify.ts', 'aws-jwt-verify'),
@@ -432,10 +447,16 @@ async function cold() {
     const r = await m.handler(JSON.parse(process.argv[2]), { awsRequestId: 'cold', functionName: 'bench' });
     const t2 = performance.now();
     if (!r || r.policyDocument.Statement[0].Effect !== 'Allow') throw new Error('no Allow');
-    process.stdout.write(JSON.stringify({ importMs: t1 - t0, firstMs: t2 - t1 }));`;
+    process.stdout.write('\\nBENCH_RESULT ' + JSON.stringify({ importMs: t1 - t0, firstMs: t2 - t1 }));`;
   const results: Record<
     string,
-    { bytes: number; importMs: number; firstDecisionMs: number; totalMs: number; processMs: number }
+    {
+      bytes: number;
+      importMs: number;
+      firstDecisionMs: number;
+      totalMs: number;
+      processMs: number;
+    }
   > = {};
   // Spawned processes need the loopback server to answer while we wait synchronously: serve from a worker-free loop
   // by running children asynchronously.
@@ -448,6 +469,14 @@ async function cold() {
           ...process.env,
           BENCH_CONFIG_URL: `${base}/brands`,
           POWERTOOLS_LOG_LEVEL: 'SILENT',
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_REGION: 'eu-west-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+          BRANDS_TABLE: tables.brands,
+          LINKS_TABLE: tables.links,
+          REVOCATIONS_TABLE: tables.revocations,
+          IDEMPOTENCY_TABLE: tables.idempotency,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
       });
@@ -461,7 +490,9 @@ async function cold() {
       });
       p.on('close', (code) => {
         if (code !== 0) return reject(new Error(`cold run failed: ${err}`));
-        resolve({ ...JSON.parse(out), processMs: performance.now() - started });
+        const line = out.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
+        if (!line) return reject(new Error(`cold run printed no result: ${out.slice(0, 500)}`));
+        resolve({ ...JSON.parse(line.slice('BENCH_RESULT '.length)), processMs: performance.now() - started });
       });
     });
   const names = Object.keys(bundles) as (keyof typeof bundles)[];
@@ -485,6 +516,7 @@ async function cold() {
     };
   }
   server.close();
+  await dynamo.close();
   void spawnSync;
   void readFileSync;
   return results;
@@ -514,6 +546,21 @@ async function main() {
       `  ${name.padEnd(24)} bundle ${String(r.bytes).padStart(8)} B   import ${r.importMs} ms   first decision ${r.firstDecisionMs} ms   total ${r.totalMs} ms   process ${r.processMs} ms`,
     );
   }
+  const stackResults = await stackBench(QUICK);
+  console.log('\npost-auth session link through the local stack (POST /v1/auth/session, sequential)');
+  for (const [name, r] of Object.entries(stackResults.session)) {
+    console.log(
+      `  ${name.padEnd(14)} runs ${r.runs}   p50 ${r.p50Ms} ms   mean ${r.meanMs} ms   Capillary calls/link ${r.capillaryCallsPerLink}   statuses ${JSON.stringify(r.statusCodes)}`,
+    );
+  }
+  console.log(
+    `\nload on the local stack (autocannon, ${stackResults.load.connections} connections, ${stackResults.load.durationSeconds} s each, loopback)`,
+  );
+  for (const [name, r] of Object.entries(stackResults.load.rows)) {
+    console.log(
+      `  ${name.padEnd(32)} ${String(r.requestsPerSec).padStart(7)} req/s   p50 ${r.p50Ms} ms   p99 ${r.p99Ms} ms   statuses ${JSON.stringify(r.statusCodes)}`,
+    );
+  }
   const ratio = (alg: Alg, name: string) => (warmResults[alg] as RaceResult).ratios[name] as number;
   const warmJson = Object.fromEntries(
     (['RS256', 'ES256'] as const).map((alg) => {
@@ -535,6 +582,8 @@ async function main() {
       ];
     }),
   );
+  const deployed = coldRows['deployed entry'];
+  const deployedSdk = coldRows['deployed entry, SDK bundled'];
   const auth = coldRows.authorizer;
   const core = coldRows['authorizer (no zod)'];
   const base = coldRows['aws-jwt-verify handler'];
@@ -554,6 +603,12 @@ async function main() {
     },
     scale: { rows: scaleResult.rows, ratioToFloor: scaleResult.ratios },
     cold: {
+      deployedEntryMs: deployed?.totalMs,
+      deployedRatioToBaseline: deployed && base ? round2(deployed.totalMs / base.totalMs) : undefined,
+      deployedBundleBytesSdkExternal: deployed?.bytes,
+      deployedSdkBundledMs: deployedSdk?.totalMs,
+      deployedSdkBundledRatioToBaseline: deployedSdk && base ? round2(deployedSdk.totalMs / base.totalMs) : undefined,
+      deployedBundleBytesSdkBundled: deployedSdk?.bytes,
       authorizerMs: auth?.totalMs,
       baselineMs: base?.totalMs,
       emptyMs: coldRows['empty handler']?.totalMs,
@@ -565,16 +620,10 @@ async function main() {
       baselineBundleBytes: base?.bytes,
       details: coldRows,
     },
-    load: {},
+    session: stackResults.session,
+    load: stackResults.load,
   };
-  // Another benchmark (load) may have written its part already: keep it.
   const file = join(ROOT, 'bench-results.json');
-  try {
-    const previous = JSON.parse(readFileSync(file, 'utf8')) as { load?: unknown };
-    if (previous.load && typeof previous.load === 'object') results.load = previous.load as Record<string, never>;
-  } catch {
-    // first run
-  }
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(
     `\nwarm ratio to floor: RS256 ${warmJson.RS256?.ratioToFloor}x, ES256 ${warmJson.ES256?.ratioToFloor}x (target <= 1.3)`,
@@ -584,7 +633,13 @@ async function main() {
     `cold: ${results.cold.authorizerMs} ms vs aws-jwt-verify ${results.cold.baselineMs} ms (${results.cold.ratioToBaseline}x, target <= 1.5); bundle ${auth?.bytes} B (target < 150 KB)`,
   );
   console.log(
-    `cold without zod: ${results.cold.authorizerNoZodMs} ms (${results.cold.noZodRatioToBaseline}x); bundle ${core?.bytes} B`,
+    `deployed entry (functions/authorizer/index.ts, brands from DynamoDB): ${deployed?.totalMs} ms (${results.cold.deployedRatioToBaseline}x), bundle ${deployed?.bytes} B with @aws-sdk external; SDK bundled: ${deployedSdk?.totalMs} ms (${results.cold.deployedSdkBundledRatioToBaseline}x), ${deployedSdk?.bytes} B`,
+  );
+  console.log(
+    `cold without brand validation: ${results.cold.authorizerNoZodMs} ms (${results.cold.noZodRatioToBaseline}x); bundle ${core?.bytes} B`,
+  );
+  console.log(
+    `load: authorized GET /v1/me at ${results.load.ratioToBareServer}x the bare server's req/s (target >= 0.5); garbage tokens ${results.load.garbageToAuthorizedRequestsRatio}x the authorized req/s (target > 1)`,
   );
   console.log(`wrote bench-results.json in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,6 +1,6 @@
 // Bench-only BrandDirectory loaded once from a loopback URL (standing in for the runtime's cached DynamoDB
-// read) and validated with the real zod schema, then indexed by issuer.
-import { parseBrandConfig } from '../../shared/config/brand-config.js';
+// read) and validated with the runtime's brand read path (the zod/mini parser), then indexed by issuer.
+import { parseStoredBrandConfig } from '../../shared/config/brand-item-parser.js';
 import type { BrandDirectory } from '../../shared/config/brand-directory.js';
 import { IndexedBrandDirectory } from './indexed-brand-directory.js';
 
@@ -14,7 +14,7 @@ export function remoteBrandDirectory(url: string): BrandDirectory {
       .then((response) => response.json())
       .then(
         (items: unknown) =>
-          new IndexedBrandDirectory((Array.isArray(items) ? items : []).map((item) => parseBrandConfig(item))),
+          new IndexedBrandDirectory((Array.isArray(items) ? items : []).map((item) => parseStoredBrandConfig(item))),
       );
     return loading;
   };

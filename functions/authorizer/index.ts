@@ -3,11 +3,11 @@
 import { setJwksCacheDefaults } from '../../shared/auth/jwks-cache.js';
 import { loadSettings } from '../../shared/env.js';
 import { createLogger } from '../../shared/observability/logger.js';
-import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
+import { createCoreRuntime } from '../../shared/runtime/core-runtime.js';
 import { createHandler } from './handler.js';
 
 const logger = createLogger('authorizer');
-const runtime = createGatewayRuntime(loadSettings(process.env), {
+const runtime = createCoreRuntime(loadSettings(process.env), {
   serviceName: 'authorizer',
   onConfigRefreshError: (error, servingStale) => logger.warn('brand config refresh failed', { error, servingStale }),
 });

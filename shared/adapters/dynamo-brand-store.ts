@@ -4,7 +4,7 @@
 // holds the pair (a crash between the two writes) is taken over once it is older than a grace period.
 import { createHash, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { type BrandDocument, parseBrandDocument, toBrandConfig } from '../config/brand-config.js';
@@ -16,11 +16,10 @@ import {
   versionConflict,
 } from '../config/brand-store.js';
 import { BrandsTable } from '../storage/tables.js';
+import { GUARD_PREFIX, scanBrandItems } from './dynamo-brand-scan.js';
 
 const KEY = BrandsTable.partitionKey;
 const GUARD_KIND = 'issuer-client-guard';
-/** Guard keys cannot collide with brand ids (those match ^[a-z0-9][a-z0-9-]*$). */
-const GUARD_PREFIX = '#pair#';
 
 const MetaSchema = z.object({
   version: z.number().int().min(1),
@@ -80,29 +79,12 @@ export class DynamoBrandStore implements BrandStore {
   }
 
   async list(): Promise<StoredBrand[]> {
-    const brands: StoredBrand[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          ConsistentRead: true,
-          FilterExpression: 'attribute_not_exists(#kind)',
-          ExpressionAttributeNames: { '#kind': 'kind' },
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const id = typeof item[KEY] === 'string' ? item[KEY] : '';
-        if (id.startsWith(GUARD_PREFIX)) continue;
-        try {
-          brands.push(parseItem(item));
-        } catch (error) {
-          this.onInvalidItem?.(id, error);
-        }
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const brands = await scanBrandItems({
+      documentClient: this.ddb,
+      tableName: this.tableName,
+      parse: parseItem,
+      onInvalidItem: this.onInvalidItem,
+    });
     return brands.sort((a, b) => a.document.brandId.localeCompare(b.document.brandId));
   }
 

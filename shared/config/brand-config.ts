@@ -4,54 +4,34 @@
 // against) is generated from this file, so the descriptions are the configuration reference.
 import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../errors.js';
+import {
+  ABSOLUTE_URL_MESSAGE,
+  BRAND_ID_MESSAGE,
+  BRAND_ID_PATTERN,
+  CLAIM_PATH_MESSAGE,
+  CLAIM_PATH_PATTERN,
+  hasNoCredentials,
+  hasSecureScheme,
+  NO_CREDENTIALS_MESSAGE,
+  SECURE_URL_MESSAGE,
+  SSM_PARAMETER_MESSAGE,
+  SSM_PARAMETER_PATTERN,
+  SupportedAlgorithms,
+} from './brand-rules.js';
 
-/** Signature algorithms a brand may allow. HMAC and `none` are deliberately absent. */
-export const SupportedAlgorithms = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-] as const;
-export type SupportedAlgorithm = (typeof SupportedAlgorithms)[number];
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
-/** True for hosts in 127.0.0.0/8, ::1 and localhost: the only places plain http is accepted. */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
+export { isLoopbackHost, type SupportedAlgorithm, SupportedAlgorithms } from './brand-rules.js';
 
 const secureUrl = z
   .string()
   .max(2048)
-  .refine((value) => URL.canParse(value), 'must be an absolute URL')
-  .refine((value) => {
-    if (!URL.canParse(value)) return true;
-    const url = new URL(value);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-  }, 'must use https (plain http is allowed only for loopback hosts)')
-  .refine((value) => !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === ''), {
-    message: 'must not carry credentials',
-  });
+  .refine((value) => URL.canParse(value), ABSOLUTE_URL_MESSAGE)
+  .refine(hasSecureScheme, SECURE_URL_MESSAGE)
+  .refine(hasNoCredentials, { message: NO_CREDENTIALS_MESSAGE });
 
 /** A claim name or a dotted path into nested claims, e.g. `phone_number` or `address.phone`. */
-const claimPath = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9_:$-]+(\.[A-Za-z0-9_:$-]+)*$/, 'must be a claim name or a dotted claim path');
+const claimPath = z.string().min(1).max(200).regex(CLAIM_PATH_PATTERN, CLAIM_PATH_MESSAGE);
 
-export const BrandIdSchema = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9-]{0,62}$/,
-    'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit',
-  );
+export const BrandIdSchema = z.string().regex(BRAND_ID_PATTERN, BRAND_ID_MESSAGE);
 
 export const FieldMappingsSchema = z
   .object({
@@ -93,7 +73,7 @@ export const CapillaryConnectionSchema = z
     /** Name of the SSM SecureString holding the credentials JSON; set by the admin API when secrets are given. */
     credentialsParameter: z
       .string()
-      .regex(/^\/[A-Za-z0-9_.\-/]{1,1000}$/, 'must be an SSM parameter name starting with /')
+      .regex(SSM_PARAMETER_PATTERN, SSM_PARAMETER_MESSAGE)
       .describe(
         'Name of the SSM SecureString parameter holding the credentials JSON. The admin API defaults it to `<SSM_PREFIX>/brands/<brandId>/capillary`.',
       ),

@@ -9,12 +9,8 @@ import { type DevCiam, loginWithCode, logoutAtCiam, startDevCiam } from '../../l
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
 import { AuditEventTypes } from '../../shared/audit/audit-event.js';
 import { hashSubject, maskEmail, maskMobile } from '../../shared/audit/redaction.js';
-import {
-  AUDIT_MESSAGE,
-  AuditLineSchema,
-  createAuditLogger,
-  StructuredAuditLog,
-} from '../../shared/audit/structured-audit-log.js';
+import { AuditLineSchema } from '../../shared/audit/audit-line-schema.js';
+import { AUDIT_MESSAGE, createAuditLogger, StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
 import { JwksCache, verifyLogoutToken } from '../../shared/auth/verify-logout-token.js';
 import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
 import { createAuthenticatedApiHandler } from '../../shared/http/api-handler.js';

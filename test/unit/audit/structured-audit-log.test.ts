@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AuditEventTypes } from '../../../shared/audit/audit-event.js';
 import { hashSubject, maskEmail, REDACTED } from '../../../shared/audit/redaction.js';
-import { AUDIT_MESSAGE, AuditLineSchema, StructuredAuditLog } from '../../../shared/audit/structured-audit-log.js';
+import { AuditLineSchema } from '../../../shared/audit/audit-line-schema.js';
+import { AUDIT_MESSAGE, StructuredAuditLog } from '../../../shared/audit/structured-audit-log.js';
 import { InMemoryGatewayMetrics } from '../../../shared/observability/metrics.js';
 
 const NOW = Date.UTC(2026, 10, 29, 4, 0, 0);

@@ -1,0 +1,104 @@
+// The brand read path of the functions (the authorizer above all): stored brand items parsed with zod/mini,
+// which bundles at a fraction of zod classic's size and import time. It mirrors BrandConfigSchema rule for
+// rule (same shared rules from brand-rules.ts); test/unit/config/brand-item-parser.test.ts pins the two
+// together with generated items. The admin path and brand.schema.json keep the full schema.
+import * as z from 'zod/mini';
+import { type FieldIssue, ValidationError } from '../errors.js';
+import type { BrandConfig, BrandDocument } from './brand-config.js';
+import {
+  ABSOLUTE_URL_MESSAGE,
+  BRAND_ID_MESSAGE,
+  BRAND_ID_PATTERN,
+  CLAIM_PATH_MESSAGE,
+  CLAIM_PATH_PATTERN,
+  hasNoCredentials,
+  hasSecureScheme,
+  NO_CREDENTIALS_MESSAGE,
+  SECURE_URL_MESSAGE,
+  SSM_PARAMETER_MESSAGE,
+  SSM_PARAMETER_PATTERN,
+  SupportedAlgorithms,
+} from './brand-rules.js';
+
+const secureUrl = z.string().check(
+  z.maxLength(2048),
+  z.refine((value) => URL.canParse(value), ABSOLUTE_URL_MESSAGE),
+  z.refine(hasSecureScheme, SECURE_URL_MESSAGE),
+  z.refine(hasNoCredentials, NO_CREDENTIALS_MESSAGE),
+);
+const claimPath = z.string().check(z.minLength(1), z.maxLength(200), z.regex(CLAIM_PATH_PATTERN, CLAIM_PATH_MESSAGE));
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+
+const BrandItemSchema = z.strictObject({
+  brandId: z.string().check(z.regex(BRAND_ID_PATTERN, BRAND_ID_MESSAGE)),
+  brandName: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  orgId: z.int().check(z.positive()),
+  issuer: secureUrl,
+  applicationId: text(256),
+  clientId: text(256),
+  jwksUri: secureUrl,
+  userInfoEndpoint: secureUrl,
+  fieldMappings: z.strictObject({
+    firstName: claimPath,
+    lastName: claimPath,
+    mobile: claimPath,
+    email: claimPath,
+    emailVerified: z._default(claimPath, 'email_verified'),
+    mobileVerified: z._default(claimPath, 'phone_number_verified'),
+  }),
+  allowedAlgorithms: z._default(
+    z.array(z.enum(SupportedAlgorithms)).check(z.minLength(1), z.maxLength(SupportedAlgorithms.length)),
+    ['RS256', 'ES256'],
+  ),
+  acceptedAudiences: z.optional(z.array(text(256)).check(z.minLength(1), z.maxLength(20))),
+  clockSkewSeconds: z._default(intIn(0, 300), 60),
+  maxTokenLifetimeSeconds: z._default(intIn(60, 7 * 86_400), 86_400),
+  status: z._default(z.enum(['active', 'disabled']), 'active'),
+  capillary: z.strictObject({
+    baseUrl: secureUrl,
+    sourceAccountId: text(100),
+    authMode: z._default(z.enum(['oauth', 'basic']), 'oauth'),
+    credentialsParameter: z.string().check(z.regex(SSM_PARAMETER_PATTERN, SSM_PARAMETER_MESSAGE)),
+    timeoutMs: z._default(intIn(100, 30_000), 5_000),
+  }),
+});
+
+/** The version metadata the brand store keeps beside each document (as DynamoBrandStore's MetaSchema). */
+const MetaSchema = z.object({
+  version: z.int().check(z.minimum(1)),
+  updatedAt: z.string(),
+  updatedBy: z.optional(z.string()),
+});
+
+function fieldIssues(error: z.core.$ZodError): FieldIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return { field: [path, ...issue.keys].filter(Boolean).join('.') || '(root)', message: 'unknown field' };
+    }
+    return { field: path || '(root)', message: issue.message };
+  });
+}
+
+/**
+ * Parses a stored brand document (no version metadata) exactly as parseBrandDocument does.
+ * @throws ValidationError naming each bad field (messages may be terser than the admin path's).
+ */
+export function parseBrandItemDocument(input: unknown): BrandDocument {
+  const result = BrandItemSchema.safeParse(input);
+  if (!result.success) throw new ValidationError('Brand configuration is invalid', fieldIssues(result.error));
+  return result.data;
+}
+
+/**
+ * Parses one brands-table item (document + `version`, `updatedAt`, `updatedBy`) into a BrandConfig.
+ * @throws on an invalid document or metadata, like DynamoBrandStore's own parse.
+ */
+export function parseStoredBrandConfig(item: Record<string, unknown>): BrandConfig {
+  const { version, updatedAt, updatedBy, ...rest } = item;
+  const meta = MetaSchema.parse({ version, updatedAt, updatedBy });
+  const document = parseBrandItemDocument(rest);
+  const acceptedAudiences = document.acceptedAudiences ?? [...new Set([document.clientId, document.applicationId])];
+  return { ...document, acceptedAudiences, version: meta.version };
+}

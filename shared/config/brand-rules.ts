@@ -1,0 +1,51 @@
+// The brand rules both brand parsers share (the full zod schema in brand-config.ts and the zod/mini read
+// path in brand-item-parser.ts). Kept free of zod so the authorizer's bundle can import them cheaply.
+
+/** Signature algorithms a brand may allow. HMAC and `none` are deliberately absent. */
+export const SupportedAlgorithms = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+] as const;
+export type SupportedAlgorithm = (typeof SupportedAlgorithms)[number];
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** True for hosts in 127.0.0.0/8, ::1 and localhost: the only places plain http is accepted. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** Brand ids: 1-63 lowercase letters, digits or dashes, starting with a letter or digit. */
+export const BRAND_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const BRAND_ID_MESSAGE = 'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit';
+
+/** A claim name or a dotted path into nested claims, e.g. `phone_number` or `address.phone`. */
+export const CLAIM_PATH_PATTERN = /^[A-Za-z0-9_:$-]+(\.[A-Za-z0-9_:$-]+)*$/;
+export const CLAIM_PATH_MESSAGE = 'must be a claim name or a dotted claim path';
+
+/** SSM parameter names of the Capillary credentials. */
+export const SSM_PARAMETER_PATTERN = /^\/[A-Za-z0-9_.\-/]{1,1000}$/;
+export const SSM_PARAMETER_MESSAGE = 'must be an SSM parameter name starting with /';
+
+export const ABSOLUTE_URL_MESSAGE = 'must be an absolute URL';
+export const SECURE_URL_MESSAGE = 'must use https (plain http is allowed only for loopback hosts)';
+export const NO_CREDENTIALS_MESSAGE = 'must not carry credentials';
+
+/** https, or plain http on a loopback host (true for unparsable values: the absolute-URL rule reports those). */
+export function hasSecureScheme(value: string): boolean {
+  if (!URL.canParse(value)) return true;
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+/** No user name or password in the URL (true for unparsable values). */
+export function hasNoCredentials(value: string): boolean {
+  return !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === '');
+}

@@ -1,0 +1,133 @@
+// The authorizer's slice of the functions' composition root: the DynamoDB client, the brand directory
+// (zod/mini read path), the revocation list and the audit trail, each built lazily on first use. It imports
+// neither the SSM client nor zod classic, so the authorizer bundle stays small; gateway-runtime.ts adds the
+// rest for the other functions.
+import { scanBrandItems } from '../adapters/dynamo-brand-scan.js';
+import { createDocumentClient, type DynamoDBDocumentClient } from '../adapters/dynamo-client.js';
+import type { AuditLog } from '../audit/audit-event.js';
+import { hashSubject } from '../audit/redaction.js';
+import { createAuditLogger, StructuredAuditLog } from '../audit/structured-audit-log.js';
+import { parseStoredBrandConfig } from '../config/brand-item-parser.js';
+import { CachedBrandDirectory } from '../config/cached-brand-directory.js';
+import type { GatewaySettings } from '../env.js';
+import type { AuthGuard } from '../http/api-handler.js';
+import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.js';
+import { CachedRevocationChecker } from '../revocation/cached-revocation-checker.js';
+import { DynamoRevocationStore } from '../revocation/dynamo-revocation-store.js';
+import type { RevocationChecker, RevocationStore } from '../revocation/revocation-checker.js';
+import { createRevocationGuard } from '../revocation/revocation-guard.js';
+
+export interface GatewayRuntimeOptions {
+  /** Injected clock (epoch ms) for the caches; defaults to Date.now. */
+  now?: () => number;
+  /** Called when a brand index refresh fails (e.g. to log it); lookups then serve stale or fail closed. */
+  onConfigRefreshError?: (error: unknown, servingStale: boolean) => void;
+  /** Called for stored brand items that no longer parse (left out of the index). */
+  onInvalidBrandItem?: (brandId: string, error: unknown) => void;
+  /** Service name of the audit lines and metrics (the function name); defaults to `ciam-gateway`. */
+  serviceName?: string;
+}
+
+/** What the authorizer needs of the runtime. */
+export interface CoreRuntime {
+  readonly settings: GatewaySettings;
+  /** lib-dynamodb document client (removeUndefinedValues). */
+  readonly documentClient: DynamoDBDocumentClient;
+  /** Every brand in memory, refreshed every CONFIG_CACHE_TTL_SECONDS; warm lookups make no AWS call. */
+  readonly brandDirectory: CachedBrandDirectory;
+  /** The revocation list (strongly consistent reads): logout writes, back-channel replay markers. */
+  readonly revocationStore: RevocationStore;
+  /** The authorizer's revocation check: cached for REVOCATION_CACHE_TTL_SECONDS (bounded staleness). */
+  readonly authorizerRevocationChecker: RevocationChecker;
+  /** Uncached revocation guard for createAuthenticatedApiHandler's `guards` (audits a deny on refusal). */
+  readonly revocationGuard: AuthGuard;
+  /** EMF metrics (namespace CiamGateway, dimensions service + stage). */
+  readonly metrics: GatewayMetrics;
+  /** Audit trail: JSON lines through a dedicated INFO logger, plus metrics. */
+  readonly auditLog: AuditLog;
+}
+
+/** Memoizes a factory: the value is built on first access only. */
+export function lazy<T>(build: () => T): () => T {
+  let built = false;
+  let value: T | undefined;
+  return () => {
+    if (!built) {
+      value = build();
+      built = true;
+    }
+    return value as T;
+  };
+}
+
+/** Builds the authorizer's runtime for one Lambda container; nothing is constructed until a getter is read. */
+export function createCoreRuntime(settings: GatewaySettings, options: GatewayRuntimeOptions = {}): CoreRuntime {
+  const now = options.now ?? Date.now;
+  const documentClient = lazy(() => createDocumentClient());
+  const brandDirectory = lazy(
+    () =>
+      new CachedBrandDirectory({
+        loadBrands: async () =>
+          (
+            await scanBrandItems({
+              documentClient: documentClient(),
+              tableName: settings.tables.brands,
+              parse: parseStoredBrandConfig,
+              onInvalidItem: options.onInvalidBrandItem,
+            })
+          ).sort((a, b) => a.brandId.localeCompare(b.brandId)),
+        ttlSeconds: settings.configCacheTtlSeconds,
+        staleIfErrorSeconds: settings.configStaleIfErrorSeconds,
+        now,
+        ...(options.onConfigRefreshError ? { onRefreshError: options.onConfigRefreshError } : {}),
+      }),
+  );
+  const serviceName = options.serviceName ?? 'ciam-gateway';
+  const revocationStore = lazy(
+    () => new DynamoRevocationStore({ documentClient: documentClient(), tableName: settings.tables.revocations, now }),
+  );
+  const authorizerRevocationChecker = lazy(
+    () => new CachedRevocationChecker(revocationStore(), { ttlSeconds: settings.revocationCacheTtlSeconds, now }),
+  );
+  const metrics = lazy(() => createGatewayMetrics(serviceName, settings.stage));
+  const auditLog = lazy(
+    () => new StructuredAuditLog({ logger: createAuditLogger(serviceName), metrics: metrics(), now }),
+  );
+  const revocationGuard = lazy(() =>
+    createRevocationGuard(revocationStore(), {
+      onRevoked: (auth, reason) =>
+        auditLog().record({
+          type: 'authz.decision',
+          outcome: 'deny',
+          reason,
+          brandId: auth.brandId,
+          subjectHash: hashSubject(auth.brandId, auth.sub),
+          details: { checkedBy: 'handler' },
+        }),
+    }),
+  );
+  return {
+    settings,
+    get documentClient() {
+      return documentClient();
+    },
+    get brandDirectory() {
+      return brandDirectory();
+    },
+    get revocationStore() {
+      return revocationStore();
+    },
+    get authorizerRevocationChecker() {
+      return authorizerRevocationChecker();
+    },
+    get revocationGuard() {
+      return revocationGuard();
+    },
+    get metrics() {
+      return metrics();
+    },
+    get auditLog() {
+      return auditLog();
+    },
+  };
+}
