@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The project's test command (README): typecheck, lint/format check, then every vitest suite.
+# The project's test command (README): typecheck, lint/format check, layering check (docs/architecture.md),
+# then every vitest suite.
 # Ends with the plain "N passed, N failed" line that CI reads.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 npx tsc -p . || exit 1
 npx biome ci . || exit 1
+node --import tsx scripts/check-layers.ts || exit 1
 rm -f vitest-report.json
 npx vitest run --reporter=default --reporter=json --outputFile.json=vitest-report.json "$@"
 status=$?

@@ -13,7 +13,7 @@ import type { GatewaySettings } from '../env.js';
 import type { AuthGuard } from '../http/api-handler.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.js';
 import { CachedRevocationChecker } from '../revocation/cached-revocation-checker.js';
-import { DynamoRevocationStore } from '../revocation/dynamo-revocation-store.js';
+import { DynamoRevocationStore } from '../adapters/dynamo-revocation-store.js';
 import type { RevocationChecker, RevocationStore } from '../revocation/revocation-checker.js';
 import { createRevocationGuard } from '../revocation/revocation-guard.js';
 

@@ -17,7 +17,7 @@ import { createAuthenticatedApiHandler } from '../../shared/http/api-handler.js'
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { METRICS_NAMESPACE, PowertoolsGatewayMetrics } from '../../shared/observability/metrics.js';
-import { DynamoRevocationStore } from '../../shared/revocation/dynamo-revocation-store.js';
+import { DynamoRevocationStore } from '../../shared/adapters/dynamo-revocation-store.js';
 import { createRevocationGuard } from '../../shared/revocation/revocation-guard.js';
 import { authorizedEvent, lambdaContext, proxyEvent } from '../support/events.js';
 import { logoutTestBrand } from '../unit/revocation/brand-fixture.js';

@@ -14,7 +14,7 @@ import { BACKCHANNEL_LOGOUT_EVENT, JwksCache, verifyLogoutToken } from '../../sh
 import type { BrandConfig } from '../../shared/config/brand-config.js';
 import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
 import { createLogger } from '../../shared/observability/logger.js';
-import { DynamoRevocationStore } from '../../shared/revocation/dynamo-revocation-store.js';
+import { DynamoRevocationStore } from '../../shared/adapters/dynamo-revocation-store.js';
 import { lambdaContext, proxyEvent } from '../support/events.js';
 import { logoutTestBrand } from '../unit/revocation/brand-fixture.js';
 

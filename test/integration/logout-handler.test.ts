@@ -8,7 +8,7 @@ import { createAuthenticatedApiHandler } from '../../shared/http/api-handler.js'
 import { jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { CachedRevocationChecker } from '../../shared/revocation/cached-revocation-checker.js';
-import { DynamoRevocationStore } from '../../shared/revocation/dynamo-revocation-store.js';
+import { DynamoRevocationStore } from '../../shared/adapters/dynamo-revocation-store.js';
 import { createRevocationGuard } from '../../shared/revocation/revocation-guard.js';
 import { authorizedEvent, lambdaContext, proxyEvent, sampleAuth } from '../support/events.js';
 import { logoutTestBrand } from '../unit/revocation/brand-fixture.js';

@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
-import { DynamoRevocationStore } from '../../shared/revocation/dynamo-revocation-store.js';
+import { DynamoRevocationStore } from '../../shared/adapters/dynamo-revocation-store.js';
 import { RevocationKeys } from '../../shared/revocation/revocation-checker.js';
 import { revocationStoreContract, T0 } from '../unit/revocation/revocation-store-contract.js';
 

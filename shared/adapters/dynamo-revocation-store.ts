@@ -18,7 +18,7 @@ import {
   RevocationKeys,
   type RevocationStore,
   revocationReason,
-} from './revocation-checker.js';
+} from '../revocation/revocation-checker.js';
 
 const ExpiringItemSchema = z.object({ expiresAt: z.number() });
 const UserItemSchema = z.object({ expiresAt: z.number(), revokedBefore: z.number() });
