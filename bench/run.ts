@@ -477,6 +477,15 @@ async function cold() {
           LINKS_TABLE: tables.links,
           REVOCATIONS_TABLE: tables.revocations,
           IDEMPOTENCY_TABLE: tables.idempotency,
+          // loadSettings defaults nothing: every variable the stack sets.
+          STAGE: 'bench',
+          LOG_LEVEL: 'SILENT',
+          SSM_PREFIX: '/ciam-gateway/bench',
+          CONFIG_CACHE_TTL_SECONDS: '60',
+          CONFIG_STALE_IF_ERROR_SECONDS: '900',
+          REVOCATION_CACHE_TTL_SECONDS: '5',
+          AUTHORIZER_CACHE_TTL_SECONDS: '300',
+          CORS_ALLOWED_ORIGINS: '',
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
       });

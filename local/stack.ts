@@ -309,6 +309,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(authorizerTtl),
       [EnvNames.CONFIG_CACHE_TTL_SECONDS]: String(options.configCacheTtlSeconds ?? 2),
       [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(options.revocationCacheTtlSeconds ?? 5),
+      // loadSettings defaults nothing: the local stack states every value the deployed stack sets.
+      [EnvNames.CONFIG_STALE_IF_ERROR_SECONDS]: '900',
+      [EnvNames.CORS_ALLOWED_ORIGINS]: '',
+      [EnvNames.LOG_LEVEL]: process.env.POWERTOOLS_LOG_LEVEL ?? process.env[EnvNames.LOG_LEVEL] ?? 'INFO',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SSM: ssm.endpoint,
       AWS_REGION: 'eu-west-1',

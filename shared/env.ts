@@ -1,5 +1,7 @@
 // Environment variable names shared by the functions, the CDK stack and the local stack, and the
 // parser that turns process.env into a typed settings object at cold start (never deep inside).
+// Nothing is defaulted: the stack and the local stack set every variable, so a missing one is a deploy bug,
+// reported together with every other missing or malformed one in a single ConfigError.
 import { ConfigError } from './errors.js';
 
 export const EnvNames = {
@@ -20,9 +22,14 @@ export const EnvNames = {
   AUTHORIZER_CACHE_TTL_SECONDS: 'AUTHORIZER_CACHE_TTL_SECONDS',
   /** Comma-separated browser origins allowed by CORS on the functions' responses (the stack's CORS setting). */
   CORS_ALLOWED_ORIGINS: 'CORS_ALLOWED_ORIGINS',
+  /** Powertools log level of the function's loggers (DEBUG, INFO, WARN, ERROR; SILENT for tests). */
+  LOG_LEVEL: 'LOG_LEVEL',
   /** Only set by the local stack: admin key for the admin API. */
   LOCAL_ADMIN_KEY: 'LOCAL_ADMIN_KEY',
 } as const;
+
+export const LogLevels = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+export type LogLevel = (typeof LogLevels)[number];
 
 export interface TableNames {
   brands: string;
@@ -31,8 +38,13 @@ export interface TableNames {
   idempotency: string;
 }
 
-export interface GatewaySettings {
+/** What every function reads, the health function included. */
+export interface BaseSettings {
   stage: string;
+  logLevel: LogLevel;
+}
+
+export interface GatewaySettings extends BaseSettings {
   tables: TableNames;
   ssmPrefix: string;
   configCacheTtlSeconds: number;
@@ -44,51 +56,89 @@ export interface GatewaySettings {
 
 type Env = Record<string, string | undefined>;
 
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (!value) throw new ConfigError(`Environment variable ${name} is required`);
-  return value;
-}
+/** Reads variables and collects every problem, so one cold-start error names all of them. */
+class EnvReader {
+  readonly problems: string[] = [];
+  private readonly env: Env;
 
-function seconds(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 86_400) {
-    throw new ConfigError(`Environment variable ${name} must be an integer number of seconds (0-86400)`);
+  constructor(env: Env) {
+    this.env = env;
   }
-  return value;
-}
 
-function origins(env: Env, name: string): string[] {
-  const raw = env[name] ?? '';
-  const list = raw
-    .split(',')
-    .map((value) => value.trim())
-    .filter(Boolean);
-  for (const origin of list) {
-    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
-      throw new ConfigError(`Environment variable ${name} must list origins such as https://app.example.com`);
+  /** A non-empty value. */
+  text(name: string): string {
+    const value = this.env[name];
+    if (!value) this.problems.push(`${name} is required`);
+    return value ?? '';
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[]): T {
+    const value = this.text(name);
+    if (value && !allowed.includes(value as T)) this.problems.push(`${name} must be one of ${allowed.join(', ')}`);
+    return value as T;
+  }
+
+  seconds(name: string): number {
+    const raw = this.text(name);
+    const value = Number(raw);
+    if (raw && (!Number.isInteger(value) || value < 0 || value > 86_400)) {
+      this.problems.push(`${name} must be an integer number of seconds (0-86400)`);
     }
+    return value;
   }
-  return list;
+
+  /** A comma-separated list of origins; present but possibly empty (no CORS). */
+  origins(name: string): string[] {
+    const raw = this.env[name];
+    if (raw === undefined) {
+      this.problems.push(`${name} is required (empty for no CORS)`);
+      return [];
+    }
+    const list = raw
+      .split(',')
+      .map((value) => value.trim())
+      .filter(Boolean);
+    if (list.some((origin) => !URL.canParse(origin) || new URL(origin).origin !== origin)) {
+      this.problems.push(`${name} must list origins such as https://app.example.com`);
+    }
+    return list;
+  }
+
+  /** Throws one ConfigError listing every problem found so far. */
+  done<T>(settings: T): T {
+    if (this.problems.length > 0) {
+      throw new ConfigError(`Invalid environment: ${this.problems.join('; ')}`);
+    }
+    return Object.freeze(settings);
+  }
 }
 
-/** Reads the settings every function shares; throws ConfigError at cold start when one is missing. */
+function readBase(reader: EnvReader): BaseSettings {
+  return { stage: reader.text(EnvNames.STAGE), logLevel: reader.oneOf(EnvNames.LOG_LEVEL, LogLevels) };
+}
+
+/** The settings of a function that needs no table (health): STAGE and LOG_LEVEL. */
+export function loadBaseSettings(env: Env): BaseSettings {
+  const reader = new EnvReader(env);
+  return reader.done(readBase(reader));
+}
+
+/** Reads the settings every function shares; throws one ConfigError at cold start naming every bad variable. */
 export function loadSettings(env: Env): GatewaySettings {
-  return {
-    stage: env[EnvNames.STAGE] ?? 'local',
+  const reader = new EnvReader(env);
+  return reader.done({
+    ...readBase(reader),
     tables: {
-      brands: required(env, EnvNames.BRANDS_TABLE),
-      links: required(env, EnvNames.LINKS_TABLE),
-      revocations: required(env, EnvNames.REVOCATIONS_TABLE),
-      idempotency: required(env, EnvNames.IDEMPOTENCY_TABLE),
+      brands: reader.text(EnvNames.BRANDS_TABLE),
+      links: reader.text(EnvNames.LINKS_TABLE),
+      revocations: reader.text(EnvNames.REVOCATIONS_TABLE),
+      idempotency: reader.text(EnvNames.IDEMPOTENCY_TABLE),
     },
-    ssmPrefix: env[EnvNames.SSM_PREFIX] ?? '/ciam-gateway/local',
-    configCacheTtlSeconds: seconds(env, EnvNames.CONFIG_CACHE_TTL_SECONDS, 60),
-    configStaleIfErrorSeconds: seconds(env, EnvNames.CONFIG_STALE_IF_ERROR_SECONDS, 900),
-    revocationCacheTtlSeconds: seconds(env, EnvNames.REVOCATION_CACHE_TTL_SECONDS, 5),
-    authorizerCacheTtlSeconds: seconds(env, EnvNames.AUTHORIZER_CACHE_TTL_SECONDS, 300),
-    corsAllowedOrigins: origins(env, EnvNames.CORS_ALLOWED_ORIGINS),
-  };
+    ssmPrefix: reader.text(EnvNames.SSM_PREFIX),
+    configCacheTtlSeconds: reader.seconds(EnvNames.CONFIG_CACHE_TTL_SECONDS),
+    configStaleIfErrorSeconds: reader.seconds(EnvNames.CONFIG_STALE_IF_ERROR_SECONDS),
+    revocationCacheTtlSeconds: reader.seconds(EnvNames.REVOCATION_CACHE_TTL_SECONDS),
+    authorizerCacheTtlSeconds: reader.seconds(EnvNames.AUTHORIZER_CACHE_TTL_SECONDS),
+    corsAllowedOrigins: reader.origins(EnvNames.CORS_ALLOWED_ORIGINS),
+  });
 }

@@ -4,28 +4,28 @@ import { createAuditLogger, StructuredAuditLog } from '../../shared/audit/struct
 import { BrandAdmin } from '../../shared/config/brand-admin.js';
 import { EnvNames, loadSettings } from '../../shared/env.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { lazy } from '../../shared/runtime/core-runtime.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
 import { createHandler } from './handler.js';
 
 const settings = loadSettings(process.env);
 const runtime = createGatewayRuntime(settings);
-let admin: BrandAdmin | undefined;
 const adminKey = process.env[EnvNames.LOCAL_ADMIN_KEY];
 
 export const handler = createHandler({
-  logger: createLogger('admin'),
+  logger: createLogger('admin', settings.logLevel),
   ...(adminKey ? { adminKey } : {}),
-  admin: () => {
-    admin ??= new BrandAdmin({
-      store: runtime.brandStore,
-      secretWriter: runtime.secretWriter,
-      secretReader: new SsmSecretSource({ ssm: runtime.ssm }),
-      audit: new StructuredAuditLog({ logger: createAuditLogger('admin') }),
-      ssmPrefix: settings.ssmPrefix,
-      onChange: () => runtime.brandDirectory.clear(),
-      // The local stack (admin key set) runs its CIAM on loopback; a deployed stage never does.
-      allowLoopbackUrls: adminKey !== undefined && adminKey !== '',
-    });
-    return admin;
-  },
+  admin: lazy(
+    () =>
+      new BrandAdmin({
+        store: runtime.brandStore,
+        secretWriter: runtime.secretWriter,
+        secretReader: new SsmSecretSource({ ssm: runtime.ssm }),
+        audit: new StructuredAuditLog({ logger: createAuditLogger('admin') }),
+        ssmPrefix: settings.ssmPrefix,
+        onChange: () => runtime.brandDirectory.clear(),
+        // The local stack (admin key set) runs its CIAM on loopback; a deployed stage never does.
+        allowLoopbackUrls: adminKey !== undefined && adminKey !== '',
+      }),
+  ),
 });

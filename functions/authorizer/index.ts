@@ -6,8 +6,9 @@ import { createLogger } from '../../shared/observability/logger.js';
 import { createCoreRuntime } from '../../shared/runtime/core-runtime.js';
 import { createHandler } from './handler.js';
 
-const logger = createLogger('authorizer');
-const runtime = createCoreRuntime(loadSettings(process.env), {
+const settings = loadSettings(process.env);
+const logger = createLogger('authorizer', settings.logLevel);
+const runtime = createCoreRuntime(settings, {
   serviceName: 'authorizer',
   onConfigRefreshError: (error, servingStale) => logger.warn('brand config refresh failed', { error, servingStale }),
 });

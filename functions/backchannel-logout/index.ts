@@ -10,7 +10,7 @@ import { createHandler } from './handler.js';
 const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'backchannel-logout' });
 
 export const handler = createHandler({
-  logger: createLogger('backchannel-logout'),
+  logger: createLogger('backchannel-logout', runtime.settings.logLevel),
   store: runtime.revocationStore,
   brands: runtime.brandDirectory,
   audit: runtime.auditLog,

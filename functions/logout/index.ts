@@ -7,7 +7,7 @@ import { createHandler } from './handler.js';
 const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'logout' });
 
 export const handler = createHandler({
-  logger: createLogger('logout'),
+  logger: createLogger('logout', runtime.settings.logLevel),
   store: runtime.revocationStore,
   brands: runtime.brandDirectory,
   audit: runtime.auditLog,

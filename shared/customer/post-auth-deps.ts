@@ -28,7 +28,7 @@ export interface PostAuthRuntime {
 
 /** The deps of one post-auth function (`functionName` names its logger). */
 export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime): PostAuthHandlerDeps {
-  const logger = createLogger(functionName);
+  const logger = createLogger(functionName, runtime.settings.logLevel);
   return {
     logger,
     guards: [runtime.revocationGuard],

@@ -47,14 +47,19 @@ function headerValue(event: APIGatewayProxyEvent, name: string): string | undefi
   return key === undefined ? undefined : headers[key];
 }
 
-/** Adds CORS headers when the request's Origin is allowed; REST proxy integrations must add them themselves. */
+/**
+ * Adds CORS headers when the request's Origin is allowed (REST proxy integrations must add them themselves),
+ * and `Vary: Origin` to every answer of a CORS-enabled function.
+ */
 function withCors(
   response: APIGatewayProxyResult,
   event: APIGatewayProxyEvent,
   allowed: readonly string[] | undefined,
 ): APIGatewayProxyResult {
+  if (!allowed?.length) return response;
   const origin = headerValue(event, 'origin');
-  if (!origin || !allowed?.includes(origin)) return response;
+  // The answer depends on Origin whether or not it is allowed: a shared cache must key on it either way.
+  if (!origin || !allowed.includes(origin)) return { ...response, headers: { ...response.headers, vary: 'Origin' } };
   return {
     ...response,
     headers: {

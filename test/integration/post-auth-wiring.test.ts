@@ -7,6 +7,7 @@ import { ErrorCodes, UnauthorizedError } from '../../shared/errors.js';
 import { NoMetrics } from '../../shared/observability/metrics.js';
 import { authorizedEvent, lambdaContext } from '../support/events.js';
 import { type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
+import { settingsEnv } from '../support/settings-env.js';
 
 describe('buildPostAuthDeps (the production wiring of the post-auth functions)', () => {
   let rig: PostAuthRig;
@@ -24,12 +25,14 @@ describe('buildPostAuthDeps (the production wiring of the post-auth functions)',
   });
 
   it('links a user through the DynamoDB link store and the real Capillary client, and runs the guards', async () => {
-    const settings = loadSettings({
-      BRANDS_TABLE: rig.tables.brands,
-      LINKS_TABLE: rig.tables.links,
-      REVOCATIONS_TABLE: rig.tables.revocations,
-      IDEMPOTENCY_TABLE: rig.tables.idempotency,
-    });
+    const settings = loadSettings(
+      settingsEnv({
+        BRANDS_TABLE: rig.tables.brands,
+        LINKS_TABLE: rig.tables.links,
+        REVOCATIONS_TABLE: rig.tables.revocations,
+        IDEMPOTENCY_TABLE: rig.tables.idempotency,
+      }),
+    );
     let guarded = 0;
     const runtime = {
       settings,

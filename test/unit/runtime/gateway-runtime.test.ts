@@ -10,6 +10,7 @@ const ddb = mockClient(DynamoDBDocumentClient);
 const ssm = mockClient(SSMClient);
 
 const settings: GatewaySettings = {
+  logLevel: 'SILENT',
   stage: 'test',
   tables: { brands: 'brands', links: 'links', revocations: 'revocations', idempotency: 'idempotency' },
   ssmPrefix: '/gw/test',
