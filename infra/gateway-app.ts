@@ -8,7 +8,7 @@ import {
   type EnvironmentSettings,
   loadEnvironmentSettings,
 } from './environment-settings.js';
-import { GatewayStack, type GatewayStackProps } from './gateway-stack.js';
+import { GatewayStack } from './gateway-stack.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 
 /** Context keys the app reads. */
@@ -24,7 +24,6 @@ export interface BuildGatewayAppOptions {
   env?: EnvironmentName;
   /** Defaults to infra/env/<env>.json. */
   settings?: EnvironmentSettings;
-  entryOverrides?: GatewayStackProps['entryOverrides'];
 }
 
 /** Adds the gateway stack of one environment and the nag checks to `app`. */
@@ -43,7 +42,6 @@ export function buildGatewayApp(app: App, options: BuildGatewayAppOptions = {}):
         }
       : {}),
     tags: { project: 'ciam-gateway', stage: settings.stage },
-    ...(options.entryOverrides ? { entryOverrides: options.entryOverrides } : {}),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   acknowledgeNagFindings(stack);

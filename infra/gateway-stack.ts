@@ -62,11 +62,6 @@ export interface GatewayStackProps extends StackProps {
   settings: EnvironmentSettings;
   /** Defaults to the repository this file lives in. */
   projectRoot?: string;
-  /**
-   * Absolute entry files that replace `functions/<name>/index.ts` (tests use it while a function is still being
-   * written). The app never passes it.
-   */
-  entryOverrides?: Partial<Record<GatewayFunctionName, string>>;
 }
 
 export class GatewayStack extends Stack {
@@ -108,7 +103,7 @@ export class GatewayStack extends Stack {
 
     this.functions = recordOf(GatewayFunctionNames, (name) => {
       const isAuthorizer = name === 'authorizer';
-      const entry = props.entryOverrides?.[name] ?? join(projectRoot, functionEntryPath(name));
+      const entry = join(projectRoot, functionEntryPath(name));
       if (!existsSync(entry)) {
         throw new Error(`Function entry ${relative(projectRoot, entry)} is missing: every function needs one`);
       }

@@ -1,6 +1,8 @@
 // One Lambda function of the gateway with the project's defaults: NodejsFunction bundled by the local esbuild
 // (no Docker), newest Node.js runtime, arm64, ESM, minified with source maps, X-Ray, an explicit log group and
 // its own role (no AWS managed policy), and a stable logical id so `sam local invoke <LogicalId>` keeps working.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -104,10 +106,17 @@ export class GatewayFunction extends Construct {
         // runtime's SDK, which AWS updates on its own schedule.
         bundleAwsSDK: true,
         forceDockerBundling: false,
+        define: bundleDefines(props.projectRoot),
       },
     });
     overrideLogicalId(this.function.node.defaultChild, CfnFunction, functionLogicalId(props.name));
   }
+}
+
+/** esbuild `define`s of every bundle: the package.json version that GET /health reports (shared/version.ts). */
+export function bundleDefines(projectRoot: string): Record<string, string> {
+  const { version } = JSON.parse(readFileSync(join(projectRoot, 'package.json'), 'utf8')) as { version: string };
+  return { __GATEWAY_VERSION__: JSON.stringify(version) };
 }
 
 function overrideLogicalId<T extends { overrideLogicalId(id: string): void }>(

@@ -1,4 +1,3 @@
-// READY for other helpers: verifyLogoutToken + getJwksCache/clearJwksCaches (from ./jwks-cache.js) are stable.
 // OpenID Connect Back-Channel Logout 1.0 §2.6 logout-token validation: the same signature, alg and issuer
 // rules as access tokens, then the logout event, sub or sid, no nonce, a jti, and a recent iat.
 import type { BrandConfig } from '../config/brand-config.js';

@@ -1,6 +1,6 @@
 // Synthesizes the gateway stack in-process for the infra tests, into a folder under .test-out/ that the caller
 // removes. Unit synths skip esbuild (`aws:cdk:bundling-stacks: []`); the bundling test asks for real bundles.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -19,23 +19,6 @@ export const testOutRoot = join(repositoryRoot, '.test-out');
 /** Functions whose functions/<name>/index.ts does not exist (yet). */
 export function missingEntries(): GatewayFunctionName[] {
   return GatewayFunctionNames.filter((name) => !existsSync(join(repositoryRoot, functionEntryPath(name))));
-}
-
-/**
- * Placeholder entries for functions still being written, so the stack's other assertions run meanwhile; the
- * "every function has its entry" test fails until they exist. Placeholders live under the project root because
- * esbuild's project root must contain every entry.
- */
-function placeholderOverrides(outdir: string): Partial<Record<GatewayFunctionName, string>> {
-  const overrides: Partial<Record<GatewayFunctionName, string>> = {};
-  for (const name of missingEntries()) {
-    const dir = join(outdir, 'placeholder-entries', name);
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 'index.ts');
-    writeFileSync(file, `export const handler = async () => { throw new Error('${name} is not written yet'); };\n`);
-    overrides[name] = file;
-  }
-  return overrides;
 }
 
 export interface SynthOptions {
@@ -70,7 +53,6 @@ export function synthGateway(env: EnvironmentName, options: SynthOptions = {}): 
     const stack = buildGatewayApp(app, {
       env,
       ...(options.settings ? { settings: options.settings } : {}),
-      entryOverrides: placeholderOverrides(outdir),
     });
     options.customize?.(stack);
     const assembly = app.synth();
