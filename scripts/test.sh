@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's test command (README): typecheck, lint/format check, layering check (docs/architecture.md),
-# then every vitest suite.
+# then every vitest suite with the coverage gate on shared/.
 # Ends with the plain "N passed, N failed" line that CI reads.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,8 @@ npx tsc -p . || exit 1
 npx biome ci . || exit 1
 node --import tsx scripts/check-layers.ts || exit 1
 rm -f vitest-report.json
-npx vitest run --reporter=default --reporter=json --outputFile.json=vitest-report.json "$@"
+# --coverage: the shared/ coverage gate of vitest.config.ts (thresholds fail the run).
+npx vitest run --coverage --reporter=default --reporter=json --outputFile.json=vitest-report.json "$@"
 status=$?
 if [ -f vitest-report.json ]; then
   node -e "const r=JSON.parse(require('fs').readFileSync('vitest-report.json','utf8'));console.log(r.numPassedTests+' passed, '+(r.numFailedTests)+' failed'+(r.numPendingTests?', '+r.numPendingTests+' skipped':''))"

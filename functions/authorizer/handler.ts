@@ -1,5 +1,6 @@
 // API Gateway REQUEST authorizer: parse -> authorize (shared/auth) -> policy. Missing or bad tokens are
 // the one 401 path (`throw new Error('Unauthorized')`); a valid identity refused is an explicit Deny (403).
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import type { AuditLog } from '../../shared/audit/audit-event.js';
@@ -43,8 +44,10 @@ function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
 
 export function createHandler(deps: AuthorizerDeps) {
   const authorize = createRequestAuthorizer(deps);
-  return middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>().handler(
-    async (event) => {
+  // Lambda context on the decision lines; no key outlives its invocation.
+  return middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>()
+    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+    .handler(async (event) => {
       const decision = await authorize(event ?? {});
       try {
         record(deps, decision);
@@ -56,6 +59,5 @@ export function createHandler(deps: AuthorizerDeps) {
         return buildPolicy('Deny', decision.principalId, decision.resource, { reason: decision.reason });
       }
       return buildPolicy('Allow', decision.principalId, decision.resource, toWireContext(decision.context));
-    },
-  );
+    });
 }

@@ -1,5 +1,7 @@
-// The shape of every API function: a middy chain that parses the event, checks the caller, runs the
-// use-case and maps any error to the JSON error body in one place. Handlers stay a few lines long.
+// The shape of every API function: a middy chain (Powertools logger middleware, then the one error formatter
+// as an onError middleware) around a handler that parses the event, checks the caller and runs the use-case.
+// Handlers stay a few lines long.
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type AuthorizerContext, parseAuthorizerContext } from '../auth/authorizer-context.js';
@@ -71,20 +73,45 @@ function withCors(
   };
 }
 
+type ApiMiddleware = middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>;
+
+function requestIdOf(event: APIGatewayProxyEvent, context: Context): string {
+  return event.requestContext?.requestId ?? context.awsRequestId ?? '';
+}
+
+/**
+ * The one error formatter: whatever the chain throws becomes the JSON error answer (with CORS). It returns
+ * nothing, so the logger middleware's onError still runs after it and resets the invocation's keys.
+ */
+function errorFormatter(options: ApiHandlerOptions): ApiMiddleware {
+  return {
+    onError: (request) => {
+      logFailure(options.logger, request.error);
+      request.response = withCors(
+        errorResponse(request.error, requestIdOf(request.event, request.context)),
+        request.event,
+        options.corsAllowedOrigins,
+      );
+    },
+  };
+}
+
 function wrap(
   options: ApiHandlerOptions,
   run: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
 ): middy.MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>().handler(async (event, context) => {
-    const requestId = event.requestContext?.requestId ?? context.awsRequestId ?? '';
-    try {
-      const body = parseJsonObjectBody(event.body, event.isBase64Encoded === true, options.maxBodyBytes);
-      return withCors(await run({ event, body, requestId }), event, options.corsAllowedOrigins);
-    } catch (error) {
-      logFailure(options.logger, error);
-      return withCors(errorResponse(error, requestId), event, options.corsAllowedOrigins);
-    }
-  });
+  return (
+    middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+      // Lambda context on every log line; keys appended during an invocation (brandId, tokenHash, ...) are
+      // removed after it, so a warm container never logs one caller's keys on the next caller's lines.
+      .use(injectLambdaContext(options.logger, { resetKeys: true }))
+      .use(errorFormatter(options))
+      .handler(async (event, context) => {
+        const body = parseJsonObjectBody(event.body, event.isBase64Encoded === true, options.maxBodyBytes);
+        const response = await run({ event, body, requestId: requestIdOf(event, context) });
+        return withCors(response, event, options.corsAllowedOrigins);
+      })
+  );
 }
 
 /** A public endpoint (no authorizer). */

@@ -133,8 +133,7 @@ describe('the documented responses of the handlers', () => {
 
   it('match the document for logout and back-channel logout', async () => {
     // Arrange
-    const logger = createLogger('contract');
-    logger.setLogLevel('SILENT');
+    const logger = createLogger('contract', 'SILENT');
     const deps = {
       logger,
       store: new InMemoryRevocationStore(),

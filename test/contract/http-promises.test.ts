@@ -1,7 +1,7 @@
 // Promises the HTTP surface makes whatever the use-case does: an internal failure answers a bare 500 that
 // carries neither the message, the stack nor the error's name; and a CORS-enabled answer says `Vary: Origin`
 // (its headers depend on the caller's Origin, so a shared cache must key on it), error answers included.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createHandler as createAdminHandler } from '../../functions/admin/handler.js';
 import type { BrandAdmin } from '../../shared/config/brand-admin.js';
 import { ConfigError, ErrorCodes, NotFoundError } from '../../shared/errors.js';
@@ -10,8 +10,7 @@ import { errorResponse, jsonResponse } from '../../shared/http/responses.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { authorizedEvent, lambdaContext, proxyEvent, sampleAuth } from '../support/events.js';
 
-const logger = createLogger('test');
-logger.setLogLevel('SILENT');
+const logger = createLogger('test', 'SILENT');
 
 const SECRET = 'arn:aws:dynamodb:eu-west-1:123456789012:table/brands password=hunter2';
 
@@ -133,5 +132,47 @@ describe('CORS answers say Vary: Origin', () => {
     const result = await handler(proxyEvent({ headers: origin }), lambdaContext);
     expect(result.headers?.vary).toBeUndefined();
     expect(result.headers?.['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('log keys belong to one invocation', () => {
+  function captureLogLines(): { lines: () => Record<string, unknown>[]; restore: () => void } {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    return {
+      lines: () =>
+        written
+          .join('')
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
+      restore: () => spy.mockRestore(),
+    };
+  }
+
+  it("a warm handler never logs the previous caller's brand and token hash, and logs the Lambda context", async () => {
+    const infoLogger = createLogger('keys-test', 'INFO');
+    const handler = createAuthenticatedApiHandler({ logger: infoLogger }, async () => {
+      throw new NotFoundError(ErrorCodes.BRAND_NOT_FOUND, 'Unknown brand');
+    });
+    const capture = captureLogLines();
+    try {
+      await handler(authorizedEvent(sampleAuth({ brandId: 'first-brand', tokenHash: 'first-hash' })), lambdaContext);
+      await handler(proxyEvent(), { ...lambdaContext, awsRequestId: 'second-request' });
+    } finally {
+      capture.restore();
+    }
+    const [first, second] = capture.lines().filter((line) => line.message === 'request refused');
+    expect(first).toMatchObject({
+      brandId: 'first-brand',
+      tokenHash: 'first-hash',
+      function_request_id: 'test-aws-request',
+    });
+    expect(second).toMatchObject({ errorCode: ErrorCodes.UNAUTHORIZED, function_request_id: 'second-request' });
+    expect(second).not.toHaveProperty('brandId');
+    expect(second).not.toHaveProperty('tokenHash');
   });
 });

@@ -355,8 +355,7 @@ describe('post-auth flows against the CIAM, the Capillary simulator and dynalite
     const noBearer = await rig.handlers.session(authorizedEvent(context, { httpMethod: 'POST' }), lambdaContext);
     expect(noBearer.statusCode).toBe(401);
 
-    const logger = createLogger('test');
-    logger.setLogLevel('SILENT');
+    const logger = createLogger('test', 'SILENT');
     const brands = new InMemoryBrandDirectory([{ ...rig.brand, status: 'disabled' }]);
     const handler = createSessionHandler({ logger, brands, services: rig.services });
     const event = authorizedEvent(context, { httpMethod: 'POST', headers: { Authorization: `Bearer ${accessToken}` } });
@@ -367,8 +366,7 @@ describe('post-auth flows against the CIAM, the Capillary simulator and dynalite
 
   it('runs the guards (the revocation check) before touching the CIAM or Capillary', async () => {
     const { accessToken } = await rig.login('new-user');
-    const logger = createLogger('test');
-    logger.setLogLevel('SILENT');
+    const logger = createLogger('test', 'SILENT');
     const handler = createSessionHandler({
       logger,
       brands: new InMemoryBrandDirectory([rig.brand]),

@@ -113,8 +113,7 @@ export async function startPostAuthRig(options: {
     marshallOptions: { removeUndefinedValues: true },
   });
   const links = new DynamoLinkStore({ documentClient, tableName: tables.links });
-  const logger = createLogger('post-auth-test');
-  logger.setLogLevel('SILENT');
+  const logger = createLogger('post-auth-test', 'SILENT');
   // Every event also goes through the production audit writer in strict mode: a token, e-mail or mobile
   // in an event fails the test instead of being redacted.
   const strictAudit = new StructuredAuditLog({ logger, strict: true });

@@ -6,8 +6,7 @@ import { jsonResponse } from '../../../shared/http/responses.js';
 import { createLogger } from '../../../shared/observability/logger.js';
 import { authorizedEvent, lambdaContext, proxyEvent, sampleAuth } from '../../support/events.js';
 
-const logger = createLogger('test');
-logger.setLogLevel('SILENT');
+const logger = createLogger('test', 'SILENT');
 
 describe('createAuthenticatedApiHandler', () => {
   it('hands the parsed authorizer context and body to the use-case', async () => {
