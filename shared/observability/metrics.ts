@@ -1,6 +1,7 @@
 // CloudWatch metrics in EMF (Powertools Metrics): a small port so shared code never depends on Powertools,
 // helpers for the gateway's metric families, and a fetch wrapper that times Capillary calls.
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { FetchFn } from '../http/fetch.js';
 
 /** Every metric the gateway emits (namespace `CiamGateway`, dimension `service` added by Powertools). */
 export const MetricNames = {
@@ -144,18 +145,15 @@ export function operationName(method: string, url: string): string {
   return `${method.toUpperCase()} ${template.slice(0, 100)}`;
 }
 
-/** The fetch shape the Capillary client takes (`fetch` option). */
-export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
-
 /**
  * Wraps a fetch so every call is timed and counted as a Capillary call; pass the result as the Capillary
  * client's `fetch` option. Never changes the response or the error.
  */
 export function instrumentCapillaryFetch(
-  fetchFn: FetchFunction,
+  fetchFn: FetchFn,
   metrics: GatewayMetrics,
   options: { now?: () => number; brandId?: string } = {},
-): FetchFunction {
+): FetchFn {
   const now = options.now ?? (() => performance.now());
   return async (input, init) => {
     const operation = operationName(init.method ?? 'GET', input);
