@@ -111,8 +111,9 @@ describe('brand CLI against the admin API', () => {
   it('explains a wrong admin key', async () => {
     const result = await cli('list', '--admin-key', 'wrong');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('HTTP 401');
+    expect(result.stderr).toContain('FORBIDDEN (HTTP 403)');
     expect(result.stderr).toContain('LOCAL_ADMIN_KEY');
+    expect(result.stderr).toContain('LOCAL_DATA_DIR');
   });
 
   it('explains an unreachable endpoint', async () => {
