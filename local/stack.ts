@@ -307,7 +307,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     ciam = await startDevCiam({
       port: options.ciamPort ?? 0,
-      ...(dataDir ? { signingKeys: await loadOrCreateSigningKeys(join(dataDir, 'ciam-signing-keys.json')) } : {}),
+      ...(dataDir
+        ? {
+            signingKeys: await loadOrCreateSigningKeys(join(dataDir, 'ciam-signing-keys.json')),
+            stateFile: join(dataDir, 'ciam-state.json'),
+          }
+        : {}),
       accounts,
       clients: demoClients({ gatewayUrl, appClientSecret, brandClientId }),
       apiResource: DEMO_API_RESOURCE,

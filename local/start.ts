@@ -58,8 +58,11 @@ function optionsFromEnv(DEFAULT_PORTS: typeof import('./stack.js').DEFAULT_PORTS
   };
 }
 
+// Read before the stack starts: it sets LOCAL_ADMIN_KEY for the functions itself.
+const adminKeyFromEnv = Boolean(process.env.LOCAL_ADMIN_KEY);
+
 function adminKeySource(stack: LocalStack): string {
-  if (process.env.LOCAL_ADMIN_KEY) return '  (from LOCAL_ADMIN_KEY)';
+  if (adminKeyFromEnv) return '  (from LOCAL_ADMIN_KEY)';
   return stack.dataDir ? `  (kept in ${stack.dataDir}/${ADMIN_KEY_FILE})` : '';
 }
 

@@ -1,7 +1,8 @@
-// The README's brand commands, run verbatim (as a shell would, from the repository root) against a started
-// local stack. The local example names the development CIAM and the Capillary simulator on their default
-// ports, so this stack takes exactly those two; the tools find the gateway and admin key in LOCAL_DATA_DIR.
-import { exec } from 'node:child_process';
+// The README's brand commands and docs/local-stack.md's curl session, run verbatim (as a shell in a second
+// terminal would, from the repository root) against a started local stack. The local example and the curl
+// session name the default ports of the gateway, the development CIAM and the Capillary simulator, so this
+// stack takes exactly those three; the tools find the admin key and the rest in LOCAL_DATA_DIR.
+import { exec, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -28,7 +29,15 @@ function shell(command: string, env: NodeJS.ProcessEnv): Promise<{ code: number;
   });
 }
 
-describe('the README quickstart brand commands', () => {
+function bash(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('bash', ['-c', script], { cwd: ROOT, env }, (error, stdout, stderr) =>
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('the documented quickstart: README brand commands and the curl session', () => {
   let dataDir: string;
   let stack: LocalStack;
   let env: NodeJS.ProcessEnv;
@@ -39,6 +48,7 @@ describe('the README quickstart brand commands', () => {
       quiet: true,
       dataDir,
       playground: false,
+      port: DEFAULT_PORTS.gateway,
       ciamPort: DEFAULT_PORTS.ciam,
       capillaryPort: DEFAULT_PORTS.capillary,
     });
@@ -77,6 +87,39 @@ describe('the README quickstart brand commands', () => {
       headers: { 'x-admin-key': stack.adminKey },
     });
     expect(listed.status).toBe(200);
+  }, 120_000);
+
+  it('the curl session of docs/local-stack.md works pasted into a new terminal', async () => {
+    // Arrange
+    const doc = readFileSync(join(ROOT, 'docs', 'local-stack.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('## A complete curl session'));
+    const script = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+
+    // Act
+    const result = await bash(`set -e\n${script}`, env);
+
+    // Assert: each step's answer, in order
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const marks = [
+      '"status":"ok"',
+      '"code":"UNAUTHORIZED"',
+      '"status":"created"',
+      'x-local-authorizer-cache: hit',
+      '"status":"updated"',
+      '"identifierChangePending":false',
+      '"status":"changed"',
+      '204',
+      '"code":"TOKEN_REVOKED"',
+      '"brands":[',
+      '"brandId":"demo"',
+    ];
+    let at = 0;
+    for (const mark of marks) {
+      const found = result.stdout.indexOf(mark, at);
+      expect(found, `${mark} after offset ${at} in:\n${result.stdout}`).toBeGreaterThan(-1);
+      at = found;
+    }
   }, 120_000);
 
   it('the seeded demo brand still gets its own tokens after demo-local is saved', async () => {
