@@ -5,7 +5,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { type AuthorizerContext, parseAuthorizerContext } from '../auth/authorizer-context.js';
 import { ConfigError, ErrorCodes, ForbiddenError, GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { parseJsonObjectBody } from './json.js';
+import { assertJsonContentType, parseJsonObjectBody } from './json.js';
 import { errorResponse } from './responses.js';
 
 export interface ApiRequest {
@@ -73,6 +73,7 @@ function wrap(
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>().handler(async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId ?? '';
     try {
+      assertJsonContentType(headerValue(event, 'content-type'), event.body);
       const body = parseJsonObjectBody(event.body, event.isBase64Encoded === true, options.maxBodyBytes);
       return withCors(await run({ event, body, requestId }), event, options.corsAllowedOrigins);
     } catch (error) {

@@ -143,7 +143,7 @@ describe('admin handler (IAM in AWS)', () => {
       [400, 'INVALID_JSON'],
       [400, 'INVALID_JSON'],
       [400, 'VALIDATION_FAILED'],
-      [400, 'BODY_TOO_LARGE'],
+      [413, 'BODY_TOO_LARGE'],
       [404, 'BRAND_NOT_FOUND'],
       [400, 'VALIDATION_FAILED'],
       [405, 'METHOD_NOT_ALLOWED'],
