@@ -135,6 +135,23 @@ describe('changing a user at the development CIAM', () => {
     expect(idClaims).toMatchObject({ given_name: 'David', phone_number_verified: true });
   });
 
+  it('serves its logout and error pages without fetching anything from the internet', async () => {
+    // Act
+    const login = await loginWithCode(stack.ciam, stack.clients.app, 'bob');
+    const logout = await fetch(
+      `${stack.urls.ciam}/session/end?${new URLSearchParams({ id_token_hint: login.idToken })}`,
+      { headers: { cookie: [...login.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } },
+    );
+    const error = await fetch(`${stack.urls.ciam}/auth?client_id=nobody&response_type=code`);
+    const pages = [await logout.text(), await error.text()];
+
+    // Assert
+    expect(logout.status).toBe(200);
+    expect(pages[0]).toContain('name="xsrf"');
+    expect(error.status).toBe(400);
+    for (const html of pages) expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)|@import|fonts\./);
+  });
+
   it('refuses bad changes with a clear error and exit code', async () => {
     // Act
     const badEmail = await ciam('user', 'set', 'alice', '--email', 'not-an-email');
