@@ -73,5 +73,38 @@ describe('LOCAL_DATA_DIR', () => {
     expect(stack.adminKey).toBe(adminKey);
     expect(devClients.adminKey).toBe(adminKey);
     expect(claims).toMatchObject({ given_name: 'Alicia', name: 'Alicia Martin' });
+    await stack.close();
+    stack = undefined;
   }, 90_000);
+
+  it('seeds the demo brand on a first start without a refused request in the log', async () => {
+    // Arrange: capture what the functions log (Powertools writes to process.stdout/stderr)
+    const fresh = mkdtempSync(join(tmpdir(), 'local-data-seed-'));
+    const lines: string[] = [];
+    const capture = (stream: NodeJS.WriteStream) => {
+      const original = stream.write.bind(stream);
+      stream.write = ((chunk: unknown, ...rest: never[]) => {
+        lines.push(String(chunk));
+        return original(chunk as string, ...rest);
+      }) as typeof stream.write;
+      return () => {
+        stream.write = original;
+      };
+    };
+    const restore = [capture(process.stdout), capture(process.stderr)];
+    let seeded: LocalStack | undefined;
+
+    // Act: not quiet, so function logs at INFO reach the streams
+    try {
+      seeded = await startLocalStack({ dataDir: fresh, playground: false, log: () => undefined });
+    } finally {
+      for (const undo of restore) undo();
+      await seeded?.close();
+      rmSync(fresh, { recursive: true, force: true });
+    }
+
+    // Assert: the brand was created (its audit line) and nothing was refused on the way
+    expect(lines.some((line) => line.includes('"reason":"CREATED"'))).toBe(true);
+    expect(lines.filter((line) => line.includes('request refused'))).toEqual([]);
+  }, 60_000);
 });
