@@ -59,11 +59,19 @@ export function openDevCiamState(file: string | undefined, newCookieKey: () => s
   }
   if (cookieKeys.length === 0) cookieKeys = [newCookieKey()];
 
-  const save = (): void => {
-    if (!file) return;
+  const prune = (): void => {
     const now = Date.now();
-    for (const [key, entry] of entries)
+    for (const [key, entry] of entries) {
       if (entry.expiresAt !== undefined && entry.expiresAt <= now) entries.delete(key);
+    }
+  };
+  const save = (): void => {
+    // In memory only: prune now and then, so many logins (benchmarks) do not grow the map for ever.
+    if (!file) {
+      if (entries.size > 5_000) prune();
+      return;
+    }
+    prune();
     const state: StateFile = { cookieKeys, accounts: savedAccounts, entries: [...entries] };
     writePrivateFile(file, JSON.stringify(state));
   };
