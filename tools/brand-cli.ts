@@ -140,7 +140,10 @@ async function call(
     });
   } catch (error) {
     const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
-    throw new Error(`cannot reach ${base}: ${reason || 'network error'}`);
+    const hint = options.sigv4
+      ? ''
+      : ` (is the local stack running? npm start, with LOCAL_DATA_DIR=${localDataDir(io.env)}; or pass --endpoint)`;
+    throw new Error(`cannot reach ${base}: ${reason || 'network error'}${hint}`);
   }
   const raw = await response.text();
   let json: unknown = raw;

@@ -120,6 +120,7 @@ describe('brand CLI against the admin API', () => {
     const result = await cli('list', '--endpoint', 'http://127.0.0.1:1');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach http://127.0.0.1:1');
+    expect(result.stderr).toContain('is the local stack running? npm start, with LOCAL_DATA_DIR=');
   });
 
   it('exits 2 with usage on a wrong command or a missing file option', async () => {
