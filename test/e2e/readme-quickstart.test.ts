@@ -136,4 +136,28 @@ describe('the documented quickstart: README brand commands and the curl session'
     expect(session.status).toBeLessThan(300);
     expect(JSON.parse(session.headers.get('x-local-authorizer-context') ?? '{}')).toMatchObject({ brandId: 'demo' });
   }, 60_000);
+
+  it('the Capillary simulator control examples of docs/local-stack.md work as written', async () => {
+    // Arrange
+    const doc = readFileSync(join(ROOT, 'docs', 'local-stack.md'), 'utf8');
+    const section = doc.slice(doc.indexOf('### Capillary simulator control routes'));
+    const script = /```sh\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+
+    // Act
+    const result = await bash(`set -e\n${script}`, env);
+
+    // Assert: customers listed, a member seeded, four faults added then cleared, everything reset
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    for (const mark of [
+      '"customers":[',
+      '"count":',
+      '"firstName":"Eve"',
+      '{"faults":1}',
+      '{"faults":3}',
+      '{"faults":0}',
+    ]) {
+      expect(result.stdout, mark).toContain(mark);
+    }
+    expect(stack.capillary.customers()).toEqual([]);
+  });
 });
