@@ -452,14 +452,19 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     const candidates = compiled
       .map((entry) => ({ entry, params: entry.match(path) }))
       .filter((c) => c.params !== undefined);
-    const hit = candidates.find((c) => c.entry.route.method === method);
+    // HEAD is answered like GET, headers only (the body is dropped when the answer is written).
+    const routeMethod = method === 'HEAD' ? 'GET' : method;
+    const hit = candidates.find((c) => c.entry.route.method === routeMethod);
     if (!hit) {
       const fallback = await serveStatic(method, path, requestId);
       if (fallback) return fallback;
       // AWS answers both cases 403 "Missing Authentication Token"; locally the cause is spelled out.
       if (candidates.length > 0) {
         const answer = gatewayError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`, requestId);
-        answer.headers.allow = [...new Set(candidates.map((c) => c.entry.route.method))].join(', ');
+        const allowed = new Set<string>(candidates.map((c) => c.entry.route.method));
+        const allow: string[] = [...allowed];
+        if (allowed.has('GET')) allow.push('HEAD');
+        answer.headers.allow = allow.join(', ');
         return answer;
       }
       return gatewayError(
@@ -477,14 +482,19 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
       raw = await readBody(req, maxBody);
     } catch (error) {
       if (error instanceof BodyTooLarge) {
-        return gatewayError(413, 'BODY_TOO_LARGE', 'Request body exceeds 10 MB', requestId);
+        return gatewayError(
+          413,
+          'BODY_TOO_LARGE',
+          `Request body exceeds ${maxBody} bytes (API Gateway: 10 MB)`,
+          requestId,
+        );
       }
       throw error;
     }
     const { headers, multiValueHeaders } = collectHeaders(req);
     const query = collectQuery(url);
     const sourceIp = req.socket.remoteAddress ?? '127.0.0.1';
-    const methodArn = `arn:aws:execute-api:local:000000000000:local/${stage}/${method}${path}`;
+    const methodArn = `arn:aws:execute-api:local:000000000000:local/${stage}/${routeMethod}${path}`;
     const debugHeaders: Record<string, string> = {};
     let authorizerContext: Record<string, string | number | boolean> | undefined;
 
@@ -531,7 +541,7 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     const event: APIGatewayProxyEvent = {
       resource: route.path,
       path,
-      httpMethod: method,
+      httpMethod: routeMethod,
       headers,
       multiValueHeaders,
       ...query,
@@ -582,6 +592,27 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
         res.writeHead(answer.status, answer.headers);
         res.end(req.method === 'HEAD' ? undefined : answer.body);
       });
+  });
+  // Requests Node's parser refuses (headers over its 16 KB limit, malformed) get the JSON error body too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+    const answer = tooLarge
+      ? gatewayError(431, 'HEADERS_TOO_LARGE', 'Request headers exceed 16 KB', randomUUID())
+      : gatewayError(400, 'BAD_REQUEST', 'Malformed HTTP request', randomUUID());
+    const head = Object.entries({
+      ...answer.headers,
+      'content-length': String(answer.body.length),
+      connection: 'close',
+    })
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\r\n');
+    socket.end(
+      `HTTP/1.1 ${answer.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${head}\r\n\r\n${answer.body.toString('utf8')}`,
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -5,7 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, jwtVerify } from 'jose';
-import Provider, { type Configuration } from 'oidc-provider';
+import type { Configuration, default as Provider } from 'oidc-provider';
+import { openDevCiamState } from './dev-ciam-state.js';
 
 export type AccountClaims = Record<string, unknown>;
 
@@ -33,6 +34,11 @@ export interface DevCiamOptions {
   ttlSeconds?: { accessToken?: number; idToken?: number; session?: number };
   /** Allow the provider to call http://127.0.0.1 back-channel URIs (its SSRF guard blocks loopback). */
   allowLoopbackBackchannel?: boolean;
+  /**
+   * Where the provider's state (sessions, grants, refresh tokens, cookie keys) and the users' changed
+   * claims are kept across restarts (owner-only JSON file); in memory when omitted.
+   */
+  stateFile?: string;
 }
 
 export interface DevCiam {
@@ -62,6 +68,18 @@ function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** One look for every CIAM page: system fonts only, nothing fetched from the internet. */
+const PAGE_STYLE =
+  'body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.4}' +
+  'label,select,input[type=text],input[type=email],input[type=tel],input[type=password],button{display:block;width:100%;box-sizing:border-box;margin:.4rem 0;padding:.5rem;font-size:1rem}' +
+  'label.check{display:flex;gap:.5rem;align-items:center}label.check input{width:auto;margin:0}' +
+  'fieldset{margin:1rem 0;border:1px solid #ccc;border-radius:.4rem}.err{color:#b00}.ok{color:#060}';
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title><link rel="icon" href="data:,"><style>${PAGE_STYLE}</style></head><body>${body}</body></html>`;
+}
+
 function loginPage(uid: string, accounts: Record<string, AccountClaims>, error?: string): string {
   const options = Object.entries(accounts)
     .map(([sub, claims]) => {
@@ -69,14 +87,140 @@ function loginPage(uid: string, accounts: Record<string, AccountClaims>, error?:
       return `<option value="${escapeHtml(sub)}">${escapeHtml(label)}</option>`;
     })
     .join('');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Development CIAM - sign in</title>
-<style>body{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem}label,select,input,button{display:block;width:100%;margin:.5rem 0;padding:.5rem;font-size:1rem}.err{color:#b00}</style></head>
-<body><h1>Development CIAM</h1><p>Sign in as a seeded test user (local use only).</p>
+  return page(
+    'Development CIAM - sign in',
+    `<h1>Development CIAM</h1><p>Sign in as a seeded test user (local use only).</p>
 ${error ? `<p class="err">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/interaction/${escapeHtml(uid)}/login">
 <label for="login">User</label><select id="login" name="login">${options}</select>
 <label for="password">Password (any value)</label><input id="password" name="password" type="password" value="dev">
-<button id="sign-in" type="submit">Sign in</button></form></body></html>`;
+<button id="sign-in" type="submit">Sign in</button></form>
+<p><a href="/account">Change a user's name, e-mail or mobile</a></p>`,
+  );
+}
+
+/** The claims `npm run ciam -- user set` and the account page change (standard OIDC claim names). */
+export interface AccountChange {
+  given_name?: string;
+  family_name?: string;
+  email?: string;
+  email_verified?: boolean;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+}
+
+const CHANGE_FIELDS: Record<keyof AccountChange, 'name' | 'email' | 'phone' | 'boolean'> = {
+  given_name: 'name',
+  family_name: 'name',
+  email: 'email',
+  email_verified: 'boolean',
+  phone_number: 'phone',
+  phone_number_verified: 'boolean',
+};
+
+/** Checks a change; returns the problems (field, message), none when it can be applied. */
+export function accountChangeIssues(change: Record<string, unknown>): { field: string; message: string }[] {
+  const issues: { field: string; message: string }[] = [];
+  for (const [field, value] of Object.entries(change)) {
+    const kind = CHANGE_FIELDS[field as keyof AccountChange];
+    if (!kind) issues.push({ field, message: `unknown field (use ${Object.keys(CHANGE_FIELDS).join(', ')})` });
+    else if (kind === 'boolean' && typeof value !== 'boolean') issues.push({ field, message: 'must be true or false' });
+    else if (kind !== 'boolean' && typeof value !== 'string') issues.push({ field, message: 'must be a string' });
+    else if (kind === 'name' && !/^\S.{0,99}$/u.test(String(value))) {
+      issues.push({ field, message: 'must be 1-100 characters, not starting with a space' });
+    } else if (kind === 'email' && !/^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/.test(String(value))) {
+      issues.push({ field, message: 'must be an e-mail address such as alice@example.com' });
+    } else if (kind === 'phone' && !/^\+[1-9]\d{6,14}$/.test(String(value))) {
+      issues.push({ field, message: 'must be an E.164 number such as +919800000009' });
+    }
+  }
+  return issues;
+}
+
+/** The claims after a (checked) change; `name` follows the given and family names. */
+export function applyAccountChange(claims: AccountClaims, change: AccountChange): AccountClaims {
+  const next: AccountClaims = { ...claims, ...change };
+  if (change.given_name !== undefined || change.family_name !== undefined) {
+    next.name = `${String(next.given_name ?? '')} ${String(next.family_name ?? '')}`.trim();
+  }
+  return next;
+}
+
+function accountPage(accounts: Record<string, AccountClaims>, csrf: string, notice?: string, error?: string): string {
+  const value = (claims: AccountClaims, key: string) => escapeHtml(String(claims[key] ?? ''));
+  const checked = (claims: AccountClaims, key: string) => (claims[key] === true ? ' checked' : '');
+  const forms = Object.entries(accounts)
+    .map(([sub, claims]) => {
+      const id = escapeHtml(sub);
+      return `<form method="post" action="/account/${id}" id="account-${id}"><fieldset><legend>${id}</legend>
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<label>Given name<input type="text" name="given_name" value="${value(claims, 'given_name')}"></label>
+<label>Family name<input type="text" name="family_name" value="${value(claims, 'family_name')}"></label>
+<label>E-mail<input type="email" name="email" value="${value(claims, 'email')}"></label>
+<label class="check"><input type="checkbox" name="email_verified" value="true"${checked(claims, 'email_verified')}>e-mail verified</label>
+<label>Mobile (E.164)<input type="tel" name="phone_number" value="${value(claims, 'phone_number')}"></label>
+<label class="check"><input type="checkbox" name="phone_number_verified" value="true"${checked(claims, 'phone_number_verified')}>mobile verified</label>
+<button type="submit">Save ${id}</button></fieldset></form>`;
+    })
+    .join('');
+  return page(
+    'Development CIAM - accounts',
+    `<h1>Development CIAM accounts</h1>
+<p>Change a seeded user as the brand's CIAM would; tokens issued afterwards carry the new claims. Then sync
+them in the playground (profile sync, identifier sync) or sign in again. Local use only.</p>
+${notice ? `<p class="ok" role="status">${escapeHtml(notice)}</p>` : ''}${error ? `<p class="err" role="alert">${escapeHtml(error)}</p>` : ''}
+${forms}`,
+  );
+}
+
+/** The account page's form as a change: every field is sent, unchecked boxes mean false. */
+function formChange(form: URLSearchParams): AccountChange {
+  const text = (name: string) => (form.get(name) ?? '').trim();
+  return {
+    given_name: text('given_name'),
+    family_name: text('family_name'),
+    email: text('email'),
+    email_verified: form.get('email_verified') === 'true',
+    phone_number: text('phone_number'),
+    phone_number_verified: form.get('phone_number_verified') === 'true',
+  };
+}
+
+async function readJson(req: NodeJS.ReadableStream): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > 16_384) throw new Error('body too large');
+    chunks.push(buffer);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The part of a Koa context the page helpers write. */
+interface Answerable {
+  status: number;
+  type: string;
+  body: unknown;
+  set(name: string, value: string): void;
+}
+
+function jsonAnswer(ctx: Answerable, status: number, body: unknown): void {
+  ctx.status = status;
+  ctx.type = 'json';
+  ctx.set('cache-control', 'no-store');
+  ctx.body = body;
+}
+
+function pageError(ctx: Answerable, out: Record<string, unknown>): void {
+  ctx.type = 'html';
+  ctx.body = page(
+    'Development CIAM - error',
+    `<h1>Something went wrong</h1>${Object.entries(out)
+      .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(String(value))}</p>`)
+      .join('')}`,
+  );
 }
 
 async function readForm(req: NodeJS.ReadableStream): Promise<URLSearchParams> {
@@ -91,6 +235,28 @@ async function readForm(req: NodeJS.ReadableStream): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
+let providerClass: Promise<typeof Provider> | undefined;
+
+/**
+ * Loads oidc-provider once. Its import warns that Node.js 20 is not a runtime it supports; the project
+ * supports Node.js 20.19+ (package.json engines) and this CIAM is tested on it, so that one line, which a
+ * newcomer could not act on, is left out. Every other warning passes.
+ */
+function loadProvider(): Promise<typeof Provider> {
+  providerClass ??= (async () => {
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => {
+      if (!String(args[0]).includes('oidc-provider WARNING: Unsupported runtime')) warn(...args);
+    };
+    try {
+      return (await import('oidc-provider')).default;
+    } finally {
+      console.warn = warn;
+    }
+  })();
+  return providerClass;
+}
+
 /** Starts the development CIAM on loopback. */
 export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
   const host = options.host ?? '127.0.0.1';
@@ -102,6 +268,10 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
   const { port } = server.address() as AddressInfo;
   const issuer = `http://${host}:${port}`;
   const accounts = options.accounts;
+  const state = openDevCiamState(options.stateFile, () => randomBytes(16).toString('hex'));
+  // Changes made at the account page or with `npm run ciam` survive a restart.
+  for (const [sub, claims] of Object.entries(state.savedAccounts)) if (accounts[sub]) accounts[sub] = claims;
+  const csrf = randomBytes(16).toString('base64url');
   const keys = options.signingKeys ?? (await generateSigningKeys());
   const ttl = options.ttlSeconds ?? {};
 
@@ -123,7 +293,15 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
     })),
     // biome-ignore lint/suspicious/noExplicitAny: oidc-provider's JWKS type wants its own JWK shape; ours is a standard private JWK.
     jwks: { keys: keys as any },
-    cookies: { keys: [randomBytes(16).toString('hex')] },
+    cookies: { keys: state.cookieKeys },
+    adapter: state.adapter,
+    // Own pages instead of the defaults, which import web fonts from the internet.
+    renderError: async (ctx, out) => pageError(ctx, { ...out }),
+    // oidc-provider's own rule (userinfo, or a public client's redirect origin), set so it does not log a notice.
+    clientBasedCORS: (ctx, origin, client) =>
+      origin !== 'null' &&
+      (ctx.oidc.route === 'userinfo' || client.clientAuthMethod === 'none') &&
+      (client.redirectUris ?? []).some((uri) => URL.parse(uri)?.origin === origin),
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
@@ -142,7 +320,20 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.body = page(
+            'Development CIAM - sign out',
+            `<h1>Sign out of the development CIAM?</h1>${form}
+<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">Yes, sign me out</button>
+<button type="submit" form="op.logoutForm">No, stay signed in</button>`,
+          );
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.body = page('Development CIAM - signed out', '<h1>Signed out</h1><p>You can close this page.</p>');
+        },
+      },
       backchannelLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -193,7 +384,8 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
       : {}),
   };
 
-  const provider = new Provider(issuer, configuration);
+  const OidcProvider = await loadProvider();
+  const provider = new OidcProvider(issuer, configuration);
   provider.on('server_error', (_ctx, error) => console.error('[dev-ciam] server_error', error));
 
   // Userinfo with the JWT API access token, as CIAMs such as Auth0 allow (their access tokens list the
@@ -217,6 +409,83 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
       ctx.body = { error: 'invalid_token' };
     }
     return undefined;
+  });
+
+  // The account page and its JSON twin (`npm run ciam -- user set`): change a user's claims as the brand's
+  // CIAM would. The form carries a per-start token; the JSON API needs a JSON content type, which a
+  // cross-site page cannot send without a CORS preflight this server never answers.
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/account' && ctx.method === 'GET') {
+      const saved = typeof ctx.query.saved === 'string' ? ctx.query.saved : undefined;
+      ctx.type = 'html';
+      ctx.set('cache-control', 'no-store');
+      ctx.body = accountPage(accounts, csrf, saved && accounts[saved] ? `Saved ${saved}.` : undefined);
+      return undefined;
+    }
+    const formMatch = /^\/account\/([^/]+)$/.exec(ctx.path);
+    if (formMatch && ctx.method === 'POST') {
+      const sub = decodeURIComponent(formMatch[1] ?? '');
+      const form = await readForm(ctx.req).catch(() => new URLSearchParams());
+      const current = accounts[sub];
+      const change = formChange(form);
+      const issues = current ? accountChangeIssues({ ...change }) : [];
+      ctx.type = 'html';
+      if (form.get('csrf') !== csrf || !current || issues.length > 0) {
+        ctx.status = form.get('csrf') !== csrf ? 403 : current ? 400 : 404;
+        const why =
+          form.get('csrf') !== csrf
+            ? 'The form expired (the CIAM restarted): reload the page.'
+            : current
+              ? issues.map((issue) => `${issue.field} ${issue.message}`).join('; ')
+              : `No user ${sub}`;
+        ctx.body = accountPage(accounts, csrf, undefined, why);
+        return undefined;
+      }
+      accounts[sub] = applyAccountChange(current, change);
+      state.saveAccount(sub, accounts[sub]);
+      ctx.status = 303;
+      ctx.redirect(`/account?saved=${encodeURIComponent(sub)}`);
+      return undefined;
+    }
+    const apiMatch = /^\/account\/users(?:\/([^/]+))?$/.exec(ctx.path);
+    if (!apiMatch) return next();
+    const sub = apiMatch[1] === undefined ? undefined : decodeURIComponent(apiMatch[1]);
+    if (sub === undefined) {
+      if (ctx.method !== 'GET')
+        return jsonAnswer(ctx, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Use GET' } });
+      return jsonAnswer(ctx, 200, { users: Object.entries(accounts).map(([id, claims]) => ({ sub: id, ...claims })) });
+    }
+    const current = accounts[sub];
+    if (!current) {
+      return jsonAnswer(ctx, 404, {
+        error: { code: 'NOT_FOUND', message: `No user ${sub}; users: ${Object.keys(accounts).join(', ')}` },
+      });
+    }
+    if (ctx.method === 'GET') return jsonAnswer(ctx, 200, { sub, ...current });
+    if (ctx.method !== 'PATCH') {
+      return jsonAnswer(ctx, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Use GET or PATCH' } });
+    }
+    if (!/^application\/json\b/i.test(ctx.get('content-type'))) {
+      return jsonAnswer(ctx, 415, { error: { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send application/json' } });
+    }
+    let change: unknown;
+    try {
+      change = await readJson(ctx.req);
+    } catch {
+      return jsonAnswer(ctx, 400, { error: { code: 'INVALID_JSON', message: 'Body must be a JSON object' } });
+    }
+    if (change === null || typeof change !== 'object' || Array.isArray(change)) {
+      return jsonAnswer(ctx, 400, { error: { code: 'INVALID_JSON', message: 'Body must be a JSON object' } });
+    }
+    const issues = accountChangeIssues(change as Record<string, unknown>);
+    if (issues.length > 0) {
+      return jsonAnswer(ctx, 400, {
+        error: { code: 'VALIDATION_FAILED', message: 'The change is invalid', details: issues },
+      });
+    }
+    accounts[sub] = applyAccountChange(current, change as AccountChange);
+    state.saveAccount(sub, accounts[sub]);
+    return jsonAnswer(ctx, 200, { sub, ...accounts[sub] });
   });
 
   // Login: `login_hint` naming a seeded user signs in at once (tests, the token tool); otherwise a form.

@@ -3,7 +3,7 @@
 // the real authorizer and function handlers (imported after the environment they read is set). Seeds the
 // demo brand through the admin API. Used by `npm start` (local/start.ts) and by the end-to-end tests.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -30,16 +30,20 @@ import {
   demoUsers,
 } from './demo-brand.js';
 import { type AccountClaims, type DevCiam, generateSigningKeys, startDevCiam } from './dev-ciam.js';
+import {
+  ADMIN_KEY_FILE,
+  DEFAULT_DATA_DIR,
+  DEV_CLIENTS_FILE,
+  makePrivateDir,
+  privatizeTree,
+  writePrivateFile,
+} from './local-data.js';
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from './local-dynamo.js';
 import { type LocalSsm, startLocalSsm } from './local-ssm.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Default folder of the persisted local data (git-ignored). */
-export const DEFAULT_DATA_DIR = join(ROOT, '.local-data');
-
-/** The file where the stack writes its demo client credentials for `npm run token`. */
-export const DEV_CLIENTS_FILE = 'dev-clients.json';
+export { DEFAULT_DATA_DIR, DEV_CLIENTS_FILE } from './local-data.js';
 
 export const DEFAULT_PORTS = { gateway: 3000, ciam: 3001, capillary: 3002, dynamodb: 3003, ssm: 3004 } as const;
 
@@ -54,7 +58,7 @@ export interface LocalStackOptions {
   persist?: boolean;
   /** Where persisted data and dev-clients.json go; defaults to `.local-data/` at the repository root. */
   dataDir?: string;
-  /** The admin key for `x-admin-key`; generated when omitted. */
+  /** The admin key for `x-admin-key`; generated when omitted (and kept in `dataDir` when persisting). */
   adminKey?: string;
   /** API Gateway's authorizer result TTL (default 300, as deployed); 0 disables the cache. */
   authorizerCacheTtlSeconds?: number;
@@ -145,8 +149,24 @@ async function loadOrCreateSigningKeys(file: string): Promise<JWK[]> {
     // First start (or an unreadable file): generate new keys below.
   }
   const keys = await generateSigningKeys();
-  writeFileSync(file, JSON.stringify({ keys }), { mode: 0o600 });
+  writePrivateFile(file, JSON.stringify({ keys }));
   return keys;
+}
+
+/** The generated admin key, kept with the local data so a second terminal's curl session and the tools keep working. */
+function loadOrCreateAdminKey(dataDir: string | undefined): string {
+  const file = dataDir ? join(dataDir, ADMIN_KEY_FILE) : undefined;
+  if (file) {
+    try {
+      const saved = readFileSync(file, 'utf8').trim();
+      if (/^[\w-]{16,}$/.test(saved)) return saved;
+    } catch {
+      // First start: generate one below.
+    }
+  }
+  const key = randomBytes(18).toString('base64url');
+  if (file) writePrivateFile(file, `${key}\n`);
+  return key;
 }
 
 async function importHandler(name: string, instance: number): Promise<unknown> {
@@ -193,8 +213,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.quiet ? () => undefined : (options.log ?? ((line: string) => console.log(line)));
   const persist = options.persist === true || options.dataDir !== undefined;
   const dataDir = persist ? resolve(options.dataDir ?? DEFAULT_DATA_DIR) : undefined;
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const adminKey = options.adminKey ?? randomBytes(18).toString('base64url');
+  if (dataDir) makePrivateDir(dataDir);
+  const adminKey = options.adminKey ?? loadOrCreateAdminKey(dataDir);
   const brandClientId = options.brandClientId ?? DEMO_SPA_CLIENT_ID;
   const authorizerTtl = options.authorizerCacheTtlSeconds ?? 300;
   const ssmPrefix = '/ciam-gateway/local';
@@ -202,6 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const savedEnv = new Map<string, string | undefined>();
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
+    if (dataDir) privatizeTree(dataDir);
     for (const [name, value] of savedEnv) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
@@ -240,7 +261,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       capillary.seedCustomer(demoInstoreMember());
     }
     closers.push(async () => {
-      if (customersFile) writeFileSync(customersFile, JSON.stringify({ customers: capillary.customers() }, null, 2));
+      if (customersFile) writePrivateFile(customersFile, JSON.stringify({ customers: capillary.customers() }, null, 2));
       await capillary.close();
     });
 
@@ -286,7 +307,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     ciam = await startDevCiam({
       port: options.ciamPort ?? 0,
-      ...(dataDir ? { signingKeys: await loadOrCreateSigningKeys(join(dataDir, 'ciam-signing-keys.json')) } : {}),
+      ...(dataDir
+        ? {
+            signingKeys: await loadOrCreateSigningKeys(join(dataDir, 'ciam-signing-keys.json')),
+            stateFile: join(dataDir, 'ciam-state.json'),
+          }
+        : {}),
       accounts,
       clients: demoClients({ gatewayUrl, appClientSecret, brandClientId }),
       apiResource: DEMO_API_RESOURCE,
@@ -352,13 +378,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       brandClientId,
     };
     if (dataDir) {
-      writeFileSync(
+      writePrivateFile(
         join(dataDir, DEV_CLIENTS_FILE),
         `${JSON.stringify(
           {
-            note: 'Written by the local stack at every start for `npm run token`. Local development only.',
+            note: 'Written by the local stack at every start for npm run token / brand / ciam. Local development only.',
             issuer: devCiam.issuer,
             gatewayUrl,
+            adminKey,
             apiResource: DEMO_API_RESOURCE,
             brandId: DEMO_BRAND_ID,
             clients,
@@ -367,8 +394,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           null,
           2,
         )}\n`,
-        { mode: 0o600 },
       );
+      privatizeTree(dataDir);
     }
 
     let closed: Promise<void> | undefined;
@@ -411,15 +438,23 @@ async function seedDemoBrand(
   const url = `${gatewayUrl}/v1/admin/brands/${DEMO_BRAND_ID}`;
   const headers = { 'x-admin-key': adminKey, 'content-type': 'application/json' };
   const wanted = demoBrandDocument(settings);
-  const current = await fetch(url, { headers });
-  const stored: unknown = await current.json().catch(() => undefined);
+  // List first: a GET of a missing brand would be a refused request (and a log line) on every first start.
+  const listed = await fetch(`${gatewayUrl}/v1/admin/brands`, { headers });
+  const brands: unknown = await listed.json().catch(() => undefined);
+  if (listed.status !== 200) {
+    throw new Error(`listing the brands failed: HTTP ${listed.status} ${JSON.stringify(brands)}`);
+  }
+  const list = isRecord(brands) && Array.isArray(brands.brands) ? brands.brands : Array.isArray(brands) ? brands : [];
   let version = 0;
-  if (current.status === 200 && isRecord(stored)) {
+  if (list.some((brand) => isRecord(brand) && brand.brandId === DEMO_BRAND_ID)) {
+    const current = await fetch(url, { headers });
+    const stored: unknown = await current.json().catch(() => undefined);
+    if (current.status !== 200 || !isRecord(stored)) {
+      throw new Error(`reading the demo brand failed: HTTP ${current.status} ${JSON.stringify(stored)}`);
+    }
     const { version: storedVersion, ...document } = stored;
     if (canonical(document) === canonical(wanted)) return;
     version = typeof storedVersion === 'number' ? storedVersion : 0;
-  } else if (current.status !== 404) {
-    throw new Error(`reading the demo brand failed: HTTP ${current.status} ${JSON.stringify(stored)}`);
   }
   const saved = await fetch(url, {
     method: 'PUT',

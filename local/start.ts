@@ -1,6 +1,20 @@
 // `npm start`: the whole gateway on 127.0.0.1 with persisted local data (.local-data/, git-ignored).
 // Prints every URL, the admin key and the seeded users, then a ready line; Ctrl-C stops it cleanly.
-import { DEFAULT_PORTS, type LocalStack, type LocalStackOptions, startLocalStack } from './stack.js';
+import { readFileSync } from 'node:fs';
+import { ADMIN_KEY_FILE } from './local-data.js';
+import { nodeVersionProblem } from './node-version.js';
+import type { LocalStack, LocalStackOptions } from './stack.js';
+
+function checkNodeVersion(): void {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    engines?: { node?: string };
+  };
+  const problem = pkg.engines?.node ? nodeVersionProblem(pkg.engines.node, process.version) : undefined;
+  if (problem) {
+    console.error(problem);
+    process.exit(1);
+  }
+}
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -22,7 +36,7 @@ function seconds(name: string): number | undefined {
   return value;
 }
 
-function optionsFromEnv(): LocalStackOptions {
+function optionsFromEnv(DEFAULT_PORTS: typeof import('./stack.js').DEFAULT_PORTS): LocalStackOptions {
   const env = process.env;
   const authorizerTtl = seconds('AUTHORIZER_CACHE_TTL_SECONDS');
   const configTtl = seconds('CONFIG_CACHE_TTL_SECONDS');
@@ -44,6 +58,14 @@ function optionsFromEnv(): LocalStackOptions {
   };
 }
 
+// Read before the stack starts: it sets LOCAL_ADMIN_KEY for the functions itself.
+const adminKeyFromEnv = Boolean(process.env.LOCAL_ADMIN_KEY);
+
+function adminKeySource(stack: LocalStack): string {
+  if (adminKeyFromEnv) return '  (from LOCAL_ADMIN_KEY)';
+  return stack.dataDir ? `  (kept in ${stack.dataDir}/${ADMIN_KEY_FILE})` : '';
+}
+
 function banner(stack: LocalStack): string {
   const { urls } = stack;
   const users = stack.users.map((user) => `    ${user.sub.padEnd(8)} ${user.note}`).join('\n');
@@ -59,7 +81,7 @@ function banner(stack: LocalStack): string {
     `  SSM Parameter Store             ${urls.ssm}`,
     `  data folder                     ${stack.dataDir ?? '(in memory)'}`,
     '',
-    `  admin key (x-admin-key)         ${stack.adminKey}`,
+    `  admin key (x-admin-key)         ${stack.adminKey}${adminKeySource(stack)}`,
     `  demo brand                      ${stack.brandId} (CIAM client ${stack.clients.brandClientId})`,
     `  CIAM clients                    ${stack.clients.app.clientId} (confidential), ${stack.clients.spa.clientId} (public, PKCE)`,
     `  authorizer cache TTL            ${stack.env.AUTHORIZER_CACHE_TTL_SECONDS} s`,
@@ -68,14 +90,18 @@ function banner(stack: LocalStack): string {
     '',
     '  try: TOKEN=$(npm run -s token -- --user alice)',
     `       curl -s -X POST -H "Authorization: Bearer $TOKEN" ${urls.gateway}/v1/auth/session`,
+    '       LOCAL_ADMIN_KEY=$(npm run -s token -- --admin-key)',
+    '       npm run ciam -- user set alice --given-name Alicia   (change a user at the CIAM)',
     '',
   ].join('\n');
 }
 
 async function main(): Promise<void> {
+  checkNodeVersion();
+  const { DEFAULT_PORTS, startLocalStack } = await import('./stack.js');
   let options: LocalStackOptions;
   try {
-    options = optionsFromEnv();
+    options = optionsFromEnv(DEFAULT_PORTS);
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);

@@ -38,8 +38,94 @@ export const ErrorCodes = {
   CONFIG_UNAVAILABLE: 'CONFIG_UNAVAILABLE',
   // Post-auth: a concurrent first session is still linking this user; retry shortly (409).
   LINK_IN_PROGRESS: 'LINK_IN_PROGRESS',
+  // 415 / 431
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** The largest JSON request body a function accepts unless it sets its own (`maxBodyBytes`). */
+export const DEFAULT_MAX_BODY_BYTES = 16_384;
+
+/**
+ * Every code with the HTTP status(es) it is answered with and when: the one table. docs/errors.md is
+ * generated from it (scripts/error-table.ts), and test/contract/error-catalog.test.ts checks the code,
+ * openapi/openapi.json and the docs against it.
+ */
+export const ErrorCatalog: {
+  readonly [C in ErrorCode]: { readonly status: readonly number[]; readonly when: string };
+} = {
+  BAD_REQUEST: {
+    status: [400],
+    when: 'API Gateway refused the request before any function ran (its default 4xx answer)',
+  },
+  INVALID_JSON: { status: [400], when: 'the body is not JSON, or not a JSON object' },
+  VALIDATION_FAILED: { status: [400], when: 'a field is missing, unknown or invalid; `details[].field` names it' },
+  BODY_TOO_LARGE: {
+    status: [413],
+    when: 'the body is over the route limit: 16 KB (post-auth), 32 KB (admin), 1 KB (logout); 10 MB at the gateway',
+  },
+  UNAUTHORIZED: { status: [401], when: 'no bearer token, or the token is refused (signature, claims, brand, CIAM)' },
+  TOKEN_REVOKED: { status: [401], when: 'the token, its session or its user was logged out (a function refused it)' },
+  FORBIDDEN: {
+    status: [403],
+    when: 'the gateway denied the call: authorizer Deny, unknown route in AWS, admin call without IAM (locally a wrong `x-admin-key`)',
+  },
+  BRAND_DISABLED: { status: [403], when: 'the brand is not active' },
+  BRAND_MISMATCH: { status: [403], when: '`X-Brand-Id` names another brand than the token' },
+  USER_TOKEN_REQUIRED: { status: [403], when: 'a client-credentials token on a route for end users' },
+  UNVERIFIED_IDENTIFIER: {
+    status: [403],
+    when: 'the CIAM does not mark the e-mail or mobile that would be used as verified',
+  },
+  NOT_FOUND: { status: [404], when: 'Capillary has no such customer' },
+  ROUTE_NOT_FOUND: { status: [404], when: 'local stack: no route has that path (AWS answers 403 `FORBIDDEN`)' },
+  METHOD_NOT_ALLOWED: {
+    status: [405],
+    when: 'the path exists, the method does not (local stack; AWS answers 403 `FORBIDDEN`)',
+  },
+  BRAND_NOT_FOUND: { status: [404], when: 'no brand has that id' },
+  CUSTOMER_NOT_LINKED: {
+    status: [404],
+    when: 'no Capillary customer is linked to the caller yet: call `POST /v1/auth/session`',
+  },
+  CONFLICT: { status: [409], when: 'Capillary refused the write as a duplicate or conflicting merge' },
+  VERSION_CONFLICT: { status: [409], when: 'the brand exists (create) or is at another `version` (update, delete)' },
+  BRAND_ISSUER_CLIENT_TAKEN: { status: [409], when: 'another brand has the same `issuer` and `clientId`' },
+  IDENTIFIER_TAKEN: { status: [409], when: 'the e-mail or mobile belongs to another customer' },
+  IDENTIFIER_CHANGE_PENDING: {
+    status: [409],
+    when: 'the CIAM identifiers differ from Capillary: call `POST /v1/me/identifiers/sync` first',
+  },
+  BRAND_VALIDATION_FAILED: {
+    status: [422],
+    when: 'a save-time check failed: JWKS, discovery document or Capillary credentials',
+  },
+  TOO_MANY_REQUESTS: { status: [429], when: 'API Gateway throttled the call (stage or usage plan)' },
+  INTERNAL_ERROR: {
+    status: [500, 502, 504],
+    when: 'a bug or a crashed function (500), a malformed function answer (502), no answer within 29 s (504)',
+  },
+  UPSTREAM_ERROR: { status: [502], when: 'Capillary answered wrongly or kept failing' },
+  UPSTREAM_UNAVAILABLE: { status: [503], when: 'Capillary is unavailable; retry after `Retry-After`' },
+  CIAM_UNAVAILABLE: {
+    status: [502, 503],
+    when: "the brand's CIAM (userinfo, JWKS) answered wrongly (502) or not at all (503)",
+  },
+  CONFIG_UNAVAILABLE: {
+    status: [503],
+    when: 'brand configuration or secrets cannot be read (DynamoDB, SSM); retry after `Retry-After`',
+  },
+  LINK_IN_PROGRESS: {
+    status: [409],
+    when: 'a concurrent first session is still linking this user; retry after `Retry-After`',
+  },
+  UNSUPPORTED_MEDIA_TYPE: { status: [415], when: 'a JSON route got a body with another `Content-Type`' },
+  HEADERS_TOO_LARGE: {
+    status: [431],
+    when: 'local stack: the request headers are over 16 KB (API Gateway has its own limit)',
+  },
+};
 
 /** One problem with one input field, for validation errors (`field` is a dotted path). */
 export interface FieldIssue {

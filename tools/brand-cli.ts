@@ -1,13 +1,19 @@
 // `npm run brand -- <command>`: the brand admin CLI. Talks to the admin API of the local stack (admin key)
 // or of a deployed stage (SigV4-signed for execute-api with the caller's AWS credentials).
 //   put --file brand.json | get <brandId> | list | delete <brandId> [--version n] | validate --file f | schema
+// Locally the gateway URL and admin key come from $LOCAL_DATA_DIR/dev-clients.json when not given.
 // Exit codes: 0 ok, 1 the API refused or could not be reached, 2 wrong usage.
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { DEV_CLIENTS_FILE, DevClientsSchema, localDataDir } from '../local/local-data.js';
+import { InMemoryAuditLog } from '../shared/audit/audit-event.js';
+import { BrandAdmin } from '../shared/config/brand-admin.js';
 import { buildBrandJsonSchema } from '../shared/config/brand-json-schema.js';
+import { GatewayError } from '../shared/errors.js';
 import { safeJsonParse } from '../shared/http/json.js';
 
 export interface AwsCredentials {
@@ -35,10 +41,16 @@ Commands:
   list                                list brands
   delete <brandId> [--version <n>]    delete a brand (only at version n when given)
   validate --file <brand.json>        run every save-time check without saving
+  validate --offline --file <f>       schema and rules only, no network (CI); --stage <s> for its SSM path
   schema                              print the brand JSON Schema (brand.schema.json)
 Options:
-  --endpoint <url>     gateway base URL (env CIAM_GATEWAY_URL, default http://127.0.0.1:3000)
-  --admin-key <key>    local admin key (env LOCAL_ADMIN_KEY)
+  --endpoint <url>     gateway base URL (env CIAM_GATEWAY_URL, else the running local stack's, else
+                       http://127.0.0.1:3000)
+  --admin-key <key>    local admin key (env LOCAL_ADMIN_KEY, else the one npm start keeps in
+                       $LOCAL_DATA_DIR/dev-clients.json; LOCAL_DATA_DIR defaults to .local-data)
+  --offline            validate: no gateway, no JWKS or discovery fetch, no store
+  --stage <stage>      --offline: the stage whose SSM path credentials must live under (default local;
+                       only local accepts loopback URLs)
   --sigv4              sign with AWS SigV4 for a deployed stage (credentials from the default chain)
   --region <region>    region for --sigv4 (env AWS_REGION)`;
 
@@ -128,7 +140,10 @@ async function call(
     });
   } catch (error) {
     const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
-    throw new Error(`cannot reach ${base}: ${reason || 'network error'}`);
+    const hint = options.sigv4
+      ? ''
+      : ` (is the local stack running? npm start, with LOCAL_DATA_DIR=${localDataDir(io.env)}; or pass --endpoint)`;
+    throw new Error(`cannot reach ${base}: ${reason || 'network error'}${hint}`);
   }
   const raw = await response.text();
   let json: unknown = raw;
@@ -149,12 +164,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const ADMIN_KEY_HINT =
+  'pass --admin-key or set LOCAL_ADMIN_KEY (npm start prints it and keeps it in $LOCAL_DATA_DIR/dev-clients.json, LOCAL_DATA_DIR defaulting to .local-data); deployed: --sigv4';
+
 /** Prints an API error body as `error CODE: message` plus one line per field. */
 function describeError(status: number, json: unknown): string {
   const error = isRecord(json) && isRecord(json.error) ? json.error : undefined;
   if (!error) {
-    const hint =
-      status === 401 ? ' (wrong or missing admin key?)' : status === 403 ? ' (not allowed: check IAM / --sigv4)' : '';
+    const hint = status === 403 ? ' (wrong admin key, or not allowed: check IAM / --sigv4)' : '';
     return `error: HTTP ${status}${hint}${typeof json === 'string' && json ? `: ${json.slice(0, 200)}` : ''}`;
   }
   const lines = [`error ${String(error.code)} (HTTP ${status}): ${String(error.message)}`];
@@ -163,7 +180,7 @@ function describeError(status: number, json: unknown): string {
       if (isRecord(detail)) lines.push(`  - ${String(detail.field)}: ${String(detail.message)}`);
     }
   }
-  if (status === 401) lines.push('  hint: pass --admin-key or set LOCAL_ADMIN_KEY (printed by npm start)');
+  if (status === 403 && error.code === 'FORBIDDEN') lines.push(`  hint: ${ADMIN_KEY_HINT}`);
   return lines.join('\n');
 }
 
@@ -186,6 +203,49 @@ async function readBrandFile(io: CliIo, file: string | undefined): Promise<Recor
   return value;
 }
 
+/** The running local stack's gateway URL and admin key from dev-clients.json; nothing when it is absent. */
+async function localStackDefaults(io: CliIo): Promise<{ gatewayUrl?: string; adminKey?: string }> {
+  try {
+    const parsed = DevClientsSchema.safeParse(
+      JSON.parse(await io.readFile(join(localDataDir(io.env), DEV_CLIENTS_FILE))),
+    );
+    if (!parsed.success) return {};
+    return {
+      ...(parsed.data.gatewayUrl ? { gatewayUrl: parsed.data.gatewayUrl } : {}),
+      ...(parsed.data.adminKey ? { adminKey: parsed.data.adminKey } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** `validate --offline`: the admin API's schema and rule checks in process; nothing is read or written. */
+function validateOffline(brand: Record<string, unknown>, stage: string): { status: number; json: unknown } {
+  if (!/^[a-z0-9-]{1,32}$/.test(stage)) throw new UsageError('--stage must be a stage name such as local, dev or prod');
+  const unreachable = async (): Promise<never> => {
+    throw new Error('offline validation reaches no store');
+  };
+  const admin = new BrandAdmin({
+    store: { get: unreachable, list: unreachable, save: unreachable, delete: unreachable },
+    secretWriter: { putSecret: unreachable, deleteSecret: unreachable },
+    audit: new InMemoryAuditLog(),
+    ssmPrefix: `/ciam-gateway/${stage}`,
+    allowLoopbackUrls: stage === 'local',
+  });
+  try {
+    const result = admin.validateOffline(String(brand.brandId), brand);
+    return { status: 200, json: { ...result, offline: true, stage } };
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+    return {
+      status: error.status,
+      json: {
+        error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+      },
+    };
+  }
+}
+
 function brandPath(brandId: string, suffix = ''): string {
   return `/v1/admin/brands/${encodeURIComponent(brandId)}${suffix}`;
 }
@@ -203,6 +263,8 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
         'admin-key': { type: 'string' },
         sigv4: { type: 'boolean', default: false },
         region: { type: 'string' },
+        offline: { type: 'boolean', default: false },
+        stage: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -211,9 +273,17 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(USAGE);
       return values.help ? 0 : 2;
     }
+    if ((values.offline || values.stage !== undefined) && command !== 'validate') {
+      throw new UsageError('--offline and --stage go with validate only');
+    }
+    if (values.stage !== undefined && !values.offline) throw new UsageError('--stage goes with validate --offline');
+    const explicitEndpoint = values.endpoint ?? io.env.CIAM_GATEWAY_URL;
+    const explicitKey = values['admin-key'] ?? io.env.LOCAL_ADMIN_KEY;
+    // Only a local call (no --sigv4, no other endpoint) picks up the running stack's URL and key.
+    const local = values.sigv4 || explicitEndpoint !== undefined ? {} : await localStackDefaults(io);
     const options: Options = {
-      endpoint: values.endpoint ?? io.env.CIAM_GATEWAY_URL ?? 'http://127.0.0.1:3000',
-      adminKey: values['admin-key'] ?? io.env.LOCAL_ADMIN_KEY,
+      endpoint: explicitEndpoint ?? local.gatewayUrl ?? 'http://127.0.0.1:3000',
+      adminKey: explicitKey ?? local.adminKey,
       sigv4: values.sigv4,
       region: values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
     };
@@ -245,6 +315,10 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'validate': {
         const brand = await readBrandFile(io, values.file);
+        if (values.offline) {
+          result = validateOffline(brand, values.stage ?? 'local');
+          break;
+        }
         result = await call(io, options, 'POST', brandPath(String(brand.brandId), '/validate'), brand);
         break;
       }

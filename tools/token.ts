@@ -1,28 +1,12 @@
 // `npm run token -- --user <id>`: signs a seeded user in at the running local stack's development CIAM
 // (authorization code + PKCE, no browser) and prints a real JWT access token for curl. The client comes
-// from .local-data/dev-clients.json, which the local stack writes at every start.
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// from $LOCAL_DATA_DIR/dev-clients.json (default .local-data/), which the local stack writes at every start.
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { LOYALTY_SCOPE, loginWithCode } from '../local/dev-ciam.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-const ClientSchema = z.object({
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1).optional(),
-  redirectUri: z.string().min(1),
-});
-const DevClientsSchema = z.object({
-  issuer: z.string().min(1),
-  clients: z.object({ app: ClientSchema, spa: ClientSchema, brandClientId: z.string().optional() }),
-  users: z.array(z.string()).default([]),
-});
-type DevClients = z.infer<typeof DevClientsSchema>;
+import { type DevClients, DevClientsError, localDataDir, readDevClients } from '../local/local-data.js';
 
 const USAGE = `Usage: npm run token -- --user <id> [--id-token | --json] [--client demo-app|demo-spa]
+       npm run token -- --admin-key
 
 Prints a JWT access token of the running local stack's development CIAM for the seeded user <id>.
   --user <id>      seeded user (see the list \`npm start\` prints), e.g. alice
@@ -30,35 +14,33 @@ Prints a JWT access token of the running local stack's development CIAM for the 
   --json           print {"access_token","id_token","token_type","user","client_id"} as JSON
   --client <id>    CIAM client to sign in with (default demo-app; demo-spa is the demo brand's own client,
                    whose ID tokens POST /v1/auth/session accepts as "idToken")
+  --admin-key      print the local stack's admin key (x-admin-key) instead of signing in
 Environment: CIAM_URL (default: the issuer in dev-clients.json, else http://127.0.0.1:3001),
-             LOCAL_DATA_DIR (default .local-data)`;
+             LOCAL_DATA_DIR (default .local-data; the folder npm start writes dev-clients.json to)`;
 
 function fail(message: string): never {
   console.error(message);
   process.exit(1);
 }
 
-function readDevClients(dataDir: string): DevClients {
-  const file = join(dataDir, 'dev-clients.json');
-  let text: string;
+function devClientsOrFail(dataDir: string): DevClients {
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return fail(`${file} not found: start the local stack first (npm start).`);
+    return readDevClients(dataDir);
+  } catch (error) {
+    if (error instanceof DevClientsError) return fail(error.message);
+    throw error;
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return fail(`${file} is not valid JSON; restart the local stack to rewrite it.`);
-  }
-  const parsed = DevClientsSchema.safeParse(raw);
-  if (!parsed.success) return fail(`${file} has an unexpected shape; restart the local stack to rewrite it.`);
-  return parsed.data;
 }
 
 async function main(): Promise<void> {
-  let values: { user?: string | undefined; 'id-token'?: boolean; json?: boolean; client?: string; help?: boolean };
+  let values: {
+    user?: string | undefined;
+    'id-token'?: boolean;
+    json?: boolean;
+    client?: string;
+    'admin-key'?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
@@ -66,6 +48,7 @@ async function main(): Promise<void> {
         'id-token': { type: 'boolean' },
         json: { type: 'boolean' },
         client: { type: 'string' },
+        'admin-key': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -77,10 +60,17 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const dataDir = localDataDir();
+  if (values['admin-key']) {
+    const devClients = devClientsOrFail(dataDir);
+    if (!devClients.adminKey) return fail(`no admin key in LOCAL_DATA_DIR=${dataDir}: restart the local stack.`);
+    console.log(devClients.adminKey);
+    return;
+  }
   const user = values.user;
   if (!user) return fail(`--user is required\n\n${USAGE}`);
 
-  const devClients = readDevClients(resolve(process.env.LOCAL_DATA_DIR ?? join(ROOT, '.local-data')));
+  const devClients = devClientsOrFail(dataDir);
   const issuer = (process.env.CIAM_URL ?? devClients.issuer ?? 'http://127.0.0.1:3001').replace(/\/+$/, '');
   const clientId = values.client ?? devClients.clients.app.clientId;
   const client = [devClients.clients.app, devClients.clients.spa].find((c) => c.clientId === clientId);
@@ -106,7 +96,9 @@ async function main(): Promise<void> {
     );
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return fail(`login at ${issuer} failed (${reason}). Is the local stack running (npm start)?`);
+    return fail(
+      `login at ${issuer} failed (${reason}). Is the local stack running (npm start), with LOCAL_DATA_DIR=${dataDir}?`,
+    );
   }
   if (values.json) {
     console.log(

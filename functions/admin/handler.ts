@@ -4,7 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type BrandAdmin, parseVersionParameter } from '../../shared/config/brand-admin.js';
-import { ErrorCodes, ForbiddenError, GatewayError, UnauthorizedError } from '../../shared/errors.js';
+import { ErrorCodes, ForbiddenError, GatewayError } from '../../shared/errors.js';
 import { createPublicApiHandler } from '../../shared/http/api-handler.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import type { Logger } from '../../shared/observability/logger.js';
@@ -44,7 +44,10 @@ function authenticate(event: APIGatewayProxyEvent, adminKey: string | undefined)
   const identity = event.requestContext?.identity;
   if (adminKey !== undefined) {
     const given = header(event, 'x-admin-key');
-    if (given === undefined || !sameSecret(given, adminKey)) throw new UnauthorizedError();
+    // 403 FORBIDDEN, as the gateway in front answers it (IAM in AWS, the emulator's x-admin-key check locally).
+    if (given === undefined || !sameSecret(given, adminKey)) {
+      throw new ForbiddenError(ErrorCodes.FORBIDDEN, 'Missing or wrong x-admin-key (IAM stands in locally)');
+    }
     return identity?.userArn ?? 'local-admin';
   }
   const principal = identity?.userArn ?? identity?.caller;

@@ -12,7 +12,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 export const PLAYGROUND_DIST_DIR = join(HERE, 'dist');
 
 /** Static files copied next to the bundle as they are. */
-const STATIC_FILES = ['index.html', 'styles.css'] as const;
+const STATIC_FILES = ['index.html', 'styles.css', 'favicon.svg'] as const;
 
 export interface PlaygroundBuildOptions {
   /** Output folder; defaults to local/playground/dist. */

@@ -138,6 +138,12 @@ export class BrandAdmin {
     return { valid: true, brandId: request.document.brandId, warnings };
   }
 
+  /** Schema and rules only: no store, no network, no SSM (`npm run brand -- validate --offline`, CI). */
+  validateOffline(brandId: string, body: Record<string, unknown>): ValidateBrandResult {
+    const request = this.parseRequest(brandId, body);
+    return { valid: true, brandId: request.document.brandId, warnings: [] };
+  }
+
   /** Creates (no `version`, or 0) or updates (`version` = the current one) a brand. */
   async put(brandId: string, body: Record<string, unknown>, actor: string): Promise<PutBrandResult> {
     const who = actorOf(actor);

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { type AuthorizerContext, parseAuthorizerContext } from '../auth/authorizer-context.js';
 import { ConfigError, ErrorCodes, ForbiddenError, GatewayError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import { parseJsonObjectBody } from './json.js';
+import { assertJsonContentType, parseJsonObjectBody } from './json.js';
 import { errorResponse } from './responses.js';
 
 export interface ApiRequest {
@@ -107,6 +107,7 @@ function wrap(
       .use(injectLambdaContext(options.logger, { resetKeys: true }))
       .use(errorFormatter(options))
       .handler(async (event, context) => {
+        assertJsonContentType(headerValue(event, 'content-type'), event.body);
         const body = parseJsonObjectBody(event.body, event.isBase64Encoded === true, options.maxBodyBytes);
         const response = await run({ event, body, requestId: requestIdOf(event, context) });
         return withCors(response, event, options.corsAllowedOrigins);

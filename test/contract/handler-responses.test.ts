@@ -234,7 +234,7 @@ describe('the documented responses of the admin API', () => {
 
   it('match the document for refusals', async () => {
     const body = brandBody(rig.ciam, 'refused');
-    expect((await call('GET', '/v1/admin/brands', undefined, 'wrong-key')).status).toBe(401);
+    expect((await call('GET', '/v1/admin/brands', undefined, 'wrong-key')).status).toBe(403);
     expect(
       (await call('PUT', '/v1/admin/brands/refused', { ...body, jwksUri: 'http://example.com/jwks' })).status,
     ).toBe(400);

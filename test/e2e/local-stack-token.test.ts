@@ -36,6 +36,7 @@ describe('npm run token', () => {
           spa: { clientId: 'demo-spa', redirectUri: 'http://127.0.0.1:3000/' },
         },
         users: ['alice', 'bob'],
+        adminKey: 'seeded-admin-key-0123456789',
       }),
     );
   });
@@ -55,13 +56,25 @@ describe('npm run token', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('tells the developer to start the stack when dev-clients.json is missing', async () => {
+  it('tells the developer to start the stack when dev-clients.json is missing, naming LOCAL_DATA_DIR', async () => {
     // Act
     const result = await token(['--user', 'alice'], empty);
 
     // Assert
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('start the local stack first (npm start)');
+    expect(result.stderr).toContain(`LOCAL_DATA_DIR=${empty}`);
+  });
+
+  it('prints the admin key the stack keeps in LOCAL_DATA_DIR', async () => {
+    // Act
+    const seededKey = await token(['--admin-key'], seeded);
+    const missing = await token(['--admin-key'], empty);
+
+    // Assert
+    expect(seededKey).toMatchObject({ code: 0, stdout: 'seeded-admin-key-0123456789\n' });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`LOCAL_DATA_DIR=${empty}`);
   });
 
   it('names the seeded users when the user is unknown', async () => {

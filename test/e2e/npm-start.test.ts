@@ -116,6 +116,8 @@ describe('npm start', () => {
     // Assert: first run
     expect(first.url).toBe(`http://127.0.0.1:${env.PORT}`);
     expect(first.output()).toContain('npm-start-test-admin-key');
+    // Quiet, honest start-up: no provider warning a newcomer cannot act on (in-memory adapter, runtime).
+    expect(first.output()).not.toContain('oidc-provider');
     expect(health.status).toBe(200);
     expect(accessToken.split('.')).toHaveLength(3);
     expect(linked.status).toBe(200);

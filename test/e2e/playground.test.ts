@@ -2,7 +2,9 @@
 // download) against the local stack started in-process. Signs in through the development CIAM with code +
 // PKCE, sees the linked customer, logs out at the gateway and sees the session refused; then the same for
 // the CIAM's RP-initiated logout (which calls the gateway's back-channel logout). Every gateway answer the
-// page receives is checked against openapi/openapi.json. UPDATE_SCREENSHOT=1 rewrites docs/images/playground.png.
+// page receives is checked against openapi/openapi.json. Then, at a 390 px phone width, a name change on the
+// CIAM's account page reaches Capillary through profile sync, with identifiers grouped by source profile.
+// UPDATE_SCREENSHOT=1 rewrites docs/images/playground.png, playground-phone.png and ciam-account.png.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -21,6 +23,8 @@ const CHROMIUM_FLAGS = [
   '--disable-quic',
 ];
 const SCREENSHOT = new URL('../../docs/images/playground.png', import.meta.url);
+const PHONE_SCREENSHOT = new URL('../../docs/images/playground-phone.png', import.meta.url);
+const ACCOUNT_SCREENSHOT = new URL('../../docs/images/ciam-account.png', import.meta.url);
 const doc = loadOpenApi();
 
 describe('the developer playground in Chromium', () => {
@@ -46,8 +50,8 @@ describe('the developer playground in Chromium', () => {
     await stack?.close();
   });
 
-  async function openPlayground(): Promise<Page> {
-    const page = await browser.newPage({ viewport: { width: 1440, height: 1180 } });
+  async function openPlayground(viewport = { width: 1440, height: 1180 }): Promise<Page> {
+    const page = await browser.newPage({ viewport });
     // Every answer of the gateway's API must be one the OpenAPI document describes.
     page.on('response', async (response) => {
       const url = new URL(response.url());
@@ -165,6 +169,63 @@ describe('the developer playground in Chromium', () => {
     expect(notice).toContain('Signed out at the CIAM');
     expect(refused).toBe('TOKEN_REVOKED');
     expect(contractProblems).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('works at a 390 px phone width: account page change, profile sync, identifiers by source, favicon', async () => {
+    // Arrange: a phone-sized page, signed in, registered in store (so two source profiles hold the e-mail)
+    const page = await openPlayground({ width: 390, height: 844 });
+    const sub = await signIn(page);
+    await page.locator('#customer-summary').waitFor();
+    await page.click('#btn-registration');
+    await page.locator('#customer .profile', { hasText: 'INSTORE' }).waitFor();
+    const accountUrl = await page.getAttribute('#ciam-account-link', 'href');
+
+    // Act: change the user's given name on the development CIAM's account page, then sync the profile.
+    const account = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await account.goto(accountUrl ?? '');
+    const form = account.locator(`form#account-${sub}`);
+    await form.locator('input[name="given_name"]').fill('Alicia');
+    await form.locator('button[type="submit"]').click();
+    await account.locator('p.ok[role="status"]').waitFor();
+    const accountWidth = await account.evaluate(() => document.documentElement.scrollWidth);
+    if (process.env.UPDATE_SCREENSHOT === '1') await account.screenshot({ path: fileURLToPath(ACCOUNT_SCREENSHOT) });
+    await account.close();
+    await page.click('#btn-profile-sync');
+    await page.locator('#calls li[data-label="Profile sync"][data-status="200"]').first().waitFor();
+    await page.click('#btn-me');
+    await page.locator('#customer .profile', { hasText: 'Alicia' }).first().waitFor();
+
+    // Assert
+    const sync = await page.locator('#calls li[data-label="Profile sync"]').first().textContent();
+    expect(accountUrl).toBe(`${stack.urls.ciam}/account`);
+    expect(accountWidth).toBeLessThanOrEqual(390);
+    expect(sync).toContain('"status": "updated"');
+    const sources = await page.$$eval('#customer .profile', (blocks) =>
+      blocks.map((block) => ({
+        label: block.getAttribute('data-source') ?? '',
+        rows: [...block.querySelectorAll('th')].map((th) => th.textContent ?? ''),
+      })),
+    );
+    const oauth = sources.find((block) => block.label.startsWith('OAUTH_EXTERNAL'));
+    const instore = sources.find((block) => block.label.startsWith('INSTORE'));
+    expect(oauth?.rows.filter((row) => row === 'email')).toEqual(['email']);
+    expect(instore?.rows.filter((row) => row === 'email')).toEqual(['email']);
+    // The flat identifier list (each e-mail once per source, unlabelled) is no longer shown.
+    expect(await page.textContent('#customer-summary')).not.toContain('identifiers');
+    // No empty rows anywhere, and nothing wider than the phone.
+    const emptyCells = await page.$$eval('table.kv td', (cells) => cells.filter((td) => td.textContent === '').length);
+    expect(emptyCells).toBe(0);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const favicon = await page.request.get(`${origin}/favicon.svg`);
+    expect(await page.getAttribute('link[rel="icon"]', 'href')).toBe('favicon.svg');
+    expect(favicon.status()).toBe(200);
+    expect(favicon.headers()['content-type']).toBe('image/svg+xml');
+    expect(contractProblems).toEqual([]);
+    if (process.env.UPDATE_SCREENSHOT === '1') {
+      await page.locator('#customer').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: fileURLToPath(PHONE_SCREENSHOT), fullPage: false });
+    }
     await page.close();
   }, 90_000);
 });

@@ -143,7 +143,7 @@ describe('admin handler (IAM in AWS)', () => {
       [400, 'INVALID_JSON'],
       [400, 'INVALID_JSON'],
       [400, 'VALIDATION_FAILED'],
-      [400, 'BODY_TOO_LARGE'],
+      [413, 'BODY_TOO_LARGE'],
       [404, 'BRAND_NOT_FOUND'],
       [400, 'VALIDATION_FAILED'],
       [405, 'METHOD_NOT_ALLOWED'],
@@ -196,10 +196,10 @@ describe('admin handler (local admin key)', () => {
       headers: key === undefined ? {} : { 'X-Admin-Key': key },
     });
 
-  it('accepts the right key (any header case) and refuses a wrong or missing one with 401', async () => {
+  it('accepts the right key (any header case) and refuses a wrong or missing one with 403 FORBIDDEN, as the gateway does', async () => {
     expect((await handler()(localEvent('k-123'), lambdaContext)).statusCode).toBe(200);
-    expect((await handler()(localEvent('k-124'), lambdaContext)).statusCode).toBe(401);
-    expect((await handler()(localEvent('k-12'), lambdaContext)).statusCode).toBe(401);
-    expect((await handler()(localEvent(), lambdaContext)).statusCode).toBe(401);
+    expect((await handler()(localEvent('k-124'), lambdaContext)).statusCode).toBe(403);
+    expect((await handler()(localEvent('k-12'), lambdaContext)).statusCode).toBe(403);
+    expect((await handler()(localEvent(), lambdaContext)).statusCode).toBe(403);
   });
 });

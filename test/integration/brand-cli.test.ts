@@ -111,14 +111,16 @@ describe('brand CLI against the admin API', () => {
   it('explains a wrong admin key', async () => {
     const result = await cli('list', '--admin-key', 'wrong');
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('HTTP 401');
+    expect(result.stderr).toContain('FORBIDDEN (HTTP 403)');
     expect(result.stderr).toContain('LOCAL_ADMIN_KEY');
+    expect(result.stderr).toContain('LOCAL_DATA_DIR');
   });
 
   it('explains an unreachable endpoint', async () => {
     const result = await cli('list', '--endpoint', 'http://127.0.0.1:1');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach http://127.0.0.1:1');
+    expect(result.stderr).toContain('is the local stack running? npm start, with LOCAL_DATA_DIR=');
   });
 
   it('exits 2 with usage on a wrong command or a missing file option', async () => {
@@ -234,5 +236,82 @@ describe('brand CLI SigV4 signing', () => {
     });
     expect(code).toBe(2);
     expect(err.join('')).toContain('region');
+  });
+});
+
+describe('brand CLI validate --offline', () => {
+  const ROOT = join(import.meta.dirname, '../..');
+
+  /** Runs the CLI with a network that fails every call: offline validation must not need one. */
+  async function offline(...args: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    let fetches = 0;
+    const code = await runBrandCli(args, {
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+      env: { LOCAL_DATA_DIR: dir },
+      fetch: async () => {
+        fetches++;
+        throw new Error('no network');
+      },
+      readFile: (path) => readFile(path, 'utf8'),
+    });
+    return { code, stdout: out.join('\n'), stderr: err.join('\n'), fetches };
+  }
+
+  it('passes both shipped examples for their own stage without touching the network', async () => {
+    const production = await offline(
+      'validate',
+      '--offline',
+      '--stage',
+      'dev',
+      '--file',
+      join(ROOT, 'brand.example.json'),
+    );
+    const local = await offline('validate', '--offline', '--file', join(ROOT, 'brand.local.example.json'));
+
+    expect(production).toMatchObject({ code: 0, fetches: 0 });
+    expect(JSON.parse(production.stdout)).toEqual({
+      valid: true,
+      brandId: 'demo-coffee',
+      warnings: [],
+      offline: true,
+      stage: 'dev',
+    });
+    expect(local).toMatchObject({ code: 0, fetches: 0 });
+  });
+
+  it('applies the stage rules: credentials under the stage SSM path, loopback URLs only for local', async () => {
+    const result = await offline(
+      'validate',
+      '--offline',
+      '--stage',
+      'prod',
+      '--file',
+      join(ROOT, 'brand.local.example.json'),
+    );
+
+    expect(result).toMatchObject({ code: 1, fetches: 0 });
+    expect(result.stderr).toContain('VALIDATION_FAILED (HTTP 400)');
+    expect(result.stderr).toContain('issuer: loopback URLs are accepted only by the local stack');
+    expect(result.stderr).toContain(
+      'capillary.credentialsParameter: must be under /ciam-gateway/prod/brands/demo-local/',
+    );
+  });
+
+  it('reports schema problems field by field', async () => {
+    const file = writeBrand('offline-bad.json', { brandId: 'offline-bad', issuer: 'http://login.example.com' });
+
+    const result = await offline('validate', '--offline', '--file', file);
+
+    expect(result).toMatchObject({ code: 1, fetches: 0 });
+    expect(result.stderr).toMatch(/- issuer: /);
+    expect(result.stderr).toMatch(/- orgId: /);
+  });
+
+  it('refuses --offline on other commands and --stage without --offline', async () => {
+    expect((await offline('put', '--offline', '--file', 'x.json')).code).toBe(2);
+    expect((await offline('validate', '--stage', 'dev', '--file', 'x.json')).code).toBe(2);
   });
 });

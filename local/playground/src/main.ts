@@ -214,6 +214,10 @@ async function start(): Promise<void> {
   }
   const config = parsePlaygroundConfig(configRecord.responseBody, window.location.origin);
   state.config = config;
+  // The CIAM's account page: change the user's name, e-mail or mobile there, then sync.
+  const account = byId<HTMLAnchorElement>('ciam-account-link');
+  account.href = `${config.issuer}/account`;
+  account.hidden = false;
   state.endpoints = await discover(config, send);
   byId<HTMLButtonElement>('login-button').disabled = false;
 

@@ -61,18 +61,32 @@ function scalar(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   // A small flat object reads better as `key: value` lines than as JSON.
   if (isRecord(value) && Object.values(value).every((item) => item === null || typeof item !== 'object')) {
-    const entries = Object.entries(value);
+    const entries = Object.entries(value).filter(([, item]) => hasValue(item));
     return entries.length === 0 ? '(none)' : entries.map(([key, item]) => `${key}: ${String(item)}`).join('\n');
   }
   return JSON.stringify(value);
 }
 
-/** A two-column table of key/value pairs. */
+/** True for values worth a row: not absent, not empty text, not an empty list or object. */
+function hasValue(value: unknown): boolean {
+  if (value === undefined || value === null || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (isRecord(value)) return Object.keys(value).length > 0;
+  return true;
+}
+
+/** A two-column table of key/value pairs; rows without a value are left out. */
 export function keyValues(entries: [string, unknown][]): HTMLElement {
   return h(
     'table',
     { class: 'kv' },
-    h('tbody', {}, ...entries.map(([key, value]) => h('tr', {}, h('th', {}, key), h('td', {}, scalar(value))))),
+    h(
+      'tbody',
+      {},
+      ...entries
+        .filter(([, value]) => hasValue(value))
+        .map(([key, value]) => h('tr', {}, h('th', {}, key), h('td', {}, scalar(value)))),
+    ),
   );
 }
 
@@ -167,39 +181,51 @@ export function renderMapped(target: HTMLElement, body: unknown): void {
   );
 }
 
-function identifierList(value: unknown): string {
-  if (!Array.isArray(value)) return scalar(value);
-  return value
-    .map((item) => (isRecord(item) ? `${scalar(item.type)}: ${scalar(item.value)}` : scalar(item)))
-    .join('\n');
+/** Where an identifier or profile comes from: `OAUTH_EXTERNAL · demo-oauth-external`, `INSTORE`. */
+function sourceLabel(item: Record<string, unknown>): string {
+  const source = typeof item.source === 'string' && item.source ? item.source : 'unknown source';
+  return typeof item.accountId === 'string' && item.accountId ? `${source} · ${item.accountId}` : source;
 }
 
-/** The linked customer (GET /v1/me): names and identifiers first, then one block per source profile. */
+/** `type` → `value` rows, one per identifier (a profile holds at most one of each type). */
+function identifierRows(value: unknown): [string, unknown][] {
+  if (!Array.isArray(value)) return [];
+  return value.filter(isRecord).map((item) => [scalar(item.type), item.value]);
+}
+
+function sourceBlock(label: string, rows: [string, unknown][]): HTMLElement {
+  return h('div', { class: 'profile', 'data-source': label }, h('strong', { class: 'source' }, label), keyValues(rows));
+}
+
+/**
+ * The linked customer (GET /v1/me): the customer's own fields, then one block per source profile with its
+ * names and identifiers under the source's label, so an e-mail held by two profiles shows once per source.
+ */
 export function renderCustomer(target: HTMLElement, body: unknown): void {
   if (!isRecord(body)) {
     target.replaceChildren(json(body));
     return;
   }
-  const top: [string, unknown][] = [];
-  for (const [key, value] of Object.entries(body)) {
-    if (key === 'profiles') continue;
-    top.push([key, key === 'identifiers' ? identifierList(value) : value]);
-  }
+  const top = Object.entries(body).filter(([key]) => key !== 'profiles' && key !== 'identifiers');
   const profiles = Array.isArray(body.profiles) ? body.profiles.filter(isRecord) : [];
+  const blocks = profiles.map((profile) =>
+    sourceBlock(sourceLabel(profile), [
+      ...Object.entries(profile).filter(([key]) => key !== 'source' && key !== 'accountId' && key !== 'identifiers'),
+      ...identifierRows(profile.identifiers),
+    ]),
+  );
+  if (profiles.length === 0 && Array.isArray(body.identifiers)) {
+    // No profile list: group the flat identifier list by its source instead.
+    const bySource = new Map<string, [string, unknown][]>();
+    for (const item of body.identifiers.filter(isRecord)) {
+      const label = sourceLabel(item);
+      bySource.set(label, [...(bySource.get(label) ?? []), [scalar(item.type), item.value]]);
+    }
+    for (const [label, rows] of bySource) blocks.push(sourceBlock(label, rows));
+  }
   target.replaceChildren(
     h('div', { id: 'customer-summary' }, keyValues(top)),
-    ...profiles.map((profile) =>
-      h(
-        'div',
-        { class: 'profile' },
-        h('strong', {}, `${scalar(profile.source)}${profile.accountId ? ` · ${scalar(profile.accountId)}` : ''}`),
-        keyValues(
-          Object.entries(profile)
-            .filter(([key]) => key !== 'source' && key !== 'accountId')
-            .map(([key, value]) => [key, key === 'identifiers' ? identifierList(value) : value]),
-        ),
-      ),
-    ),
+    ...(blocks.length > 0 ? [h('h3', {}, 'Identifiers by source profile'), ...blocks] : []),
   );
 }
 

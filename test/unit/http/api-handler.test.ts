@@ -110,18 +110,43 @@ describe('createPublicApiHandler', () => {
     );
   });
 
-  it('refuses bodies that are not JSON objects or are too large with 400', async () => {
+  it('refuses bodies that are not JSON objects with 400 and too large ones with 413', async () => {
     const handler = createPublicApiHandler({ logger, maxBodyBytes: 32 }, async () => jsonResponse(200, {}));
-    for (const [body, code] of [
-      ['[1,2]', 'INVALID_JSON'],
-      ['{"a":', 'INVALID_JSON'],
-      ['"text"', 'INVALID_JSON'],
-      [JSON.stringify({ a: 'x'.repeat(64) }), 'BODY_TOO_LARGE'],
-      ['{"constructor":{"prototype":{}}}', 'INVALID_JSON'],
+    for (const [body, status, code] of [
+      ['[1,2]', 400, 'INVALID_JSON'],
+      ['{"a":', 400, 'INVALID_JSON'],
+      ['"text"', 400, 'INVALID_JSON'],
+      [JSON.stringify({ a: 'x'.repeat(64) }), 413, 'BODY_TOO_LARGE'],
+      ['{"constructor":{"prototype":{}}}', 400, 'INVALID_JSON'],
     ] as const) {
       const result = await handler(proxyEvent({ body }), lambdaContext);
-      expect(result.statusCode).toBe(400);
+      expect(result.statusCode).toBe(status);
       expect(JSON.parse(result.body).error.code).toBe(code);
     }
+  });
+
+  it('refuses a body declared as another media type with 415, and takes JSON types or no type', async () => {
+    const handler = createPublicApiHandler({ logger }, async ({ body }) => jsonResponse(200, body));
+    const answer = async (headers: Record<string, string>, body = '{"a":1}') =>
+      handler(proxyEvent({ body, headers }), lambdaContext);
+
+    const refused = await Promise.all(
+      ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx'].map(
+        (type) => answer({ 'Content-Type': type }),
+      ),
+    );
+    const accepted = await Promise.all([
+      answer({ 'content-type': 'application/json' }),
+      answer({ 'content-type': 'application/json; charset=utf-8' }),
+      answer({ 'content-type': 'application/merge-patch+json' }),
+      answer({}),
+      answer({ 'content-type': 'text/plain' }, ''),
+    ]);
+
+    for (const result of refused) {
+      expect(result.statusCode).toBe(415);
+      expect(JSON.parse(result.body).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
+    expect(accepted.map((result) => result.statusCode)).toEqual([200, 200, 200, 200, 200]);
   });
 });

@@ -155,7 +155,7 @@ describe('startApiGatewayEmulator', () => {
       expect(unknown.status).toBe(404);
       expect(await unknown.json()).toMatchObject({ error: { code: 'ROUTE_NOT_FOUND' } });
       expect(wrongMethod.status).toBe(405);
-      expect(wrongMethod.headers.get('allow')).toBe('GET');
+      expect(wrongMethod.headers.get('allow')).toBe('GET, HEAD');
       expect(await wrongMethod.json()).toMatchObject({ error: { code: 'METHOD_NOT_ALLOWED' } });
       expect(events).toHaveLength(0);
     });
@@ -174,6 +174,32 @@ describe('startApiGatewayEmulator', () => {
       expect(response.status).toBe(413);
       expect(await response.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
       expect(events).toHaveLength(0);
+    });
+  });
+
+  describe('HEAD and oversized headers', () => {
+    beforeAll(() => reset());
+
+    it('answers HEAD on a GET route like GET, without a body', async () => {
+      // Act
+      const get = await fetch(`${emulator.url}/health`);
+      const head = await fetch(`${emulator.url}/health`, { method: 'HEAD' });
+
+      // Assert
+      expect(head.status).toBe(get.status);
+      expect(head.headers.get('content-type')).toBe(get.headers.get('content-type'));
+      expect(await head.text()).toBe('');
+      expect(events.map((event) => event.httpMethod)).toEqual(['GET', 'GET']);
+    });
+
+    it('answers headers over 16 KB with 431 and the JSON error body', async () => {
+      // Act
+      const response = await fetch(`${emulator.url}/health`, { headers: { 'x-big': 'a'.repeat(20_000) } });
+
+      // Assert
+      expect(response.status).toBe(431);
+      expect(response.headers.get('content-type')).toContain('application/json');
+      expect(await response.json()).toMatchObject({ error: { code: 'HEADERS_TOO_LARGE' } });
     });
   });
 

@@ -1,0 +1,109 @@
+// The local stack's data folder (LOCAL_DATA_DIR, default .local-data/): where it is, the dev-clients.json
+// handoff file the local tools read (token tool, brand CLI, ciam CLI), and owner-only file modes for
+// everything written there (customers, links, keys and secrets are local, but still nobody else's).
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Default folder of the persisted local data (git-ignored). */
+export const DEFAULT_DATA_DIR = join(ROOT, '.local-data');
+
+/** The file where the stack writes its URLs, demo clients and admin key for the local tools. */
+export const DEV_CLIENTS_FILE = 'dev-clients.json';
+
+/** The generated local admin key, kept so it survives a restart. */
+export const ADMIN_KEY_FILE = 'admin-key';
+
+/** The data folder the tools use: LOCAL_DATA_DIR, else `.local-data/` at the repository root. */
+export function localDataDir(env: Record<string, string | undefined> = process.env): string {
+  return resolve(env.LOCAL_DATA_DIR || DEFAULT_DATA_DIR);
+}
+
+const ClientSchema = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  redirectUri: z.string().min(1),
+});
+
+export const DevClientsSchema = z.object({
+  issuer: z.string().min(1),
+  gatewayUrl: z.string().min(1).optional(),
+  adminKey: z.string().min(1).optional(),
+  brandId: z.string().optional(),
+  clients: z.object({ app: ClientSchema, spa: ClientSchema, brandClientId: z.string().optional() }),
+  users: z.array(z.string()).default([]),
+});
+export type DevClients = z.infer<typeof DevClientsSchema>;
+
+/** Why dev-clients.json could not be used, naming the file and LOCAL_DATA_DIR. */
+export class DevClientsError extends Error {}
+
+function describeDir(dataDir: string): string {
+  return `LOCAL_DATA_DIR=${dataDir}`;
+}
+
+/** Reads `<dataDir>/dev-clients.json`, which the running local stack writes at every start. */
+export function readDevClients(dataDir: string): DevClients {
+  const file = join(dataDir, DEV_CLIENTS_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new DevClientsError(
+      `${file} not found (${describeDir(dataDir)}): start the local stack first (npm start), with the same LOCAL_DATA_DIR.`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new DevClientsError(
+      `${file} is not valid JSON (${describeDir(dataDir)}); restart the local stack to rewrite it.`,
+    );
+  }
+  const parsed = DevClientsSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new DevClientsError(
+      `${file} has an unexpected shape (${describeDir(dataDir)}); restart the local stack to rewrite it.`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Creates a folder readable by its owner only (0700), tightening it when it already exists. */
+export function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
+
+/** Writes a file readable by its owner only (0600), atomically (temp file + rename). */
+export function writePrivateFile(file: string, text: string): void {
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, text, { mode: 0o600 });
+  chmodSync(temp, 0o600);
+  renameSync(temp, file);
+}
+
+/**
+ * Sets every folder under `dir` to 0700 and every file to 0600. Files written by libraries (dynalite's
+ * LevelDB, the playground build) get the process umask; the private folder already shields them, this
+ * makes the files themselves private too.
+ */
+export function privatizeTree(dir: string): void {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(dir);
+  } catch {
+    return;
+  }
+  if (stat.isSymbolicLink()) return;
+  if (!stat.isDirectory()) {
+    chmodSync(dir, 0o600);
+    return;
+  }
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir)) privatizeTree(join(dir, entry));
+}
