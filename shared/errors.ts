@@ -38,6 +38,14 @@ export const ErrorCodes = {
   CONFIG_UNAVAILABLE: 'CONFIG_UNAVAILABLE',
   // Post-auth: a concurrent first session is still linking this user; retry shortly (409).
   LINK_IN_PROGRESS: 'LINK_IN_PROGRESS',
+  // Identity safety (issue 14). 401: the token's exp (+ skew) has passed, whatever a cached Allow says.
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  // 503 from the gateway: the authorizer could not decide (a peer failed); never cached, retry.
+  AUTHORIZER_UNAVAILABLE: 'AUTHORIZER_UNAVAILABLE',
+  // 409: another brand already accepts tokens of this issuer for an overlapping audience.
+  BRAND_AUDIENCE_TAKEN: 'BRAND_AUDIENCE_TAKEN',
+  // 409: the brand's issuer would change while customers are linked under the old one (send force=true).
+  BRAND_HAS_LINKS: 'BRAND_HAS_LINKS',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -3,8 +3,9 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type AuthorizerContext, parseAuthorizerContext } from '../auth/authorizer-context.js';
-import { ConfigError, ErrorCodes, ForbiddenError, GatewayError } from '../errors.js';
+import { ConfigError, ErrorCodes, ForbiddenError, GatewayError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { firstHeader, singleHeader } from './headers.js';
 import { parseJsonObjectBody } from './json.js';
 import { errorResponse } from './responses.js';
 
@@ -27,6 +28,8 @@ export interface ApiHandlerOptions {
   maxBodyBytes?: number;
   /** Browser origins whose requests get CORS headers on every answer, errors included (API Gateway answers preflights). */
   corsAllowedOrigins?: readonly string[];
+  /** Epoch milliseconds (the token's `exp` is checked against it on every call). */
+  now?: () => number;
 }
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -41,19 +44,13 @@ function logFailure(logger: Logger, error: unknown): void {
   }
 }
 
-function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
-}
-
 /** Adds CORS headers when the request's Origin is allowed; REST proxy integrations must add them themselves. */
 function withCors(
   response: APIGatewayProxyResult,
   event: APIGatewayProxyEvent,
   allowed: readonly string[] | undefined,
 ): APIGatewayProxyResult {
-  const origin = headerValue(event, 'origin');
+  const origin = firstHeader(event, 'origin');
   if (!origin || !allowed?.includes(origin)) return response;
   return {
     ...response,
@@ -72,6 +69,8 @@ function wrap(
 ): middy.MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
   return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>().handler(async (event, context) => {
     const requestId = event.requestContext?.requestId ?? context.awsRequestId ?? '';
+    // Keys appended for the previous caller (brand, token hash) must never label this invocation's lines.
+    options.logger.resetKeys();
     try {
       const body = parseJsonObjectBody(event.body, event.isBase64Encoded === true, options.maxBodyBytes);
       return withCors(await run({ event, body, requestId }), event, options.corsAllowedOrigins);
@@ -91,13 +90,23 @@ export function createPublicApiHandler(
 }
 
 /**
- * The optional `X-Brand-Id` header must name the token's brand. The authorizer checks it too, but its
- * cached result is keyed on the Authorization header only, so handlers check again on every call.
+ * The optional `X-Brand-Id` header must name the token's brand (once). Only the handlers check it: the
+ * authorizer's result is cached per Authorization value, so a Deny for a header would outlive the request.
  */
 export function assertBrandHeaderMatches(event: APIGatewayProxyEvent, auth: AuthorizerContext): void {
-  const value = headerValue(event, 'x-brand-id');
+  const value = singleHeader(event, 'x-brand-id');
   if (value !== undefined && value !== auth.brandId) {
     throw new ForbiddenError(ErrorCodes.BRAND_MISMATCH, 'X-Brand-Id does not match the token brand');
+  }
+}
+
+/**
+ * The token's `exp` (+ the brand's skew, as the verifier applies it) from the authorizer context: API
+ * Gateway may answer from a cached Allow for the whole TTL, but an expired token never reaches a use-case.
+ */
+export function assertNotExpired(auth: AuthorizerContext, nowMs: number): void {
+  if (Math.floor(nowMs / 1000) >= auth.exp + auth.clockSkew) {
+    throw new UnauthorizedError(ErrorCodes.TOKEN_EXPIRED, 'Token has expired');
   }
 }
 
@@ -109,6 +118,7 @@ export function createAuthenticatedApiHandler(
   return wrap(options, async (request) => {
     const auth = parseAuthorizerContext(request.event.requestContext?.authorizer);
     options.logger.appendKeys({ brandId: auth.brandId, principalType: auth.principalType, tokenHash: auth.tokenHash });
+    assertNotExpired(auth, (options.now ?? Date.now)());
     assertBrandHeaderMatches(request.event, auth);
     for (const guard of options.guards ?? []) await guard(auth);
     return useCase({ ...request, auth });
