@@ -79,7 +79,8 @@ export function brandBody(ciam: FakeCiam, brandId: string, overrides: Record<str
     brandName: `Brand ${brandId}`,
     orgId: 100,
     issuer: ciam.issuer,
-    applicationId: 'loyalty-api',
+    // Each brand its own API: two brands of one issuer may not accept the same audience (BRAND_AUDIENCE_TAKEN).
+    applicationId: `loyalty-api-${brandId}`,
     clientId: `${brandId}-app`,
     jwksUri: ciam.jwksUri,
     userInfoEndpoint: ciam.userInfoEndpoint,
