@@ -120,7 +120,8 @@ export function createRequestAuthorizer(
       hashes.set(verified, memo);
     }
     const { tokenHash, subjectHash } = memo;
-    const base = { brandId, principalId: `${brandId}|${sub}`, subjectHash, resource, tokenHash };
+    // The principal is what API Gateway writes to access and execution logs: the hashed subject, never the raw sub.
+    const base = { brandId, principalId: `${brandId}|${subjectHash}`, subjectHash, resource, tokenHash };
     try {
       const revoked = await deps.revocationChecker.check({
         brandId,
