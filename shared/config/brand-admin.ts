@@ -25,6 +25,7 @@ import {
 import { checkDiscovery, checkJwks, type FetchLike } from './brand-checks.js';
 import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand } from './brand-store.js';
 import type { BrandLinks } from '../customer/link-store.js';
+import { checkOutboundHosts, type HostResolver, systemResolver } from '../http/outbound-url.js';
 import type { SecretSource } from './secret-source.js';
 import type { SecretWriter } from './secret-writer.js';
 
@@ -51,6 +52,11 @@ export interface BrandAdminOptions {
    * Lambda runtime API from the save-time checks, and no real CIAM lives on loopback.
    */
   allowLoopbackUrls?: boolean;
+  /**
+   * Resolves the hosts of issuer, jwksUri and userInfoEndpoint before anything is fetched: outside the
+   * local stack (allowLoopbackUrls off) none may resolve to an internal address. Defaults to the system DNS.
+   */
+  resolveHost?: HostResolver;
 }
 
 /** The brand as GET returns it and PUT takes it (secrets never included). */
@@ -347,6 +353,15 @@ export class BrandAdmin {
     ) {
       const message = `Brand ${document.brandId} has linked customers under issuer ${current.document.issuer}; a new issuer may give other users the same sub. Send force=true only if the new issuer keeps every user's sub`;
       throw new ConflictError(ErrorCodes.BRAND_HAS_LINKS, message, { details: [{ field: 'issuer', message }] });
+    }
+    if (this.options.allowLoopbackUrls !== true) {
+      // Before any save-time fetch: a configured URL must never make the gateway call its own network.
+      const hostIssues = await checkOutboundHosts(document, this.options.resolveHost ?? systemResolver);
+      if (hostIssues.length > 0) {
+        throw new GatewayError(422, ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
+          details: hostIssues,
+        });
+      }
     }
     const remote = { fetch: this.fetch, timeoutMs: this.options.httpTimeoutMs ?? 5_000 };
     const [jwksIssues, discovery, credentialIssues] = await Promise.all([

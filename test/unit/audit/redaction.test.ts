@@ -110,6 +110,10 @@ describe('sanitizeDetails', () => {
     const misuse = sanitizeDetails({ tokenHash: SAMPLE_JWT, secretsUpdated: 'cap-secret-value' });
     expect(misuse.details).toEqual({ tokenHash: REDACTED, secretsUpdated: REDACTED });
     expect(misuse.redacted.sort()).toEqual(['secretsUpdated', 'tokenHash']);
+    const arn = 'arn:aws:iam::123456789012:role/brand-admin';
+    expect(sanitizeDetails({ actor: arn }).details).toEqual({ actor: arn });
+    const session = 'arn:aws:sts::123456789012:assumed-role/Admin/ada@example.com';
+    expect(sanitizeDetails({ actor: session }).details).toEqual({ actor: REDACTED });
   });
 
   it('drops odd keys and non-finite numbers, and caps long strings', () => {
