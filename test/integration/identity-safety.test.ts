@@ -53,6 +53,11 @@ function adminEvent(method: string, brandId: string, body?: unknown, query?: Rec
   });
 }
 
+interface AdminBody {
+  brand: Record<string, unknown> & { version: number; issuer: string };
+  error: { code: string; message: string; details: { field: string; message: string }[] };
+}
+
 async function admin(
   method: string,
   brandId: string,
@@ -62,7 +67,7 @@ async function admin(
 ) {
   const handler = createAdminHandler({ logger: silentLogger(), admin: () => use ?? rig.admin });
   const result = await handler(adminEvent(method, brandId, body, query), lambdaContext);
-  return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, any> };
+  return { status: result.statusCode, body: JSON.parse(result.body) as AdminBody };
 }
 
 describe('item 3: one brand cannot lock out another', () => {
@@ -353,12 +358,8 @@ describe('item 10: outbound URLs never reach internal addresses outside the loca
 
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('BRAND_VALIDATION_FAILED');
-    expect(refused.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
-      'issuer',
-      'jwksUri',
-      'userInfoEndpoint',
-    ]);
-    expect(refused.body.error.details[0].message).toContain('10.0.0.5');
+    expect(refused.body.error.details.map((d) => d.field).sort()).toEqual(['issuer', 'jwksUri', 'userInfoEndpoint']);
+    expect(refused.body.error.details[0]?.message).toContain('10.0.0.5');
     expect(fetched).toEqual([]);
   });
 
