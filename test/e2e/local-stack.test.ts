@@ -190,8 +190,9 @@ describe('the local stack driven by an openid-client app', () => {
     const back = await call('GET', '/v1/me', fresh.accessToken);
 
     // Assert
+    // The handlers refuse it (brand status is not a property of the token, so the authorizer never denies it).
     expect(refused.status).toBe(403);
-    expect(await refused.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(await refused.json()).toMatchObject({ error: { code: 'BRAND_DISABLED' } });
     expect(refusedFresh.status).toBe(403);
     expect(back.status).toBe(200);
   });
