@@ -129,6 +129,7 @@ export function createRequestAuthorizer(
         sid: verified.sid,
         jti: verified.jti,
         iat: verified.iat,
+        brandRevision: brand.revision,
       });
       // A revocation is for good (a session, token or user before iat never comes back): a cached Deny is right.
       if (revoked !== undefined) return { effect: 'Deny', reason: revoked, ...base };

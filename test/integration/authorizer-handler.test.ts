@@ -218,6 +218,7 @@ describe('authorizer handler', () => {
       sid: 'sid-1',
       jti: 'jti-1',
       iat: expect.any(Number),
+      brandRevision: '',
     });
     expect(audit.events.at(-1)?.reason).toBe('SESSION_REVOKED');
   });
