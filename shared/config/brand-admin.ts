@@ -23,7 +23,7 @@ import {
   toFieldIssues,
 } from './brand-config.js';
 import { checkDiscovery, checkJwks, type FetchLike } from './brand-checks.js';
-import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand } from './brand-store.js';
+import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand, versionConflict } from './brand-store.js';
 import type { BrandLinks } from '../customer/link-store.js';
 import { checkOutboundHosts, type HostResolver, systemResolver } from '../http/outbound-url.js';
 import type { SecretSource } from './secret-source.js';
@@ -213,6 +213,9 @@ export class BrandAdmin {
       const id = this.checkedId(brandId);
       const existing = await this.options.store.get(id);
       if (!existing) throw new NotFoundError(ErrorCodes.BRAND_NOT_FOUND, `Brand ${brandId} does not exist`);
+      if (expectedVersion !== undefined && existing.version !== expectedVersion) {
+        throw versionConflict(`brand ${brandId} is at version ${existing.version}, not ${expectedVersion}`);
+      }
       // Links go first (a failure leaves the brand in place, so DELETE can be sent again), and once more
       // after the brand, for a first session that linked in between: a re-created brand starts with none.
       const links = this.options.links;

@@ -180,6 +180,10 @@ describe('item 4: a deleted and re-created brand is a new brand', () => {
     await rig.links.putIfAbsent({ brandId: 'lnk-1', sub: 'alice', customerId: 41, linkedAt: 1 });
     await rig.links.putIfAbsent({ brandId: 'lnk-10', sub: 'alice', customerId: 42, linkedAt: 1 });
 
+    const stale = await admin('DELETE', 'lnk-1', undefined, { version: '7' });
+    expect(stale.body.error.code).toBe('VERSION_CONFLICT');
+    // A refused delete changes nothing, links included.
+    expect(await rig.links.get('lnk-1', 'alice')).toMatchObject({ customerId: 41 });
     const deleted = await admin('DELETE', 'lnk-1');
     expect(deleted.status).toBe(200);
     expect(
