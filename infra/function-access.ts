@@ -34,5 +34,6 @@ export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, Function
   identifiers: postAuthWriter,
   logout: { tables: { brands: 'read', revocations: 'readwrite' } },
   'backchannel-logout': { tables: { brands: 'read', revocations: 'readwrite' } },
-  admin: { tables: { brands: 'readwrite' }, secrets: 'write' },
+  // links: a deleted brand's links are removed with it; an issuer change checks for links first.
+  admin: { tables: { brands: 'readwrite', links: 'readwrite' }, secrets: 'write' },
 };

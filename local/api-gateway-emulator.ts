@@ -8,6 +8,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
+import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../shared/auth/authorize-request.js';
+import { firstHeader, singleHeader } from '../shared/http/headers.js';
 import type { FunctionName, RouteDefinition } from '../shared/routes.js';
 
 /** A Lambda proxy-integration handler as the functions export it. */
@@ -221,11 +223,6 @@ function collectHeaders(req: IncomingMessage): {
   return { headers, multiValueHeaders };
 }
 
-function headerValue(headers: Record<string, string>, name: string): string | undefined {
-  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
-}
-
 function collectQuery(url: URL): {
   queryStringParameters: Record<string, string> | null;
   multiValueQueryStringParameters: Record<string, string[]> | null;
@@ -380,12 +377,20 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
       if (outcome === TIMED_OUT) throw new Error('authorizer timed out');
       raw = outcome;
     } catch (error) {
-      // Exactly `Unauthorized` is the 401 path; any other failure is a 500 (AUTHORIZER_FAILURE).
+      // Exactly `Unauthorized` is the 401 path; any other failure is AUTHORIZER_FAILURE, which the stack
+      // answers 503 AUTHORIZER_UNAVAILABLE with Retry-After (never cached: the next call asks again).
       if (error instanceof Error && error.message === 'Unauthorized') {
         return gatewayError(401, 'UNAUTHORIZED', 'Unauthorized', requestId);
       }
       onError('authorizer', error);
-      return gatewayError(500, 'INTERNAL_ERROR', 'Internal error', requestId);
+      const unavailable = gatewayError(
+        503,
+        'AUTHORIZER_UNAVAILABLE',
+        'The authorizer could not decide; retry shortly',
+        requestId,
+      );
+      unavailable.headers['retry-after'] = String(AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS);
+      return unavailable;
     }
     const result = parseAuthorizerResult(raw);
     if (!result) {
@@ -499,12 +504,12 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     let authorizerContext: Record<string, string | number | boolean> | undefined;
 
     if (route.auth === 'iam') {
-      const given = headerValue(headers, 'x-admin-key');
+      const given = singleHeader({ headers, multiValueHeaders }, 'x-admin-key');
       if (given !== options.adminKey) {
         return gatewayError(403, 'FORBIDDEN', 'Missing or wrong x-admin-key (IAM stands in locally)', requestId);
       }
     } else if (route.auth === 'ciam') {
-      const identity = headerValue(headers, 'authorization');
+      const identity = firstHeader({ headers, multiValueHeaders }, 'authorization');
       if (identity === undefined || identity === '') {
         return gatewayError(401, 'UNAUTHORIZED', 'Unauthorized', requestId);
       }
@@ -547,7 +552,7 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
       ...query,
       pathParameters: Object.keys(pathParameters).length ? pathParameters : null,
       stageVariables: null,
-      ...encodeBody(raw, headerValue(headers, 'content-type')),
+      ...encodeBody(raw, firstHeader({ headers, multiValueHeaders }, 'content-type')),
       requestContext: {
         ...requestContext(route, method, path, stage, requestId, sourceIp, headers),
         ...(authorizerContext ? { authorizer: { ...authorizerContext, integrationLatency: 0 } } : {}),
@@ -663,7 +668,7 @@ function requestContext(
     requestTimeEpoch: time.getTime(),
     resourceId: route.path,
     resourcePath: route.path,
-    domainName: headerValue(headers, 'host') ?? '127.0.0.1',
+    domainName: firstHeader({ headers }, 'host') ?? '127.0.0.1',
     domainPrefix: 'local',
     authorizer: undefined,
     identity: {
@@ -680,7 +685,7 @@ function requestContext(
       principalOrgId: null,
       sourceIp,
       user: null,
-      userAgent: headerValue(headers, 'user-agent') ?? null,
+      userAgent: firstHeader({ headers }, 'user-agent') ?? null,
       userArn: null,
     },
   };

@@ -164,6 +164,7 @@ export function demoBrandDocument(settings: DemoBrandSettings) {
       mobileVerified: 'phone_number_verified',
     },
     allowedAlgorithms: ['RS256', 'ES256'],
+    requireClientClaim: false,
     clockSkewSeconds: 60,
     maxTokenLifetimeSeconds: 86_400,
     status: 'active',

@@ -41,6 +41,14 @@ export const ErrorCodes = {
   // 415 / 431
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   HEADERS_TOO_LARGE: 'HEADERS_TOO_LARGE',
+  // Identity safety (issue 14). 401: the token's exp (+ skew) has passed, whatever a cached Allow says.
+  TOKEN_EXPIRED: 'TOKEN_EXPIRED',
+  // 503 from the gateway: the authorizer could not decide (a peer failed); never cached, retry.
+  AUTHORIZER_UNAVAILABLE: 'AUTHORIZER_UNAVAILABLE',
+  // 409: another brand already accepts tokens of this issuer for an overlapping audience.
+  BRAND_AUDIENCE_TAKEN: 'BRAND_AUDIENCE_TAKEN',
+  // 409: the brand's issuer would change while customers are linked under the old one (send force=true).
+  BRAND_HAS_LINKS: 'BRAND_HAS_LINKS',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -67,6 +75,10 @@ export const ErrorCatalog: {
   },
   UNAUTHORIZED: { status: [401], when: 'no bearer token, or the token is refused (signature, claims, brand, CIAM)' },
   TOKEN_REVOKED: { status: [401], when: 'the token, its session or its user was logged out (a function refused it)' },
+  TOKEN_EXPIRED: {
+    status: [401],
+    when: "the token's `exp` (+ the brand's clock skew) has passed, whatever a cached authorizer Allow says",
+  },
   FORBIDDEN: {
     status: [403],
     when: 'the gateway denied the call: authorizer Deny, unknown route in AWS, admin call without IAM (locally a wrong `x-admin-key`)',
@@ -92,6 +104,14 @@ export const ErrorCatalog: {
   CONFLICT: { status: [409], when: 'Capillary refused the write as a duplicate or conflicting merge' },
   VERSION_CONFLICT: { status: [409], when: 'the brand exists (create) or is at another `version` (update, delete)' },
   BRAND_ISSUER_CLIENT_TAKEN: { status: [409], when: 'another brand has the same `issuer` and `clientId`' },
+  BRAND_AUDIENCE_TAKEN: {
+    status: [409],
+    when: 'another brand accepts tokens of the same issuer for an overlapping audience (`details` names it)',
+  },
+  BRAND_HAS_LINKS: {
+    status: [409],
+    when: 'the issuer would change while customers are linked under the old one (send `force=true`)',
+  },
   IDENTIFIER_TAKEN: { status: [409], when: 'the e-mail or mobile belongs to another customer' },
   IDENTIFIER_CHANGE_PENDING: {
     status: [409],
@@ -111,6 +131,10 @@ export const ErrorCatalog: {
   CIAM_UNAVAILABLE: {
     status: [502, 503],
     when: "the brand's CIAM (userinfo, JWKS) answered wrongly (502) or not at all (503)",
+  },
+  AUTHORIZER_UNAVAILABLE: {
+    status: [503],
+    when: 'the authorizer could not decide because a peer failed (brand store, JWKS, revocation list); never cached, retry after `Retry-After`',
   },
   CONFIG_UNAVAILABLE: {
     status: [503],

@@ -36,7 +36,8 @@ export interface CliIo {
 
 const USAGE = `Usage: npm run brand -- <command> [options]
 Commands:
-  put --file <brand.json>             create (no "version") or update (the "version" you read) a brand
+  put --file <brand.json> [--force]   create (no "version") or update (the "version" you read) a brand;
+                                      --force allows an issuer change while customers are linked
   get <brandId>                       print a brand as JSON (the shape put takes; secrets left out)
   list                                list brands
   delete <brandId> [--version <n>]    delete a brand (only at version n when given)
@@ -259,6 +260,7 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
       options: {
         file: { type: 'string', short: 'f' },
         version: { type: 'string' },
+        force: { type: 'boolean', default: false },
         endpoint: { type: 'string' },
         'admin-key': { type: 'string' },
         sigv4: { type: 'boolean', default: false },
@@ -310,7 +312,8 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'put': {
         const brand = await readBrandFile(io, values.file);
-        result = await call(io, options, 'PUT', brandPath(String(brand.brandId)), brand);
+        const force = values.force ? '?force=true' : '';
+        result = await call(io, options, 'PUT', `${brandPath(String(brand.brandId))}${force}`, brand);
         break;
       }
       case 'validate': {

@@ -3,9 +3,10 @@
 // admin key is checked here. The body is never logged (it may carry secrets).
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { type BrandAdmin, parseVersionParameter } from '../../shared/config/brand-admin.js';
+import { type BrandAdmin, parseForceParameter, parseVersionParameter } from '../../shared/config/brand-admin.js';
 import { ErrorCodes, ForbiddenError, GatewayError } from '../../shared/errors.js';
 import { createPublicApiHandler } from '../../shared/http/api-handler.js';
+import { singleHeader } from '../../shared/http/headers.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import type { Logger } from '../../shared/observability/logger.js';
 
@@ -18,12 +19,6 @@ export interface AdminDeps {
 }
 
 const BRAND_PATH = /^\/v1\/admin\/brands\/([^/]+)(\/validate)?\/?$/;
-
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
-  return key === undefined ? undefined : (headers[key] ?? undefined);
-}
 
 function safeDecode(segment: string): string {
   try {
@@ -43,9 +38,9 @@ function sameSecret(given: string, expected: string): boolean {
 function authenticate(event: APIGatewayProxyEvent, adminKey: string | undefined): string {
   const identity = event.requestContext?.identity;
   if (adminKey !== undefined) {
-    const given = header(event, 'x-admin-key');
+    const given = singleHeader(event, 'x-admin-key');
     // 403 FORBIDDEN, as the gateway in front answers it (IAM in AWS, the emulator's x-admin-key check locally).
-    if (given === undefined || !sameSecret(given, adminKey)) {
+    if (typeof given !== 'string' || !sameSecret(given, adminKey)) {
       throw new ForbiddenError(ErrorCodes.FORBIDDEN, 'Missing or wrong x-admin-key (IAM stands in locally)');
     }
     return identity?.userArn ?? 'local-admin';
@@ -76,7 +71,8 @@ export function createHandler(deps: AdminDeps) {
     }
     if (method === 'GET') return jsonResponse(200, await admin.get(brandId));
     if (method === 'PUT') {
-      const result = await admin.put(brandId, body, actor);
+      const force = parseForceParameter(event.queryStringParameters?.force ?? undefined);
+      const result = await admin.put(brandId, body, actor, { force });
       return jsonResponse(result.created ? 201 : 200, { brand: result.brand, warnings: result.warnings });
     }
     if (method === 'DELETE') {

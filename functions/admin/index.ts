@@ -1,4 +1,5 @@
 // Composition root of the admin function: settings at cold start, AWS clients on first request.
+import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { SsmSecretSource } from '../../shared/adapters/ssm-secret-source.js';
 import { createAuditLogger, StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
 import { BrandAdmin } from '../../shared/config/brand-admin.js';
@@ -23,6 +24,7 @@ export const handler = createHandler({
         secretReader: new SsmSecretSource({ ssm: runtime.ssm }),
         audit: new StructuredAuditLog({ logger: createAuditLogger('admin') }),
         ssmPrefix: settings.ssmPrefix,
+        links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: settings.tables.links }),
         onChange: () => runtime.brandDirectory.clear(),
         // The local stack (admin key set) runs its CIAM on loopback; a deployed stage never does.
         allowLoopbackUrls: adminKey !== undefined && adminKey !== '',

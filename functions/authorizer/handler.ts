@@ -1,11 +1,16 @@
 // API Gateway REQUEST authorizer: parse -> authorize (shared/auth) -> policy. Missing or bad tokens are
-// the one 401 path (`throw new Error('Unauthorized')`); a valid identity refused is an explicit Deny (403).
+// the one 401 path (`throw new Error('Unauthorized')`); a revoked token is an explicit Deny (403); a failing
+// peer throws AuthorizerUnavailableError (AUTHORIZER_FAILURE: never cached, 503 at the gateway).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import type { AuditLog } from '../../shared/audit/audit-event.js';
 import { toWireContext } from '../../shared/auth/authorizer-context.js';
-import { type AuthorizerDecision, createRequestAuthorizer } from '../../shared/auth/authorize-request.js';
+import {
+  type AuthorizerDecision,
+  AuthorizerUnavailableError,
+  createRequestAuthorizer,
+} from '../../shared/auth/authorize-request.js';
 import { buildPolicy } from '../../shared/auth/authorizer-policy.js';
 import type { JwksProvider } from '../../shared/auth/jwks-cache.js';
 import type { TokenVerifier } from '../../shared/auth/verify-access-token.js';
@@ -27,17 +32,17 @@ export interface AuthorizerDeps {
 function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
   const { effect, reason, tokenHash } = decision;
   const brandId = decision.brandId;
-  if (effect === 'Unauthorized' && decision.error !== undefined) {
-    deps.logger.error('authorizer decision', { decision: effect, reason, tokenHash, error: decision.error });
+  if (effect === 'Unavailable') {
+    deps.logger.error('authorizer decision', { decision: effect, reason, brandId, tokenHash, error: decision.error });
   } else {
     deps.logger.info('authorizer decision', { decision: effect, reason, brandId, tokenHash });
   }
   deps.auditLog.record({
     type: 'authz.decision',
-    outcome: effect === 'Allow' ? 'allow' : 'deny',
+    outcome: effect === 'Allow' ? 'allow' : effect === 'Unavailable' ? 'failure' : 'deny',
     reason,
     ...(brandId ? { brandId } : {}),
-    ...(effect !== 'Unauthorized' ? { subjectHash: decision.subjectHash } : {}),
+    ...(effect === 'Allow' || effect === 'Deny' ? { subjectHash: decision.subjectHash } : {}),
     details: { tokenHash, ...(effect === 'Allow' ? { principalType: decision.context.principalType } : {}) },
   });
 }
@@ -55,6 +60,7 @@ export function createHandler(deps: AuthorizerDeps) {
         // A failing log or audit sink must not turn a decision into a 500.
       }
       if (decision.effect === 'Unauthorized') throw new Error('Unauthorized');
+      if (decision.effect === 'Unavailable') throw new AuthorizerUnavailableError(decision.reason);
       if (decision.effect === 'Deny') {
         return buildPolicy('Deny', decision.principalId, decision.resource, { reason: decision.reason });
       }

@@ -2,6 +2,7 @@
 // and caches lazily on the first decision (no I/O at import). JWKS caches are per jwksUri, process-wide.
 import { setJwksCacheDefaults } from '../../shared/auth/jwks-cache.js';
 import { loadSettings } from '../../shared/env.js';
+import { httpsOnlyFetch } from '../../shared/http/outbound-url.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { createCoreRuntime } from '../../shared/runtime/core-runtime.js';
 import { createHandler } from './handler.js';
@@ -12,7 +13,11 @@ const runtime = createCoreRuntime(settings, {
   serviceName: 'authorizer',
   onConfigRefreshError: (error, servingStale) => logger.warn('brand config refresh failed', { error, servingStale }),
 });
-setJwksCacheDefaults({ onFetchError: (error) => logger.warn('JWKS fetch failed', { error }) });
+setJwksCacheDefaults({
+  onFetchError: (error) => logger.warn('JWKS fetch failed', { error }),
+  // Outside the local stage a JWKS is never fetched over plain http, whatever the brand item says.
+  fetch: httpsOnlyFetch((url, init) => globalThis.fetch(url, init), { allowHttp: runtime.settings.stage === 'local' }),
+});
 
 export const handler = createHandler({
   // Property reads are deferred to the first call so nothing is constructed at import time.

@@ -7,7 +7,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { type BrandDocument, parseBrandDocument, toBrandConfig } from '../config/brand-config.js';
+import { type BrandDocument, parseBrandDocument, storedRevision, toBrandConfig } from '../config/brand-config.js';
 import {
   type BrandStore,
   issuerClientTaken,
@@ -25,6 +25,7 @@ const MetaSchema = z.object({
   version: z.number().int().min(1),
   updatedAt: z.string(),
   updatedBy: z.string().optional(),
+  revision: z.string().optional(),
 });
 
 const GuardSchema = z.object({
@@ -108,11 +109,13 @@ export class DynamoBrandStore implements BrandStore {
     const claim = await this.claimPair(pair, document, startedAt);
     const version = options.expectedVersion + 1;
     const updatedAt = new Date(startedAt).toISOString();
+    // A fresh id per save: caches key the brand by it, so a deleted and re-created brand is a new brand.
+    const revision = randomUUID();
     try {
       await this.ddb.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...document, version, updatedAt, updatedBy: options.actor },
+          Item: { ...document, version, updatedAt, updatedBy: options.actor, revision },
           ...(options.expectedVersion === 0
             ? { ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': KEY } }
             : {
@@ -131,7 +134,13 @@ export class DynamoBrandStore implements BrandStore {
       const oldPair = pairGuardKey(previous.document.issuer, previous.document.clientId);
       if (oldPair !== pair) await this.releasePair(oldPair, brandId, startedAt);
     }
-    return { document, config: toBrandConfig(document, version), version, updatedAt, updatedBy: options.actor };
+    return {
+      document,
+      config: toBrandConfig(document, version, revision),
+      version,
+      updatedAt,
+      updatedBy: options.actor,
+    };
   }
 
   async delete(brandId: string, options: { expectedVersion?: number } = {}): Promise<StoredBrand | undefined> {
@@ -259,12 +268,12 @@ export class DynamoBrandStore implements BrandStore {
 }
 
 function parseItem(item: Record<string, unknown>): StoredBrand {
-  const { version, updatedAt, updatedBy, ...rest } = item;
-  const meta = MetaSchema.parse({ version, updatedAt, updatedBy });
+  const { version, updatedAt, updatedBy, revision, ...rest } = item;
+  const meta = MetaSchema.parse({ version, updatedAt, updatedBy, revision });
   const document = parseBrandDocument(rest);
   return {
     document,
-    config: toBrandConfig(document, meta.version),
+    config: toBrandConfig(document, meta.version, storedRevision(meta)),
     version: meta.version,
     updatedAt: meta.updatedAt,
     updatedBy: meta.updatedBy,

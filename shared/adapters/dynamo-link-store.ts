@@ -1,8 +1,15 @@
 // DynamoDB link store: single-item conditional writes only (no transactions, which dynalite lacks).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { type CustomerLink, type LinkStore, leaseKey, linkKey } from '../customer/link-store.js';
+import { type BrandLinks, type CustomerLink, type LinkStore, leaseKey, linkKey } from '../customer/link-store.js';
 import { LinksTable } from '../storage/tables.js';
 
 const LinkItemSchema = z.object({
@@ -18,7 +25,7 @@ export interface DynamoLinkStoreOptions {
 }
 
 /** Links and leases in the links table (`pk` key, `expiresAt` TTL on leases). */
-export class DynamoLinkStore implements LinkStore {
+export class DynamoLinkStore implements LinkStore, BrandLinks {
   private readonly ddb: DynamoDBDocumentClient;
   private readonly tableName: string;
 
@@ -105,5 +112,52 @@ export class DynamoLinkStore implements LinkStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+  }
+
+  async hasLinks(brandId: string): Promise<boolean> {
+    // Admin path only (a brand's issuer change): a filtered scan that stops at the first link found.
+    for await (const keys of this.scanLinkKeys(brandId)) if (keys.length > 0) return true;
+    return false;
+  }
+
+  async deleteLinks(brandId: string): Promise<number> {
+    let removed = 0;
+    for await (const keys of this.scanLinkKeys(brandId)) {
+      for (let i = 0; i < keys.length; i += 25) {
+        let pending: Record<string, unknown>[] = keys
+          .slice(i, i + 25)
+          .map((pk) => ({ DeleteRequest: { Key: { [LinksTable.partitionKey]: pk } } }));
+        // BatchWrite may hand back part of the batch under throttling: resend exactly that part.
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt === 5) throw new Error(`could not delete every link of brand ${brandId}`);
+          const { UnprocessedItems } = await this.ddb.send(
+            new BatchWriteCommand({ RequestItems: { [this.tableName]: pending as never } }),
+          );
+          pending = (UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
+        }
+        removed += Math.min(25, keys.length - i);
+      }
+    }
+    return removed;
+  }
+
+  /** Pages of link keys of one brand (`link#<brand>#...`; brand ids never contain `#`). */
+  private async *scanLinkKeys(brandId: string): AsyncGenerator<string[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ProjectionExpression: '#pk',
+          FilterExpression: 'begins_with(#pk, :prefix)',
+          ExpressionAttributeNames: { '#pk': LinksTable.partitionKey },
+          ExpressionAttributeValues: { ':prefix': linkKey(brandId, '') },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      yield (page.Items ?? []).map((item) => String(item[LinksTable.partitionKey]));
+      start = page.LastEvaluatedKey;
+    } while (start);
   }
 }

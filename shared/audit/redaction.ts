@@ -39,6 +39,20 @@ const PHONE_SHAPED = /^[\d\s().+-]+$/;
 // Keys whose values are never written, whatever they look like.
 const SECRET_KEY_PATTERN = /token|secret|password|authorization|cookie|credential|apikey|api_key|bearer/i;
 
+/**
+ * Documented detail fields whose names only look secret: each is written when its value has the declared
+ * shape (a 16-hex token fingerprint or '' for no token, a flag, an IAM ARN), and redacted like any other secret-named key otherwise.
+ */
+const DOCUMENTED_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = {
+  tokenHash: (value) => typeof value === 'string' && /^([0-9a-f]{16})?$/.test(value),
+  secretsUpdated: (value) => typeof value === 'boolean',
+  // An IAM principal ARN: its 12-digit account id is not a phone number; a session name with an e-mail still is refused.
+  actor: (value) =>
+    typeof value === 'string' &&
+    /^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/-]{1,200}$/.test(value) &&
+    sensitiveKind(value.replace(/::\d{12}:/, '::account:')) === undefined,
+};
+
 /** Why a value was refused, or undefined when it may be written. */
 export function sensitiveKind(value: string): 'jwt' | 'email' | 'digits' | undefined {
   if (JWT_PATTERN.test(value)) return 'jwt';
@@ -79,7 +93,10 @@ export function sanitizeDetails(input: Record<string, unknown> | undefined): San
       redacted.push('(key)');
       continue;
     }
-    if (SECRET_KEY_PATTERN.test(key)) {
+    const documented = Object.hasOwn(DOCUMENTED_FIELDS, key) ? DOCUMENTED_FIELDS[key] : undefined;
+    if (documented?.(value) === true) {
+      details[key] = value as string | boolean;
+    } else if (SECRET_KEY_PATTERN.test(key)) {
       details[key] = REDACTED;
       redacted.push(key);
     } else if (typeof value === 'boolean') {

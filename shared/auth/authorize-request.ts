@@ -1,21 +1,27 @@
-// The authorizer's use-case: bearer token -> verified token of one brand -> brand status, X-Brand-Id,
-// revocation -> one decision with one reason code. No exception escapes: every failure is a decision.
+// The authorizer's use-case: bearer token -> verified token of one brand -> revocation -> one decision
+// with one reason code. API Gateway caches Allow and Deny alike per Authorization value, so a decision
+// may rest only on the token itself: 401 (Unauthorized) when the token is not valid, Deny only when the
+// token is revoked (for good), Allow otherwise. Brand status and X-Brand-Id are checked by the handlers on
+// every call; a failing peer (brand store, JWKS, revocation store) is 'Unavailable', which the handler
+// throws as an error API Gateway does not cache (503 AUTHORIZER_UNAVAILABLE at the gateway).
 import { createHash } from 'node:crypto';
 import { hashSubject } from '../audit/redaction.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
+import { GatewayError } from '../errors.js';
 import type { RevocationChecker } from '../revocation/revocation-checker.js';
+import { type HeaderSource, readBearerToken } from '../http/headers.js';
 import type { AuthorizerContext } from './authorizer-context.js';
-import { extractBearerToken, headerValues } from './bearer-token.js';
 import type { JwksProvider } from './jwks-cache.js';
 import { stageWildcardResource } from './authorizer-policy.js';
-import { TokenError } from './token-error.js';
+import { TokenError, TokenErrorReasons } from './token-error.js';
 import { createTokenVerifier, type TokenVerifier } from './verify-access-token.js';
 
-export interface AuthorizeRequestInput {
+export interface AuthorizeRequestInput extends HeaderSource {
   methodArn?: unknown;
-  headers?: Record<string, string | undefined> | null;
-  multiValueHeaders?: Record<string, string[] | undefined> | null;
 }
+
+/** Why a peer the decision needs failed: never the token's fault, never cached by API Gateway. */
+export type UnavailableReason = 'CONFIG_UNAVAILABLE' | 'JWKS_UNAVAILABLE' | 'REVOCATION_UNAVAILABLE' | 'VERIFIER_ERROR';
 
 interface DecisionBase {
   reason: string;
@@ -24,7 +30,8 @@ interface DecisionBase {
 }
 
 export type AuthorizerDecision =
-  | (DecisionBase & { effect: 'Unauthorized'; brandId?: string; error?: unknown })
+  | (DecisionBase & { effect: 'Unauthorized'; brandId?: string })
+  | (DecisionBase & { effect: 'Unavailable'; reason: UnavailableReason; brandId?: string; error: unknown })
   | (DecisionBase & { effect: 'Deny'; brandId: string; principalId: string; subjectHash: string; resource: string })
   | (DecisionBase & {
       effect: 'Allow';
@@ -43,6 +50,24 @@ export interface RequestAuthorizerDeps {
   jwks?: JwksProvider;
   /** Defaults to a fresh per-container verifier with its repeated-token cache. */
   tokenVerifier?: TokenVerifier;
+}
+
+/** Retry-After (seconds) of the gateway's 503 AUTHORIZER_UNAVAILABLE answer (stack and local emulator). */
+export const AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * Thrown by the authorizer function for an 'Unavailable' decision. Any error other than exactly
+ * `Unauthorized` is an AUTHORIZER_FAILURE to API Gateway: never cached, answered 503 AUTHORIZER_UNAVAILABLE
+ * with Retry-After by the stack's gateway response (and by the local emulator).
+ */
+export class AuthorizerUnavailableError extends Error {
+  readonly reason: UnavailableReason;
+
+  constructor(reason: UnavailableReason) {
+    super(`AUTHORIZER_UNAVAILABLE: ${reason}`);
+    this.name = 'AuthorizerUnavailableError';
+    this.reason = reason;
+  }
 }
 
 /** Short, non-reversible token fingerprint for logs and the context (never the token itself). */
@@ -68,7 +93,7 @@ export function createRequestAuthorizer(
   return async function authorize(input) {
     const resource = stageWildcardResource(input.methodArn);
     if (resource === undefined) return { effect: 'Unauthorized', reason: 'METHOD_ARN_INVALID', tokenHash: '' };
-    const bearer = extractBearerToken(input.headers, input.multiValueHeaders);
+    const bearer = readBearerToken(input);
     if ('reason' in bearer) return { effect: 'Unauthorized', reason: bearer.reason, tokenHash: '' };
 
     let verified: Awaited<ReturnType<TokenVerifier['verify']>>;
@@ -76,8 +101,15 @@ export function createRequestAuthorizer(
       verified = await verifier.verify(bearer.token);
     } catch (error) {
       const tokenHash = hashToken(bearer.token);
-      if (error instanceof TokenError) return { effect: 'Unauthorized', reason: error.reason, tokenHash };
-      return { effect: 'Unauthorized', reason: 'VERIFIER_ERROR', tokenHash, error };
+      if (error instanceof TokenError) {
+        // No keys to check against says nothing about the token: the CIAM's JWKS is down or broken.
+        if (error.reason === TokenErrorReasons.JWKS_UNAVAILABLE) {
+          return { effect: 'Unavailable', reason: 'JWKS_UNAVAILABLE', tokenHash, error };
+        }
+        return { effect: 'Unauthorized', reason: error.reason, tokenHash };
+      }
+      const reason = error instanceof GatewayError && error.status === 503 ? 'CONFIG_UNAVAILABLE' : 'VERIFIER_ERROR';
+      return { effect: 'Unavailable', reason, tokenHash, error };
     }
 
     const { brand, sub } = verified;
@@ -88,12 +120,8 @@ export function createRequestAuthorizer(
       hashes.set(verified, memo);
     }
     const { tokenHash, subjectHash } = memo;
-    const base = { brandId, principalId: `${brandId}|${sub}`, subjectHash, resource, tokenHash };
-    if (brand.status !== 'active') return { effect: 'Deny', reason: 'BRAND_DISABLED', ...base };
-    const brandHeader = headerValues(input.headers, input.multiValueHeaders, 'x-brand-id');
-    if (brandHeader.length > 1 || (brandHeader.length === 1 && brandHeader[0] !== brandId)) {
-      return { effect: 'Deny', reason: 'BRAND_MISMATCH', ...base };
-    }
+    // The principal is what API Gateway writes to access and execution logs: the hashed subject, never the raw sub.
+    const base = { brandId, principalId: `${brandId}|${subjectHash}`, subjectHash, resource, tokenHash };
     try {
       const revoked = await deps.revocationChecker.check({
         brandId,
@@ -101,21 +129,25 @@ export function createRequestAuthorizer(
         sid: verified.sid,
         jti: verified.jti,
         iat: verified.iat,
+        brandRevision: brand.revision,
       });
+      // A revocation is for good (a session, token or user before iat never comes back): a cached Deny is right.
       if (revoked !== undefined) return { effect: 'Deny', reason: revoked, ...base };
-    } catch {
-      // Fail closed without blaming the token (401 would make the app drop a good session).
-      return { effect: 'Deny', reason: 'REVOCATION_UNAVAILABLE', ...base };
+    } catch (error) {
+      // Fail closed without blaming the token (401 would make the app drop a good session) or caching a Deny.
+      return { effect: 'Unavailable', reason: 'REVOCATION_UNAVAILABLE', brandId, tokenHash, error };
     }
     const context: AuthorizerContext = {
       brandId,
       orgId: brand.orgId,
+      iss: brand.issuer,
       sub,
       principalType: verified.principalType,
       sid: verified.sid,
       jti: verified.jti,
       iat: verified.iat,
       exp: verified.exp,
+      clockSkew: brand.clockSkewSeconds,
       tokenHash,
     };
     return { effect: 'Allow', reason: 'ALLOWED', ...base, context };

@@ -5,6 +5,8 @@ import { UnauthorizedError } from '../errors.js';
 export interface AuthorizerContext {
   brandId: string;
   orgId: number;
+  /** The brand's issuer the token was verified against (handlers refuse it once the brand's issuer changed). */
+  iss: string;
   /** CIAM subject; for client-credentials tokens, the client id. */
   sub: string;
   /** `user` for end-user tokens, `client` for client-credentials (application) tokens. */
@@ -16,6 +18,8 @@ export interface AuthorizerContext {
   /** Token issued-at and expiry, epoch seconds. */
   iat: number;
   exp: number;
+  /** The brand's clock skew (seconds) at decision time: handlers refuse the token from `exp + clockSkew` on. */
+  clockSkew: number;
   /** Short SHA-256 prefix of the token: correlates logs without exposing the token. */
   tokenHash: string;
 }
@@ -50,12 +54,14 @@ export function parseAuthorizerContext(raw: unknown): AuthorizerContext {
   return {
     brandId: readString(record, 'brandId'),
     orgId: readNumber(record, 'orgId'),
+    iss: readString(record, 'iss'),
     sub: readString(record, 'sub'),
     principalType,
     sid: readString(record, 'sid'),
     jti: readString(record, 'jti'),
     iat: readNumber(record, 'iat'),
     exp: readNumber(record, 'exp'),
+    clockSkew: readNumber(record, 'clockSkew'),
     tokenHash: readString(record, 'tokenHash'),
   };
 }

@@ -36,7 +36,7 @@ export interface VerifiedAccessToken {
 /** `typ` values an access credential may carry (absent, JWT, RFC 9068 at+jwt); logout+jwt and others are refused. */
 const ACCESS_TYPS = new Set(['', 'jwt', 'at+jwt']);
 
-function pickBrand(brands: readonly BrandConfig[], aud: readonly string[], azp: string | undefined): BrandConfig {
+function pickBrand(brands: readonly BrandConfig[], aud: readonly string[], client: string | undefined): BrandConfig {
   if (brands.length === 1) {
     const [single] = brands;
     if (single === undefined || !audienceAccepted(aud, single))
@@ -47,8 +47,9 @@ function pickBrand(brands: readonly BrandConfig[], aud: readonly string[], azp: 
   const [only] = accepting;
   if (only === undefined) throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
   if (accepting.length === 1) return only;
-  // Several brands of one issuer accept this aud: azp (the client it was issued to) must single one out.
-  const byClient = accepting.filter((brand) => azp !== undefined && brand.clientId === azp);
+  // Several brands of one issuer accept this aud: the client it was issued to (azp, else RFC 9068
+  // client_id) must single one out.
+  const byClient = accepting.filter((brand) => client !== undefined && brand.clientId === client);
   const [chosen] = byClient;
   if (chosen === undefined || byClient.length > 1) throw new TokenError(TokenErrorReasons.BRAND_AMBIGUOUS);
   return chosen;
@@ -74,7 +75,10 @@ export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDe
   const azp = optionalString(claims, 'azp');
   const brands = await deps.brandDirectory.findByIssuer(iss);
   if (brands.length === 0) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
-  const brand = pickBrand(brands, aud, azp);
+  const client = azp ?? optionalString(claims, 'client_id');
+  const brand = pickBrand(brands, aud, client);
+  // A brand sharing its audience with another brand of the issuer takes only tokens of its own client.
+  if (brand.requireClientClaim && client !== brand.clientId) throw new TokenError(TokenErrorReasons.AZP_INVALID);
   const verified = verifyWithBrandKeys(parsed, header, brand, deps.jwks ?? getJwksCache);
   const key = verified instanceof Promise ? await verified : verified;
   return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000), aud, azp);
@@ -117,8 +121,9 @@ export interface TokenVerifier {
   readonly size: number;
 }
 
+/** Same saved revision (never `version`: it restarts at 1 when a brand is deleted and re-created). */
 function sameBrandConfig(current: BrandConfig, cached: BrandConfig): boolean {
-  return current === cached || (current.version !== 0 && current.version === cached.version);
+  return current === cached || (current.revision !== '' && current.revision === cached.revision);
 }
 
 /**

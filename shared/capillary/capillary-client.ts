@@ -450,9 +450,9 @@ export function createCapillaryClient(
   });
 }
 
-/** Hands out one client per brand (and config version), so token caches survive between warm calls. */
+/** Hands out one client per brand revision, so token caches survive between warm calls but never a re-save. */
 export class CapillaryClients {
-  private readonly clients = new Map<string, { version: number; client: CapillaryClient }>();
+  private readonly clients = new Map<string, { revision: string; client: CapillaryClient }>();
   private readonly deps: Omit<CapillaryClientOptions, 'baseUrl' | 'authMode' | 'credentialsParameter' | 'timeoutMs'>;
 
   constructor(deps: Omit<CapillaryClientOptions, 'baseUrl' | 'authMode' | 'credentialsParameter' | 'timeoutMs'>) {
@@ -461,9 +461,9 @@ export class CapillaryClients {
 
   forBrand(brand: BrandConfig): CapillaryClient {
     const cached = this.clients.get(brand.brandId);
-    if (cached && cached.version === brand.version) return cached.client;
+    if (cached && cached.revision === brand.revision) return cached.client;
     const client = createCapillaryClient(brand, this.deps);
-    this.clients.set(brand.brandId, { version: brand.version, client });
+    this.clients.set(brand.brandId, { revision: brand.revision, client });
     return client;
   }
 

@@ -19,10 +19,13 @@ import {
   BrandIdSchema,
   isLoopbackHost,
   parseBrandDocument,
+  toBrandConfig,
   toFieldIssues,
 } from './brand-config.js';
 import { checkDiscovery, checkJwks, type FetchLike } from './brand-checks.js';
-import { type BrandStore, issuerClientTaken, type StoredBrand } from './brand-store.js';
+import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand, versionConflict } from './brand-store.js';
+import type { BrandLinks } from '../customer/link-store.js';
+import { checkOutboundHosts, type HostResolver, systemResolver } from '../http/outbound-url.js';
 import type { SecretSource } from './secret-source.js';
 import type { SecretWriter } from './secret-writer.js';
 
@@ -37,6 +40,11 @@ export interface BrandAdminOptions {
   fetch?: FetchLike;
   /** Timeout of each JWKS / discovery fetch. */
   httpTimeoutMs?: number;
+  /**
+   * The brands' customer links: deleted with their brand (a re-created brand never inherits them), and
+   * an issuer change is refused while the brand has links unless forced.
+   */
+  links?: BrandLinks;
   /** Told after every successful change (e.g. to clear an in-process brand cache). */
   onChange?: (brandId: string) => void;
   /**
@@ -44,6 +52,11 @@ export interface BrandAdminOptions {
    * Lambda runtime API from the save-time checks, and no real CIAM lives on loopback.
    */
   allowLoopbackUrls?: boolean;
+  /**
+   * Resolves the hosts of issuer, jwksUri and userInfoEndpoint before anything is fetched: outside the
+   * local stack (allowLoopbackUrls off) none may resolve to an internal address. Defaults to the system DNS.
+   */
+  resolveHost?: HostResolver;
 }
 
 /** The brand as GET returns it and PUT takes it (secrets never included). */
@@ -144,12 +157,20 @@ export class BrandAdmin {
     return { valid: true, brandId: request.document.brandId, warnings: [] };
   }
 
-  /** Creates (no `version`, or 0) or updates (`version` = the current one) a brand. */
-  async put(brandId: string, body: Record<string, unknown>, actor: string): Promise<PutBrandResult> {
+  /**
+   * Creates (no `version`, or 0) or updates (`version` = the current one) a brand. `force` allows an
+   * issuer change while customers are linked (the new issuer must give the same users the same `sub`).
+   */
+  async put(
+    brandId: string,
+    body: Record<string, unknown>,
+    actor: string,
+    options: { force?: boolean } = {},
+  ): Promise<PutBrandResult> {
     const who = actorOf(actor);
     try {
       const request = this.parseRequest(brandId, body);
-      const warnings = await this.check(request);
+      const warnings = await this.check(request, options.force === true);
       const expectedVersion = request.version ?? 0;
       const saved = await this.options.store.save(request.document, { expectedVersion, actor: who });
       if (request.capillarySecret) {
@@ -196,8 +217,18 @@ export class BrandAdmin {
     const who = actorOf(actor);
     try {
       const id = this.checkedId(brandId);
+      const existing = await this.options.store.get(id);
+      if (!existing) throw new NotFoundError(ErrorCodes.BRAND_NOT_FOUND, `Brand ${brandId} does not exist`);
+      if (expectedVersion !== undefined && existing.version !== expectedVersion) {
+        throw versionConflict(`brand ${brandId} is at version ${existing.version}, not ${expectedVersion}`);
+      }
+      // Links go first (a failure leaves the brand in place, so DELETE can be sent again), and once more
+      // after the brand, for a first session that linked in between: a re-created brand starts with none.
+      const links = this.options.links;
+      let linksRemoved = (await links?.deleteLinks(id)) ?? 0;
       const deleted = await this.options.store.delete(id, expectedVersion === undefined ? {} : { expectedVersion });
       if (!deleted) throw new NotFoundError(ErrorCodes.BRAND_NOT_FOUND, `Brand ${brandId} does not exist`);
+      linksRemoved += (await links?.deleteLinks(id)) ?? 0;
       const parameter = deleted.document.capillary.credentialsParameter;
       // Only the parameter the admin API owns for this brand; a shared, hand-made one is left alone.
       if (parameter === this.credentialsParameterName(id)) await this.options.secretWriter.deleteSecret(parameter);
@@ -207,7 +238,7 @@ export class BrandAdmin {
         outcome: 'success',
         brandId,
         reason: 'DELETED',
-        details: { actor: who, version: deleted.version },
+        details: { actor: who, version: deleted.version, linksRemoved },
       });
       return { brandId: id, version: deleted.version };
     } catch (error) {
@@ -296,7 +327,7 @@ export class BrandAdmin {
   }
 
   /** The checks that need the store or the network (409 / 422); returns warnings when everything passed. */
-  private async check(request: ParsedRequest): Promise<string[]> {
+  private async check(request: ParsedRequest, force = false): Promise<string[]> {
     const { document } = request;
     const brands = await this.options.store.list();
     const owner = brands.find(
@@ -306,6 +337,8 @@ export class BrandAdmin {
         brand.document.clientId === document.clientId,
     );
     if (owner) throw issuerClientTaken(owner.document.brandId);
+    const overlap = audienceOverlap(document, brands);
+    if (overlap) throw audienceTaken(overlap.brandId, overlap.audiences);
     const current = brands.find((brand) => brand.document.brandId === document.brandId);
     const expected = request.version ?? 0;
     if (expected === 0 && current) {
@@ -320,6 +353,24 @@ export class BrandAdmin {
         ? `Brand ${document.brandId} is at version ${current.version}, not ${expected}; read it again`
         : `Brand ${document.brandId} does not exist; leave out "version" to create it`;
       throw new ConflictError(ErrorCodes.VERSION_CONFLICT, message, { details: [{ field: 'version', message }] });
+    }
+    if (
+      current &&
+      current.document.issuer !== document.issuer &&
+      !force &&
+      (await this.options.links?.hasLinks(document.brandId))
+    ) {
+      const message = `Brand ${document.brandId} has linked customers under issuer ${current.document.issuer}; a new issuer may give other users the same sub. Send force=true only if the new issuer keeps every user's sub`;
+      throw new ConflictError(ErrorCodes.BRAND_HAS_LINKS, message, { details: [{ field: 'issuer', message }] });
+    }
+    if (this.options.allowLoopbackUrls !== true) {
+      // Before any save-time fetch: a configured URL must never make the gateway call its own network.
+      const hostIssues = await checkOutboundHosts(document, this.options.resolveHost ?? systemResolver);
+      if (hostIssues.length > 0) {
+        throw new GatewayError(422, ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
+          details: hostIssues,
+        });
+      }
     }
     const remote = { fetch: this.fetch, timeoutMs: this.options.httpTimeoutMs ?? 5_000 };
     const [jwksIssues, discovery, credentialIssues] = await Promise.all([
@@ -351,6 +402,26 @@ export class BrandAdmin {
       ];
     }
   }
+}
+
+/**
+ * The first other brand of the same issuer that accepts one of this brand's audiences, unless the two
+ * can always be told apart: different client ids, and both refuse tokens not naming their own client.
+ */
+export function audienceOverlap(
+  document: BrandDocument,
+  brands: readonly StoredBrand[],
+): { brandId: string; audiences: string[] } | undefined {
+  const mine = toBrandConfig(document, 0).acceptedAudiences;
+  for (const other of brands) {
+    const theirs = other.config;
+    if (theirs.brandId === document.brandId || theirs.issuer !== document.issuer) continue;
+    const shared = mine.filter((audience) => theirs.acceptedAudiences.includes(audience));
+    if (shared.length === 0) continue;
+    const separable = document.requireClientClaim && theirs.requireClientClaim && theirs.clientId !== document.clientId;
+    if (!separable) return { brandId: theirs.brandId, audiences: shared };
+  }
+  return undefined;
 }
 
 function loopbackIssues(document: BrandDocument): FieldIssue[] {
@@ -388,4 +459,13 @@ export function parseVersionParameter(value: string | undefined): number | undef
     });
   }
   return Number(value);
+}
+
+/** Parses the optional `force` query parameter of PUT (`true` or `false`; anything else is a 400). */
+export function parseForceParameter(value: string | undefined): boolean {
+  if (value === undefined || value === '' || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new BadRequestError(ErrorCodes.VALIDATION_FAILED, 'force must be true or false', {
+    details: [{ field: 'force', message: 'must be true or false' }],
+  });
 }

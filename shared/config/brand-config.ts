@@ -19,7 +19,7 @@ import {
   SupportedAlgorithms,
 } from './brand-rules.js';
 
-export { isLoopbackHost, type SupportedAlgorithm, SupportedAlgorithms } from './brand-rules.js';
+export { isLoopbackHost, storedRevision, type SupportedAlgorithm, SupportedAlgorithms } from './brand-rules.js';
 
 const secureUrl = z
   .string()
@@ -126,6 +126,12 @@ export const BrandConfigSchema = z
       .max(20)
       .optional()
       .describe('Audiences accepted in `aud`; when left out: `[clientId, applicationId]`.'),
+    requireClientClaim: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Refuse access tokens whose `azp` (or, without it, RFC 9068 `client_id`) is not this brand's `clientId`. Lets two brands of one issuer accept the same audience (both must set it, with different client ids).",
+      ),
     clockSkewSeconds: z
       .number()
       .int()
@@ -143,7 +149,7 @@ export const BrandConfigSchema = z
     status: z
       .enum(['active', 'disabled'])
       .default('active')
-      .describe('`disabled` makes the authorizer deny every token of the brand (403).'),
+      .describe('`disabled` makes the post-auth routes refuse every token of the brand (403 BRAND_DISABLED).'),
     capillary: CapillaryConnectionSchema,
   })
   .strict()
@@ -159,6 +165,11 @@ export type BrandConfig = Omit<BrandDocument, 'acceptedAudiences'> & {
   acceptedAudiences: string[];
   /** Monotonic version for optimistic concurrency; 0 before the first save. */
   version: number;
+  /**
+   * Identity of this saved revision (a random id written with every save; '' when never saved). Caches
+   * key a brand by it, never by `version`, which restarts at 1 when a brand is deleted and re-created.
+   */
+  revision: string;
 };
 
 /** Turns zod issues into the gateway's field issues (`fieldMappings.email: ...`). */
@@ -183,9 +194,9 @@ export function parseBrandDocument(input: unknown): BrandDocument {
 }
 
 /** Derives the runtime BrandConfig (audience default applied) from a parsed document. */
-export function toBrandConfig(document: BrandDocument, version: number): BrandConfig {
+export function toBrandConfig(document: BrandDocument, version: number, revision = ''): BrandConfig {
   const acceptedAudiences = document.acceptedAudiences ?? [...new Set([document.clientId, document.applicationId])];
-  return { ...document, acceptedAudiences, version };
+  return { ...document, acceptedAudiences, version, revision };
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   SECURE_URL_MESSAGE,
   SSM_PARAMETER_MESSAGE,
   SSM_PARAMETER_PATTERN,
+  storedRevision,
   SupportedAlgorithms,
 } from './brand-rules.js';
 
@@ -52,6 +53,7 @@ const BrandItemSchema = z.strictObject({
     ['RS256', 'ES256'],
   ),
   acceptedAudiences: z.optional(z.array(text(256)).check(z.minLength(1), z.maxLength(20))),
+  requireClientClaim: z._default(z.boolean(), false),
   clockSkewSeconds: z._default(intIn(0, 300), 60),
   maxTokenLifetimeSeconds: z._default(intIn(60, 7 * 86_400), 86_400),
   status: z._default(z.enum(['active', 'disabled']), 'active'),
@@ -69,6 +71,7 @@ const MetaSchema = z.object({
   version: z.int().check(z.minimum(1)),
   updatedAt: z.string(),
   updatedBy: z.optional(z.string()),
+  revision: z.optional(z.string()),
 });
 
 function fieldIssues(error: z.core.$ZodError): FieldIssue[] {
@@ -96,9 +99,9 @@ export function parseBrandItemDocument(input: unknown): BrandDocument {
  * @throws on an invalid document or metadata, like DynamoBrandStore's own parse.
  */
 export function parseStoredBrandConfig(item: Record<string, unknown>): BrandConfig {
-  const { version, updatedAt, updatedBy, ...rest } = item;
-  const meta = MetaSchema.parse({ version, updatedAt, updatedBy });
+  const { version, updatedAt, updatedBy, revision, ...rest } = item;
+  const meta = MetaSchema.parse({ version, updatedAt, updatedBy, revision });
   const document = parseBrandItemDocument(rest);
   const acceptedAudiences = document.acceptedAudiences ?? [...new Set([document.clientId, document.applicationId])];
-  return { ...document, acceptedAudiences, version: meta.version };
+  return { ...document, acceptedAudiences, version: meta.version, revision: storedRevision(meta) };
 }

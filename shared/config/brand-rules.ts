@@ -49,3 +49,11 @@ export function hasSecureScheme(value: string): boolean {
 export function hasNoCredentials(value: string): boolean {
   return !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === '');
 }
+
+/**
+ * The revision of a stored item: its `revision` attribute, or for items written before revisions existed
+ * a stand-in that still changes on every save (version + time of the save).
+ */
+export function storedRevision(meta: { revision?: string | undefined; version: number; updatedAt: string }): string {
+  return meta.revision ?? `legacy:${meta.version}:${meta.updatedAt}`;
+}

@@ -42,3 +42,14 @@ export function issuerClientTaken(ownerBrandId: string): ConflictError {
     details: [{ field: 'clientId', message }],
   });
 }
+
+/**
+ * The 409 for an (issuer, audience) pair another brand already accepts: its tokens would select either
+ * brand, so one brand could lock the other out (BRAND_AMBIGUOUS) or read its users.
+ */
+export function audienceTaken(ownerBrandId: string, audiences: readonly string[]): ConflictError {
+  const message = `issuer + audience ${audiences.join(', ')} are already accepted by brand ${ownerBrandId}; give both brands different clientIds and set requireClientClaim on both, or use another audience`;
+  return new ConflictError(ErrorCodes.BRAND_AUDIENCE_TAKEN, message, {
+    details: [{ field: 'acceptedAudiences', message }],
+  });
+}

@@ -20,6 +20,14 @@ export interface LinkStore {
   releaseLease(brandId: string, sub: string, owner: string): Promise<void>;
 }
 
+/** Brand administration's view of the links: a brand's links die with it (issue 14 item 4). */
+export interface BrandLinks {
+  /** True when at least one customer of the brand is linked. */
+  hasLinks(brandId: string): Promise<boolean>;
+  /** Removes every link of the brand; returns how many were removed. */
+  deleteLinks(brandId: string): Promise<number>;
+}
+
 /** Link items use `link#<brand>#<sub>`, lease items `lease#<brand>#<sub>` (shared/storage/tables.ts LinksTable). */
 export function linkKey(brandId: string, sub: string): string {
   return `link#${brandId}#${sub}`;
@@ -30,7 +38,7 @@ export function leaseKey(brandId: string, sub: string): string {
 }
 
 /** In-memory link store for tests. */
-export class InMemoryLinkStore implements LinkStore {
+export class InMemoryLinkStore implements LinkStore, BrandLinks {
   readonly links = new Map<string, CustomerLink>();
   readonly leases = new Map<string, { owner: string; until: number }>();
 
@@ -61,5 +69,19 @@ export class InMemoryLinkStore implements LinkStore {
   async releaseLease(brandId: string, sub: string, owner: string): Promise<void> {
     const key = leaseKey(brandId, sub);
     if (this.leases.get(key)?.owner === owner) this.leases.delete(key);
+  }
+
+  async hasLinks(brandId: string): Promise<boolean> {
+    return [...this.links.values()].some((link) => link.brandId === brandId);
+  }
+
+  async deleteLinks(brandId: string): Promise<number> {
+    let removed = 0;
+    for (const [key, link] of this.links) {
+      if (link.brandId !== brandId) continue;
+      this.links.delete(key);
+      removed++;
+    }
+    return removed;
   }
 }

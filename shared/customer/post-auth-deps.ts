@@ -3,6 +3,7 @@
 // CIAM claim source, the runtime's audit log and its uncached revocation guard. Called once per cold start.
 import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';
 import { CapillaryClients } from '../capillary/capillary-client.js';
+import { httpsOnlyFetch } from '../http/outbound-url.js';
 import { createLogger } from '../observability/logger.js';
 import { type GatewayMetrics, instrumentCapillaryFetch } from '../observability/metrics.js';
 import type { AuditLog } from '../audit/audit-event.js';
@@ -41,7 +42,12 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
         fetch: instrumentCapillaryFetch((input, init) => globalThis.fetch(input, init), runtime.metrics),
       }),
       links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: runtime.settings.tables.links }),
-      claims: new CiamClaimSource(),
+      // Outside the local stage userinfo is never fetched over plain http, whatever the brand item says.
+      claims: new CiamClaimSource({
+        fetch: httpsOnlyFetch((input, init) => globalThis.fetch(input, init), {
+          allowHttp: runtime.settings.stage === 'local',
+        }),
+      }),
       audit: runtime.auditLog,
     },
   };

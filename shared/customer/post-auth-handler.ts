@@ -15,7 +15,12 @@ export function createPostAuthHandler(
   respond: (caller: PostAuthCaller, request: AuthenticatedApiRequest) => Promise<APIGatewayProxyResult>,
 ) {
   return createAuthenticatedApiHandler(
-    { logger: deps.logger, guards: deps.guards ?? [], corsAllowedOrigins: deps.corsAllowedOrigins ?? [] },
+    {
+      logger: deps.logger,
+      guards: deps.guards ?? [],
+      corsAllowedOrigins: deps.corsAllowedOrigins ?? [],
+      ...(deps.services.now ? { now: deps.services.now } : {}),
+    },
     async (request) => respond(await resolveCaller(deps.brands, request), request),
   );
 }

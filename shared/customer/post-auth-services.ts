@@ -11,6 +11,7 @@ import { ErrorCodes, ForbiddenError, NotFoundError, UnauthorizedError, Validatio
 import type { AuditEvent, AuditLog } from '../audit/audit-event.js';
 import { hashSubject } from '../audit/redaction.js';
 import type { AuthenticatedApiRequest, AuthGuard } from '../http/api-handler.js';
+import { requireBearerToken } from '../http/headers.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClaimSource } from './claim-source.js';
 import type { LinkStore } from './link-store.js';
@@ -44,13 +45,6 @@ export interface PostAuthCaller {
   idToken?: string;
 }
 
-function bearerToken(headers: Record<string, string | undefined> | null | undefined): string {
-  const entries = Object.entries(headers ?? {}).filter(([name]) => name.toLowerCase() === 'authorization');
-  const match = entries.length === 1 ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(entries[0]?.[1] ?? '') : null;
-  if (!match?.[1]) throw new UnauthorizedError();
-  return match[1];
-}
-
 /** Resolves the caller: refuses client-credentials principals (403) and unknown or disabled brands. */
 export async function resolveCaller(brands: BrandDirectory, request: AuthenticatedApiRequest): Promise<PostAuthCaller> {
   const { auth } = request;
@@ -60,7 +54,9 @@ export async function resolveCaller(brands: BrandDirectory, request: Authenticat
   const brand = await brands.getBrand(auth.brandId);
   if (!brand) throw new NotFoundError(ErrorCodes.BRAND_NOT_FOUND, 'Brand not found');
   if (brand.status !== 'active') throw new ForbiddenError(ErrorCodes.BRAND_DISABLED, 'Brand is disabled');
-  return { brand, auth, accessToken: bearerToken(request.event.headers) };
+  // A cached Allow of a deleted brand must not act for a re-created one that trusts another issuer.
+  if (brand.issuer !== auth.iss) throw new UnauthorizedError();
+  return { brand, auth, accessToken: requireBearerToken(request.event) };
 }
 
 /** Body of session, profile and identifier sync: only an optional ID token. */

@@ -5,8 +5,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type AuthorizerContext, parseAuthorizerContext } from '../auth/authorizer-context.js';
-import { ConfigError, ErrorCodes, ForbiddenError, GatewayError } from '../errors.js';
+import { ConfigError, ErrorCodes, ForbiddenError, GatewayError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { firstHeader, singleHeader } from './headers.js';
 import { assertJsonContentType, parseJsonObjectBody } from './json.js';
 import { errorResponse } from './responses.js';
 
@@ -29,6 +30,8 @@ export interface ApiHandlerOptions {
   maxBodyBytes?: number;
   /** Browser origins whose requests get CORS headers on every answer, errors included (API Gateway answers preflights). */
   corsAllowedOrigins?: readonly string[];
+  /** Epoch milliseconds (the token's `exp` is checked against it on every call). */
+  now?: () => number;
 }
 
 type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -43,12 +46,6 @@ function logFailure(logger: Logger, error: unknown): void {
   }
 }
 
-function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
-}
-
 /**
  * Adds CORS headers when the request's Origin is allowed (REST proxy integrations must add them themselves),
  * and `Vary: Origin` to every answer of a CORS-enabled function.
@@ -58,10 +55,8 @@ function withCors(
   event: APIGatewayProxyEvent,
   allowed: readonly string[] | undefined,
 ): APIGatewayProxyResult {
-  if (!allowed?.length) return response;
-  const origin = headerValue(event, 'origin');
-  // The answer depends on Origin whether or not it is allowed: a shared cache must key on it either way.
-  if (!origin || !allowed.includes(origin)) return { ...response, headers: { ...response.headers, vary: 'Origin' } };
+  const origin = firstHeader(event, 'origin');
+  if (!origin || !allowed?.includes(origin)) return response;
   return {
     ...response,
     headers: {
@@ -107,7 +102,7 @@ function wrap(
       .use(injectLambdaContext(options.logger, { resetKeys: true }))
       .use(errorFormatter(options))
       .handler(async (event, context) => {
-        assertJsonContentType(headerValue(event, 'content-type'), event.body);
+        assertJsonContentType(firstHeader(event, 'content-type'), event.body);
         const body = parseJsonObjectBody(event.body, event.isBase64Encoded === true, options.maxBodyBytes);
         const response = await run({ event, body, requestId: requestIdOf(event, context) });
         return withCors(response, event, options.corsAllowedOrigins);
@@ -124,13 +119,23 @@ export function createPublicApiHandler(
 }
 
 /**
- * The optional `X-Brand-Id` header must name the token's brand. The authorizer checks it too, but its
- * cached result is keyed on the Authorization header only, so handlers check again on every call.
+ * The optional `X-Brand-Id` header must name the token's brand (once). Only the handlers check it: the
+ * authorizer's result is cached per Authorization value, so a Deny for a header would outlive the request.
  */
 export function assertBrandHeaderMatches(event: APIGatewayProxyEvent, auth: AuthorizerContext): void {
-  const value = headerValue(event, 'x-brand-id');
+  const value = singleHeader(event, 'x-brand-id');
   if (value !== undefined && value !== auth.brandId) {
     throw new ForbiddenError(ErrorCodes.BRAND_MISMATCH, 'X-Brand-Id does not match the token brand');
+  }
+}
+
+/**
+ * The token's `exp` (+ the brand's skew, as the verifier applies it) from the authorizer context: API
+ * Gateway may answer from a cached Allow for the whole TTL, but an expired token never reaches a use-case.
+ */
+export function assertNotExpired(auth: AuthorizerContext, nowMs: number): void {
+  if (Math.floor(nowMs / 1000) >= auth.exp + auth.clockSkew) {
+    throw new UnauthorizedError(ErrorCodes.TOKEN_EXPIRED, 'Token has expired');
   }
 }
 
@@ -142,6 +147,7 @@ export function createAuthenticatedApiHandler(
   return wrap(options, async (request) => {
     const auth = parseAuthorizerContext(request.event.requestContext?.authorizer);
     options.logger.appendKeys({ brandId: auth.brandId, principalType: auth.principalType, tokenHash: auth.tokenHash });
+    assertNotExpired(auth, (options.now ?? Date.now)());
     assertBrandHeaderMatches(request.event, auth);
     for (const guard of options.guards ?? []) await guard(auth);
     return useCase({ ...request, auth });

@@ -8,6 +8,7 @@ import { TokenError } from '../auth/token-error.js';
 import type { LogoutTokenClaims } from '../auth/verify-logout-token.js';
 import { type BrandConfig, BrandIdSchema } from '../config/brand-config.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
+import { firstHeader } from '../http/headers.js';
 import type { RevocationStore } from './revocation-checker.js';
 
 /** Largest form body accepted (a logout token is well under 4 KiB). */
@@ -28,16 +29,10 @@ export class BackchannelLogoutError extends Error {
   }
 }
 
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  const headers = event.headers ?? {};
-  const key = Object.keys(headers).find((candidate) => candidate.toLowerCase() === name);
-  return key === undefined ? undefined : (headers[key] ?? undefined);
-}
-
 /** Reads `logout_token` from an `application/x-www-form-urlencoded` POST body (size-capped, exactly one). */
 export function readLogoutTokenForm(event: APIGatewayProxyEvent): string {
   if (event.httpMethod !== 'POST') throw new BackchannelLogoutError('METHOD_NOT_ALLOWED', 'use POST');
-  const contentType = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  const contentType = (firstHeader(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (contentType !== 'application/x-www-form-urlencoded') {
     throw new BackchannelLogoutError('CONTENT_TYPE', 'body must be application/x-www-form-urlencoded');
   }

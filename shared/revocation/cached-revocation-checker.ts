@@ -40,7 +40,7 @@ export class CachedRevocationChecker implements RevocationChecker {
 
   async check(query: RevocationQuery): Promise<RevocationReason | undefined> {
     if (this.ttlMs === 0) return this.inner.check(query);
-    const key = JSON.stringify([query.brandId, query.sub, query.sid, query.jti, query.iat]);
+    const key = JSON.stringify([query.brandId, query.brandRevision ?? '', query.sub, query.sid, query.jti, query.iat]);
     const cached = this.entries.get(key);
     if (cached !== undefined) {
       if (cached.expiresAtMs > this.now()) return cached.reason;

@@ -8,6 +8,8 @@ export interface RevocationQuery {
   jti: string;
   /** Token issued-at, epoch seconds: a user revoked at time T revokes tokens with iat <= T. */
   iat: number;
+  /** The brand's saved revision: caches key answers by it, so a re-created brand never reuses them. */
+  brandRevision?: string;
 }
 
 export type RevocationReason = 'SESSION_REVOKED' | 'TOKEN_REVOKED' | 'USER_REVOKED';

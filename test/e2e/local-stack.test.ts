@@ -2,6 +2,7 @@
 // code + PKCE against the development CIAM (the browser part is followRedirects), then the app calls the
 // gateway with the tokens. Checks 401/200, 403 for a disabled brand, API Gateway's authorizer cache within
 // and after its TTL (the emulator's clock is moved, never slept on), and issue 5's logout journey.
+import { hashSubject } from '../../shared/audit/redaction.js';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followRedirects, logoutAtCiam } from '../../local/dev-ciam.js';
@@ -128,7 +129,12 @@ describe('the local stack driven by an openid-client app', () => {
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ cuid: 'alice', firstName: 'Alice', lastName: 'Martin' });
     const context = JSON.parse(me.headers.get('x-local-authorizer-context') ?? '{}') as Record<string, unknown>;
-    expect(context).toMatchObject({ brandId: 'demo', sub: 'alice', principalType: 'user', principalId: 'demo|alice' });
+    expect(context).toMatchObject({
+      brandId: 'demo',
+      sub: 'alice',
+      principalType: 'user',
+      principalId: `demo|${hashSubject('demo', 'alice')}`,
+    });
   });
 
   it('links the seeded INSTORE member and accepts the brand client ID token (public SPA client)', async () => {
@@ -184,8 +190,9 @@ describe('the local stack driven by an openid-client app', () => {
     const back = await call('GET', '/v1/me', fresh.accessToken);
 
     // Assert
+    // The handlers refuse it (brand status is not a property of the token, so the authorizer never denies it).
     expect(refused.status).toBe(403);
-    expect(await refused.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(await refused.json()).toMatchObject({ error: { code: 'BRAND_DISABLED' } });
     expect(refusedFresh.status).toBe(403);
     expect(back.status).toBe(200);
   });

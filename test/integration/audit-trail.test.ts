@@ -136,12 +136,14 @@ describe('audit trail of a full flow', () => {
       const auth = {
         brandId: 'demo',
         orgId: 100,
+        iss: brand.issuer,
         sub: SUB,
         principalType: 'user' as const,
         sid: '',
         jti: String(claims.jti),
         iat: Number(claims.iat),
         exp: Number(claims.exp),
+        clockSkew: brand.clockSkewSeconds,
         tokenHash: 'ab12cd34ef56ab78',
       };
       audit.record({

@@ -1,5 +1,6 @@
 // The authorizer against the real development CIAM (oidc-provider on loopback): its ID tokens, JWT access
 // tokens and client-credentials tokens are allowed, with the JWKS fetched over HTTP once.
+import { hashSubject } from '../../shared/audit/redaction.js';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevCiam, clientCredentialsToken, loginWithCode, startDevCiam } from '../../local/dev-ciam.js';
@@ -66,7 +67,7 @@ describe('authorizer with the development CIAM', () => {
     for (const token of [tokens.idToken, tokens.accessToken]) {
       const result = await decide(token);
       expect(result.policyDocument.Statement[0]?.Effect).toBe('Allow');
-      expect(result.principalId).toBe('brand-a|cust-1');
+      expect(result.principalId).toBe(`brand-a|${hashSubject('brand-a', 'cust-1')}`);
       expect(parseAuthorizerContext(result.context)).toMatchObject({
         sub: 'cust-1',
         principalType: 'user',

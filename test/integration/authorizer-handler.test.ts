@@ -1,7 +1,10 @@
+import { hashSubject } from '../../shared/audit/redaction.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../functions/authorizer/handler.js';
+import { AuthorizerUnavailableError } from '../../shared/auth/authorize-request.js';
+import { ErrorCodes, GatewayError } from '../../shared/errors.js';
 import { InMemoryAuditLog } from '../../shared/audit/audit-event.js';
 import { parseAuthorizerContext } from '../../shared/auth/authorizer-context.js';
 import { JwksCache } from '../../shared/auth/jwks-cache.js';
@@ -92,11 +95,22 @@ async function expectUnauthorized(promise: Promise<unknown>) {
   expect((error as Error).message).toBe('Unauthorized');
 }
 
+/** A peer failure: thrown as something other than `Unauthorized`, so API Gateway answers 503 and caches nothing. */
+async function expectUnavailable(promise: Promise<unknown>, reason: string) {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(AuthorizerUnavailableError);
+  expect((error as Error).message).not.toBe('Unauthorized');
+  expect((error as AuthorizerUnavailableError).reason).toBe(reason);
+}
+
 describe('authorizer handler', () => {
   it('allows a valid token with a stage-wide policy, a stable principal and a flat context', async () => {
     const token = signJwt(accessClaims(brand), key);
     const result = await decide(handler(), bearer(token));
-    expect(result.principalId).toBe('brand-a|user-1');
+    expect(result.principalId).toBe(`brand-a|${hashSubject('brand-a', 'user-1')}`);
     expect(result.policyDocument.Statement).toEqual([
       {
         Action: 'execute-api:Invoke',
@@ -160,23 +174,35 @@ describe('authorizer handler', () => {
     expect(audit.events[0]?.reason).toBe('TOKEN_EXPIRED');
   });
 
-  it('denies a valid token of a disabled brand', async () => {
+  it('allows a valid token of a disabled brand: brand status is not a property of the token (handlers refuse it)', async () => {
     directory.put(makeBrand({ jwksUri: server.uri, status: 'disabled' }));
     const result = await decide(handler(), bearer(signJwt(accessClaims(brand), key)));
-    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny' });
-    expect(result.context).toEqual({ reason: 'BRAND_DISABLED' });
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Allow' });
   });
 
-  it('denies when X-Brand-Id names another brand, allows when it names the token brand', async () => {
+  it('ignores X-Brand-Id: a cached Deny for a header would outlive the request (handlers check it)', async () => {
     const token = signJwt(accessClaims(brand), key);
     const h = handler();
     expect((await decide(h, { ...bearer(token), 'x-brand-id': 'brand-b' })).policyDocument.Statement[0]?.Effect).toBe(
-      'Deny',
+      'Allow',
     );
     expect((await decide(h, { ...bearer(token), 'X-Brand-Id': 'brand-a' })).policyDocument.Statement[0]?.Effect).toBe(
       'Allow',
     );
-    expect(audit.events.map((e) => e.reason)).toEqual(['BRAND_MISMATCH', 'ALLOWED']);
+    expect(audit.events.map((e) => e.reason)).toEqual(['ALLOWED', 'ALLOWED']);
+  });
+
+  it('reads the bearer scheme in any letter case and refuses several Authorization values', async () => {
+    const token = signJwt(accessClaims(brand), key);
+    const h = handler();
+    for (const scheme of ['Bearer', 'bearer', 'BEARER', 'bEaReR']) {
+      expect((await decide(h, { Authorization: `${scheme} ${token}` })).policyDocument.Statement[0]?.Effect).toBe(
+        'Allow',
+      );
+    }
+    await expectUnauthorized(decide(h, {}, { Authorization: [`Bearer ${token}`, `Bearer ${token}`] }));
+    await expectUnauthorized(decide(h, { Authorization: `Basic ${token}` }));
+    expect(audit.events.slice(-2).map((e) => e.reason)).toEqual(['AUTHORIZATION_MULTIPLE', 'AUTHORIZATION_SCHEME']);
   });
 
   it('denies a revoked token and checks revocation on every call, cached or not', async () => {
@@ -192,23 +218,27 @@ describe('authorizer handler', () => {
       sid: 'sid-1',
       jti: 'jti-1',
       iat: expect.any(Number),
+      brandRevision: '',
     });
     expect(audit.events.at(-1)?.reason).toBe('SESSION_REVOKED');
   });
 
-  it('denies (fails closed) when the revocation list cannot be read', async () => {
+  it('throws (no cacheable Deny, no 401) when the revocation list cannot be read', async () => {
     revocation.check.mockRejectedValue(new Error('dynamo down'));
-    const result = await decide(handler(), bearer(signJwt(accessClaims(brand), key)));
-    expect(result.policyDocument.Statement[0]?.Effect).toBe('Deny');
-    expect(result.context).toEqual({ reason: 'REVOCATION_UNAVAILABLE' });
+    await expectUnavailable(decide(handler(), bearer(signJwt(accessClaims(brand), key))), 'REVOCATION_UNAVAILABLE');
+    expect(audit.events[0]).toMatchObject({ outcome: 'failure', reason: 'REVOCATION_UNAVAILABLE', brandId: 'brand-a' });
   });
 
-  it('answers Unauthorized when the brand directory fails', async () => {
+  it('throws (no 401) when the brand directory fails', async () => {
     directory.findByIssuer = async () => {
-      throw new Error('dynamo down');
+      throw new GatewayError(503, ErrorCodes.CONFIG_UNAVAILABLE, 'down');
     };
-    await expectUnauthorized(decide(handler(), bearer(signJwt(accessClaims(brand), key))));
-    expect(audit.events[0]?.reason).toBe('VERIFIER_ERROR');
+    await expectUnavailable(decide(handler(), bearer(signJwt(accessClaims(brand), key))), 'CONFIG_UNAVAILABLE');
+    directory.findByIssuer = async () => {
+      throw new Error('bug');
+    };
+    await expectUnavailable(decide(handler(), bearer(signJwt(accessClaims(brand), key))), 'VERIFIER_ERROR');
+    expect(audit.events.map((e) => e.reason)).toEqual(['CONFIG_UNAVAILABLE', 'VERIFIER_ERROR']);
   });
 
   it('marks a client-credentials token as a client principal', async () => {
@@ -231,12 +261,15 @@ describe('authorizer handler', () => {
       const h = handler();
       const tokenA = signJwt(accessClaims(brand), key);
       const forgedB = signJwt(accessClaims(brandB), key); // A's key, B's claims
-      expect((await decide(h, bearer(tokenA))).principalId).toBe('brand-a|user-1');
+      expect((await decide(h, bearer(tokenA))).principalId).toBe(`brand-a|${hashSubject('brand-a', 'user-1')}`);
       await expectUnauthorized(decide(h, bearer(forgedB)));
-      expect(
-        (await decide(h, { ...bearer(tokenA), 'X-Brand-Id': 'brand-b' })).policyDocument.Statement[0]?.Effect,
-      ).toBe('Deny');
-      expect((await decide(h, bearer(signJwt(accessClaims(brandB), keyB)))).principalId).toBe('brand-b|user-1');
+      // X-Brand-Id cannot re-label it either: the context keeps the token's own brand for the handlers' check.
+      expect((await decide(h, { ...bearer(tokenA), 'X-Brand-Id': 'brand-b' })).context).toMatchObject({
+        brandId: 'brand-a',
+      });
+      expect((await decide(h, bearer(signJwt(accessClaims(brandB), keyB)))).principalId).toBe(
+        `brand-b|${hashSubject('brand-b', 'user-1')}`,
+      );
     } finally {
       await serverB.close();
     }
@@ -285,11 +318,11 @@ describe('authorizer handler with a loopback JWKS endpoint', () => {
     expect(caches.get(server.uri)?.stats().failures).toBe(4);
   });
 
-  it('fails closed on a cold start while the endpoint is down', async () => {
+  it('fails closed on a cold start while the endpoint is down, without blaming the token (no 401)', async () => {
     server.mode = 'error500';
     const h = handler();
-    await expectUnauthorized(decide(h, bearer(signJwt(accessClaims(brand), key))));
-    await expectUnauthorized(decide(h, bearer(signJwt(accessClaims(brand), key))));
+    await expectUnavailable(decide(h, bearer(signJwt(accessClaims(brand), key))), 'JWKS_UNAVAILABLE');
+    await expectUnavailable(decide(h, bearer(signJwt(accessClaims(brand), key))), 'JWKS_UNAVAILABLE');
     expect(audit.events.map((e) => e.reason)).toEqual(['JWKS_UNAVAILABLE', 'JWKS_UNAVAILABLE']);
     expect(server.requests).toBe(1);
   });

@@ -315,3 +315,24 @@ describe('brand CLI validate --offline', () => {
     expect((await offline('validate', '--stage', 'dev', '--file', 'x.json')).code).toBe(2);
   });
 });
+
+describe('brand CLI --force', () => {
+  it('changes the issuer of a brand with linked customers only with --force', async () => {
+    const file = writeBrand('cli-force.json', brandBody(rig.ciam, 'cli-force'));
+    expect((await cli('put', '--file', file)).code).toBe(0);
+    await rig.links.putIfAbsent({ brandId: 'cli-force', sub: 'u-1', customerId: 5, linkedAt: 1 });
+    const moved = writeBrand(
+      'cli-force-2.json',
+      brandBody(rig.ciam, 'cli-force', { issuer: `${rig.ciam.issuer}/tenant-2`, version: 1 }),
+    );
+
+    const refused = await cli('put', '--file', moved);
+    const forced = await cli('put', '--file', moved, '--force');
+
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('BRAND_HAS_LINKS');
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout)).toMatchObject({ brand: { issuer: `${rig.ciam.issuer}/tenant-2`, version: 2 } });
+    expect((await cli('delete', 'cli-force')).code).toBe(0);
+  });
+});

@@ -171,7 +171,7 @@ describe('DynamoBrandStore', () => {
   it('stores no attribute outside the brand document and its version metadata', async () => {
     await store.save(doc('s10'), { expectedVersion: 0, actor: 'a' });
     const item = (await rawItems()).find((i) => i.brandId === 's10') ?? {};
-    const allowed = new Set([...Object.keys(doc('s10')), 'version', 'updatedAt', 'updatedBy']);
+    const allowed = new Set([...Object.keys(doc('s10')), 'version', 'updatedAt', 'updatedBy', 'revision']);
     expect(Object.keys(item).filter((key) => !allowed.has(key))).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import { type LocalSsm, startLocalSsm } from '../../local/local-ssm.js';
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
 import { createDocumentClient } from '../../shared/adapters/aws-clients.js';
 import { DynamoBrandStore } from '../../shared/adapters/dynamo-brand-store.js';
+import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { SsmSecretSource, SsmSecretWriter } from '../../shared/adapters/ssm-secret-source.js';
 import { InMemoryAuditLog } from '../../shared/audit/audit-event.js';
 import { BrandAdmin } from '../../shared/config/brand-admin.js';
@@ -79,7 +80,8 @@ export function brandBody(ciam: FakeCiam, brandId: string, overrides: Record<str
     brandName: `Brand ${brandId}`,
     orgId: 100,
     issuer: ciam.issuer,
-    applicationId: 'loyalty-api',
+    // Each brand its own API: two brands of one issuer may not accept the same audience (BRAND_AUDIENCE_TAKEN).
+    applicationId: `loyalty-api-${brandId}`,
     clientId: `${brandId}-app`,
     jwksUri: ciam.jwksUri,
     userInfoEndpoint: ciam.userInfoEndpoint,
@@ -99,6 +101,8 @@ export interface BrandAdminRig {
   secrets: SsmSecretSource;
   audit: InMemoryAuditLog;
   admin: BrandAdmin;
+  /** The links table of the rig (BrandAdmin deletes a brand's links with it). */
+  links: DynamoLinkStore;
   tableName: string;
   /** Raw table items (brands and guards), for "nothing changed" assertions. */
   snapshot(): Promise<{ items: unknown[]; parameters: string[] }>;
@@ -120,8 +124,10 @@ export async function startBrandAdminRig(): Promise<BrandAdminRig> {
   const store = new DynamoBrandStore({ documentClient, tableName: tables.brands });
   const secrets = new SsmSecretSource({ ssm: ssmClient });
   const audit = new InMemoryAuditLog();
+  const links = new DynamoLinkStore({ documentClient, tableName: tables.links });
   const admin = new BrandAdmin({
     store,
+    links,
     secretWriter: new SsmSecretWriter({ ssm: ssmClient }),
     secretReader: secrets,
     audit,
@@ -139,6 +145,7 @@ export async function startBrandAdminRig(): Promise<BrandAdminRig> {
     secrets,
     audit,
     admin,
+    links,
     tableName: tables.brands,
     snapshot: async () => {
       const { Items } = await documentClient.send(new ScanCommand({ TableName: tables.brands, ConsistentRead: true }));

@@ -33,16 +33,20 @@ export function authorizedEvent(auth: AuthorizerContext, overrides: Partial<APIG
 
 export const lambdaContext = { awsRequestId: 'test-aws-request', functionName: 'test' } as Context;
 
+/** An authorizer context for a token issued a minute ago that expires in 14 minutes (real clock). */
 export function sampleAuth(overrides: Partial<AuthorizerContext> = {}): AuthorizerContext {
+  const nowSeconds = Math.floor(Date.now() / 1000);
   return {
     brandId: 'demo',
     orgId: 100,
+    iss: 'https://ciam.brand-a.test',
     sub: 'user-1',
     principalType: 'user',
     sid: 'sid-1',
     jti: 'jti-1',
-    iat: 1_700_000_000,
-    exp: 1_700_000_900,
+    iat: nowSeconds - 60,
+    exp: nowSeconds + 840,
+    clockSkew: 60,
     tokenHash: 'abc123',
     ...overrides,
   };

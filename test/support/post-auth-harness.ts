@@ -146,12 +146,14 @@ export async function startPostAuthRig(options: {
     return {
       brandId: verified.brand.brandId,
       orgId: verified.brand.orgId,
+      iss: verified.brand.issuer,
       sub: verified.sub,
       principalType: verified.principalType,
       sid: verified.sid,
       jti: verified.jti,
       iat: verified.iat,
       exp: verified.exp,
+      clockSkew: verified.brand.clockSkewSeconds,
       tokenHash: createHash('sha256').update(accessToken).digest('hex').slice(0, 16),
     };
   }

@@ -102,6 +102,20 @@ describe('sanitizeDetails', () => {
     expect(result.redacted.sort()).toEqual(['changed', 'idToken', 'note']);
   });
 
+  it('writes the documented fields whose names only look secret, when their values have the documented shape', () => {
+    const result = sanitizeDetails({ tokenHash: '0123456789abcdef', secretsUpdated: true });
+    expect(result).toEqual({ details: { tokenHash: '0123456789abcdef', secretsUpdated: true }, redacted: [] });
+    expect(sanitizeDetails({ tokenHash: '' }).redacted).toEqual([]);
+    // The allow-list is for the shape, not the name: a token under a documented name is still refused.
+    const misuse = sanitizeDetails({ tokenHash: SAMPLE_JWT, secretsUpdated: 'cap-secret-value' });
+    expect(misuse.details).toEqual({ tokenHash: REDACTED, secretsUpdated: REDACTED });
+    expect(misuse.redacted.sort()).toEqual(['secretsUpdated', 'tokenHash']);
+    const arn = 'arn:aws:iam::123456789012:role/brand-admin';
+    expect(sanitizeDetails({ actor: arn }).details).toEqual({ actor: arn });
+    const session = 'arn:aws:sts::123456789012:assumed-role/Admin/ada@example.com';
+    expect(sanitizeDetails({ actor: session }).details).toEqual({ actor: REDACTED });
+  });
+
   it('drops odd keys and non-finite numbers, and caps long strings', () => {
     const result = sanitizeDetails({ 'bad key!': 'x', nan: Number.NaN, long: 'ab '.repeat(100), nested: { a: 1 } });
     expect(result.details).toEqual({ long: `${'ab '.repeat(100).slice(0, 256)}…`, nested: REDACTED });

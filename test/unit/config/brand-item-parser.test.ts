@@ -162,9 +162,9 @@ describe('the zod/mini brand item parser', () => {
     fc.assert(
       fc.property(fc.array(mutation, { maxLength: 2 }), fc.integer({ min: 1, max: 1000 }), (mutations, version) => {
         const document = apply(mutations);
-        const item = { ...document, version, updatedAt: '2026-01-01T00:00:00Z', updatedBy: 'admin' };
+        const item = { ...document, version, updatedAt: '2026-01-01T00:00:00Z', updatedBy: 'admin', revision: 'rev-1' };
         const mini = outcome(() => parseStoredBrandConfig(item), item);
-        const full = outcome((input) => parseBrandConfig(input, version), document);
+        const full = outcome((input) => ({ ...parseBrandConfig(input, version), revision: 'rev-1' }), document);
         expect(mini).toEqual(full);
       }),
       { numRuns: 500 },
@@ -176,5 +176,12 @@ describe('the zod/mini brand item parser', () => {
       expect(() => parseStoredBrandConfig({ ...base, ...meta })).toThrow();
     }
     expect(parseStoredBrandConfig({ ...base, version: 3, updatedAt: 'x' }).version).toBe(3);
+  });
+
+  it('keys a brand by the revision written with the item, or by version + save time for older items', () => {
+    expect(parseStoredBrandConfig({ ...base, version: 1, updatedAt: 'x', revision: 'r-9' }).revision).toBe('r-9');
+    const legacy = parseStoredBrandConfig({ ...base, version: 1, updatedAt: '2026-01-01T00:00:00Z' }).revision;
+    const recreated = parseStoredBrandConfig({ ...base, version: 1, updatedAt: '2026-02-01T00:00:00Z' }).revision;
+    expect(legacy).not.toBe(recreated);
   });
 });

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConflictError, ErrorCodes, UnauthorizedError } from '../../../shared/errors.js';
 import { createAuthenticatedApiHandler, createPublicApiHandler } from '../../../shared/http/api-handler.js';
 import { jsonResponse } from '../../../shared/http/responses.js';
@@ -29,6 +29,47 @@ describe('createAuthenticatedApiHandler', () => {
     const result = await handler(authorizedEvent(sampleAuth(), { headers: { 'X-Brand-Id': 'other' } }), lambdaContext);
     expect(result.statusCode).toBe(403);
     expect(JSON.parse(result.body).error.code).toBe(ErrorCodes.BRAND_MISMATCH);
+  });
+
+  it('refuses several X-Brand-Id values (403 BRAND_MISMATCH) and accepts the token brand in any header case', async () => {
+    const handler = createAuthenticatedApiHandler({ logger }, async () => jsonResponse(200, {}));
+    const repeated = authorizedEvent(sampleAuth(), { multiValueHeaders: { 'x-brand-id': ['demo', 'other'] } });
+    expect(JSON.parse((await handler(repeated, lambdaContext)).body).error.code).toBe(ErrorCodes.BRAND_MISMATCH);
+    const same = authorizedEvent(sampleAuth(), { headers: { 'X-BRAND-ID': 'demo' } });
+    expect((await handler(same, lambdaContext)).statusCode).toBe(200);
+  });
+
+  it('re-checks exp (+ the brand skew) from the context: a cached Allow never carries an expired token', async () => {
+    const clock = { now: 0 };
+    const handler = createAuthenticatedApiHandler({ logger, now: () => clock.now }, async () => jsonResponse(200, {}));
+    const auth = sampleAuth({ exp: 1_000, clockSkew: 60 });
+    clock.now = 1_059_999;
+    expect((await handler(authorizedEvent(auth), lambdaContext)).statusCode).toBe(200);
+    clock.now = 1_060_000;
+    const expired = await handler(authorizedEvent(auth), lambdaContext);
+    expect(expired.statusCode).toBe(401);
+    expect(JSON.parse(expired.body).error.code).toBe(ErrorCodes.TOKEN_EXPIRED);
+  });
+
+  it('resets the log keys of the previous caller before each invocation', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const loud = createLogger('keys-test');
+      loud.setLogLevel('INFO');
+      const handler = createAuthenticatedApiHandler({ logger: loud }, async () => jsonResponse(200, {}));
+      await handler(authorizedEvent(sampleAuth({ brandId: 'brand-x', tokenHash: 'hash-of-x' })), lambdaContext);
+      await handler(proxyEvent(), lambdaContext); // no context: refused with 401 and logged
+      const refused = lines.map((line) => JSON.parse(line)).find((line) => line.message === 'request refused');
+      expect(refused).toMatchObject({ errorCode: 'UNAUTHORIZED' });
+      expect(refused).not.toHaveProperty('brandId');
+      expect(refused).not.toHaveProperty('tokenHash');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('runs every guard before the use-case and stops at the first refusal', async () => {

@@ -300,7 +300,7 @@ describe('startApiGatewayEmulator', () => {
       });
     });
 
-    it('maps Unauthorized to 401, other failures and malformed results to 500, explicit Deny to 403', async () => {
+    it('maps Unauthorized to 401, other thrown errors to 503 AUTHORIZER_UNAVAILABLE, malformed results to 500, explicit Deny to 403', async () => {
       // Arrange
       const cases: [string, () => Promise<unknown>, number, string][] = [
         [
@@ -316,8 +316,8 @@ describe('startApiGatewayEmulator', () => {
           async () => {
             throw new Error('database down');
           },
-          500,
-          'INTERNAL_ERROR',
+          503,
+          'AUTHORIZER_UNAVAILABLE',
         ],
         ['m', async () => ({ principalId: 'x' }), 500, 'INTERNAL_ERROR'],
         ['c', async () => allow(ANY, { nested: { no: 1 } }), 500, 'INTERNAL_ERROR'],
@@ -339,6 +339,8 @@ describe('startApiGatewayEmulator', () => {
         const response = await get('/v1/me', { authorization: `Bearer ${token}` });
         expect({ token, status: response.status }).toEqual({ token, status });
         expect(await response.json()).toMatchObject({ error: { code } });
+        // Only the 503 tells the app when to come back; nothing else carries a retry hint.
+        expect(response.headers.get('retry-after')).toBe(status === 503 ? '2' : null);
       }
       expect(events).toHaveLength(0);
     });

@@ -30,6 +30,16 @@ describe('CachedRevocationChecker', () => {
     expect(inner.calls).toBe(1);
   });
 
+  it('never reuses an answer cached for another revision of the brand (a re-created brand is a new brand)', async () => {
+    const now = T0 * 1000;
+    const inner = countingChecker(new InMemoryRevocationStore({ now: () => now }));
+    const cached = new CachedRevocationChecker(inner, { ttlSeconds: 5, now: () => now });
+    await cached.check({ ...query(), brandRevision: 'rev-1' });
+    await cached.check({ ...query(), brandRevision: 'rev-1' });
+    await cached.check({ ...query(), brandRevision: 'rev-2' });
+    expect(inner.calls).toBe(2);
+  });
+
   it('sees a revocation no later than the TTL after the cached answer was looked up (the staleness bound)', async () => {
     // Arrange
     let now = T0 * 1000;

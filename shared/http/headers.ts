@@ -1,0 +1,91 @@
+// The one place request headers are read: names compared case-insensitively across API Gateway's
+// single-value and multi-value maps, and the one Authorization parser (RFC 7235 scheme, case-insensitive;
+// RFC 6750 b64token). The authorizer, every handler and the local emulator read headers through here, so
+// a header the authorizer accepts is accepted by the handlers behind it, and the other way round.
+import { MAX_TOKEN_LENGTH } from '../auth/compact-jws.js';
+import { UnauthorizedError } from '../errors.js';
+
+export type HeaderMap = Readonly<Record<string, string | undefined | null>> | null | undefined;
+export type MultiHeaderMap = Readonly<Record<string, readonly string[] | undefined | null>> | null | undefined;
+
+/** Anything carrying API Gateway's two header maps (authorizer events, proxy events, the emulator). */
+export interface HeaderSource {
+  headers?: HeaderMap;
+  multiValueHeaders?: MultiHeaderMap;
+}
+
+/** Largest Authorization value read: the token cap plus the scheme (checked before any parsing). */
+const MAX_AUTHORIZATION_LENGTH = MAX_TOKEN_LENGTH + 7;
+
+/** Every value of header `name` (any letter case) across both maps. */
+export function headerValues(source: HeaderSource, name: string): string[] {
+  const lowerName = name.toLowerCase();
+  const values: string[] = [];
+  let multiSeen = false;
+  const multi = source.multiValueHeaders;
+  if (multi) {
+    for (const key in multi) {
+      if (key.toLowerCase() !== lowerName) continue;
+      const list = multi[key];
+      if (Array.isArray(list)) {
+        multiSeen = true;
+        for (const item of list) values.push(String(item));
+      }
+    }
+  }
+  // API Gateway fills both maps from the same request; the single-value map only counts when multi is absent.
+  const single = source.headers;
+  if (!multiSeen && single) {
+    for (const key in single) {
+      if (key.toLowerCase() !== lowerName) continue;
+      const value = single[key];
+      if (value !== undefined && value !== null) values.push(String(value));
+    }
+  }
+  return values;
+}
+
+/** The value of a header that may appear at most once: undefined when absent, `{ multiple: true }` when repeated. */
+export function singleHeader(source: HeaderSource, name: string): string | undefined | { multiple: true } {
+  const values = headerValues(source, name);
+  if (values.length > 1) return { multiple: true };
+  return values[0];
+}
+
+/** The first value of a header (for headers where repeats are harmless, e.g. Content-Type, Origin). */
+export function firstHeader(source: HeaderSource, name: string): string | undefined {
+  return headerValues(source, name)[0];
+}
+
+export type BearerRefusal =
+  | 'AUTHORIZATION_MISSING'
+  | 'AUTHORIZATION_MULTIPLE'
+  | 'AUTHORIZATION_SCHEME'
+  | 'TOKEN_TOO_LARGE'
+  | 'TOKEN_MALFORMED';
+export type BearerResult = { token: string } | { reason: BearerRefusal };
+
+// RFC 7235 §2.1: credentials = auth-scheme 1*SP token68; RFC 6750 §2.1: b64token, scheme case-insensitive.
+const SCHEME = /^bearer( +)/i;
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/** Reads the one bearer token of a request, or says why there is none (a reason code, never an exception). */
+export function readBearerToken(source: HeaderSource): BearerResult {
+  const values = headerValues(source, 'authorization');
+  if (values.length === 0) return { reason: 'AUTHORIZATION_MISSING' };
+  if (values.length > 1) return { reason: 'AUTHORIZATION_MULTIPLE' };
+  const value = values[0] ?? '';
+  if (value.length > MAX_AUTHORIZATION_LENGTH) return { reason: 'TOKEN_TOO_LARGE' };
+  const scheme = SCHEME.exec(value);
+  if (scheme === null) return { reason: value.trim() === '' ? 'AUTHORIZATION_MISSING' : 'AUTHORIZATION_SCHEME' };
+  const token = value.slice(scheme[0].length);
+  if (!B64TOKEN.test(token)) return { reason: 'TOKEN_MALFORMED' };
+  return { token };
+}
+
+/** The bearer token of a request the authorizer already allowed; 401 when it is somehow not readable. */
+export function requireBearerToken(source: HeaderSource): string {
+  const result = readBearerToken(source);
+  if ('reason' in result) throw new UnauthorizedError();
+  return result.token;
+}
