@@ -18,6 +18,8 @@ import {
   SSM_PARAMETER_MESSAGE,
   SSM_PARAMETER_PATTERN,
   SupportedAlgorithms,
+  AudienceClaims,
+  defaultAcceptedAudiences,
 } from './brand-rules.js';
 
 const secureUrl = z.string().check(
@@ -52,6 +54,10 @@ const BrandItemSchema = z.strictObject({
     ['RS256', 'ES256'],
   ),
   acceptedAudiences: z.optional(z.array(text(256)).check(z.minLength(1), z.maxLength(20))),
+  audienceClaim: z._default(z.enum(AudienceClaims), 'aud'),
+  acceptIdTokens: z._default(z.boolean(), false),
+  requireAccessTokenTyp: z._default(z.boolean(), false),
+  allowTokensWithoutKid: z._default(z.boolean(), false),
   clockSkewSeconds: z._default(intIn(0, 300), 60),
   maxTokenLifetimeSeconds: z._default(intIn(60, 7 * 86_400), 86_400),
   status: z._default(z.enum(['active', 'disabled']), 'active'),
@@ -99,6 +105,6 @@ export function parseStoredBrandConfig(item: Record<string, unknown>): BrandConf
   const { version, updatedAt, updatedBy, ...rest } = item;
   const meta = MetaSchema.parse({ version, updatedAt, updatedBy });
   const document = parseBrandItemDocument(rest);
-  const acceptedAudiences = document.acceptedAudiences ?? [...new Set([document.clientId, document.applicationId])];
+  const acceptedAudiences = document.acceptedAudiences ?? defaultAcceptedAudiences(document);
   return { ...document, acceptedAudiences, version: meta.version };
 }

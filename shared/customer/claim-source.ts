@@ -2,8 +2,9 @@
 // (verified against the brand and the same sub), then the brand's userinfo endpoint called with the
 // caller's access token. Later sources win, so userinfo (the freshest) decides.
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { AuthorizerContext } from '../auth/authorizer-context.js';
+import type { JwksProvider } from '../auth/jwks-cache.js';
+import { verifyIdToken } from '../auth/verify-id-token.js';
 import { type BrandConfig, isLoopbackHost } from '../config/brand-config.js';
 import { ErrorCodes, UnauthorizedError, UpstreamError, ValidationError } from '../errors.js';
 import { safeJsonParse } from '../http/json.js';
@@ -29,8 +30,10 @@ export interface CiamClaimSourceOptions {
   fetch?: FetchFn;
   /** Userinfo timeout; the caller waits for it, so keep it short. */
   timeoutMs?: number;
-  /** Resolves a brand's JWKS for ID token checks (default: jose's remote JWKS, cached per URI). */
-  jwks?: (brand: BrandConfig) => JWTVerifyGetKey;
+  /** The brand JWKS caches for ID token checks (default: the process-wide registry the authorizer uses too). */
+  jwks?: JwksProvider;
+  /** Epoch milliseconds. */
+  now?: () => number;
 }
 
 const MAX_USERINFO_BYTES = 65_536;
@@ -63,22 +66,14 @@ export function decodeVerifiedPayload(token: string): Claims {
 export class CiamClaimSource implements ClaimSource {
   private readonly fetchFn: FetchFn;
   private readonly timeoutMs: number;
-  private readonly jwks: (brand: BrandConfig) => JWTVerifyGetKey;
-  private readonly jwksCache = new Map<string, JWTVerifyGetKey>();
+  private readonly jwks: JwksProvider | undefined;
+  private readonly now: () => number;
 
   constructor(options: CiamClaimSourceOptions = {}) {
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.timeoutMs = options.timeoutMs ?? 3_000;
-    this.jwks =
-      options.jwks ??
-      ((brand) => {
-        let jwks = this.jwksCache.get(brand.jwksUri);
-        if (!jwks) {
-          jwks = createRemoteJWKSet(new URL(brand.jwksUri), { timeoutDuration: this.timeoutMs });
-          this.jwksCache.set(brand.jwksUri, jwks);
-        }
-        return jwks;
-      });
+    this.jwks = options.jwks;
+    this.now = options.now ?? Date.now;
   }
 
   async load(request: ClaimRequest): Promise<Claims> {
@@ -94,15 +89,12 @@ export class CiamClaimSource implements ClaimSource {
     const { brand, auth } = request;
     const refuse = (message: string) => new ValidationError('idToken is invalid', [{ field: 'idToken', message }]);
     try {
-      const { payload } = await jwtVerify(request.idToken ?? '', this.jwks(brand), {
-        issuer: brand.issuer,
-        audience: brand.clientId,
-        algorithms: brand.allowedAlgorithms,
-        clockTolerance: brand.clockSkewSeconds,
-        requiredClaims: ['sub', 'exp', 'iat'],
+      const { sub, claims } = await verifyIdToken(request.idToken ?? '', brand, {
+        now: this.now,
+        ...(this.jwks ? { jwks: this.jwks } : {}),
       });
-      if (payload.sub !== auth.sub) throw refuse('belongs to another user');
-      return { ...payload };
+      if (sub !== auth.sub) throw refuse('belongs to another user');
+      return { ...claims };
     } catch (error) {
       if (error instanceof ValidationError) throw error;
       throw refuse('does not verify for this brand');
