@@ -155,3 +155,31 @@ function curveOf(key: KeyObject): CurveName | undefined {
 export function importJwk(jwk: Record<string, unknown>, previous?: KeyEntry): KeyEntry | undefined {
   return inspectJwk(jwk, previous).entry;
 }
+
+/**
+ * Save-time report on a JWKS: how many keys can verify a token of `allowed`, and one sentence per key that
+ * cannot, naming it (`key "kid"` or `key #n`) and what is wrong with it.
+ */
+export function describeUnusableKeys<A extends string>(
+  jwks: readonly Record<string, unknown>[],
+  allowed: readonly A[],
+  algorithmsForKey: (entry: KeyEntry, allowed: readonly A[]) => A[],
+  allowWithoutKid = false,
+): { usable: number; problems: string[] } {
+  let usable = 0;
+  const problems: string[] = [];
+  jwks.forEach((jwk, index) => {
+    const label = typeof jwk.kid === 'string' ? `key "${jwk.kid.slice(0, 64)}"` : `key #${index + 1} (no kid)`;
+    const { entry, problem } = inspectJwk(jwk);
+    if (entry === undefined) problems.push(`${label} ${problem}`);
+    else if (entry.kid === '' && !allowWithoutKid) problems.push(`${label} has no kid (see allowTokensWithoutKid)`);
+    else if (!entry.usableForSignatures) problems.push(`${label} is not for signatures (use/key_ops)`);
+    else if (!entry.strongEnough) problems.push(`${label} is an RSA key under ${MIN_RSA_BITS} bits`);
+    else if (algorithmsForKey(entry, allowed).length === 0) {
+      problems.push(
+        `${label} (${entry.alg ?? entry.kty}${entry.crv ? ` ${entry.crv}` : ''}) fits none of the allowed algorithms`,
+      );
+    } else usable++;
+  });
+  return { usable, problems };
+}
