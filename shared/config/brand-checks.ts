@@ -112,7 +112,7 @@ export async function checkDiscovery(document: BrandDocument, options: RemoteChe
   const issues: FieldIssue[] = [];
   const compare = (field: keyof BrandDocument, key: string, required: boolean): void => {
     const value = discovered[key];
-    if (value === undefined && !required) return;
+    if ((value === undefined || document[field] === undefined) && !required) return;
     if (value !== document[field]) {
       issues.push({
         field,

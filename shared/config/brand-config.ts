@@ -111,7 +111,11 @@ export const BrandConfigSchema = z
       .max(256)
       .describe("The CIAM OAuth client id of the brand's app; the issuer + clientId pair is unique across brands."),
     jwksUri: secureUrl.describe('The CIAM JWKS URI (https); must hold a usable signing key for an allowed algorithm.'),
-    userInfoEndpoint: secureUrl.describe('The CIAM userinfo endpoint (https).'),
+    userInfoEndpoint: secureUrl
+      .optional()
+      .describe(
+        "The CIAM userinfo endpoint (https), called with the caller's access token for the mapped claims. Leave it out when the provider's userinfo does not accept the API's access tokens (Entra ID, Okta custom authorization servers): the claims then come from the verified ID token the app sends in the session body.",
+      ),
     fieldMappings: FieldMappingsSchema,
     allowedAlgorithms: z
       .array(z.enum(SupportedAlgorithms))

@@ -40,7 +40,7 @@ const BrandItemSchema = z.strictObject({
   applicationId: text(256),
   clientId: text(256),
   jwksUri: secureUrl,
-  userInfoEndpoint: secureUrl,
+  userInfoEndpoint: z.optional(secureUrl),
   fieldMappings: z.strictObject({
     firstName: claimPath,
     lastName: claimPath,

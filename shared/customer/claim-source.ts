@@ -1,6 +1,8 @@
 // Reads a caller's claims: the verified access token's payload, the optional ID token from the body
 // (verified against the brand and the same sub), then the brand's userinfo endpoint called with the
-// caller's access token. Later sources win, so userinfo (the freshest) decides.
+// caller's access token. Later sources win, so userinfo (the freshest) decides. Userinfo is called only
+// with an access token (never with an ID token a brand accepts as bearer) and only when the brand has a
+// userinfo endpoint; otherwise the verified ID token is the profile source. claimsSourceOf tells which.
 import { createHash } from 'node:crypto';
 import type { AuthorizerContext } from '../auth/authorizer-context.js';
 import type { JwksProvider } from '../auth/jwks-cache.js';
@@ -25,6 +27,26 @@ export interface ClaimSource {
 }
 
 export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Where the mapped claims came from: userinfo, the verified ID token of the body, or the access token alone. */
+export type ClaimsSource = 'userinfo' | 'id_token' | 'access_token';
+
+const SOURCE = Symbol('claimsSource');
+
+/** The source recorded on claims loaded by CiamClaimSource (a symbol key: never serialised or mapped). */
+export function claimsSourceOf(claims: Claims): ClaimsSource | undefined {
+  return (claims as { [SOURCE]?: ClaimsSource })[SOURCE];
+}
+
+/** True when a verified bearer token is an ID token rather than an access token (as the authorizer tells them). */
+function isIdToken(claims: Claims): boolean {
+  return (
+    claims.nonce !== undefined ||
+    claims.at_hash !== undefined ||
+    claims.c_hash !== undefined ||
+    claims.token_use === 'id'
+  );
+}
 
 export interface CiamClaimSourceOptions {
   fetch?: FetchFn;
@@ -81,8 +103,15 @@ export class CiamClaimSource implements ClaimSource {
     if (!tokenMatchesHash(accessToken, auth.tokenHash)) throw new UnauthorizedError();
     const tokenClaims = decodeVerifiedPayload(accessToken);
     const idClaims = request.idToken === undefined ? {} : await this.verifyIdToken(request);
-    const userinfo = await this.userinfo(request.brand, auth.sub, accessToken);
-    return { ...tokenClaims, ...idClaims, ...userinfo, sub: auth.sub };
+    const endpoint = request.brand.userInfoEndpoint;
+    const bearerIsIdToken = isIdToken(tokenClaims);
+    const useUserinfo = endpoint !== undefined && !bearerIsIdToken;
+    const userinfo = useUserinfo ? await this.userinfo(endpoint, auth.sub, accessToken) : {};
+    const fromIdToken = request.idToken !== undefined || bearerIsIdToken;
+    const source: ClaimsSource = useUserinfo ? 'userinfo' : fromIdToken ? 'id_token' : 'access_token';
+    const claims: Claims = { ...tokenClaims, ...idClaims, ...userinfo, sub: auth.sub };
+    Object.defineProperty(claims, SOURCE, { value: source, enumerable: false });
+    return claims;
   }
 
   private async verifyIdToken(request: ClaimRequest): Promise<Claims> {
@@ -101,8 +130,8 @@ export class CiamClaimSource implements ClaimSource {
     }
   }
 
-  private async userinfo(brand: BrandConfig, sub: string, accessToken: string): Promise<Claims> {
-    const url = new URL(brand.userInfoEndpoint);
+  private async userinfo(endpoint: string, sub: string, accessToken: string): Promise<Claims> {
+    const url = new URL(endpoint);
     if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
       throw new UpstreamError(502, ErrorCodes.CIAM_UNAVAILABLE, 'CIAM userinfo endpoint is not https');
     }
