@@ -41,6 +41,7 @@ function optionsFromEnv(): LocalStackOptions {
     ...(configTtl === undefined ? {} : { configCacheTtlSeconds: configTtl }),
     ...(revocationTtl === undefined ? {} : { revocationCacheTtlSeconds: revocationTtl }),
     ...(tokenTtl === undefined ? {} : { tokenTtlSeconds: tokenTtl }),
+    ...(env.SPA_ORIGINS ? { spaOrigins: env.SPA_ORIGINS.split(',').map((origin) => origin.trim()) } : {}),
   };
 }
 
