@@ -166,6 +166,11 @@ export function demoBrandDocument(settings: DemoBrandSettings) {
       mobileVerified: 'phone_number_verified',
     },
     allowedAlgorithms: ['RS256', 'ES256'],
+    // Access tokens only (aud = the API resource); the stored document carries every default, so list them.
+    audienceClaim: 'aud',
+    acceptIdTokens: false,
+    requireAccessTokenTyp: false,
+    allowTokensWithoutKid: false,
     clockSkewSeconds: 60,
     maxTokenLifetimeSeconds: 86_400,
     status: 'active',
