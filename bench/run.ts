@@ -47,6 +47,8 @@ function brandConfig(i: number, jwksUri: string, issuer = `https://ciam-${i}.ben
     jwksUri,
     userInfoEndpoint: `${issuer}/me`,
     fieldMappings: { firstName: 'given_name', lastName: 'family_name', mobile: 'phone_number', email: 'email' },
+    // The fixtures are realistic ID tokens (the largest bearer a brand may accept, with acceptIdTokens).
+    acceptIdTokens: true,
     capillary: { baseUrl: 'https://eu.api.capillarytech.com', sourceAccountId: 's', credentialsParameter: `/b/${i}` },
   });
 }

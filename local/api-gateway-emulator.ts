@@ -45,7 +45,18 @@ export interface ApiGatewayEmulatorOptions {
   documents?: Record<string, () => unknown>;
   /** Told about every handler or authorizer failure (the emulator never crashes on one). */
   onError?: (where: string, error: unknown) => void;
+  /**
+   * Browser origins allowed by CORS (CORS_ALLOWED_ORIGINS): preflights are answered as the deployed API's
+   * OPTIONS methods do, and the emulator's own answers (401, 403, 503, ...) carry CORS headers like its
+   * gateway responses. Lambda answers carry the headers the handlers add themselves.
+   */
+  corsAllowedOrigins?: readonly string[];
 }
+
+/** Request headers a preflight may ask for; the same list as infra/constructs/gateway-api.ts (a test pins them). */
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Brand-Id', 'X-Request-Id'];
+/** CDK's Cors.ALL_METHODS, which the deployed preflight answers with. */
+const CORS_ALLOWED_METHODS = 'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD';
 
 export interface EmulatorCounters {
   /** Calls of the authorizer handler (cache misses). */
@@ -341,6 +352,26 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
   const ttlMs = options.authorizerCacheTtlSeconds * 1000;
   const onError = options.onError ?? (() => undefined);
   const compiled: CompiledRoute[] = options.routes.map((route) => ({ route, match: compileRoute(route.path) }));
+  const corsOrigins = new Set(options.corsAllowedOrigins ?? []);
+
+  /** The deployed OPTIONS method of a resource: 204 with CORS for a configured origin, 403 otherwise. */
+  function preflight(req: IncomingMessage, requestId: string): GatewayAnswer {
+    const origin = req.headers.origin;
+    if (typeof origin !== 'string' || !corsOrigins.has(origin)) {
+      return gatewayError(403, 'FORBIDDEN', 'CORS preflight from an origin that is not allowed', requestId);
+    }
+    return {
+      status: 204,
+      headers: {
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': CORS_ALLOWED_METHODS,
+        'access-control-allow-headers': CORS_ALLOWED_HEADERS.join(','),
+        'access-control-max-age': '3600',
+        vary: 'Origin',
+      },
+      body: Buffer.alloc(0),
+    };
+  }
   const counters: EmulatorCounters = { authorizerInvocations: 0, authorizerCacheHits: 0, integrationInvocations: {} };
   const cache = new Map<string, { result: AuthorizerResult; expiresAt: number }>();
   const handlers = new Map<FunctionName, Promise<ProxyHandler>>();
@@ -460,6 +491,7 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     // HEAD is answered like GET, headers only (the body is dropped when the answer is written).
     const routeMethod = method === 'HEAD' ? 'GET' : method;
     const hit = candidates.find((c) => c.entry.route.method === routeMethod);
+    if (!hit && method === 'OPTIONS' && candidates.length > 0) return preflight(req, requestId);
     if (!hit) {
       const fallback = await serveStatic(method, path, requestId);
       if (fallback) return fallback;
@@ -594,6 +626,15 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
       })
       .then((answer) => {
         if (res.headersSent) return;
+        const origin = req.headers.origin;
+        // The emulator's own answers (gatewayError: x-amzn-errortype) stand for the deployed gateway
+        // responses, which carry CORS for a configured origin; Lambda answers carry what the handler added.
+        const gatewayAnswer = answer.headers['x-amzn-errortype'] !== undefined;
+        if (gatewayAnswer && typeof origin === 'string' && corsOrigins.has(origin)) {
+          answer.headers['access-control-allow-origin'] ??= origin;
+          answer.headers['access-control-expose-headers'] ??= 'retry-after';
+          answer.headers.vary ??= 'Origin';
+        }
         res.writeHead(answer.status, answer.headers);
         res.end(req.method === 'HEAD' ? undefined : answer.body);
       });

@@ -109,6 +109,8 @@ export interface DemoClientSettings {
   appClientSecret: string;
   /** The client whose id the brand carries (ID-token and logout-token audience). */
   brandClientId: string;
+  /** Browser apps on their own origins (SPA_ORIGINS): `<origin>/` and `<origin>/callback` join the SPA client. */
+  spaOrigins?: readonly string[];
 }
 
 /** The demo brand's CIAM clients; the brand's own client gets the gateway's back-channel logout URI. */
@@ -128,8 +130,8 @@ export function demoClients(settings: DemoClientSettings): DevCiamClient[] {
     },
     {
       clientId: DEMO_SPA_CLIENT_ID,
-      redirectUris: [`${origin}/`],
-      postLogoutRedirectUris: [`${origin}/`],
+      redirectUris: [`${origin}/`, ...(settings.spaOrigins ?? []).flatMap((spa) => [`${spa}/`, `${spa}/callback`])],
+      postLogoutRedirectUris: [`${origin}/`, ...(settings.spaOrigins ?? []).map((spa) => `${spa}/`)],
       ...backchannel(DEMO_SPA_CLIENT_ID),
     },
   ];
@@ -165,6 +167,11 @@ export function demoBrandDocument(settings: DemoBrandSettings) {
     },
     allowedAlgorithms: ['RS256', 'ES256'],
     requireClientClaim: false,
+    // Access tokens only (aud = the API resource); the stored document carries every default, so list them.
+    audienceClaim: 'aud',
+    acceptIdTokens: false,
+    requireAccessTokenTyp: false,
+    allowTokensWithoutKid: false,
     clockSkewSeconds: 60,
     maxTokenLifetimeSeconds: 86_400,
     status: 'active',

@@ -70,6 +70,11 @@ export interface LocalStackOptions {
   tokenTtlSeconds?: number;
   /** The CIAM client the demo brand carries as `clientId` (ID-token and logout-token audience); default demo-spa. */
   brandClientId?: string;
+  /**
+   * Browser apps served from other origins (SPA_ORIGINS): each joins the dev CIAM's SPA client redirect URIs
+   * and the gateway's allowed CORS origins (emulator preflights and the handlers' CORS headers).
+   */
+  spaOrigins?: readonly string[];
   /** Build and serve the developer playground at `/` (default true). */
   playground?: boolean;
   /** Clock of the emulator's authorizer cache (epoch ms); tests move it past the TTL instead of sleeping. */
@@ -100,6 +105,17 @@ export interface LocalStack {
   ciam: DevCiam;
   capillary: CapillarySimulator;
   close(): Promise<void>;
+}
+
+/** Checks SPA_ORIGINS entries: each an http(s) origin (scheme, host, optional port; no path). */
+export function parseSpaOrigins(values: readonly string[]): string[] {
+  return values.map((value) => {
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== value.replace(/\/+$/, '')) {
+      throw new Error(`SPA_ORIGINS: "${value}" is not an origin like http://127.0.0.1:5173`);
+    }
+    return url.origin;
+  });
 }
 
 let instances = 0;
@@ -216,6 +232,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (dataDir) makePrivateDir(dataDir);
   const adminKey = options.adminKey ?? loadOrCreateAdminKey(dataDir);
   const brandClientId = options.brandClientId ?? DEMO_SPA_CLIENT_ID;
+  const spaOrigins = parseSpaOrigins(options.spaOrigins ?? []);
   const authorizerTtl = options.authorizerCacheTtlSeconds ?? 300;
   const ssmPrefix = '/ciam-gateway/local';
   const closers: (() => Promise<void>)[] = [];
@@ -283,6 +300,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: options.port ?? 0,
       adminKey,
       authorizerCacheTtlSeconds: authorizerTtl,
+      corsAllowedOrigins: spaOrigins,
       ...(options.now ? { now: options.now } : {}),
       loadHandler: async (name: FunctionName) => (await importHandler(name, instance)) as ProxyHandler,
       loadAuthorizer: async () => (await importHandler('authorizer', instance)) as AuthorizerHandler,
@@ -314,7 +332,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           }
         : {}),
       accounts,
-      clients: demoClients({ gatewayUrl, appClientSecret, brandClientId }),
+      clients: demoClients({ gatewayUrl, appClientSecret, brandClientId, spaOrigins }),
       apiResource: DEMO_API_RESOURCE,
       allowLoopbackBackchannel: true,
       ...(options.tokenTtlSeconds
@@ -337,7 +355,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(options.revocationCacheTtlSeconds ?? 5),
       // loadSettings defaults nothing: the local stack states every value the deployed stack sets.
       [EnvNames.CONFIG_STALE_IF_ERROR_SECONDS]: '900',
-      [EnvNames.CORS_ALLOWED_ORIGINS]: '',
+      [EnvNames.CORS_ALLOWED_ORIGINS]: spaOrigins.join(','),
       [EnvNames.LOG_LEVEL]: process.env.POWERTOOLS_LOG_LEVEL ?? process.env[EnvNames.LOG_LEVEL] ?? 'INFO',
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SSM: ssm.endpoint,

@@ -55,6 +55,7 @@ function optionsFromEnv(DEFAULT_PORTS: typeof import('./stack.js').DEFAULT_PORTS
     ...(configTtl === undefined ? {} : { configCacheTtlSeconds: configTtl }),
     ...(revocationTtl === undefined ? {} : { revocationCacheTtlSeconds: revocationTtl }),
     ...(tokenTtl === undefined ? {} : { tokenTtlSeconds: tokenTtl }),
+    ...(env.SPA_ORIGINS ? { spaOrigins: env.SPA_ORIGINS.split(',').map((origin) => origin.trim()) } : {}),
   };
 }
 

@@ -1,9 +1,10 @@
 // `npm run brand -- <command>`: the brand admin CLI. Talks to the admin API of the local stack (admin key)
 // or of a deployed stage (SigV4-signed for execute-api with the caller's AWS credentials).
 //   put --file brand.json | get <brandId> | list | delete <brandId> [--version n] | validate --file f | schema
+//   | init --issuer <url> --out <file> (tools/brand-init.ts)
 // Locally the gateway URL and admin key come from $LOCAL_DATA_DIR/dev-clients.json when not given.
 // Exit codes: 0 ok, 1 the API refused or could not be reached, 2 wrong usage.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,6 +16,7 @@ import { BrandAdmin } from '../shared/config/brand-admin.js';
 import { buildBrandJsonSchema } from '../shared/config/brand-json-schema.js';
 import { GatewayError } from '../shared/errors.js';
 import { safeJsonParse } from '../shared/http/json.js';
+import { initBrand, PRESETS, type Preset } from './brand-init.js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -32,6 +34,8 @@ export interface CliIo {
   credentials?: () => Promise<AwsCredentials>;
   /** Fixed signing time (tests). */
   signingDate?: Date;
+  /** Where `init --out` writes (defaults to the file system). */
+  writeFile?: (path: string, text: string) => Promise<void>;
 }
 
 const USAGE = `Usage: npm run brand -- <command> [options]
@@ -44,6 +48,9 @@ Commands:
   validate --file <brand.json>        run every save-time check without saving
   validate --offline --file <f>       schema and rules only, no network (CI); --stage <s> for its SSM path
   schema                              print the brand JSON Schema (brand.schema.json)
+  init --issuer <url> --out <file>    write a brand file from the issuer's discovery document
+       [--preset cognito|auth0|entra|okta|next-identity|generic] [--brand-id <id>] [--client-id <id>]
+       [--application-id <aud>] [--org-id <n>] [--source-account <id>] [--capillary-url <url>]
 Options:
   --endpoint <url>     gateway base URL (env CIAM_GATEWAY_URL, else the running local stack's, else
                        http://127.0.0.1:3000)
@@ -251,6 +258,44 @@ function brandPath(brandId: string, suffix = ''): string {
   return `/v1/admin/brands/${encodeURIComponent(brandId)}${suffix}`;
 }
 
+/** `init`: discovery + preset -> brand file; prints what is left to fill in. */
+async function runInit(io: CliIo, values: Record<string, string | boolean | undefined>): Promise<number> {
+  const text = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  const issuer = text('issuer');
+  const out = text('out');
+  if (!issuer) throw new UsageError('init needs --issuer <url>');
+  if (!out) throw new UsageError('init needs --out <file>');
+  const preset = text('preset');
+  if (preset !== undefined && !(PRESETS as readonly string[]).includes(preset)) {
+    throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
+  }
+  const orgId = text('org-id');
+  if (orgId !== undefined && !/^[1-9]\d*$/.test(orgId)) throw new UsageError('--org-id must be a positive integer');
+  const optional = (key: string, name: string) => (text(name) === undefined ? {} : { [key]: text(name) });
+  const result = await initBrand(
+    {
+      issuer,
+      ...(preset ? { preset: preset as Preset } : {}),
+      ...optional('brandId', 'brand-id'),
+      ...optional('clientId', 'client-id'),
+      ...optional('applicationId', 'application-id'),
+      ...optional('sourceAccountId', 'source-account'),
+      ...optional('capillaryBaseUrl', 'capillary-url'),
+      ...(orgId ? { orgId: Number(orgId) } : {}),
+    },
+    io.fetch,
+  );
+  await (io.writeFile ?? ((path, body) => writeFile(path, body, 'utf8')))(
+    out,
+    `${JSON.stringify(result.brand, null, 2)}\n`,
+  );
+  const lines = [`wrote ${out} (preset ${result.preset})`];
+  if (result.placeholders.length > 0) lines.push('replace before put:', ...result.placeholders.map((p) => `  - ${p}`));
+  if (result.notes.length > 0) lines.push('notes:', ...result.notes.map((n) => `  - ${n}`));
+  io.stdout(lines.join('\n'));
+  return 0;
+}
+
 /** Runs one CLI invocation; returns the process exit code. */
 export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
   try {
@@ -268,6 +313,15 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
         offline: { type: 'boolean', default: false },
         stage: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
+        issuer: { type: 'string' },
+        preset: { type: 'string' },
+        'brand-id': { type: 'string' },
+        out: { type: 'string' },
+        'client-id': { type: 'string' },
+        'application-id': { type: 'string' },
+        'org-id': { type: 'string' },
+        'source-account': { type: 'string' },
+        'capillary-url': { type: 'string' },
       },
     });
     const [command, arg] = positionals;
@@ -294,6 +348,8 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
       case 'schema':
         io.stdout(JSON.stringify(buildBrandJsonSchema(), null, 2));
         return 0;
+      case 'init':
+        return await runInit(io, values);
       case 'list':
         result = await call(io, options, 'GET', '/v1/admin/brands');
         break;

@@ -99,6 +99,31 @@ export class JwksCache {
     return this.refresh(now).then(lookup, lookup);
   }
 
+  /**
+   * Every key of the JWKS (tokens without kid). Synchronous when cached; a promise only on a cold start.
+   * @throws TokenError JWKS_UNAVAILABLE.
+   */
+  getAllKeys(): readonly KeyEntry[] | Promise<readonly KeyEntry[]> {
+    const now = this.now();
+    if (this.keys !== undefined) {
+      const age = now - this.fetchedAt;
+      if (age > this.maxAgeMs + this.maxStaleMs) this.drop();
+      else {
+        if (age >= this.maxAgeMs) this.refreshInBackground(now);
+        return this.all();
+      }
+    }
+    const all = () => this.all();
+    if (this.inflight) return this.inflight.then(all, all);
+    if (this.lastAttemptAt !== undefined && now - this.lastAttemptAt < this.cooldownMs) throw unavailable();
+    return this.refresh(now).then(all, all);
+  }
+
+  private all(): readonly KeyEntry[] {
+    if (this.keys === undefined) throw unavailable();
+    return [...this.keys.values()].flat();
+  }
+
   /** Resolves once no fetch is in flight (tests and the bench use it to observe background refreshes). */
   async whenIdle(): Promise<void> {
     while (this.inflight) await this.inflight.catch(() => undefined);
@@ -184,7 +209,7 @@ export class JwksCache {
     for (const jwk of list) {
       if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) continue;
       const record = jwk as Record<string, unknown>;
-      const previous = typeof record.kid === 'string' ? this.keys?.get(record.kid) : undefined;
+      const previous = this.keys?.get(typeof record.kid === 'string' ? record.kid : '');
       let entry: KeyEntry | undefined;
       for (const candidate of previous ?? [undefined]) {
         entry = importJwk(record, candidate);

@@ -1,7 +1,7 @@
-// Access-credential verification: the brand is found from the token's own iss + aud (a token of brand
-// A can only ever be checked against brand A's keys and rules), then signature, then claims. Logout
-// tokens and other JWT kinds are refused. createTokenVerifier adds a small per-container cache of
-// verified results for the repeated-token path.
+// Access-credential verification: the brand is found from the token's own iss + audience (a token of brand
+// A can only ever be checked against brand A's keys and rules), then token kind, signature, claims. Logout
+// tokens are always refused, ID tokens unless the brand opts in (RFC 8725 §3.11, RFC 9068).
+// createTokenVerifier adds a small per-container cache of verified results for the repeated-token path.
 import type { BrandConfig } from '../config/brand-config.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import { type JsonObject, parseCompactJws } from './compact-jws.js';
@@ -33,17 +33,31 @@ export interface VerifiedAccessToken {
   key: KeyEntry;
 }
 
-/** `typ` values an access credential may carry (absent, JWT, RFC 9068 at+jwt); logout+jwt and others are refused. */
+/** `typ` values an access token may carry (absent, JWT, RFC 9068 at+jwt); logout+jwt is always refused. */
 const ACCESS_TYPS = new Set(['', 'jwt', 'at+jwt']);
+/** `typ` values that name an ID token; any other `typ` is refused whatever the brand accepts. */
+const ID_TOKEN_TYPS = new Set(['id_token+jwt', 'id+jwt']);
 
-function pickBrand(brands: readonly BrandConfig[], aud: readonly string[], client: string | undefined): BrandConfig {
+/** The token's audience values as `brand` reads them (its `audienceClaim`); [] when the claim is absent. */
+function audienceFor(claims: JsonObject, brand: BrandConfig, aud: readonly string[]): readonly string[] {
+  if (brand.audienceClaim !== 'client_id') return aud;
+  const clientId = optionalString(claims, 'client_id');
+  return clientId === undefined ? [] : [clientId];
+}
+
+function pickBrand(
+  brands: readonly BrandConfig[],
+  claims: JsonObject,
+  aud: readonly string[],
+  client: string | undefined,
+): BrandConfig {
   if (brands.length === 1) {
     const [single] = brands;
-    if (single === undefined || !audienceAccepted(aud, single))
+    if (single === undefined || !audienceAccepted(audienceFor(claims, single, aud), single))
       throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
     return single;
   }
-  const accepting = brands.filter((brand) => audienceAccepted(aud, brand));
+  const accepting = brands.filter((brand) => audienceAccepted(audienceFor(claims, brand, aud), brand));
   const [only] = accepting;
   if (only === undefined) throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
   if (accepting.length === 1) return only;
@@ -63,25 +77,49 @@ export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDe
   const parsed = parseCompactJws(token);
   const header = checkHeader(parsed.header);
   const { claims } = parsed;
-  if (!ACCESS_TYPS.has(header.typ)) {
-    throw new TokenError(
-      header.typ === 'logout+jwt' ? TokenErrorReasons.LOGOUT_TOKEN_REJECTED : TokenErrorReasons.TYP_INVALID,
-    );
+  if (header.typ === 'logout+jwt' || claims.events !== undefined) {
+    throw new TokenError(TokenErrorReasons.LOGOUT_TOKEN_REJECTED);
   }
-  if (claims.events !== undefined) throw new TokenError(TokenErrorReasons.LOGOUT_TOKEN_REJECTED);
   const iss = claims.iss;
   if (typeof iss !== 'string') throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN, 'iss missing');
-  const aud = readAudience(claims);
-  const azp = optionalString(claims, 'azp');
   const brands = await deps.brandDirectory.findByIssuer(iss);
   if (brands.length === 0) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
+  // aud is optional only for brands that read the audience from client_id.
+  const aud = claims.aud === undefined && brands.some(readsClientId) ? [] : readAudience(claims);
+  const azp = optionalString(claims, 'azp');
   const client = azp ?? optionalString(claims, 'client_id');
-  const brand = pickBrand(brands, aud, client);
+  const brand = pickBrand(brands, claims, aud, client);
   // A brand sharing its audience with another brand of the issuer takes only tokens of its own client.
   if (brand.requireClientClaim && client !== brand.clientId) throw new TokenError(TokenErrorReasons.AZP_INVALID);
+  checkTokenKind(header.typ, claims, brand);
   const verified = verifyWithBrandKeys(parsed, header, brand, deps.jwks ?? getJwksCache);
   const key = verified instanceof Promise ? await verified : verified;
   return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000), aud, azp);
+}
+
+function readsClientId(brand: BrandConfig): boolean {
+  return brand.audienceClaim === 'client_id';
+}
+
+/**
+ * Keeps token kinds apart: an access token, or an ID token only when the brand accepts them. ID-token
+ * evidence: `nonce`, `at_hash`, `c_hash`, Cognito's `token_use: id`, or an ID-token `typ`; other `typ` values
+ * (anything but absent, JWT, at+jwt) are refused outright.
+ */
+function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig): void {
+  if (!ACCESS_TYPS.has(typ) && !ID_TOKEN_TYPS.has(typ)) throw new TokenError(TokenErrorReasons.TYP_INVALID);
+  if (brand.requireAccessTokenTyp && typ !== 'at+jwt') throw new TokenError(TokenErrorReasons.TYP_INVALID);
+  const tokenUse = optionalString(claims, 'token_use');
+  if (brand.audienceClaim === 'client_id' && tokenUse !== undefined && tokenUse !== 'access') {
+    throw new TokenError(TokenErrorReasons.TOKEN_USE_INVALID);
+  }
+  const idTokenEvidence =
+    ID_TOKEN_TYPS.has(typ) ||
+    claims.nonce !== undefined ||
+    claims.at_hash !== undefined ||
+    claims.c_hash !== undefined ||
+    tokenUse === 'id';
+  if (idTokenEvidence && !brand.acceptIdTokens) throw new TokenError(TokenErrorReasons.ID_TOKEN_REJECTED);
 }
 
 function checkAccessClaims(
@@ -93,7 +131,9 @@ function checkAccessClaims(
   aud: readonly string[],
   azp: string | undefined,
 ): VerifiedAccessToken {
-  if (aud.length > 1 && azp !== brand.clientId) throw new TokenError(TokenErrorReasons.AZP_INVALID);
+  if (brand.audienceClaim === 'aud' && aud.length > 1 && azp !== brand.clientId) {
+    throw new TokenError(TokenErrorReasons.AZP_INVALID);
+  }
   const { iat, exp } = checkTimeClaims(claims, brand, nowSeconds);
   const sub = optionalString(claims, 'sub');
   if (sub === undefined || sub.length === 0) throw new TokenError(TokenErrorReasons.SUB_MISSING);

@@ -1,5 +1,6 @@
 // OpenID Connect Back-Channel Logout 1.0 §2.6 logout-token validation: the same signature, alg and issuer
-// rules as access tokens, then the logout event, sub or sid, no nonce, a jti, and a recent iat.
+// rules as access tokens, then the logout event, sub or sid, no nonce, a jti, and a recent iat (`exp` is
+// optional: a token without one is accepted while its iat is recent).
 import type { BrandConfig } from '../config/brand-config.js';
 import { parseCompactJws } from './compact-jws.js';
 import { optionalNumber, optionalString, readAudience } from './claims.js';
@@ -11,6 +12,9 @@ export { clearJwksCaches, getJwksCache, JwksCache } from './jwks-cache.js';
 
 /** The back-channel logout event name (OIDC Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/** `typ` values a logout token may carry: none, the generic JWT (or application/jwt), or logout+jwt. */
+const LOGOUT_TYPS = new Set(['', 'jwt', 'logout+jwt']);
 
 export interface LogoutTokenClaims {
   iss: string;
@@ -47,7 +51,9 @@ export async function verifyLogoutToken(
 ): Promise<LogoutTokenClaims> {
   const parsed = parseCompactJws(token);
   const header = checkHeader(parsed.header);
-  if (header.typ !== '' && header.typ !== 'logout+jwt') throw new TokenError(TokenErrorReasons.TYP_INVALID);
+  // Back-Channel Logout 1.0 §2.4 recommends logout+jwt but does not require it; several providers (Keycloak
+  // among them) send the generic JWT. The events claim, no nonce and the audience keep token kinds apart.
+  if (!LOGOUT_TYPS.has(header.typ)) throw new TokenError(TokenErrorReasons.TYP_INVALID);
   const { claims } = parsed;
   if (claims.iss !== brand.issuer) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
   const aud = readAudience(claims);

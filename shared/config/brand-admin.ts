@@ -425,13 +425,14 @@ export function audienceOverlap(
 }
 
 function loopbackIssues(document: BrandDocument): FieldIssue[] {
-  const urls: [string, string][] = [
+  const urls: [string, string | undefined][] = [
     ['issuer', document.issuer],
     ['jwksUri', document.jwksUri],
     ['userInfoEndpoint', document.userInfoEndpoint],
     ['capillary.baseUrl', document.capillary.baseUrl],
   ];
   return urls
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
     .filter(([, url]) => isLoopbackHost(new URL(url).hostname))
     .map(([field]) => ({ field, message: 'loopback URLs are accepted only by the local stack' }));
 }

@@ -1,7 +1,7 @@
 // Save-time checks of a brand against the outside world: the JWKS holds a key the authorizer can use for
 // an allowed algorithm, and the issuer's discovery document (when it has one) agrees with the config.
 // Not a hot path: one bounded-time fetch per URL, no redirects followed, small bodies only.
-import { importJwk, type KeyEntry } from '../auth/jwk.js';
+import { describeUnusableKeys, type KeyEntry } from '../auth/jwk.js';
 import type { FieldIssue } from '../errors.js';
 import { safeJsonParse } from '../http/json.js';
 import type { BrandDocument, SupportedAlgorithm } from './brand-config.js';
@@ -62,10 +62,14 @@ export function algorithmsForKey(entry: KeyEntry, allowed: readonly SupportedAlg
   const candidates: readonly string[] =
     entry.kty === 'RSA'
       ? ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
-      : entry.crv
-        ? [EC_ALGORITHM[entry.crv] ?? '']
-        : [];
-  return allowed.filter((alg) => candidates.includes(alg) && (entry.alg === undefined || entry.alg === alg));
+      : entry.kty === 'OKP'
+        ? ['EdDSA']
+        : entry.crv
+          ? [EC_ALGORITHM[entry.crv] ?? '']
+          : [];
+  const fits = (alg: string) =>
+    entry.alg === undefined || entry.alg === alg || (alg === 'EdDSA' && entry.alg === 'Ed25519');
+  return allowed.filter((alg) => candidates.includes(alg) && fits(alg));
 }
 
 /** Checks the brand's JWKS: reachable, JSON `{keys: [...]}`, at least one usable signing key for an allowed algorithm. */
@@ -77,17 +81,16 @@ export async function checkJwks(document: BrandDocument, options: RemoteCheckOpt
   if (keys.some((key) => isRecord(key) && 'd' in key)) {
     return [{ field: 'jwksUri', message: 'JWKS publishes private key material ("d"); fix the CIAM before using it' }];
   }
-  const usable = keys
-    .filter(isRecord)
-    .map((key) => importJwk(key))
-    .filter((entry): entry is KeyEntry => entry !== undefined)
-    .filter((entry) => entry.usableForSignatures && entry.strongEnough)
-    .filter((entry) => algorithmsForKey(entry, document.allowedAlgorithms).length > 0);
-  if (usable.length === 0) {
+  const { usable, problems } = describeUnusableKeys(
+    keys.filter(isRecord),
+    document.allowedAlgorithms,
+    algorithmsForKey,
+  );
+  if (usable === 0) {
     return [
       {
         field: 'jwksUri',
-        message: `JWKS holds no usable signing key (RSA >= 2048 bits or EC, with a kid) for ${document.allowedAlgorithms.join(', ')}`,
+        message: `JWKS holds no usable signing key for ${document.allowedAlgorithms.join(', ')}${problems.length > 0 ? `: ${problems.join('; ')}` : ''}`,
       },
     ];
   }
@@ -109,7 +112,7 @@ export async function checkDiscovery(document: BrandDocument, options: RemoteChe
   const issues: FieldIssue[] = [];
   const compare = (field: keyof BrandDocument, key: string, required: boolean): void => {
     const value = discovered[key];
-    if (value === undefined && !required) return;
+    if ((value === undefined || document[field] === undefined) && !required) return;
     if (value !== document[field]) {
       issues.push({
         field,

@@ -17,6 +17,8 @@ import {
   SSM_PARAMETER_MESSAGE,
   SSM_PARAMETER_PATTERN,
   SupportedAlgorithms,
+  AudienceClaims,
+  defaultAcceptedAudiences,
 } from './brand-rules.js';
 
 export { isLoopbackHost, storedRevision, type SupportedAlgorithm, SupportedAlgorithms } from './brand-rules.js';
@@ -109,7 +111,11 @@ export const BrandConfigSchema = z
       .max(256)
       .describe("The CIAM OAuth client id of the brand's app; the issuer + clientId pair is unique across brands."),
     jwksUri: secureUrl.describe('The CIAM JWKS URI (https); must hold a usable signing key for an allowed algorithm.'),
-    userInfoEndpoint: secureUrl.describe('The CIAM userinfo endpoint (https).'),
+    userInfoEndpoint: secureUrl
+      .optional()
+      .describe(
+        "The CIAM userinfo endpoint (https), called with the caller's access token for the mapped claims. Leave it out when the provider's userinfo does not accept the API's access tokens (Entra ID, Okta custom authorization servers): the claims then come from the verified ID token the app sends in the session body.",
+      ),
     fieldMappings: FieldMappingsSchema,
     allowedAlgorithms: z
       .array(z.enum(SupportedAlgorithms))
@@ -119,18 +125,42 @@ export const BrandConfigSchema = z
       .describe(
         'Signature algorithms accepted from this CIAM (never taken from the token). HMAC and `none` are not supported.',
       ),
-    /** Audiences accepted in `aud`; defaults to [clientId, applicationId]. */
+    /** Audiences accepted in the audience claim; defaults to defaultAcceptedAudiences. */
     acceptedAudiences: z
       .array(z.string().min(1).max(256))
       .min(1)
       .max(20)
       .optional()
-      .describe('Audiences accepted in `aud`; when left out: `[clientId, applicationId]`.'),
+      .describe(
+        'Audiences accepted in the audience claim; when left out: `[applicationId]` (`[clientId]` with `audienceClaim: client_id`), plus `clientId` when `acceptIdTokens` is true.',
+      ),
     requireClientClaim: z
       .boolean()
       .default(false)
       .describe(
         "Refuse access tokens whose `azp` (or, without it, RFC 9068 `client_id`) is not this brand's `clientId`. Lets two brands of one issuer accept the same audience (both must set it, with different client ids).",
+      ),
+    audienceClaim: z
+      .enum(AudienceClaims)
+      .default('aud')
+      .describe(
+        'Claim holding the audience of access tokens: `aud`, or `client_id` for providers whose access tokens carry none (Amazon Cognito); then `token_use`, when present, must be `access`.',
+      ),
+    acceptIdTokens: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Accept ID tokens (tokens with `nonce`, `at_hash`, `c_hash`, `token_use: id` or an ID-token `typ`) as bearer credentials. Off by default: an ID token is meant for the client, not the API (RFC 8725 §3.11), and any app of the CIAM that receives one could call the API with it.',
+      ),
+    requireAccessTokenTyp: z
+      .boolean()
+      .default(false)
+      .describe('Accept only tokens whose header says `typ: at+jwt` (RFC 9068 access tokens); excludes ID tokens.'),
+    allowTokensWithoutKid: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Accept tokens without a `kid` header when the brand's JWKS holds exactly one signing key (some providers omit `kid`).",
       ),
     clockSkewSeconds: z
       .number()
@@ -195,7 +225,7 @@ export function parseBrandDocument(input: unknown): BrandDocument {
 
 /** Derives the runtime BrandConfig (audience default applied) from a parsed document. */
 export function toBrandConfig(document: BrandDocument, version: number, revision = ''): BrandConfig {
-  const acceptedAudiences = document.acceptedAudiences ?? [...new Set([document.clientId, document.applicationId])];
+  const acceptedAudiences = document.acceptedAudiences ?? defaultAcceptedAudiences(document);
   return { ...document, acceptedAudiences, version, revision };
 }
 

@@ -19,6 +19,8 @@ import {
   SSM_PARAMETER_PATTERN,
   storedRevision,
   SupportedAlgorithms,
+  AudienceClaims,
+  defaultAcceptedAudiences,
 } from './brand-rules.js';
 
 const secureUrl = z.string().check(
@@ -39,7 +41,7 @@ const BrandItemSchema = z.strictObject({
   applicationId: text(256),
   clientId: text(256),
   jwksUri: secureUrl,
-  userInfoEndpoint: secureUrl,
+  userInfoEndpoint: z.optional(secureUrl),
   fieldMappings: z.strictObject({
     firstName: claimPath,
     lastName: claimPath,
@@ -54,6 +56,10 @@ const BrandItemSchema = z.strictObject({
   ),
   acceptedAudiences: z.optional(z.array(text(256)).check(z.minLength(1), z.maxLength(20))),
   requireClientClaim: z._default(z.boolean(), false),
+  audienceClaim: z._default(z.enum(AudienceClaims), 'aud'),
+  acceptIdTokens: z._default(z.boolean(), false),
+  requireAccessTokenTyp: z._default(z.boolean(), false),
+  allowTokensWithoutKid: z._default(z.boolean(), false),
   clockSkewSeconds: z._default(intIn(0, 300), 60),
   maxTokenLifetimeSeconds: z._default(intIn(60, 7 * 86_400), 86_400),
   status: z._default(z.enum(['active', 'disabled']), 'active'),
@@ -102,6 +108,6 @@ export function parseStoredBrandConfig(item: Record<string, unknown>): BrandConf
   const { version, updatedAt, updatedBy, revision, ...rest } = item;
   const meta = MetaSchema.parse({ version, updatedAt, updatedBy, revision });
   const document = parseBrandItemDocument(rest);
-  const acceptedAudiences = document.acceptedAudiences ?? [...new Set([document.clientId, document.applicationId])];
+  const acceptedAudiences = document.acceptedAudiences ?? defaultAcceptedAudiences(document);
   return { ...document, acceptedAudiences, version: meta.version, revision: storedRevision(meta) };
 }

@@ -12,8 +12,28 @@ export const SupportedAlgorithms = [
   'ES256',
   'ES384',
   'ES512',
+  'EdDSA',
 ] as const;
 export type SupportedAlgorithm = (typeof SupportedAlgorithms)[number];
+
+/** Which claim names the token's audience: `aud` (default), or `client_id` (Cognito access tokens carry no `aud`). */
+export const AudienceClaims = ['aud', 'client_id'] as const;
+export type AudienceClaim = (typeof AudienceClaims)[number];
+
+/**
+ * The accepted audiences when a brand lists none: access tokens only, so the API (`applicationId`) alone, or
+ * the client id when the audience is read from `client_id`; the client id (the `aud` of ID tokens) joins
+ * only when the brand accepts ID tokens as bearer credentials.
+ */
+export function defaultAcceptedAudiences(document: {
+  applicationId: string;
+  clientId: string;
+  audienceClaim: AudienceClaim;
+  acceptIdTokens: boolean;
+}): string[] {
+  const first = document.audienceClaim === 'client_id' ? document.clientId : document.applicationId;
+  return [...new Set(document.acceptIdTokens ? [first, document.clientId] : [first])];
+}
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 

@@ -1,9 +1,12 @@
 // Reads a caller's claims: the verified access token's payload, the optional ID token from the body
 // (verified against the brand and the same sub), then the brand's userinfo endpoint called with the
-// caller's access token. Later sources win, so userinfo (the freshest) decides.
+// caller's access token. Later sources win, so userinfo (the freshest) decides. Userinfo is called only
+// with an access token (never with an ID token a brand accepts as bearer) and only when the brand has a
+// userinfo endpoint; otherwise the verified ID token is the profile source. claimsSourceOf tells which.
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import type { AuthorizerContext } from '../auth/authorizer-context.js';
+import type { JwksProvider } from '../auth/jwks-cache.js';
+import { verifyIdToken } from '../auth/verify-id-token.js';
 import { type BrandConfig, isLoopbackHost } from '../config/brand-config.js';
 import { ErrorCodes, UnauthorizedError, UpstreamError, ValidationError } from '../errors.js';
 import { safeJsonParse } from '../http/json.js';
@@ -25,12 +28,34 @@ export interface ClaimSource {
 
 export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 
+/** Where the mapped claims came from: userinfo, the verified ID token of the body, or the access token alone. */
+export type ClaimsSource = 'userinfo' | 'id_token' | 'access_token';
+
+const SOURCE = Symbol('claimsSource');
+
+/** The source recorded on claims loaded by CiamClaimSource (a symbol key: never serialised or mapped). */
+export function claimsSourceOf(claims: Claims): ClaimsSource | undefined {
+  return (claims as { [SOURCE]?: ClaimsSource })[SOURCE];
+}
+
+/** True when a verified bearer token is an ID token rather than an access token (as the authorizer tells them). */
+function isIdToken(claims: Claims): boolean {
+  return (
+    claims.nonce !== undefined ||
+    claims.at_hash !== undefined ||
+    claims.c_hash !== undefined ||
+    claims.token_use === 'id'
+  );
+}
+
 export interface CiamClaimSourceOptions {
   fetch?: FetchFn;
   /** Userinfo timeout; the caller waits for it, so keep it short. */
   timeoutMs?: number;
-  /** Resolves a brand's JWKS for ID token checks (default: jose's remote JWKS, cached per URI). */
-  jwks?: (brand: BrandConfig) => JWTVerifyGetKey;
+  /** The brand JWKS caches for ID token checks (default: the process-wide registry the authorizer uses too). */
+  jwks?: JwksProvider;
+  /** Epoch milliseconds. */
+  now?: () => number;
 }
 
 const MAX_USERINFO_BYTES = 65_536;
@@ -63,22 +88,14 @@ export function decodeVerifiedPayload(token: string): Claims {
 export class CiamClaimSource implements ClaimSource {
   private readonly fetchFn: FetchFn;
   private readonly timeoutMs: number;
-  private readonly jwks: (brand: BrandConfig) => JWTVerifyGetKey;
-  private readonly jwksCache = new Map<string, JWTVerifyGetKey>();
+  private readonly jwks: JwksProvider | undefined;
+  private readonly now: () => number;
 
   constructor(options: CiamClaimSourceOptions = {}) {
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.timeoutMs = options.timeoutMs ?? 3_000;
-    this.jwks =
-      options.jwks ??
-      ((brand) => {
-        let jwks = this.jwksCache.get(brand.jwksUri);
-        if (!jwks) {
-          jwks = createRemoteJWKSet(new URL(brand.jwksUri), { timeoutDuration: this.timeoutMs });
-          this.jwksCache.set(brand.jwksUri, jwks);
-        }
-        return jwks;
-      });
+    this.jwks = options.jwks;
+    this.now = options.now ?? Date.now;
   }
 
   async load(request: ClaimRequest): Promise<Claims> {
@@ -86,31 +103,35 @@ export class CiamClaimSource implements ClaimSource {
     if (!tokenMatchesHash(accessToken, auth.tokenHash)) throw new UnauthorizedError();
     const tokenClaims = decodeVerifiedPayload(accessToken);
     const idClaims = request.idToken === undefined ? {} : await this.verifyIdToken(request);
-    const userinfo = await this.userinfo(request.brand, auth.sub, accessToken);
-    return { ...tokenClaims, ...idClaims, ...userinfo, sub: auth.sub };
+    const endpoint = request.brand.userInfoEndpoint;
+    const bearerIsIdToken = isIdToken(tokenClaims);
+    const useUserinfo = endpoint !== undefined && !bearerIsIdToken;
+    const userinfo = useUserinfo ? await this.userinfo(endpoint, auth.sub, accessToken) : {};
+    const fromIdToken = request.idToken !== undefined || bearerIsIdToken;
+    const source: ClaimsSource = useUserinfo ? 'userinfo' : fromIdToken ? 'id_token' : 'access_token';
+    const claims: Claims = { ...tokenClaims, ...idClaims, ...userinfo, sub: auth.sub };
+    Object.defineProperty(claims, SOURCE, { value: source, enumerable: false });
+    return claims;
   }
 
   private async verifyIdToken(request: ClaimRequest): Promise<Claims> {
     const { brand, auth } = request;
     const refuse = (message: string) => new ValidationError('idToken is invalid', [{ field: 'idToken', message }]);
     try {
-      const { payload } = await jwtVerify(request.idToken ?? '', this.jwks(brand), {
-        issuer: brand.issuer,
-        audience: brand.clientId,
-        algorithms: brand.allowedAlgorithms,
-        clockTolerance: brand.clockSkewSeconds,
-        requiredClaims: ['sub', 'exp', 'iat'],
+      const { sub, claims } = await verifyIdToken(request.idToken ?? '', brand, {
+        now: this.now,
+        ...(this.jwks ? { jwks: this.jwks } : {}),
       });
-      if (payload.sub !== auth.sub) throw refuse('belongs to another user');
-      return { ...payload };
+      if (sub !== auth.sub) throw refuse('belongs to another user');
+      return { ...claims };
     } catch (error) {
       if (error instanceof ValidationError) throw error;
       throw refuse('does not verify for this brand');
     }
   }
 
-  private async userinfo(brand: BrandConfig, sub: string, accessToken: string): Promise<Claims> {
-    const url = new URL(brand.userInfoEndpoint);
+  private async userinfo(endpoint: string, sub: string, accessToken: string): Promise<Claims> {
+    const url = new URL(endpoint);
     if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname)))) {
       throw new UpstreamError(502, ErrorCodes.CIAM_UNAVAILABLE, 'CIAM userinfo endpoint is not https');
     }

@@ -8,6 +8,7 @@ import type { CapillaryClient } from '../capillary/capillary-client.js';
 import { type CapillaryCustomer, type CapillaryIdentifier, CapillarySources } from '../capillary/capillary-types.js';
 import { ConflictError, ErrorCodes, ForbiddenError } from '../errors.js';
 import { type MappedCustomer, mapClaims } from './claim-mapping.js';
+import { type ClaimsSource, claimsSourceOf } from './claim-source.js';
 import { changedProfileFields, oauthProfile, planIdentifierChanges, type ProfileField } from './customer-sync.js';
 import { audit, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
 
@@ -20,6 +21,8 @@ export interface SessionResult {
   changedFields: ProfileField[];
   identifierChangePending: boolean;
   mapped: { firstName: string | null; lastName: string | null; mobile: string | null; email: string | null };
+  /** Where the mapped claims came from (userinfo, the body's ID token, or the access token alone). */
+  claimsSource?: ClaimsSource;
 }
 
 type Established = { customerId: number; status: 'created' | 'linked'; reason: string };
@@ -40,7 +43,9 @@ export async function linkSession(services: PostAuthServices, caller: PostAuthCa
   const claims = await services.claims.load(caller);
   const mapped = mapClaims(claims, caller.brand.fieldMappings);
   try {
-    const { customer: _customer, ...result } = await linkWithMapped(services, caller, mapped);
+    const { customer: _customer, ...linked } = await linkWithMapped(services, caller, mapped);
+    const claimsSource = claimsSourceOf(claims);
+    const result = claimsSource === undefined ? linked : { ...linked, claimsSource };
     audit(services, caller, {
       type: 'session.link',
       outcome: 'success',

@@ -65,12 +65,15 @@ const OUTBOUND_FIELDS = ['issuer', 'jwksUri', 'userInfoEndpoint'] as const;
  * addresses. Issues name the field; a host that does not resolve is an issue too (nothing to fetch).
  */
 export async function checkOutboundHosts(
-  urls: Readonly<Record<(typeof OUTBOUND_FIELDS)[number], string>>,
+  urls: Readonly<Partial<Record<(typeof OUTBOUND_FIELDS)[number], string | undefined>>>,
   resolve: HostResolver,
 ): Promise<FieldIssue[]> {
   const issues = await Promise.all(
     OUTBOUND_FIELDS.map(async (field): Promise<FieldIssue | undefined> => {
-      const hostname = new URL(urls[field]).hostname.replace(/^\[|\]$/g, '');
+      // userInfoEndpoint is optional (claims may come from the ID token): nothing to resolve then.
+      const url = urls[field];
+      if (url === undefined) return undefined;
+      const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
       let addresses: string[];
       try {
         addresses = isIP(hostname) ? [hostname] : await resolve(hostname);

@@ -36,7 +36,10 @@ beforeAll(() => {
   });
   audit = new InMemoryAuditLog();
   handler = createHandler({
-    brandDirectory: new InMemoryBrandDirectory([brand, makeBrand({ brandId: 'brand-b', clientId: 'b-app' })]),
+    brandDirectory: new InMemoryBrandDirectory([
+      brand,
+      makeBrand({ brandId: 'brand-b', clientId: 'b-app', applicationId: 'https://api.brand-b.test' }),
+    ]),
     revocationChecker: NeverRevoked,
     auditLog: audit,
     logger: createLogger('fuzz'),

@@ -1,17 +1,21 @@
-// The authorizer against the real development CIAM (oidc-provider on loopback): its ID tokens, JWT access
-// tokens and client-credentials tokens are allowed, with the JWKS fetched over HTTP once.
+// The authorizer against the real development CIAM (oidc-provider on loopback): its JWT access tokens and
+// client-credentials tokens are allowed, with the JWKS fetched over HTTP once; its ID tokens only for a brand
+// that accepts them, and app logout with the ID token as `id_token_hint` ends every token of that login.
 import { hashSubject } from '../../shared/audit/redaction.js';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevCiam, clientCredentialsToken, loginWithCode, startDevCiam } from '../../local/dev-ciam.js';
 import { createHandler } from '../../functions/authorizer/handler.js';
+import { createHandler as createLogoutHandler } from '../../functions/logout/handler.js';
 import { InMemoryAuditLog } from '../../shared/audit/audit-event.js';
 import { parseAuthorizerContext } from '../../shared/auth/authorizer-context.js';
 import { JwksCache } from '../../shared/auth/jwks-cache.js';
 import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import type { BrandConfig } from '../../shared/config/brand-config.js';
+import { InMemoryRevocationStore } from '../../shared/revocation/in-memory-revocation-store.js';
 import { NeverRevoked } from '../../shared/revocation/revocation-checker.js';
-import { lambdaContext } from '../support/events.js';
+import { authorizedEvent, lambdaContext } from '../support/events.js';
 import { authorizerEvent, makeBrand } from '../support/jwt.js';
 
 const API = 'https://api.demo.loyalty.test';
@@ -62,18 +66,17 @@ describe('authorizer with the development CIAM', () => {
     )) as APIGatewayAuthorizerResult;
   }
 
-  it('allows its ID token and its JWT access token as the same user', async () => {
+  it('allows its JWT access token and refuses its ID token by default', async () => {
     const tokens = await loginWithCode(ciam, CLIENT, 'cust-1');
-    for (const token of [tokens.idToken, tokens.accessToken]) {
-      const result = await decide(token);
-      expect(result.policyDocument.Statement[0]?.Effect).toBe('Allow');
-      expect(result.principalId).toBe(`brand-a|${hashSubject('brand-a', 'cust-1')}`);
-      expect(parseAuthorizerContext(result.context)).toMatchObject({
-        sub: 'cust-1',
-        principalType: 'user',
-        brandId: 'brand-a',
-      });
-    }
+    const result = await decide(tokens.accessToken);
+    expect(result.policyDocument.Statement[0]?.Effect).toBe('Allow');
+    expect(result.principalId).toBe(`brand-a|${hashSubject('brand-a', 'cust-1')}`);
+    expect(parseAuthorizerContext(result.context)).toMatchObject({
+      sub: 'cust-1',
+      principalType: 'user',
+      brandId: 'brand-a',
+    });
+    await expect(decide(tokens.idToken)).rejects.toThrow('Unauthorized');
     expect(fetches).toBe(1);
   });
 
@@ -89,5 +92,112 @@ describe('authorizer with the development CIAM', () => {
     const t = tokens.accessToken;
     const tampered = `${t.slice(0, 30)}${t[30] === 'A' ? 'B' : 'A'}${t.slice(31)}`;
     await expect(decide(tampered)).rejects.toThrow('Unauthorized');
+  });
+});
+
+describe('app logout with id_token_hint against the development CIAM', () => {
+  let ciam: DevCiam;
+  let brand: BrandConfig;
+  let store: InMemoryRevocationStore;
+  let authorize: ReturnType<typeof createHandler>;
+  let logout: ReturnType<typeof createLogoutHandler>;
+
+  beforeAll(async () => {
+    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+    ciam = await startDevCiam({
+      accounts: { 'cust-1': { given_name: 'Ada' }, 'cust-2': { given_name: 'Grace' } },
+      // A back-channel logout client gets `sid` in its ID tokens (never called here: no CIAM logout happens).
+      clients: [{ ...CLIENT, redirectUris: [CLIENT.redirectUri], backchannelLogoutUri: 'http://127.0.0.1:9/bcl' }],
+      apiResource: API,
+    });
+    // A brand that accepts ID tokens too (its client id joins the audiences by default).
+    brand = makeBrand({
+      issuer: ciam.issuer,
+      jwksUri: ciam.jwksUri,
+      userInfoEndpoint: ciam.userInfoEndpoint,
+      clientId: CLIENT.clientId,
+      applicationId: API,
+      acceptIdTokens: true,
+    });
+    store = new InMemoryRevocationStore({ now: Date.now });
+    const cache = new JwksCache(ciam.jwksUri);
+    const brands = new InMemoryBrandDirectory([brand]);
+    authorize = createHandler({
+      brandDirectory: brands,
+      revocationChecker: store,
+      auditLog: new InMemoryAuditLog(),
+      logger: createLogger('authorizer-dev-ciam'),
+      now: Date.now,
+      jwks: () => cache,
+    });
+    logout = createLogoutHandler({
+      store,
+      brands,
+      audit: new InMemoryAuditLog(),
+      now: Date.now,
+      logger: createLogger('logout-dev-ciam'),
+      jwks: () => cache,
+    });
+  });
+  afterAll(() => ciam.close());
+
+  async function effect(token: string): Promise<string> {
+    try {
+      const result = (await authorize(
+        authorizerEvent({ Authorization: `Bearer ${token}` }),
+        lambdaContext,
+      )) as APIGatewayAuthorizerResult;
+      return result.policyDocument.Statement[0]?.Effect ?? 'none';
+    } catch {
+      return 'Unauthorized';
+    }
+  }
+
+  async function logoutWith(accessToken: string, body: Record<string, unknown>) {
+    const allowed = (await authorize(
+      authorizerEvent({ Authorization: `Bearer ${accessToken}` }),
+      lambdaContext,
+    )) as APIGatewayAuthorizerResult;
+    const auth = parseAuthorizerContext(allowed.context);
+    return logout(
+      authorizedEvent(auth, { httpMethod: 'POST', path: '/v1/auth/logout', body: JSON.stringify(body) }),
+      lambdaContext,
+    );
+  }
+
+  it('allows both tokens of a login when the brand accepts ID tokens', async () => {
+    const tokens = await loginWithCode(ciam, CLIENT, 'cust-1');
+    expect(await effect(tokens.accessToken)).toBe('Allow');
+    expect(await effect(tokens.idToken)).toBe('Allow');
+  });
+
+  it('without a hint revokes only the access token (it has no sid): the ID token keeps working', async () => {
+    const tokens = await loginWithCode(ciam, CLIENT, 'cust-1');
+    expect((await logoutWith(tokens.accessToken, {})).statusCode).toBe(204);
+    expect(await effect(tokens.accessToken)).toBe('Deny');
+    expect(await effect(tokens.idToken)).toBe('Allow');
+  });
+
+  it('with the ID token as id_token_hint revokes the whole session: every token of that login stops working', async () => {
+    const tokens = await loginWithCode(ciam, CLIENT, 'cust-1');
+    const other = await loginWithCode(ciam, CLIENT, 'cust-1');
+    const response = await logoutWith(tokens.accessToken, { id_token_hint: tokens.idToken });
+    expect(response.statusCode).toBe(204);
+    expect(await effect(tokens.accessToken)).toBe('Deny');
+    expect(await effect(tokens.idToken)).toBe('Deny');
+    // Another login of the same user is another session.
+    expect(await effect(other.idToken)).toBe('Allow');
+  });
+
+  it("refuses another user's or a forged ID token as hint with 400 and revokes nothing", async () => {
+    const tokens = await loginWithCode(ciam, CLIENT, 'cust-1');
+    const stranger = await loginWithCode(ciam, CLIENT, 'cust-2');
+    for (const hint of [stranger.idToken, `${tokens.idToken.slice(0, -4)}AAAA`]) {
+      const response = await logoutWith(tokens.accessToken, { id_token_hint: hint });
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body).error.details[0].field).toBe('id_token_hint');
+    }
+    expect(await effect(tokens.accessToken)).toBe('Allow');
+    expect(await effect(stranger.idToken)).toBe('Allow');
   });
 });

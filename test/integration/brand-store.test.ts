@@ -58,7 +58,7 @@ describe('DynamoBrandStore', () => {
     expect(created.version).toBe(1);
     expect(updated.version).toBe(2);
     expect(read).toMatchObject({ version: 2, updatedBy: 'bob', document: { brandName: 'new name' } });
-    expect(read?.config.acceptedAudiences).toEqual(['s1-client', 'api']);
+    expect(read?.config.acceptedAudiences).toEqual(['api']);
   });
 
   it('keeps a guard item per pair that never shows up as a brand', async () => {

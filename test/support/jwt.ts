@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BrandConfig, type BrandConfigInput, parseBrandConfig } from '../../shared/config/brand-config.js';
 
-export type TestAlg = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
+export type TestAlg = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
 
 export interface TestKey {
   kid: string;
@@ -20,9 +20,12 @@ const CURVE_OF = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' } as const;
 
 /** Generates a signing key; RSA keys are 2048 bits unless `bits` says otherwise. */
 export function generateTestKey(alg: TestAlg, kid: string, options: { bits?: number; jwkAlg?: boolean } = {}): TestKey {
-  const pair = alg.startsWith('ES')
-    ? generateKeyPairSync('ec', { namedCurve: CURVE_OF[alg as keyof typeof CURVE_OF] })
-    : generateKeyPairSync('rsa', { modulusLength: options.bits ?? 2048 });
+  const pair =
+    alg === 'EdDSA'
+      ? generateKeyPairSync('ed25519')
+      : alg.startsWith('ES')
+        ? generateKeyPairSync('ec', { namedCurve: CURVE_OF[alg as keyof typeof CURVE_OF] })
+        : generateKeyPairSync('rsa', { modulusLength: options.bits ?? 2048 });
   const jwk: Record<string, unknown> = { ...pair.publicKey.export({ format: 'jwk' }), kid, use: 'sig' };
   if (options.jwkAlg !== false) jwk.alg = alg;
   return { kid, alg, privateKey: pair.privateKey, publicKey: pair.publicKey, jwk };
@@ -37,8 +40,9 @@ const HASH = { '256': 'sha256', '384': 'sha384', '512': 'sha512' } as const;
 
 /** Signs `signingInput` (ASCII) as a JWS `alg` would. */
 export function signInput(alg: TestAlg, key: KeyObject, signingInput: string): Buffer {
-  const hash = HASH[alg.slice(2) as keyof typeof HASH];
   const data = Buffer.from(signingInput, 'latin1');
+  if (alg === 'EdDSA') return sign(null, data, key);
+  const hash = HASH[alg.slice(2) as keyof typeof HASH];
   if (alg.startsWith('ES')) return sign(hash, data, { key, dsaEncoding: 'ieee-p1363' });
   if (alg.startsWith('PS')) {
     return sign(hash, data, {
@@ -102,12 +106,12 @@ export function makeBrand(overrides: Partial<BrandConfigInput> = {}, version = 0
   );
 }
 
-/** Standard claims of a valid access token for `brand` at NOW_S. */
+/** Standard claims of a valid access token for `brand` at NOW_S (aud = the brand's API, its default audience). */
 export function accessClaims(brand: BrandConfig, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     iss: brand.issuer,
     sub: 'user-1',
-    aud: brand.clientId,
+    aud: brand.applicationId,
     iat: NOW_S - 60,
     exp: NOW_S + 600,
     sid: 'sid-1',

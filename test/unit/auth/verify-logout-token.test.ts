@@ -68,8 +68,21 @@ describe('verifyLogoutToken', () => {
     expect(await reasonOf(sign(logoutClaims({ sid: undefined })))).toBe('ACCEPTED');
   });
 
+  it('treats the generic typ JWT or application/jwt like no typ (Keycloak and others send it)', async () => {
+    expect(await reasonOf(sign(logoutClaims(), { typ: 'JWT' }))).toBe('ACCEPTED');
+    expect(await reasonOf(sign(logoutClaims(), { typ: 'application/jwt' }))).toBe('ACCEPTED');
+  });
+
+  it('accepts a token without exp while its iat is recent', async () => {
+    expect(await reasonOf(sign(logoutClaims({ exp: undefined }), { typ: 'JWT' }))).toBe('ACCEPTED');
+  });
+
   it.each([
-    ['typ JWT', logoutClaims(), { typ: 'JWT' }, 'TYP_INVALID'],
+    ['typ at+jwt', logoutClaims(), { typ: 'at+jwt' }, 'TYP_INVALID'],
+    ['typ secevent+jwt', logoutClaims(), { typ: 'secevent+jwt' }, 'TYP_INVALID'],
+    ['an access token (no events) with typ JWT', logoutClaims({ events: undefined }), { typ: 'JWT' }, 'EVENTS_INVALID'],
+    ['an ID token (nonce) with typ JWT', logoutClaims({ nonce: 'n' }), { typ: 'JWT' }, 'NONCE_PRESENT'],
+    ['no exp and an old iat', logoutClaims({ exp: undefined, iat: NOW_S - 200 }), { typ: 'JWT' }, 'TOKEN_TOO_OLD'],
     ['another issuer', logoutClaims({ iss: 'https://evil.test' }), undefined, 'ISSUER_UNKNOWN'],
     ['aud without the client', logoutClaims({ aud: 'other' }), undefined, 'AUDIENCE_INVALID'],
     ['no events', logoutClaims({ events: undefined }), undefined, 'EVENTS_INVALID'],

@@ -57,6 +57,8 @@ const edgeStrings = [
   'disabled',
   'oauth',
   'basic',
+  'aud',
+  'client_id',
 ];
 const edgeNumbers = [0, 1, -1, 59, 60, 99, 100, 300, 301, 5000, 30_000, 30_001, 604_800, 604_801, 1.5, 2 ** 53, -0];
 const scalar = fc.oneof(
@@ -81,6 +83,10 @@ const keys = {
     ...Object.keys(base),
     'allowedAlgorithms',
     'acceptedAudiences',
+    'audienceClaim',
+    'acceptIdTokens',
+    'requireAccessTokenTyp',
+    'allowTokensWithoutKid',
     'clockSkewSeconds',
     'maxTokenLifetimeSeconds',
     'status',

@@ -1,0 +1,295 @@
+// Identity providers this project did not write, each started on loopback by this test and wired to the
+// local stack the way an operator would: `brand init` from the provider's discovery document, `validate`,
+// `put`, then a real login at the provider, a session link, /v1/me, app logout and the refused token after.
+// oidc-provider (the development CIAM library), oauth2-mock-server and cognito-local (Amazon Cognito's
+// token shapes: an access token without aud, checked by client_id and token_use).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OAuth2Server } from 'oauth2-mock-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CAPILLARY_CREDENTIALS, DEMO_ORG_ID, DEMO_SOURCE_ACCOUNT_ID } from '../../local/demo-brand.js';
+import { type DevCiam, loginWithCode, startDevCiam } from '../../local/dev-ciam.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { type CliIo, runBrandCli } from '../../tools/brand-cli.js';
+
+let stack: LocalStack;
+let dir: string;
+
+beforeAll(async () => {
+  stack = await startLocalStack({
+    port: 0,
+    ciamPort: 0,
+    capillaryPort: 0,
+    dynamoPort: 0,
+    ssmPort: 0,
+    quiet: true,
+    playground: false,
+    authorizerCacheTtlSeconds: 0,
+    configCacheTtlSeconds: 0,
+    revocationCacheTtlSeconds: 0,
+  });
+  dir = mkdtempSync(join(tmpdir(), 'providers-'));
+}, 90_000);
+
+afterAll(async () => {
+  await stack?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    env: { LOCAL_ADMIN_KEY: stack.adminKey, CIAM_GATEWAY_URL: stack.urls.gateway },
+    fetch: (url, init) => fetch(url, init),
+    readFile: (path) => readFile(path, 'utf8'),
+  };
+  const code = await runBrandCli(args, io);
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** `brand init` + the operator's edits (the named placeholders) + `validate` + `put`; returns the brand file. */
+async function onboard(issuer: string, preset: string, brandId: string, extra: string[]) {
+  const file = join(dir, `${brandId}.json`);
+  const init = await cli(
+    'init',
+    '--issuer',
+    issuer,
+    '--preset',
+    preset,
+    '--brand-id',
+    brandId,
+    '--org-id',
+    String(DEMO_ORG_ID),
+    '--source-account',
+    DEMO_SOURCE_ACCOUNT_ID,
+    '--capillary-url',
+    stack.urls.capillary,
+    '--out',
+    file,
+    ...extra,
+  );
+  expect(init, init.stderr).toMatchObject({ code: 0 });
+  expect(init.stdout).toContain('secrets.capillary.key: REPLACE_WITH_CAPILLARY_KEY');
+  const brand = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, JSON.stringify({ ...brand, secrets: { capillary: { ...DEMO_CAPILLARY_CREDENTIALS } } }));
+  const validate = await cli('validate', '--file', file);
+  expect(validate, validate.stderr).toMatchObject({ code: 0 });
+  const put = await cli('put', '--file', file);
+  expect(put, put.stderr).toMatchObject({ code: 0 });
+  return brand;
+}
+
+function call(method: string, path: string, token: string, body?: unknown): Promise<Response> {
+  return fetch(`${stack.urls.gateway}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/** Session link, /v1/me, logout, then the same token refused. */
+async function journey(tokens: { accessToken: string; idToken: string }, cuid: string, mapped: Record<string, string>) {
+  const session = await call('POST', '/v1/auth/session', tokens.accessToken, { idToken: tokens.idToken });
+  const sessionBody = (await session.json()) as Record<string, unknown>;
+  expect(session.status, JSON.stringify(sessionBody)).toBe(201);
+  expect(sessionBody).toMatchObject({ cuid, status: 'created', mapped });
+  const me = await call('GET', '/v1/me', tokens.accessToken);
+  expect(me.status).toBe(200);
+  expect(await me.json()).toMatchObject({ cuid });
+  expect((await call('POST', '/v1/auth/logout', tokens.accessToken, {})).status).toBe(204);
+  // Refused: 403 from the authorizer's Deny for a revoked token (401 TOKEN_REVOKED from a handler's guard).
+  const after = await call('GET', '/v1/me', tokens.accessToken);
+  expect([401, 403]).toContain(after.status);
+  return sessionBody;
+}
+
+describe('oidc-provider (a CIAM of its own, not the stack demo one)', () => {
+  let ciam: DevCiam;
+  const client = { clientId: 'op-app', clientSecret: 'op-secret', redirectUri: 'http://127.0.0.1/cb' };
+  const api = 'https://api.op.test';
+
+  beforeAll(async () => {
+    ciam = await startDevCiam({
+      accounts: { 'op-user': { given_name: 'Olga', family_name: 'Petrova', email: 'olga@op.test' } },
+      clients: [{ ...client, redirectUris: [client.redirectUri] }],
+      apiResource: api,
+    });
+  });
+  afterAll(() => ciam?.close());
+
+  it('onboards with brand init and runs the whole journey with its JWT access token', async () => {
+    const brand = await onboard(ciam.issuer, 'generic', 'prov-op', [
+      '--client-id',
+      client.clientId,
+      '--application-id',
+      api,
+    ]);
+    expect(brand).toMatchObject({ jwksUri: ciam.jwksUri, userInfoEndpoint: ciam.userInfoEndpoint });
+    const tokens = await loginWithCode(ciam, client, 'op-user');
+    // The ID token is not an access credential of this brand.
+    expect((await call('GET', '/v1/me', tokens.idToken)).status).toBe(401);
+    const session = await journey(tokens, 'op-user', { firstName: 'Olga', lastName: 'Petrova' });
+    expect(session.claimsSource).toBe('userinfo');
+  });
+});
+
+describe('oauth2-mock-server', () => {
+  const server = new OAuth2Server();
+  const api = 'https://api.mock.test';
+  const clientId = 'mock-app';
+
+  beforeAll(async () => {
+    await server.issuer.keys.generate('RS256');
+    await server.start(0, '127.0.0.1');
+    // Its access tokens carry no aud: give them the API's, and one subject with a profile to every token.
+    server.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
+      if (token.payload.aud === undefined) Object.assign(token.payload, { aud: api, jti: randomUUID() });
+      token.payload.sub = 'mock-user';
+    });
+    server.service.on('beforeUserinfo', (response: { body: Record<string, unknown> }) => {
+      response.body = { sub: 'mock-user', given_name: 'Mona', family_name: 'Mock', email: 'mona@mock.test' };
+    });
+  });
+  afterAll(() => server.stop());
+
+  async function login() {
+    const issuer = server.issuer.url as string;
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
+    const authorize = new URL(`${issuer}/authorize`);
+    authorize.search = new URLSearchParams({
+      client_id: clientId,
+      response_type: 'code',
+      redirect_uri: 'http://127.0.0.1/cb',
+      scope: 'openid profile email',
+      state: 's',
+      nonce: 'n-1',
+      code_challenge: challenge.toString('base64url'),
+      code_challenge_method: 'S256',
+    }).toString();
+    const redirect = await fetch(authorize, { redirect: 'manual' });
+    const code = new URL(redirect.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    const response = await fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        client_id: clientId,
+        redirect_uri: 'http://127.0.0.1/cb',
+        code_verifier: verifier,
+      }),
+    });
+    const body = (await response.json()) as { access_token: string; id_token: string };
+    return { accessToken: body.access_token, idToken: body.id_token };
+  }
+
+  it('onboards with brand init and runs the whole journey', async () => {
+    const issuer = server.issuer.url as string;
+    const brand = await onboard(issuer, 'generic', 'prov-mock', ['--client-id', clientId, '--application-id', api]);
+    expect(brand).toMatchObject({ allowedAlgorithms: ['RS256'], userInfoEndpoint: `${issuer}/userinfo` });
+    const tokens = await login();
+    const session = await journey(tokens, 'mock-user', { firstName: 'Mona', email: 'mona@mock.test' });
+    expect(session.claimsSource).toBe('userinfo');
+  });
+});
+
+describe('cognito-local (Amazon Cognito token shapes)', () => {
+  let child: ChildProcess;
+  const endpoint = 'http://localhost:9229';
+
+  async function cognito(target: string, body: unknown): Promise<Record<string, unknown>> {
+    const response = await fetch(`${endpoint}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSCognitoIdentityProviderService.${target}`,
+      },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.json()) as Record<string, unknown>;
+    if (!response.ok) throw new Error(`${target}: ${response.status} ${JSON.stringify(json)}`);
+    return json;
+  }
+
+  beforeAll(async () => {
+    const home = join(dir, 'cognito');
+    mkdirSync(join(home, '.cognito'), { recursive: true });
+    child = spawn(process.execPath, [join(process.cwd(), 'node_modules/cognito-local/lib/bin/start.js')], {
+      cwd: home,
+      env: { ...process.env, PORT: '9229', HOST: 'localhost' },
+      stdio: 'ignore',
+    });
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const healthy = await fetch(`${endpoint}/health`).then(
+        (response) => response.ok,
+        () => false,
+      );
+      if (healthy) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error('cognito-local did not start');
+  }, 30_000);
+  afterAll(() => {
+    child?.kill();
+  });
+
+  it('onboards with the cognito preset and runs the journey with its access token (audienceClaim client_id)', async () => {
+    const pool = (await cognito('CreateUserPool', { PoolName: 'brand-pool' })).UserPool as { Id: string };
+    const appClient = (await cognito('CreateUserPoolClient', { UserPoolId: pool.Id, ClientName: 'app' }))
+      .UserPoolClient as { ClientId: string };
+    await cognito('AdminCreateUser', {
+      UserPoolId: pool.Id,
+      Username: 'carla@cognito.test',
+      MessageAction: 'SUPPRESS',
+      TemporaryPassword: 'Temp-Passw0rd!',
+      UserAttributes: [
+        { Name: 'given_name', Value: 'Carla' },
+        { Name: 'family_name', Value: 'Cognito' },
+        { Name: 'email', Value: 'carla@cognito.test' },
+      ],
+    });
+    await cognito('AdminSetUserPassword', {
+      UserPoolId: pool.Id,
+      Username: 'carla@cognito.test',
+      Password: 'Real-Passw0rd!',
+      Permanent: true,
+    });
+    const issuer = `${endpoint}/${pool.Id}`;
+    const brand = await onboard(issuer, 'cognito', 'prov-cognito', ['--client-id', appClient.ClientId]);
+    expect(brand).toMatchObject({ audienceClaim: 'client_id', applicationId: appClient.ClientId });
+    expect(brand).not.toHaveProperty('userInfoEndpoint');
+
+    const auth = (
+      await cognito('InitiateAuth', {
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: appClient.ClientId,
+        AuthParameters: { USERNAME: 'carla@cognito.test', PASSWORD: 'Real-Passw0rd!' },
+      })
+    ).AuthenticationResult as { AccessToken: string; IdToken: string };
+    const access = JSON.parse(Buffer.from(auth.AccessToken.split('.')[1] ?? '', 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
+    expect(access).toMatchObject({ token_use: 'access', client_id: appClient.ClientId });
+    expect(access.aud).toBeUndefined();
+    // Its ID token (aud = client id, token_use id) is refused as a bearer.
+    expect((await call('GET', '/v1/me', auth.IdToken)).status).toBe(401);
+    const sub = String(access.sub);
+    // cognito-local's ID token carries the e-mail (and custom attributes) of the user.
+    const tokens = { accessToken: auth.AccessToken, idToken: auth.IdToken };
+    const session = await journey(tokens, sub, { email: 'carla@cognito.test' });
+    // No userinfo endpoint in its discovery: the mapped claims come from the verified ID token.
+    expect(session.claimsSource).toBe('id_token');
+  });
+});

@@ -1,0 +1,200 @@
+// `npm run brand -- init --issuer <url>`: a brand file from the issuer's discovery document and a provider
+// preset (cognito, auth0, entra, okta, next-identity, generic; detected from the issuer's shape when not
+// given). It fills jwksUri, userInfoEndpoint, allowedAlgorithms, the provider's audience rules and field
+// mappings suggested by claims_supported; what discovery cannot tell (Capillary org, client ids, secrets) is
+// left as named placeholders the CLI lists. docs/providers.md explains each preset.
+import { type SupportedAlgorithm, SupportedAlgorithms } from '../shared/config/brand-rules.js';
+import { safeJsonParse } from '../shared/http/json.js';
+
+export const PRESETS = ['cognito', 'auth0', 'entra', 'okta', 'next-identity', 'generic'] as const;
+export type Preset = (typeof PRESETS)[number];
+
+export interface BrandInitInput {
+  issuer: string;
+  preset?: Preset;
+  brandId?: string;
+  clientId?: string;
+  applicationId?: string;
+  orgId?: number;
+  capillaryBaseUrl?: string;
+  sourceAccountId?: string;
+}
+
+export interface BrandInitResult {
+  preset: Preset;
+  brand: Record<string, unknown>;
+  /** What the operator must replace before `put` (placeholders), and notes about the provider. */
+  placeholders: string[];
+  notes: string[];
+}
+
+type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** The preset an issuer URL's shape names (e.g. cognito-idp.<region>.amazonaws.com/<pool>), else generic. */
+export function detectPreset(issuer: string): Preset {
+  const url = new URL(issuer);
+  const host = url.hostname.toLowerCase();
+  if (/^cognito-idp\.[a-z0-9-]+\.amazonaws\.com$/.test(host)) return 'cognito';
+  if (host === 'login.microsoftonline.com' || host.endsWith('.ciamlogin.com') || host === 'sts.windows.net') {
+    return 'entra';
+  }
+  if (/\.auth0\.com$/.test(host)) return 'auth0';
+  if (/\.(okta|oktapreview|okta-emea|okta-gov)\.com$/.test(host)) return 'okta';
+  if (host.includes('nextidentity') || host.includes('next-identity') || host.includes('janrain')) {
+    return 'next-identity';
+  }
+  return 'generic';
+}
+
+const PLACEHOLDER = {
+  clientId: 'REPLACE_WITH_CIAM_CLIENT_ID',
+  applicationId: 'REPLACE_WITH_API_AUDIENCE',
+  sourceAccountId: 'REPLACE_WITH_CAPILLARY_SOURCE_ACCOUNT_ID',
+  capillaryKey: 'REPLACE_WITH_CAPILLARY_KEY',
+  capillarySecret: 'REPLACE_WITH_CAPILLARY_SECRET',
+} as const;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 63) || 'brand'
+  );
+}
+
+async function readDiscovery(issuer: string, fetchFn: FetchLike): Promise<Record<string, unknown>> {
+  const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  let response: Response;
+  try {
+    response = await fetchFn(url, {
+      method: 'GET',
+      headers: { accept: 'application/json' },
+      redirect: 'error',
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new Error(`cannot read ${url}: ${error instanceof Error ? error.message : 'network error'}`);
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new Error(`${url} answered HTTP ${response.status}`);
+  }
+  const body = safeJsonParse(await response.text());
+  if (!isRecord(body)) throw new Error(`${url} is not a JSON object`);
+  return body;
+}
+
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+
+/** Builds the brand file for `input.issuer` from its discovery document. */
+export async function initBrand(input: BrandInitInput, fetchFn: FetchLike): Promise<BrandInitResult> {
+  if (!URL.canParse(input.issuer)) throw new Error('--issuer must be an absolute URL');
+  const discovery = await readDiscovery(input.issuer, fetchFn);
+  const preset = input.preset ?? detectPreset(input.issuer);
+  const notes: string[] = [];
+  const placeholders: string[] = [];
+  const issuer = typeof discovery.issuer === 'string' ? discovery.issuer : input.issuer;
+  if (issuer !== input.issuer) notes.push(`discovery names the issuer ${issuer}; the brand uses it (tokens carry it)`);
+  const jwksUri = discovery.jwks_uri;
+  if (typeof jwksUri !== 'string') throw new Error('the discovery document has no jwks_uri');
+
+  const offered = strings(discovery.id_token_signing_alg_values_supported);
+  const algorithms = offered.filter((alg): alg is SupportedAlgorithm =>
+    (SupportedAlgorithms as readonly string[]).includes(alg),
+  );
+  if (algorithms.length === 0) {
+    algorithms.push('RS256');
+    notes.push('no supported algorithm in id_token_signing_alg_values_supported: RS256 assumed');
+  }
+
+  const claims = new Set(strings(discovery.claims_supported));
+  const mapping = (standard: string) => {
+    if (claims.size > 0 && !claims.has(standard)) notes.push(`claims_supported lacks ${standard}: check the mapping`);
+    return standard;
+  };
+  const fieldMappings = {
+    firstName: mapping('given_name'),
+    lastName: mapping('family_name'),
+    mobile: mapping('phone_number'),
+    email: mapping('email'),
+    emailVerified: mapping('email_verified'),
+    mobileVerified: mapping('phone_number_verified'),
+  };
+
+  const clientId = input.clientId ?? PLACEHOLDER.clientId;
+  if (input.clientId === undefined) placeholders.push(`clientId: ${PLACEHOLDER.clientId} (the app's client id)`);
+  const userinfo = typeof discovery.userinfo_endpoint === 'string' ? discovery.userinfo_endpoint : undefined;
+  const rules: Record<string, unknown> = {};
+  let applicationId = input.applicationId;
+  let useUserinfo = userinfo !== undefined;
+  switch (preset) {
+    case 'cognito':
+      // Access tokens: no aud; client_id + token_use: access. The app client is the audience.
+      rules.audienceClaim = 'client_id';
+      applicationId ??= clientId;
+      notes.push('Cognito: access tokens are checked by client_id and token_use; cognito:username is not the sub');
+      break;
+    case 'auth0':
+      // Access tokens for an API: aud = [API identifier, <issuer>userinfo], azp = the client.
+      notes.push('Auth0: applicationId is the API identifier; tokens with two audiences must carry azp = clientId');
+      break;
+    case 'entra':
+      // Access tokens for your API are not accepted by Microsoft's userinfo (Graph): claims come from the ID token.
+      useUserinfo = false;
+      notes.push('Entra ID: userinfo (Graph) does not accept tokens for your API; send the ID token as idToken');
+      notes.push("Entra ID: JWKS kid equals x5t; v2.0 access tokens' aud is the API's application id");
+      break;
+    case 'okta':
+      if (!new URL(issuer).pathname.startsWith('/oauth2/')) {
+        notes.push('Okta: the org authorization server issues tokens for Okta only; use a custom authorization server');
+      } else if (new URL(issuer).pathname.replace(/\/+$/, '') === '/oauth2/default') {
+        applicationId ??= 'api://default';
+      }
+      break;
+    case 'next-identity':
+    case 'generic':
+      break;
+  }
+  if (applicationId === undefined) {
+    applicationId = PLACEHOLDER.applicationId;
+    placeholders.push(`applicationId: ${PLACEHOLDER.applicationId} (the aud of the API's access tokens)`);
+  }
+  const sourceAccountId = input.sourceAccountId ?? PLACEHOLDER.sourceAccountId;
+  if (input.sourceAccountId === undefined) {
+    placeholders.push(`capillary.sourceAccountId: ${PLACEHOLDER.sourceAccountId}`);
+  }
+  if (input.orgId === undefined) placeholders.push('orgId: 1 (the Capillary organisation id)');
+  placeholders.push(
+    `secrets.capillary.key: ${PLACEHOLDER.capillaryKey}`,
+    `secrets.capillary.secret: ${PLACEHOLDER.capillarySecret}`,
+  );
+  const brandId = input.brandId ?? slug(`${preset}-${new URL(issuer).hostname.split('.')[0] ?? 'brand'}`);
+  const brand: Record<string, unknown> = {
+    $schema: './brand.schema.json',
+    brandId,
+    brandName: brandId,
+    orgId: input.orgId ?? 1,
+    issuer,
+    applicationId,
+    clientId,
+    jwksUri,
+    ...(useUserinfo && userinfo !== undefined ? { userInfoEndpoint: userinfo } : {}),
+    fieldMappings,
+    allowedAlgorithms: algorithms,
+    ...rules,
+    capillary: {
+      baseUrl: input.capillaryBaseUrl ?? 'https://eu.api.capillarytech.com',
+      sourceAccountId,
+      authMode: 'oauth',
+    },
+    secrets: { capillary: { key: PLACEHOLDER.capillaryKey, secret: PLACEHOLDER.capillarySecret } },
+  };
+  return { preset, brand, placeholders, notes };
+}
