@@ -38,6 +38,17 @@ export const ErrorCodes = {
   CONFIG_UNAVAILABLE: 'CONFIG_UNAVAILABLE',
   // Post-auth: a concurrent first session is still linking this user; retry shortly (409).
   LINK_IN_PROGRESS: 'LINK_IN_PROGRESS',
+  // Capillary answers the post-auth flows map to their own codes (docs/post-auth.md).
+  /** changeIdentifier warning 8070: Capillary detected no valid change (409). */
+  IDENTIFIER_CHANGE_REFUSED: 'IDENTIFIER_CHANGE_REFUSED',
+  /** changeIdentifier warning 8074: the identifier sits on several sources and customers (409). */
+  IDENTIFIER_IN_MULTIPLE_CUSTOMERS: 'IDENTIFIER_IN_MULTIPLE_CUSTOMERS',
+  /** changeIdentifier warning 8075: the primary identifier does not match the others (409). */
+  PRIMARY_IDENTIFIER_MISMATCH: 'PRIMARY_IDENTIFIER_MISMATCH',
+  /** 8090: the org needs an INSTORE profile first; set `capillary.createWithInstoreProfile` (502). */
+  INSTORE_PROFILE_REQUIRED: 'INSTORE_PROFILE_REQUIRED',
+  /** The org refuses the cuid lookup (8013/8011) while the brand forces `capillary.cuidLookup: lookup` (502). */
+  CUID_LOOKUP_REFUSED: 'CUID_LOOKUP_REFUSED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
