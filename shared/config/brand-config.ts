@@ -111,7 +111,7 @@ export const CapillaryConnectionSchema = z
       .boolean()
       .default(false)
       .describe(
-        "Create new customers with an INSTORE profile (the verified identifiers) and the OAUTH_EXTERNAL profile (the cuid) in one add call, for orgs that refuse other profiles first (8090 \"instore profile doesn't exist\").",
+        'Create new customers with an INSTORE profile (the verified identifiers) and the OAUTH_EXTERNAL profile (the cuid) in one add call, for orgs that refuse other profiles first (8090 "instore profile doesn\'t exist").',
       ),
     /** The org's custom fields (`profiles[].fields`) the INSTORE registration may send. */
     customFields: z

@@ -13,6 +13,8 @@ export interface ApiRequest {
   /** The parsed JSON object body (`{}` when empty). */
   body: Record<string, unknown>;
   requestId: string;
+  /** Lambda's remaining time for this invocation (Infinity outside Lambda); time budgets derive from it. */
+  remainingTimeMs: () => number;
 }
 
 export interface AuthenticatedApiRequest extends ApiRequest {
@@ -74,7 +76,11 @@ function wrap(
     const requestId = event.requestContext?.requestId ?? context.awsRequestId ?? '';
     try {
       const body = parseJsonObjectBody(event.body, event.isBase64Encoded === true, options.maxBodyBytes);
-      return withCors(await run({ event, body, requestId }), event, options.corsAllowedOrigins);
+      const remainingTimeMs = () =>
+        typeof context?.getRemainingTimeInMillis === 'function'
+          ? context.getRemainingTimeInMillis()
+          : Number.POSITIVE_INFINITY;
+      return withCors(await run({ event, body, requestId, remainingTimeMs }), event, options.corsAllowedOrigins);
     } catch (error) {
       logFailure(options.logger, error);
       return withCors(errorResponse(error, requestId), event, options.corsAllowedOrigins);

@@ -259,7 +259,8 @@ describe('post-auth flows against the CIAM, the Capillary simulator and dynalite
     expect(instore?.identifiers).toEqual([{ type: 'email', value: 'mary@example.com' }]);
     expect(instore?.fields).toEqual({ dateofbirth: '01/01/1990' });
     expect(instore?.commChannels).toEqual([
-      { type: 'email', value: 'mary@example.com', primary: true, verified: true, meta: { subscribed: true } },
+      // Consent is `commChannels[].subscribed` (not `meta.subscribed`).
+      { type: 'email', value: 'mary@example.com', primary: true, verified: true, subscribed: true },
     ]);
     expect(customer?.extendedFields).toEqual({ city: 'Leeds', gender: 'Female' });
     expect(await rig.links.get('demo', 'registrant')).toMatchObject({ customerId: customer?.id });

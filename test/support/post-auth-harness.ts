@@ -9,7 +9,12 @@ import { createHandler as createMeHandler } from '../../functions/me/handler.js'
 import { createHandler as createProfileHandler } from '../../functions/profile/handler.js';
 import { createHandler as createRegistrationHandler } from '../../functions/registration/handler.js';
 import { createHandler as createSessionHandler } from '../../functions/session/handler.js';
-import { type CapillarySimulator, startCapillarySimulator } from '../../local/capillary-simulator.js';
+import {
+  type CapillarySimulator,
+  DEFAULT_ORG_FIELDS,
+  type SimOrgConfig,
+  startCapillarySimulator,
+} from '../../local/capillary-simulator.js';
 import {
   type AccountClaims,
   type DevCiam,
@@ -70,17 +75,46 @@ export interface PostAuthRig {
   close(): Promise<void>;
 }
 
+/** Both readings of the cuid lookup the post-auth suites run under (see CapillarySimulatorOptions.cuidLookup). */
+export const CuidLookupModes = ['documented', 'permissive'] as const;
+export type CuidLookupMode = (typeof CuidLookupModes)[number];
+
+/** A small seeded PRNG (mulberry32), so the simulator's HTTP 500 share is the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
 export async function startPostAuthRig(options: {
   accounts: Record<string, AccountClaims>;
   tablePrefix: string;
   timeoutMs?: number;
+  /** How the simulated org answers the cuid lookup (default documented: refused with 8013). */
+  cuidLookup?: CuidLookupMode;
+  /** Simulated org settings beyond the cuid switch. */
+  org?: Partial<SimOrgConfig>;
+  /** Brand `capillary` settings beyond the connection (cuidLookup, createWithInstoreProfile, fields). */
+  capillary?: Record<string, unknown>;
 }): Promise<PostAuthRig> {
   const ciam = await startDevCiam({
     accounts: options.accounts,
     clients: [{ clientId: APP.clientId, clientSecret: APP.clientSecret, redirectUris: [APP.redirectUri] }],
     apiResource: API_RESOURCE,
   });
-  const sim = await startCapillarySimulator({ clients: [{ key: 'cap-key', secret: 'cap-secret' }] });
+  // A strict org: half of its business errors come with HTTP 500, as the reference allows.
+  const sim = await startCapillarySimulator({
+    clients: [{ key: 'cap-key', secret: 'cap-secret' }],
+    cuidLookup: options.cuidLookup ?? 'documented',
+    businessErrorHttp500Share: 0.5,
+    random: seededRandom(11),
+    ...options.org,
+  });
   const dynamo = await startLocalDynamo();
   const tables = localTableNames(options.tablePrefix);
   await createGatewayTables(dynamo.client, tables);
@@ -101,6 +135,10 @@ export async function startPostAuthRig(options: {
         sourceAccountId: ACCOUNT_ID,
         credentialsParameter: CREDENTIALS_PARAMETER,
         timeoutMs: options.timeoutMs ?? 2_000,
+        // The simulated org's fields (DEFAULT_ORG_FIELDS), as a brand would list them.
+        customFields: DEFAULT_ORG_FIELDS.customFields,
+        extendedFields: DEFAULT_ORG_FIELDS.extendedFields,
+        ...options.capillary,
       },
     },
     1,
