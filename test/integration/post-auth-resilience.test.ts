@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
+import { type PostAuthRig, startPostAuthRig, CuidLookupModes } from '../support/post-auth-harness.js';
 
 function user(n: number) {
   return {
@@ -20,11 +20,11 @@ function customersWithCuid(rig: PostAuthRig, sub: string) {
     .filter((c) => c.profiles.some((p) => p.identifiers.some((i) => i.type === 'cuid' && i.value === sub)));
 }
 
-describe('post-auth under concurrency and Capillary faults', () => {
+describe.each(CuidLookupModes)('post-auth under concurrency and Capillary faults (cuid lookup %s)', (cuidLookup) => {
   let rig: PostAuthRig;
   beforeAll(async () => {
     // A short Capillary timeout so injected hangs turn into timeouts quickly.
-    rig = await startPostAuthRig({ accounts, tablePrefix: 'resilience', timeoutMs: 300 });
+    rig = await startPostAuthRig({ accounts, tablePrefix: `resilience-${cuidLookup}`, cuidLookup, timeoutMs: 300 });
   });
   afterEach(() => rig.sim.clearFaults());
   afterAll(() => rig.close());
