@@ -65,6 +65,8 @@ export type SimFault = {
   | { kind: 'latency'; ms: number }
   /** Performs the call, then answers 500 anyway (a crash after the write). */
   | { kind: 'fail-after-write' }
+  /** Answers this instead, without performing the call (e.g. a warning the simulator does not produce itself). */
+  | { kind: 'answer'; status: number; body: unknown }
 );
 
 export type SimFieldType = 'string' | 'number' | 'boolean' | 'date';
@@ -715,6 +717,10 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
         ...errorAnswer(fault.status, fault.status, 'Injected failure'),
         ...(fault.retryAfterSeconds ? { headers: { 'retry-after': String(fault.retryAfterSeconds) } } : {}),
       });
+    }
+    if (fault?.kind === 'answer') {
+      req.resume();
+      return finish({ status: fault.status, body: fault.body });
     }
     if (fault?.kind === 'concurrent') {
       req.resume();

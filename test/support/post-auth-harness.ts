@@ -53,6 +53,14 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
+/** One Capillary request as the gateway's client sent it. */
+export interface ClientCall {
+  method: string;
+  url: URL;
+  startSeq: number;
+  endSeq: number;
+}
+
 export interface PostAuthRig {
   ciam: DevCiam;
   sim: CapillarySimulator;
@@ -65,6 +73,8 @@ export interface PostAuthRig {
   links: DynamoLinkStore;
   audit: InMemoryAuditLog;
   services: PostAuthServices;
+  /** Every Capillary request the client made (token calls included), in order. */
+  capillaryCalls: ClientCall[];
   handlers: { session: Handler; me: Handler; profile: Handler; registration: Handler; identifiers: Handler };
   /** Signs `sub` in at the CIAM (code + PKCE) and returns its tokens. */
   login(sub: string): Promise<{ accessToken: string; idToken: string }>;
@@ -162,9 +172,27 @@ export async function startPostAuthRig(options: {
       super.record(event);
     }
   })();
+  // Every Capillary call as the client made it, in order of start and end on one counter (round-trip counting).
+  const capillaryCalls: ClientCall[] = [];
+  let seq = 0;
+  const recordingFetch = async (input: string, init: RequestInit): Promise<Response> => {
+    const call: ClientCall = { method: init.method ?? 'GET', url: new URL(input), startSeq: seq++, endSeq: -1 };
+    capillaryCalls.push(call);
+    try {
+      return await globalThis.fetch(input, init);
+    } finally {
+      call.endSeq = seq++;
+    }
+  };
   const services: PostAuthServices = {
     // Retries back off for 0 ms here: the backoff itself is unit-tested with an injected sleep.
-    capillary: new CapillaryClients({ secrets, sleep: async () => undefined, random: () => 0.5, logger }),
+    capillary: new CapillaryClients({
+      secrets,
+      sleep: async () => undefined,
+      random: () => 0.5,
+      logger,
+      fetch: recordingFetch,
+    }),
     links,
     claims: new CiamClaimSource({ timeoutMs: 2_000 }),
     audit,
@@ -207,6 +235,7 @@ export async function startPostAuthRig(options: {
     links,
     audit,
     services,
+    capillaryCalls,
     handlers,
     login: (sub) => loginWithCode(ciam, APP, sub),
     clientToken: () => clientCredentialsToken(ciam, APP, API_RESOURCE),
