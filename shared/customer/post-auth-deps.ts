@@ -13,6 +13,7 @@ import type { AuthGuard } from '../http/api-handler.js';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.js';
 import { CiamClaimSource } from './claim-source.js';
 import type { PostAuthHandlerDeps } from './post-auth-services.js';
+import { BudgetDefaults } from './time-budget.js';
 
 /** The parts of the runtime the post-auth functions use (a GatewayRuntime fits). */
 export interface PostAuthRuntime {
@@ -41,7 +42,8 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
         fetch: instrumentCapillaryFetch((input, init) => globalThis.fetch(input, init), runtime.metrics),
       }),
       links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: runtime.settings.tables.links }),
-      claims: new CiamClaimSource(),
+      // The userinfo call is not cut to the deadline: its timeout is part of the worst-case budget.
+      claims: new CiamClaimSource({ timeoutMs: BudgetDefaults.claimsTimeoutMs }),
       audit: runtime.auditLog,
     },
   };
