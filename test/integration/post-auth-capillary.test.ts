@@ -1,6 +1,7 @@
 // The post-auth flows against what a real Capillary org answers (strict simulator, both readings of the
 // cuid lookup), through the real handlers with real oidc-provider logins: verified identifiers only,
 // merged customers followed, refused identifier changes, INSTORE-first orgs, org fields, round trips.
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sequentialRoundTrips } from '../../local/capillary-simulator.js';
 import { CuidLookupModes, type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
@@ -145,6 +146,56 @@ describe.each(CuidLookupModes)('post-auth against a strict Capillary org (cuid l
     } finally {
       rig.sim.configure({ latencyMs: 0 });
     }
+  });
+});
+
+describe('capillary.cuidLookup picks how a first session finds the customer', () => {
+  const cuidLookups = (rig: PostAuthRig) =>
+    rig.sim.calls.filter((call) => call.query.identifierName === 'cuid').map((call) => call.codes);
+  const rigs: PostAuthRig[] = [];
+  async function rigWith(cuidLookup: 'documented' | 'permissive', mode: 'auto' | 'lookup' | 'profiles') {
+    const rig = await startPostAuthRig({
+      accounts: structuredClone(accounts),
+      tablePrefix: `cap-mode-${cuidLookup}-${mode}`,
+      cuidLookup,
+      capillary: { cuidLookup: mode },
+    });
+    rigs.push(rig);
+    return rig;
+  }
+  afterAll(async () => {
+    for (const rig of rigs) await rig.close();
+  });
+
+  it('auto: asks the org once, then remembers that it refuses the cuid lookup and uses the profiles', async () => {
+    const rig = await rigWith('documented', 'auto');
+    expect((await rig.call('session', (await rig.login('fresh')).accessToken)).status).toBe(201);
+    expect((await rig.call('session', (await rig.login('fields')).accessToken)).status).toBe(201);
+    expect(cuidLookups(rig)).toEqual([[8013]]);
+  });
+
+  it('auto on an org that answers: keeps using the cuid lookup', async () => {
+    const rig = await rigWith('permissive', 'auto');
+    await rig.call('session', (await rig.login('fresh')).accessToken);
+    await rig.call('session', (await rig.login('fields')).accessToken);
+    expect(cuidLookups(rig)).toEqual([[8015], [8015]]);
+  });
+
+  it('lookup: a refusing org is a clear CUID_LOOKUP_REFUSED, nothing created', async () => {
+    const rig = await rigWith('documented', 'lookup');
+    const answer = await rig.call('session', (await rig.login('fresh')).accessToken);
+    expect(answer).toMatchObject({ status: 502, body: { error: { code: 'CUID_LOOKUP_REFUSED' } } });
+    expect(rig.sim.customers()).toHaveLength(0);
+  });
+
+  it('profiles: never sends the undocumented lookup, and finds the customer again after a lost link', async () => {
+    const rig = await rigWith('permissive', 'profiles');
+    const { accessToken } = await rig.login('fresh');
+    const created = await rig.call('session', accessToken);
+    await rig.documentClient.send(new DeleteCommand({ TableName: rig.tables.links, Key: { pk: 'link#demo#fresh' } }));
+    const again = await rig.call('session', accessToken);
+    expect(again).toMatchObject({ status: 200, body: { status: 'linked', customerId: created.body.customerId } });
+    expect(cuidLookups(rig)).toEqual([]);
   });
 });
 
