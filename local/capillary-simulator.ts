@@ -541,13 +541,17 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     for (const identifier of add) {
       if (!profile.identifiers.some((i) => sameIdentifier(i, identifier))) profile.identifiers.push(identifier);
     }
-    const warnings: StatusItem[] = [];
-    // Adding an identifier another source holds merges the two customers; this one survives (8050).
-    for (const other of toMerge.values()) {
-      merge(customer, other);
-      warnings.push(item(8050, 'Same Customer found in other sources,Combining'));
+    // Adding an identifier another source holds merges the two customers: the existing holder survives, the
+    // changed customer is merged into it and answers 8069 from then on (reference/update-identifiersissue-card).
+    const survivor = [...toMerge.values()][0];
+    if (survivor) {
+      merge(survivor, customer);
+      return {
+        status: 200,
+        body: { createdId: survivor.id, warnings: [item(8050, 'Same Customer found in other sources,Combining')] },
+      };
     }
-    return { status: 200, body: { createdId: customer.id, warnings } };
+    return { status: 200, body: { createdId: customer.id, warnings: [] } };
   }
 
   function getCustomer(id: number, query: Record<string, string>): Answer {

@@ -108,10 +108,11 @@ describe('Capillary simulator strictness', () => {
       add: [{ type: 'cuid', value: 'sub-b' }],
       remove: [],
     });
-    expect(merged.body).toMatchObject({ createdId: member.id });
+    // The existing holder of the identifier survives; the changed customer is merged into it.
+    expect(merged.body).toMatchObject({ createdId: oauth.id });
     expect(codes(merged.body, 'warnings')).toEqual([8050]);
-    expect(codes((await cap('GET', `/v2/customers/${oauth.id}?source=ALL`)).body)).toEqual([8069]);
-    expect(sim.customer(member.id)?.profiles.map((p) => p.source)).toEqual(['INSTORE', 'OAUTH_EXTERNAL']);
+    expect(codes((await cap('GET', `/v2/customers/${member.id}?source=ALL`)).body)).toEqual([8069]);
+    expect(sim.customer(oauth.id)?.profiles.map((p) => p.source)).toEqual(['OAUTH_EXTERNAL', 'INSTORE']);
   });
 
   it('reports refused identifier changes as warnings 8070-8074 beside the createdId, changing nothing', async () => {
