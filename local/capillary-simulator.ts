@@ -105,6 +105,7 @@ export const DEFAULT_ORG_FIELDS: Pick<SimOrgConfig, 'customFields' | 'extendedFi
   customFields: [
     { name: 'dateofbirth', type: 'string' },
     { name: 'gender', type: 'string' },
+    { name: 'city', type: 'string' },
     { name: 'tier', type: 'string' },
   ],
   extendedFields: [
