@@ -12,7 +12,16 @@ export interface Deadline {
 /** No deadline (unit tests, scripts). */
 export const NoDeadline: Deadline = { remainingMs: () => Number.POSITIVE_INFINITY };
 
-export const BudgetDefaults = {
+/** The parts of a post-auth invocation's time budget, in ms. */
+export interface Budget {
+  reserveMs: number;
+  minAttemptMs: number;
+  leaseTtlMs: number;
+  claimsTimeoutMs: number;
+  dynamoAllowanceMs: number;
+}
+
+export const BudgetDefaults: Readonly<Budget> = {
   /** Kept back from Lambda's remaining time to write the answer, the audit line and release the lease. */
   reserveMs: 1_000,
   /** A Capillary attempt is not started with less than this left: the caller gets 503 + Retry-After at once. */
@@ -23,7 +32,7 @@ export const BudgetDefaults = {
   claimsTimeoutMs: 3_000,
   /** DynamoDB reads and writes one post-auth call makes outside the deadline (revocation, link, lease). */
   dynamoAllowanceMs: 1_500,
-} as const;
+};
 
 /** The deadline `remainingMs` from now, minus the reserve. */
 export function deadlineFrom(
@@ -56,7 +65,7 @@ export type PostAuthFunction = (typeof PostAuthFunctions)[number];
  * DynamoDB), one Capillary attempt so that a Capillary failure can still be answered, and the reserve. A
  * function whose timeout exceeds this always answers with its own 503/409 instead of timing out.
  */
-export function worstCaseBudgetMs(_fn: PostAuthFunction, budget: typeof BudgetDefaults = BudgetDefaults): number {
+export function worstCaseBudgetMs(_fn: PostAuthFunction, budget: Readonly<Budget> = BudgetDefaults): number {
   // Every post-auth function has the same shape (claims, link store, Capillary under the deadline).
   return budget.claimsTimeoutMs + budget.dynamoAllowanceMs + budget.minAttemptMs + budget.reserveMs;
 }
