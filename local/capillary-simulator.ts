@@ -560,10 +560,17 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     // 8016 "GET failed, no source passed" (reference/get-customer-details-v2).
     if (!source) return errorAnswer(400, 8016, 'GET failed, no source passed');
     if (!GET_SOURCES.has(source)) return errorAnswer(400, 8003, 'Invalid source passed');
+    // 8091 "GET failed, no account id passed" for a multi-account source.
+    if (!SINGLE_ACCOUNT_SOURCES.has(source) && !query.accountId) {
+      return errorAnswer(400, 8091, 'GET failed, no account id passed');
+    }
     const customer = live(id);
     if ('body' in customer) return customer;
     // source=ALL fetches every profile, each with its source and accountId; another source only its own.
-    const profiles = source === 'ALL' ? customer.profiles : customer.profiles.filter((p) => p.source === source);
+    const profiles =
+      source === 'ALL'
+        ? customer.profiles
+        : customer.profiles.filter((p) => sameAccount(p, source, query.accountId ?? ''));
     return { status: 200, body: { ...clone(customer), profiles: clone(profiles), warnings: [] } };
   }
 

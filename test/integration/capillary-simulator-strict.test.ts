@@ -56,6 +56,7 @@ describe('Capillary simulator strictness', () => {
     const ada = seedTwoSources();
     expect(codes((await cap('GET', `/v2/customers/${ada.id}`)).body)).toEqual([8016]);
     expect(codes((await cap('GET', `/v2/customers/${ada.id}?source=OAUTH_EXTERNAL`)).body)).toEqual([8003]);
+    expect(codes((await cap('GET', `/v2/customers/${ada.id}?source=WECHAT`)).body)).toEqual([8091]);
     const all = await cap('GET', `/v2/customers/${ada.id}?source=ALL`);
     expect(all.body.profiles).toEqual([
       expect.objectContaining({ source: 'INSTORE', accountId: '' }),
