@@ -4,8 +4,8 @@
 import type { Logger } from '../observability/logger.js';
 import { safeJsonParse } from '../http/json.js';
 import { type Deadline, BudgetDefaults } from '../customer/time-budget.js';
-import { CONCURRENT_ACTION_CODE, CapillaryUnavailableError } from './capillary-errors.js';
-import { errorCodes, type RawAnswer, type Verdict } from './capillary-envelope.js';
+import { CONCURRENT_ACTION_CODE, CapillaryRejectedError, CapillaryUnavailableError } from './capillary-errors.js';
+import { errorCodes, failureInfo, type RawAnswer, type Verdict } from './capillary-envelope.js';
 
 export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -89,7 +89,12 @@ export class CapillaryTransport {
       if (verdict.kind === 'done') return verdict.value;
       if (verdict.kind === 'fail') throw verdict.error;
       if (verdict.kind === 'renew-auth') {
-        if (renewed) throw this.exhausted(spec.operation, last);
+        if (renewed) {
+          throw new CapillaryRejectedError(
+            `Capillary ${spec.operation}: gateway credentials refused`,
+            failureInfo(last.answer),
+          );
+        }
         // A token revoked or expired early: fetch a new one once, without using up a retry.
         renewed = true;
         spec.renewAuth?.();

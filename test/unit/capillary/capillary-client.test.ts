@@ -139,6 +139,15 @@ describe('CapillaryClient', () => {
     expect(c.sleeps).toEqual([]);
   });
 
+  it('refuses the credentials (502) when a renewed token is refused again, without retrying further', async () => {
+    const refused = { status: 401, body: { errors: [{ code: 401, message: 'Authentication failed' }] } };
+    const c = client([TOKEN, refused, { ...TOKEN }, refused]);
+    const error = await c.api.getCustomer(1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapillaryRejectedError);
+    expect(error).toMatchObject({ status: 502, message: expect.stringContaining('credentials refused') });
+    expect(c.remaining()).toBe(0);
+  });
+
   it('uses Basic till auth with the md5 of the password', async () => {
     const c = client([{ status: 200, body: { entity: 4, warnings: [] } }], {
       authMode: 'basic',
