@@ -27,6 +27,14 @@ const accounts = {
     phone_number_verified: true,
   },
   fields: { given_name: 'Fi', family_name: 'Elds', email: 'fields@example.com', email_verified: true },
+  slow: {
+    given_name: 'Slow',
+    family_name: 'Org',
+    email: 'slow@example.com',
+    email_verified: true,
+    phone_number: '+447700900304',
+    phone_number_verified: true,
+  },
   fresh: {
     given_name: 'Fresh',
     family_name: 'User',
@@ -130,6 +138,19 @@ describe.each(CuidLookupModes)('post-auth against a strict Capillary org (cuid l
     expect(rig.sim.calls.length).toBe(calls);
     const accepted = await rig.call('registration', accessToken, { extendedFields: { city: 'Leeds', vip: true } });
     expect(accepted).toMatchObject({ status: 201, body: { status: 'registered' } });
+  });
+
+  it('answers 503 with Retry-After within the invocation time when Capillary hangs, without further attempts', async () => {
+    const { accessToken } = await rig.login('slow');
+    rig.sim.injectFault({ kind: 'hang', rate: 1, match: 'GET /v2/customers/lookup' });
+    const before = rig.sim.calls.length;
+    // 1.6 s left: minus the 1 s reserve, one 600 ms attempt per lookup fits, a retry does not.
+    const answer = await rig.call('session', accessToken, undefined, { remainingTimeMs: 1_600 });
+    expect(answer).toMatchObject({ status: 503, body: { error: { code: 'UPSTREAM_UNAVAILABLE' } } });
+    expect(answer.headers['retry-after']).toBe('2');
+    const lookups = rig.sim.calls.slice(before).filter((call) => call.path === '/v2/customers/lookup');
+    // One attempt per concurrent lookup (cuid while asked, mobile, e-mail), none retried.
+    expect(new Set(lookups.map((call) => call.search)).size).toBe(lookups.length);
   });
 
   it('links a new user in at most 3 sequential Capillary round trips and a returning one in 1', async () => {

@@ -81,7 +81,13 @@ export interface PostAuthRig {
   clientToken(): Promise<string>;
   /** The authorizer context for a verified access token, as the authorizer would pass it. */
   contextFor(accessToken: string): Promise<AuthorizerContext>;
-  call(handler: keyof PostAuthRig['handlers'], accessToken: string, body?: unknown): Promise<Answer>;
+  /** Calls a handler; `remainingTimeMs` plays Lambda's getRemainingTimeInMillis (default: no deadline). */
+  call(
+    handler: keyof PostAuthRig['handlers'],
+    accessToken: string,
+    body?: unknown,
+    options?: { remainingTimeMs?: number },
+  ): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -240,13 +246,19 @@ export async function startPostAuthRig(options: {
     login: (sub) => loginWithCode(ciam, APP, sub),
     clientToken: () => clientCredentialsToken(ciam, APP, API_RESOURCE),
     contextFor,
-    async call(name, accessToken, body) {
+    async call(name, accessToken, body, options = {}) {
       const event = authorizedEvent(await contextFor(accessToken), {
         headers: { Authorization: `Bearer ${accessToken}` },
         httpMethod: name === 'me' ? 'GET' : 'POST',
         body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
       });
-      const result = await handlers[name](event, lambdaContext);
+      const started = Date.now();
+      const { remainingTimeMs } = options;
+      const context =
+        remainingTimeMs === undefined
+          ? lambdaContext
+          : { ...lambdaContext, getRemainingTimeInMillis: () => remainingTimeMs - (Date.now() - started) };
+      const result = await handlers[name](event, context);
       return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(result.body) };
     },
     async close() {
