@@ -4,13 +4,12 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { SecretSource } from '../config/secret-source.js';
-import type { Deadline } from '../customer/time-budget.js';
 import { ConfigError, ErrorCodes, UpstreamError } from '../errors.js';
 import { safeJsonParse } from '../http/json.js';
 import { CapillaryRejectedError } from './capillary-errors.js';
 import { isRetryable, type Verdict } from './capillary-envelope.js';
 import { BasicSecretSchema, OAuthSecretSchema } from './capillary-secret.js';
-import type { CapillaryTransport } from './capillary-transport.js';
+import type { CapillaryTransport, Deadline } from './capillary-transport.js';
 
 const TokenResponseSchema = z.object({
   data: z.object({ accessToken: z.string().min(1), ttlSeconds: z.number().positive() }),

@@ -3,7 +3,6 @@
 // capillary-transport.ts, the envelope decision in capillary-envelope.ts.
 import type { BrandConfig } from '../config/brand-config.js';
 import type { SecretSource } from '../config/secret-source.js';
-import { type Deadline, NoDeadline } from '../customer/time-budget.js';
 import { ConfigError } from '../errors.js';
 import { CapillaryAuth } from './capillary-auth.js';
 import {
@@ -16,7 +15,9 @@ import { type EnvelopeAnswer, type Expectation, judgeApiAnswer } from './capilla
 import {
   CapillaryTransport,
   type CapillaryLogger,
+  type Deadline,
   DefaultRetryPolicy,
+  NoDeadline,
   type FetchFn,
   type RetryPolicy,
 } from './capillary-transport.js';

@@ -3,11 +3,18 @@
 // backoff so that a "retry later" answer is given while the function can still give it.
 import type { Logger } from '../observability/logger.js';
 import { safeJsonParse } from '../http/json.js';
-import { type Deadline, BudgetDefaults } from '../customer/time-budget.js';
 import { CONCURRENT_ACTION_CODE, CapillaryRejectedError, CapillaryUnavailableError } from './capillary-errors.js';
 import { errorCodes, failureInfo, type RawAnswer, type Verdict } from './capillary-envelope.js';
 
 export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
+
+/** The time the caller has left to answer (shared/customer/time-budget.ts builds them from Lambda's context). */
+export interface Deadline {
+  remainingMs(): number;
+}
+
+/** No deadline: attempts are bounded by the retry policy alone. */
+export const NoDeadline: Deadline = { remainingMs: () => Number.POSITIVE_INFINITY };
 
 /** The logger calls the client makes (Powertools Logger). */
 export type CapillaryLogger = Pick<Logger, 'info' | 'warn'>;
@@ -28,7 +35,7 @@ export const DefaultRetryPolicy: RetryPolicy = {
   baseDelayMs: 100,
   maxDelayMs: 2_000,
   retryAfterSeconds: 2,
-  minAttemptMs: BudgetDefaults.minAttemptMs,
+  minAttemptMs: 250,
 };
 
 export interface TransportOptions {

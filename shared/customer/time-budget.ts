@@ -3,14 +3,9 @@
 // Lambda's own timeout. Everything that can wait (Capillary attempts and backoff, the wait for a concurrent
 // session's link, the first-session lease) is cut to the deadline; the rest is bounded by its own timeout and
 // counted in worstCaseBudgetMs, which test/infra/function-budgets.test.ts holds below each function's timeout.
+import { type Deadline, DefaultRetryPolicy, NoDeadline } from '../capillary/capillary-transport.js';
 
-/** The time an invocation has left to answer. */
-export interface Deadline {
-  remainingMs(): number;
-}
-
-/** No deadline (unit tests, scripts). */
-export const NoDeadline: Deadline = { remainingMs: () => Number.POSITIVE_INFINITY };
+export { type Deadline, NoDeadline };
 
 /** The parts of a post-auth invocation's time budget, in ms. */
 export interface Budget {
@@ -25,7 +20,7 @@ export const BudgetDefaults: Readonly<Budget> = {
   /** Kept back from Lambda's remaining time to write the answer, the audit line and release the lease. */
   reserveMs: 1_000,
   /** A Capillary attempt is not started with less than this left: the caller gets 503 + Retry-After at once. */
-  minAttemptMs: 250,
+  minAttemptMs: DefaultRetryPolicy.minAttemptMs,
   /** Longest first-session lease: a lease left by an invocation that died expires within this. */
   leaseTtlMs: 5_000,
   /** The CIAM userinfo call's timeout (CiamClaimSource's default); not cut to the deadline. */
