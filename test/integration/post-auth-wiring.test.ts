@@ -6,66 +6,63 @@ import { loadSettings } from '../../shared/env.js';
 import { ErrorCodes, UnauthorizedError } from '../../shared/errors.js';
 import { NoMetrics } from '../../shared/observability/metrics.js';
 import { authorizedEvent, lambdaContext } from '../support/events.js';
-import { type PostAuthRig, startPostAuthRig, CuidLookupModes } from '../support/post-auth-harness.js';
+import { CuidLookupModes, type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
 
-describe.each(CuidLookupModes)(
-  'buildPostAuthDeps (the production wiring of the post-auth functions, cuid lookup %s)',
-  (cuidLookup) => {
-    let rig: PostAuthRig;
-    beforeAll(async () => {
-      vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
-      vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
-      rig = await startPostAuthRig({
-        accounts: { wired: { given_name: 'Wire', family_name: 'Up', email: 'wire@example.com', email_verified: true } },
-        tablePrefix: `wiring-${cuidLookup}`,
-        cuidLookup,
-      });
+describe.each(CuidLookupModes)('buildPostAuthDeps, the production wiring (cuid lookup %s)', (cuidLookup) => {
+  let rig: PostAuthRig;
+  beforeAll(async () => {
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+    vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
+    rig = await startPostAuthRig({
+      accounts: { wired: { given_name: 'Wire', family_name: 'Up', email: 'wire@example.com', email_verified: true } },
+      tablePrefix: `wiring-${cuidLookup}`,
+      cuidLookup,
     });
-    afterAll(async () => {
-      vi.unstubAllEnvs();
-      await rig.close();
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await rig.close();
+  });
+
+  it('links a user through the DynamoDB link store and the real Capillary client, and runs the guards', async () => {
+    const settings = loadSettings({
+      BRANDS_TABLE: rig.tables.brands,
+      LINKS_TABLE: rig.tables.links,
+      REVOCATIONS_TABLE: rig.tables.revocations,
+      IDEMPOTENCY_TABLE: rig.tables.idempotency,
+    });
+    let guarded = 0;
+    const runtime = {
+      settings,
+      brandDirectory: rig.brands,
+      secretSource: rig.secrets,
+      documentClient: rig.documentClient,
+      revocationGuard: async () => {
+        guarded++;
+      },
+      metrics: NoMetrics,
+      auditLog: rig.audit,
+    };
+    const session = createSessionHandler(buildPostAuthDeps('session', runtime));
+    const me = createMeHandler(buildPostAuthDeps('me', runtime));
+    const { accessToken } = await rig.login('wired');
+    const event = authorizedEvent(await rig.contextFor(accessToken), {
+      httpMethod: 'POST',
+      headers: { Authorization: `Bearer ${accessToken}` },
     });
 
-    it('links a user through the DynamoDB link store and the real Capillary client, and runs the guards', async () => {
-      const settings = loadSettings({
-        BRANDS_TABLE: rig.tables.brands,
-        LINKS_TABLE: rig.tables.links,
-        REVOCATIONS_TABLE: rig.tables.revocations,
-        IDEMPOTENCY_TABLE: rig.tables.idempotency,
-      });
-      let guarded = 0;
-      const runtime = {
-        settings,
-        brandDirectory: rig.brands,
-        secretSource: rig.secrets,
-        documentClient: rig.documentClient,
-        revocationGuard: async () => {
-          guarded++;
-        },
-        metrics: NoMetrics,
-        auditLog: rig.audit,
-      };
-      const session = createSessionHandler(buildPostAuthDeps('session', runtime));
-      const me = createMeHandler(buildPostAuthDeps('me', runtime));
-      const { accessToken } = await rig.login('wired');
-      const event = authorizedEvent(await rig.contextFor(accessToken), {
-        httpMethod: 'POST',
-        headers: { Authorization: `Bearer ${accessToken}` },
-      });
+    const created = await session(event, lambdaContext);
+    expect(created.statusCode).toBe(201);
+    const view = await me({ ...event, httpMethod: 'GET' }, lambdaContext);
+    expect(JSON.parse(view.body)).toMatchObject({ cuid: 'wired', firstName: 'Wire' });
+    expect(guarded).toBe(2);
 
-      const created = await session(event, lambdaContext);
-      expect(created.statusCode).toBe(201);
-      const view = await me({ ...event, httpMethod: 'GET' }, lambdaContext);
-      expect(JSON.parse(view.body)).toMatchObject({ cuid: 'wired', firstName: 'Wire' });
-      expect(guarded).toBe(2);
-
-      const revoked = createSessionHandler(
-        buildPostAuthDeps('session', {
-          ...runtime,
-          revocationGuard: async () => Promise.reject(new UnauthorizedError(ErrorCodes.TOKEN_REVOKED)),
-        }),
-      );
-      expect((await revoked(event, lambdaContext)).statusCode).toBe(401);
-    });
-  },
-);
+    const revoked = createSessionHandler(
+      buildPostAuthDeps('session', {
+        ...runtime,
+        revocationGuard: async () => Promise.reject(new UnauthorizedError(ErrorCodes.TOKEN_REVOKED)),
+      }),
+    );
+    expect((await revoked(event, lambdaContext)).statusCode).toBe(401);
+  });
+});
