@@ -28,11 +28,6 @@ const orgAnswers = new Map<string, 'lookup' | 'profiles'>();
 
 const answerKey = (brand: BrandConfig) => `${brand.brandId}|${brand.capillary.baseUrl}|${brand.orgId}`;
 
-/** Forgets what `auto` learnt (tests). */
-export function forgetCuidLookupAnswers(): void {
-  orgAnswers.clear();
-}
-
 /** The strategy to use now: `lookup` or `profiles` (auto: what the org answered before, else try the lookup). */
 export function cuidStrategy(brand: BrandConfig): 'lookup' | 'profiles' {
   const mode = brand.capillary.cuidLookup;
