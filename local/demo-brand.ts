@@ -1,6 +1,7 @@
 // The local stack's demo brand `demo`: its development CIAM clients, its seeded test users, the INSTORE
 // member one of them already is in the Capillary simulator, and the brand document the stack saves
 // through the admin API. Local data only; nothing here is a real credential.
+import { DEFAULT_ORG_FIELDS } from './capillary-simulator.js';
 import type { AccountClaims, DevCiamClient } from './dev-ciam.js';
 
 export const DEMO_BRAND_ID = 'demo';
@@ -181,6 +182,11 @@ export function demoBrandDocument(settings: DemoBrandSettings) {
       authMode: 'oauth',
       credentialsParameter: `${settings.ssmPrefix.replace(/\/+$/, '')}/brands/${DEMO_BRAND_ID}/capillary`,
       timeoutMs: 5000,
+      cuidLookup: 'auto',
+      createWithInstoreProfile: false,
+      // The simulated org's fields, so the playground's INSTORE registration can send them.
+      customFields: DEFAULT_ORG_FIELDS.customFields,
+      extendedFields: DEFAULT_ORG_FIELDS.extendedFields,
     },
   } as const;
 }

@@ -52,6 +52,8 @@ export interface LocalStackOptions {
   port?: number;
   ciamPort?: number;
   capillaryPort?: number;
+  /** How the simulated Capillary org answers the cuid lookup (default `documented`: refused with 8013). */
+  capillaryCuidLookup?: 'documented' | 'permissive';
   dynamoPort?: number;
   ssmPort?: number;
   /** Keep DynamoDB, SSM and Capillary data under `dataDir` across restarts (implied when `dataDir` is given). */
@@ -265,6 +267,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const capillary = await startCapillarySimulator({
       port: options.capillaryPort ?? 0,
       clients: [{ ...DEMO_CAPILLARY_CREDENTIALS }],
+      cuidLookup: options.capillaryCuidLookup ?? 'documented',
     });
     const customersFile = dataDir ? join(dataDir, 'capillary-customers.json') : undefined;
     const saved = customersFile ? loadCustomers(customersFile) : [];

@@ -36,6 +36,12 @@ function seconds(name: string): number | undefined {
   return value;
 }
 
+function cuidLookup(): 'documented' | 'permissive' {
+  const raw = process.env.CAPILLARY_SIM_CUID_LOOKUP;
+  if (raw === undefined || raw === '' || raw === 'documented' || raw === 'permissive') return raw || 'documented';
+  throw new Error(`CAPILLARY_SIM_CUID_LOOKUP must be documented or permissive, got ${JSON.stringify(raw)}`);
+}
+
 function optionsFromEnv(DEFAULT_PORTS: typeof import('./stack.js').DEFAULT_PORTS): LocalStackOptions {
   const env = process.env;
   const authorizerTtl = seconds('AUTHORIZER_CACHE_TTL_SECONDS');
@@ -47,6 +53,7 @@ function optionsFromEnv(DEFAULT_PORTS: typeof import('./stack.js').DEFAULT_PORTS
     port: port('PORT', DEFAULT_PORTS.gateway),
     ciamPort: port('CIAM_PORT', DEFAULT_PORTS.ciam),
     capillaryPort: port('CAPILLARY_PORT', DEFAULT_PORTS.capillary),
+    capillaryCuidLookup: cuidLookup(),
     dynamoPort: port('DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
     ssmPort: port('SSM_PORT', DEFAULT_PORTS.ssm),
     ...(env.LOCAL_DATA_DIR ? { dataDir: env.LOCAL_DATA_DIR } : {}),

@@ -49,6 +49,17 @@ export const ErrorCodes = {
   BRAND_AUDIENCE_TAKEN: 'BRAND_AUDIENCE_TAKEN',
   // 409: the brand's issuer would change while customers are linked under the old one (send force=true).
   BRAND_HAS_LINKS: 'BRAND_HAS_LINKS',
+  // Capillary answers the post-auth flows map to their own codes (docs/post-auth.md).
+  /** changeIdentifier warning 8070: Capillary detected no valid change (409). */
+  IDENTIFIER_CHANGE_REFUSED: 'IDENTIFIER_CHANGE_REFUSED',
+  /** changeIdentifier warning 8074: the identifier sits on several sources and customers (409). */
+  IDENTIFIER_IN_MULTIPLE_CUSTOMERS: 'IDENTIFIER_IN_MULTIPLE_CUSTOMERS',
+  /** changeIdentifier warning 8075: the primary identifier does not match the others (409). */
+  PRIMARY_IDENTIFIER_MISMATCH: 'PRIMARY_IDENTIFIER_MISMATCH',
+  /** 8090: the org needs an INSTORE profile first; set `capillary.createWithInstoreProfile` (502). */
+  INSTORE_PROFILE_REQUIRED: 'INSTORE_PROFILE_REQUIRED',
+  /** The org refuses the cuid lookup (8013/8011) while the brand forces `capillary.cuidLookup: lookup` (502). */
+  CUID_LOOKUP_REFUSED: 'CUID_LOOKUP_REFUSED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -71,7 +82,7 @@ export const ErrorCatalog: {
   VALIDATION_FAILED: { status: [400], when: 'a field is missing, unknown or invalid; `details[].field` names it' },
   BODY_TOO_LARGE: {
     status: [413],
-    when: 'the body is over the route limit: 16 KB (post-auth), 32 KB (admin), 1 KB (logout); 10 MB at the gateway',
+    when: 'the body is over the route limit: 16 KB (post-auth and logout), 32 KB (admin); 10 MB at the gateway',
   },
   UNAUTHORIZED: { status: [401], when: 'no bearer token, or the token is refused (signature, claims, brand, CIAM)' },
   TOKEN_REVOKED: { status: [401], when: 'the token, its session or its user was logged out (a function refused it)' },
@@ -113,6 +124,18 @@ export const ErrorCatalog: {
     when: 'the issuer would change while customers are linked under the old one (send `force=true`)',
   },
   IDENTIFIER_TAKEN: { status: [409], when: 'the e-mail or mobile belongs to another customer' },
+  IDENTIFIER_CHANGE_REFUSED: {
+    status: [409],
+    when: 'Capillary found no valid identifier change (changeIdentifier warning 8070)',
+  },
+  IDENTIFIER_IN_MULTIPLE_CUSTOMERS: {
+    status: [409],
+    when: 'the identifier sits on several sources and customers in Capillary (changeIdentifier warning 8074)',
+  },
+  PRIMARY_IDENTIFIER_MISMATCH: {
+    status: [409],
+    when: "the primary identifier does not match the customer's other identifiers (changeIdentifier warning 8075)",
+  },
   IDENTIFIER_CHANGE_PENDING: {
     status: [409],
     when: 'the CIAM identifiers differ from Capillary: call `POST /v1/me/identifiers/sync` first',
@@ -135,6 +158,14 @@ export const ErrorCatalog: {
   AUTHORIZER_UNAVAILABLE: {
     status: [503],
     when: 'the authorizer could not decide because a peer failed (brand store, JWKS, revocation list); never cached, retry after `Retry-After`',
+  },
+  INSTORE_PROFILE_REQUIRED: {
+    status: [502],
+    when: 'the org needs an INSTORE profile before any other (Capillary 8090): set `capillary.createWithInstoreProfile`',
+  },
+  CUID_LOOKUP_REFUSED: {
+    status: [502],
+    when: 'the org refuses the cuid lookup (Capillary 8013/8011) while the brand sets `capillary.cuidLookup: lookup`',
   },
   CONFIG_UNAVAILABLE: {
     status: [503],

@@ -65,13 +65,25 @@ export class DynamoLinkStore implements LinkStore, BrandLinks {
     }
   }
 
-  async replace(link: CustomerLink): Promise<void> {
-    await this.ddb.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { [LinksTable.partitionKey]: linkKey(link.brandId, link.sub), ...link },
-      }),
-    );
+  async replace(link: CustomerLink, expectedCustomerId: number): Promise<CustomerLink> {
+    try {
+      await this.ddb.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { [LinksTable.partitionKey]: linkKey(link.brandId, link.sub), ...link },
+          // Only over the link this session found stale: a concurrent session's repair is kept.
+          ConditionExpression: 'attribute_not_exists(#pk) OR customerId = :expected',
+          ExpressionAttributeNames: { '#pk': LinksTable.partitionKey },
+          ExpressionAttributeValues: { ':expected': expectedCustomerId },
+        }),
+      );
+      return link;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const existing = await this.get(link.brandId, link.sub);
+      if (!existing) throw error;
+      return existing;
+    }
   }
 
   async acquireLease(brandId: string, sub: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {

@@ -4,6 +4,9 @@ import { z } from 'zod';
 /** Profile sources the gateway reads or writes. */
 export const CapillarySources = { OAUTH_EXTERNAL: 'OAUTH_EXTERNAL', INSTORE: 'INSTORE', ALL: 'ALL' } as const;
 
+/** `source` values of "Get customer details (v2)"; ALL returns every profile with its source and accountId. */
+export type GetSource = 'ALL' | 'INSTORE' | 'MARTJACK' | 'WECHAT' | 'LINE';
+
 export type IdentifierType = 'mobile' | 'email' | 'cuid' | 'externalId' | (string & {});
 
 export const IdentifierSchema = z.object({ type: z.string(), value: z.string() }).loose();
@@ -15,6 +18,8 @@ export const CommChannelSchema = z
     value: z.string(),
     primary: z.boolean().optional(),
     verified: z.boolean().optional(),
+    /** Consent: "pass true if the identifier is subscribed for the org's newsletters". */
+    subscribed: z.boolean().optional(),
     meta: z.record(z.string(), z.unknown()).optional(),
   })
   .loose();

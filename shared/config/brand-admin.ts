@@ -2,6 +2,7 @@
 // Every save is validated (schema, https, unique issuer + clientId, JWKS usable, discovery agreeing),
 // versioned (a stale version is refused) and audit-logged; secrets go to SSM SecureString only and never
 // into DynamoDB, a response or a log line. A refused request changes nothing.
+import { type CapillarySecret, CapillarySecretSchema } from '../capillary/capillary-secret.js';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-event.js';
 import {
@@ -85,12 +86,7 @@ export interface ValidateBrandResult {
   warnings: string[];
 }
 
-const OAuthSecretSchema = z.object({ key: z.string().min(1).max(1024), secret: z.string().min(1).max(1024) }).strict();
-const BasicSecretSchema = z
-  .object({ tillId: z.string().min(1).max(256), password: z.string().min(1).max(1024) })
-  .strict();
-const SecretsSchema = z.object({ capillary: z.union([OAuthSecretSchema, BasicSecretSchema]).optional() }).strict();
-type CapillarySecret = z.infer<typeof OAuthSecretSchema> | z.infer<typeof BasicSecretSchema>;
+const SecretsSchema = z.object({ capillary: CapillarySecretSchema.optional() }).strict();
 
 const VersionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 

@@ -8,6 +8,9 @@ import {
   ABSOLUTE_URL_MESSAGE,
   BRAND_ID_MESSAGE,
   BRAND_ID_PATTERN,
+  CAPILLARY_FIELD_NAME_MESSAGE,
+  CAPILLARY_FIELD_NAME_PATTERN,
+  CapillaryFieldTypes,
   CLAIM_PATH_MESSAGE,
   CLAIM_PATH_PATTERN,
   hasNoCredentials,
@@ -55,6 +58,17 @@ export const FieldMappingsSchema = z
     'Which CIAM claims carry the profile fields copied to Capillary (a dotted path like `address.phone` is allowed).',
   );
 
+/** One custom or extended field of the Capillary org, with the type its values must have. */
+export const CapillaryFieldSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(CAPILLARY_FIELD_NAME_PATTERN, CAPILLARY_FIELD_NAME_MESSAGE)
+      .describe('Field name as configured in the org.'),
+    type: z.enum(CapillaryFieldTypes).describe('Value type: string, number, boolean or date (ISO 8601).'),
+  })
+  .strict();
+
 export const CapillaryConnectionSchema = z
   .object({
     /** Cluster base URL, e.g. https://eu.api.capillarytech.com */
@@ -87,6 +101,32 @@ export const CapillaryConnectionSchema = z
       .max(30_000)
       .default(5_000)
       .describe('Per-request timeout towards Capillary, in milliseconds.'),
+    /** How the session link finds the customer of a CIAM user when the link store has none. */
+    cuidLookup: z
+      .enum(['auto', 'lookup', 'profiles'])
+      .default('auto')
+      .describe(
+        'How a first session finds an existing customer by the CIAM `sub`: `lookup` asks `GET /v2/customers/lookup` with `identifierName=cuid` (not in the published enum); `profiles` looks up each verified identifier on `source=ALL` and accepts the customer whose OAUTH_EXTERNAL profile carries `cuid` = sub; `auto` tries the lookup and falls back to `profiles` (remembered per container) when the org refuses it (8013/8011).',
+      ),
+    /** For orgs that answer 8090: create new customers with an INSTORE profile beside the OAUTH_EXTERNAL one. */
+    createWithInstoreProfile: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Create new customers with an INSTORE profile (the verified identifiers) and the OAUTH_EXTERNAL profile (the cuid) in one add call, for orgs that refuse other profiles first (8090 "instore profile doesn\'t exist").',
+      ),
+    /** The org's custom fields (`profiles[].fields`) the INSTORE registration may send. */
+    customFields: z
+      .array(CapillaryFieldSchema)
+      .max(100)
+      .default([])
+      .describe('Custom fields configured for the Capillary org; the INSTORE registration refuses any other.'),
+    /** The org's enabled extended fields the INSTORE registration may send. */
+    extendedFields: z
+      .array(CapillaryFieldSchema)
+      .max(100)
+      .default([])
+      .describe('Extended fields enabled for the Capillary org; the INSTORE registration refuses any other.'),
   })
   .strict()
   .describe('The Capillary connection of the brand (secrets live in SSM, never here).');

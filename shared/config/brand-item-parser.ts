@@ -9,6 +9,9 @@ import {
   ABSOLUTE_URL_MESSAGE,
   BRAND_ID_MESSAGE,
   BRAND_ID_PATTERN,
+  CAPILLARY_FIELD_NAME_MESSAGE,
+  CAPILLARY_FIELD_NAME_PATTERN,
+  CapillaryFieldTypes,
   CLAIM_PATH_MESSAGE,
   CLAIM_PATH_PATTERN,
   hasNoCredentials,
@@ -32,6 +35,11 @@ const secureUrl = z.string().check(
 const claimPath = z.string().check(z.minLength(1), z.maxLength(200), z.regex(CLAIM_PATH_PATTERN, CLAIM_PATH_MESSAGE));
 const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
 const intIn = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+
+const capillaryField = z.strictObject({
+  name: z.string().check(z.regex(CAPILLARY_FIELD_NAME_PATTERN, CAPILLARY_FIELD_NAME_MESSAGE)),
+  type: z.enum(CapillaryFieldTypes),
+});
 
 const BrandItemSchema = z.strictObject({
   brandId: z.string().check(z.regex(BRAND_ID_PATTERN, BRAND_ID_MESSAGE)),
@@ -69,6 +77,10 @@ const BrandItemSchema = z.strictObject({
     authMode: z._default(z.enum(['oauth', 'basic']), 'oauth'),
     credentialsParameter: z.string().check(z.regex(SSM_PARAMETER_PATTERN, SSM_PARAMETER_MESSAGE)),
     timeoutMs: z._default(intIn(100, 30_000), 5_000),
+    cuidLookup: z._default(z.enum(['auto', 'lookup', 'profiles']), 'auto'),
+    createWithInstoreProfile: z._default(z.boolean(), false),
+    customFields: z._default(z.array(capillaryField).check(z.maxLength(100)), []),
+    extendedFields: z._default(z.array(capillaryField).check(z.maxLength(100)), []),
   }),
 });
 

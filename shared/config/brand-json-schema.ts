@@ -1,6 +1,7 @@
 // Builds brand.schema.json (the JSON Schema of the admin API's PUT body) from the zod schema, so the
 // committed schema cannot drift from the parser: a test compares the file with this output.
 import { z } from 'zod';
+import { BasicSecretSchema, OAuthSecretSchema } from '../capillary/capillary-secret.js';
 import { BrandConfigSchema } from './brand-config.js';
 
 type JsonObject = Record<string, unknown>;
@@ -9,42 +10,26 @@ function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const secretsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  description:
-    'Write-only secrets. Stored as SSM SecureString parameters (never in DynamoDB, never returned by GET, never logged).',
-  properties: {
-    capillary: {
-      description:
-        'Capillary credentials, written to `<SSM_PREFIX>/brands/<brandId>/capillary`: `{key, secret}` for authMode `oauth`, `{tillId, password}` for `basic`.',
-      oneOf: [
-        {
-          type: 'object',
-          additionalProperties: false,
-          required: ['key', 'secret'],
-          properties: {
-            key: { type: 'string', minLength: 1, description: 'OAuth client key of the Capillary integration.' },
-            secret: { type: 'string', minLength: 1, description: 'OAuth client secret of the Capillary integration.' },
-          },
-        },
-        {
-          type: 'object',
-          additionalProperties: false,
-          required: ['tillId', 'password'],
-          properties: {
-            tillId: { type: 'string', minLength: 1, description: 'Till (store) user name for basic auth.' },
-            password: {
-              type: 'string',
-              minLength: 1,
-              description: 'Till password (sent as its MD5, as Capillary expects).',
-            },
-          },
-        },
-      ],
+/** The write-only secrets, from the one Capillary secret schema the admin API and the client parse with. */
+function secretsSchema(): JsonObject {
+  const variant = (schema: z.ZodType): JsonObject => {
+    const { $schema: _draft, ...rest } = z.toJSONSchema(schema) as JsonObject;
+    return rest;
+  };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    description:
+      'Write-only secrets. Stored as SSM SecureString parameters (never in DynamoDB, never returned by GET, never logged).',
+    properties: {
+      capillary: {
+        description:
+          'Capillary credentials, written to `<SSM_PREFIX>/brands/<brandId>/capillary`: `{key, secret}` for authMode `oauth`, `{tillId, password}` for `basic`.',
+        oneOf: [variant(OAuthSecretSchema), variant(BasicSecretSchema)],
+      },
     },
-  },
-};
+  };
+}
 
 /** The JSON Schema (draft 2020-12) of a brand document as PUT takes it and GET returns it. */
 export function buildBrandJsonSchema(): JsonObject {
@@ -69,7 +54,7 @@ export function buildBrandJsonSchema(): JsonObject {
         description:
           'Optimistic concurrency: leave out (or 0) to create; send the version GET returned to update. A stale version is refused (409).',
       },
-      secrets: secretsSchema,
+      secrets: secretsSchema(),
     },
   };
 }

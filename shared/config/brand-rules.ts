@@ -77,3 +77,9 @@ export function hasNoCredentials(value: string): boolean {
 export function storedRevision(meta: { revision?: string | undefined; version: number; updatedAt: string }): string {
   return meta.revision ?? `legacy:${meta.version}:${meta.updatedAt}`;
 }
+/** Names of Capillary custom and extended fields (the registration body uses the same rule). */
+export const CAPILLARY_FIELD_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+export const CAPILLARY_FIELD_NAME_MESSAGE = 'must be 1-64 letters, digits or underscores, starting with a letter';
+/** Value types of Capillary custom and extended fields. */
+export const CapillaryFieldTypes = ['string', 'number', 'boolean', 'date'] as const;
+export type CapillaryFieldType = (typeof CapillaryFieldTypes)[number];

@@ -38,7 +38,7 @@ export interface IdentifierChange {
 /**
  * The changeIdentifier calls needed so the customer's profiles carry the CIAM's current mobile and e-mail:
  * the OAUTH_EXTERNAL profile gets the new value (old one removed); the INSTORE profile only has an existing
- * value of that type replaced. An absent claim removes nothing.
+ * value of that type replaced. An absent claim removes nothing; an unverified one is never added afresh.
  */
 export function planIdentifierChanges(
   mapped: MappedCustomer,
@@ -59,6 +59,10 @@ export function planIdentifierChanges(
       const current = profile.identifiers.filter((identifier) => identifier.type === type).map((i) => i.value);
       if (current.includes(wanted)) continue;
       if (current.length === 0 && !addIfMissing) continue;
+      // An unverified identifier is never added where there is none: it joins once the CIAM verifies it.
+      // (Replacing an existing value with an unverified one stays planned, and the sync refuses it: 403.)
+      const verified = type === 'email' ? mapped.emailVerified : mapped.mobileVerified;
+      if (current.length === 0 && !verified) continue;
       change.add.push({ type, value: wanted });
       change.remove.push(...current.map((value) => ({ type, value })));
     }

@@ -7,7 +7,13 @@ import { CapillarySources } from '../capillary/capillary-types.js';
 import { ConflictError, ErrorCodes, ForbiddenError } from '../errors.js';
 import { mapClaims, maskIdentifier } from './claim-mapping.js';
 import { type IdentifierChange, planIdentifierChanges } from './customer-sync.js';
-import { audit, loadLinkedCustomer, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
+import {
+  audit,
+  capillaryFor,
+  loadLinkedCustomer,
+  type PostAuthCaller,
+  type PostAuthServices,
+} from './post-auth-services.js';
 
 export interface IdentifierSyncResult {
   customerId: number;
@@ -37,7 +43,7 @@ export async function syncIdentifiers(
   const changes = planIdentifierChanges(mapped, customer, caller.brand);
   if (changes.length === 0) return { customerId, status: 'unchanged', changes: [] };
 
-  const client = services.capillary.forBrand(caller.brand);
+  const client = capillaryFor(services, caller);
   const added = new Map<string, { type: string; value: string }>();
   for (const change of changes)
     for (const identifier of change.add) added.set(`${identifier.type}:${identifier.value}`, identifier);
@@ -49,11 +55,19 @@ export async function syncIdentifiers(
         `The new ${identifier.type} is not verified by the CIAM`,
       );
     }
-    const holder = await client.lookupCustomerId({
-      source: CapillarySources.ALL,
-      identifierName: identifier.type,
-      identifierValue: identifier.value,
-    });
+  }
+  // The new identifiers' holders on any source, looked up concurrently.
+  const holders = await Promise.all(
+    [...added.values()].map(async (identifier) => ({
+      identifier,
+      holder: await client.lookupCustomerId({
+        source: CapillarySources.ALL,
+        identifierName: identifier.type,
+        identifierValue: identifier.value,
+      }),
+    })),
+  );
+  for (const { identifier, holder } of holders) {
     if (holder !== undefined && holder !== customerId) {
       audit(services, caller, {
         type: 'identifier.change',
@@ -72,7 +86,8 @@ export async function syncIdentifiers(
       applied.push(change);
     }
   } catch (error) {
-    // Undo the profiles already changed so a refused sync leaves Capillary as it was.
+    // Undo the profiles already changed so a refused sync leaves Capillary as it was. A refusal Capillary
+    // reports as a changeIdentifier warning (8070-8075) keeps its own code (CapillaryIdentifierChangeError).
     for (const change of applied.reverse()) {
       await apply(client, customerId, { ...change, add: change.remove, remove: change.add }).catch(() => undefined);
     }

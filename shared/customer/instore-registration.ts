@@ -8,13 +8,15 @@ import {
   CapillarySources,
   findProfile,
 } from '../capillary/capillary-types.js';
-import { ConflictError, ErrorCodes, ForbiddenError, ValidationError } from '../errors.js';
+import type { BrandConfig } from '../config/brand-config.js';
+import { CAPILLARY_FIELD_NAME_PATTERN, type CapillaryFieldType } from '../config/brand-rules.js';
+import { ConflictError, ErrorCodes, type FieldIssue, ForbiddenError, ValidationError } from '../errors.js';
 import { mapClaims } from './claim-mapping.js';
 import { linkWithMapped } from './link-session.js';
-import { audit, parseBody, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
+import { audit, capillaryFor, parseBody, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
 
 const MAX_FIELDS = 50;
-const fieldName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must be 1-64 letters, digits or underscores');
+const fieldName = z.string().regex(CAPILLARY_FIELD_NAME_PATTERN, 'must be 1-64 letters, digits or underscores');
 const fieldValue = z.string().max(255);
 
 /** Body fields that would let a caller choose identifiers: refused by name. */
@@ -55,12 +57,46 @@ export function parseRegistrationBody(body: Record<string, unknown>): Registrati
   return parseBody(RegistrationBodySchema, body);
 }
 
+function fitsType(value: string | number | boolean, type: CapillaryFieldType): boolean {
+  if (type === 'number') return typeof value === 'number' || /^-?\d+(\.\d+)?$/.test(String(value));
+  if (type === 'boolean') return typeof value === 'boolean' || value === 'true' || value === 'false';
+  if (type === 'date') return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+  return typeof value === 'string';
+}
+
+/**
+ * The org accepts only its configured custom fields and enabled extended fields, with their types
+ * (Capillary answers 1017 / 91015 otherwise): checked against the brand's lists before any call.
+ */
+export function checkOrgFields(brand: BrandConfig, body: RegistrationBody): void {
+  const issues: FieldIssue[] = [];
+  const check = (
+    group: 'fields' | 'extendedFields',
+    values: Record<string, string | number | boolean> | undefined,
+    allowed: BrandConfig['capillary']['customFields'],
+    setting: string,
+  ) => {
+    for (const [name, value] of Object.entries(values ?? {})) {
+      const definition = allowed.find((field) => field.name === name);
+      if (!definition) {
+        issues.push({ field: `${group}.${name}`, message: `not a field of this brand's Capillary org (${setting})` });
+      } else if (!fitsType(value, definition.type)) {
+        issues.push({ field: `${group}.${name}`, message: `must be a ${definition.type}` });
+      }
+    }
+  };
+  check('fields', body.fields, brand.capillary.customFields, 'capillary.customFields');
+  check('extendedFields', body.extendedFields, brand.capillary.extendedFields, 'capillary.extendedFields');
+  if (issues.length > 0) throw new ValidationError('Request body is invalid', issues);
+}
+
 /** Registers or updates the caller's INSTORE profile, linking the caller first. */
 export async function registerInstore(
   services: PostAuthServices,
   caller: PostAuthCaller,
   body: RegistrationBody,
 ): Promise<RegistrationResult> {
+  checkOrgFields(caller.brand, body);
   const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
   const identifiers: CapillaryIdentifier[] = [];
   if (mapped.mobile && mapped.mobileVerified) identifiers.push({ type: 'mobile', value: mapped.mobile });
@@ -72,17 +108,18 @@ export async function registerInstore(
     );
   }
   const linked = await linkWithMapped(services, caller, mapped);
-  const client = services.capillary.forBrand(caller.brand);
+  const client = capillaryFor(services, caller);
   const commChannels: CapillaryCommChannel[] = [];
   for (const identifier of identifiers) {
     const consent = body.consent?.[identifier.type === 'email' ? 'email' : 'mobile'];
     if (consent === undefined) continue;
+    // Consent is `commChannels[].subscribed` (v2 add customer); `meta` holds other details of the identifier.
     commChannels.push({
       type: identifier.type,
       value: identifier.value,
       primary: true,
       verified: true,
-      meta: { subscribed: consent },
+      subscribed: consent,
     });
   }
   const profile = {
@@ -103,12 +140,17 @@ export async function registerInstore(
   } else {
     // Check first so the add merges into the linked customer and never creates a second one.
     let heldByLinked = false;
-    for (const identifier of identifiers) {
-      const holder = await client.lookupCustomerId({
-        source: CapillarySources.ALL,
-        identifierName: identifier.type,
-        identifierValue: identifier.value,
-      });
+    const holders = await Promise.all(
+      identifiers.map((identifier) =>
+        client.lookupCustomerId({
+          source: CapillarySources.ALL,
+          identifierName: identifier.type,
+          identifierValue: identifier.value,
+        }),
+      ),
+    );
+    for (const [index, identifier] of identifiers.entries()) {
+      const holder = holders[index];
       if (holder !== undefined && holder !== linked.customerId) {
         throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, `The ${identifier.type} belongs to another customer`);
       }

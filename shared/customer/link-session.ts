@@ -1,16 +1,32 @@
 // The session link use-case (POST /v1/auth/session): find or create the Capillary customer of a CIAM user,
 // link it (brand + sub -> customer id), then bring the names up to date and report identifier drift.
-// Safe under concurrency (one lease per brand + sub) and after partial failures (always look up by cuid
-// before creating, so a customer created before a crash is found and linked by the retry).
+// Safe under concurrency (one short lease per brand + sub) and after partial failures (the user's own
+// customer is always searched before creating, so a customer created before a crash is found by the retry).
+// Independent Capillary calls run concurrently: a new user costs 3 sequential round trips, a returning one 1.
 import { randomUUID } from 'node:crypto';
-import { CapillaryConflictError, CapillaryNotFoundError } from '../capillary/capillary-errors.js';
 import type { CapillaryClient } from '../capillary/capillary-client.js';
-import { type CapillaryCustomer, type CapillaryIdentifier, CapillarySources } from '../capillary/capillary-types.js';
+import { CapillaryConflictError, CapillaryNotFoundError } from '../capillary/capillary-errors.js';
+import {
+  type CapillaryCustomer,
+  type CapillaryIdentifier,
+  CapillarySources,
+  type ProfileInput,
+} from '../capillary/capillary-types.js';
 import { ConflictError, ErrorCodes, ForbiddenError } from '../errors.js';
 import { type MappedCustomer, mapClaims } from './claim-mapping.js';
 import { type ClaimsSource, claimsSourceOf } from './claim-source.js';
+import {
+  type CuidAnswer,
+  cuidStrategy,
+  findByProfiles,
+  findOwnCustomer,
+  lookupCuid,
+  lookupHolders,
+  userIdentifiers,
+} from './customer-finder.js';
 import { changedProfileFields, oauthProfile, planIdentifierChanges, type ProfileField } from './customer-sync.js';
-import { audit, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
+import { audit, capillaryFor, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
+import { BudgetDefaults, deadlineIn, earliest, NoDeadline } from './time-budget.js';
 
 export type SessionStatus = 'created' | 'linked' | 'updated';
 
@@ -25,7 +41,7 @@ export interface SessionResult {
   claimsSource?: ClaimsSource;
 }
 
-type Established = { customerId: number; status: 'created' | 'linked'; reason: string };
+type Established = { customerId: number; status: 'created' | 'linked'; reason: string; customer?: CapillaryCustomer };
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -74,7 +90,7 @@ export async function linkWithMapped(
   mapped: MappedCustomer,
 ): Promise<SessionResult & { customer: CapillaryCustomer }> {
   const { brand, auth } = caller;
-  const client = services.capillary.forBrand(brand);
+  const client = capillaryFor(services, caller);
   const link = await services.links.get(brand.brandId, auth.sub);
   let customer: CapillaryCustomer | undefined;
   let established: Established | undefined;
@@ -83,19 +99,19 @@ export async function linkWithMapped(
       customer = await client.getCustomer(link.customerId);
       established = { customerId: link.customerId, status: 'linked', reason: 'LINK_STORE' };
     } catch (error) {
-      // The linked customer vanished (merged away in Capillary): establish the link again below.
+      // Merged away (8069) or gone: follow the user to the surviving customer below and repair the link.
       if (!(error instanceof CapillaryNotFoundError)) throw error;
     }
   }
   if (!established || !customer) {
-    established = await establishLink(services, caller, client, mapped, link?.customerId);
-    customer = await client.getCustomer(established.customerId);
+    established = await establishLink(services, caller, mapped, link?.customerId);
+    customer = established.customer ?? (await client.getCustomer(established.customerId));
   }
   let status: SessionStatus = established.status;
   const changedFields = changedProfileFields(mapped, oauthProfile(customer, brand));
   if (changedFields.length > 0) {
     await updateNames(client, caller, established.customerId, mapped, changedFields);
-    customer = await client.getCustomer(established.customerId);
+    customer = withNames(customer, caller, mapped, changedFields);
     if (status === 'linked') status = 'updated';
   }
   return {
@@ -106,6 +122,22 @@ export async function linkWithMapped(
     identifierChangePending: planIdentifierChanges(mapped, customer, brand).length > 0,
     mapped: mappedView(mapped),
     customer,
+  };
+}
+
+/** The customer as Capillary holds it after the names PUT (no second GET: the PUT succeeded). */
+function withNames(
+  customer: CapillaryCustomer,
+  caller: PostAuthCaller,
+  mapped: MappedCustomer,
+  fields: ProfileField[],
+): CapillaryCustomer {
+  const profile = oauthProfile(customer, caller.brand);
+  return {
+    ...customer,
+    profiles: customer.profiles.map((p) =>
+      p === profile ? { ...p, ...Object.fromEntries(fields.map((field) => [field, mapped[field]])) } : p,
+    ),
   };
 }
 
@@ -130,39 +162,41 @@ export async function updateNames(
 }
 
 /**
- * First session (or a stale link): under the brand + sub lease, find the customer by cuid, else an existing
+ * First session (or a stale link): under the brand + sub lease, find the user's customer, else an existing
  * member by verified identifiers, else create one; then write the link. Losers of the lease wait for the
- * winner's link.
+ * winner's link. The lease lasts a few seconds at most and the holder's Capillary calls stop before it ends.
  */
 async function establishLink(
   services: PostAuthServices,
   caller: PostAuthCaller,
-  client: CapillaryClient,
   mapped: MappedCustomer,
   staleCustomerId: number | undefined,
 ): Promise<Established> {
   const { brand, auth } = caller;
   const now = services.now ?? Date.now;
   const sleep = services.sleep ?? realSleep;
-  const leaseTtlMs = services.leaseTtlMs ?? 30_000;
-  const deadline = now() + (services.linkWaitMs ?? 10_000);
+  const deadline = caller.deadline ?? NoDeadline;
+  const pollMs = services.linkPollMs ?? 50;
+  const waitUntil = earliest(deadline, deadlineIn(services.linkWaitMs ?? 10_000, now));
   const owner = randomUUID();
   const fresh = (customerId: number | undefined) => customerId !== undefined && customerId !== staleCustomerId;
   for (;;) {
-    if (await services.links.acquireLease(brand.brandId, auth.sub, owner, now(), leaseTtlMs)) {
+    const leaseTtlMs = Math.floor(Math.min(services.leaseTtlMs ?? BudgetDefaults.leaseTtlMs, deadline.remainingMs()));
+    if (leaseTtlMs > 0 && (await services.links.acquireLease(brand.brandId, auth.sub, owner, now(), leaseTtlMs))) {
       try {
         const current = await services.links.get(brand.brandId, auth.sub);
         if (current && fresh(current.customerId)) {
           return { customerId: current.customerId, status: 'linked', reason: 'LINK_STORE' };
         }
+        const client = services.capillary.forBrand(brand).within(earliest(deadline, deadlineIn(leaseTtlMs, now)));
         const found = await findOrCreate(client, caller, mapped);
         const link = { brandId: brand.brandId, sub: auth.sub, customerId: found.customerId, linkedAt: now() };
-        if (current) {
-          await services.links.replace(link);
-          return found;
-        }
-        const stored = await services.links.putIfAbsent(link);
-        return stored.customerId === found.customerId ? found : { ...found, customerId: stored.customerId };
+        const stored = current
+          ? await services.links.replace(link, current.customerId)
+          : await services.links.putIfAbsent(link);
+        return stored.customerId === found.customerId
+          ? found
+          : { customerId: stored.customerId, status: 'linked', reason: 'CONCURRENT_SESSION' };
       } finally {
         await services.links.releaseLease(brand.brandId, auth.sub, owner).catch(() => undefined);
       }
@@ -171,22 +205,14 @@ async function establishLink(
     if (current && fresh(current.customerId)) {
       return { customerId: current.customerId, status: 'linked', reason: 'CONCURRENT_SESSION' };
     }
-    if (now() >= deadline) {
+    const left = waitUntil.remainingMs();
+    if (left <= 0) {
       throw new ConflictError(ErrorCodes.LINK_IN_PROGRESS, 'Another session is linking this user; retry shortly', {
         retryAfterSeconds: 1,
       });
     }
-    await sleep(services.linkPollMs ?? 50);
+    await sleep(Math.min(pollMs, left));
   }
-}
-
-async function lookupCuid(client: CapillaryClient, caller: PostAuthCaller): Promise<number | undefined> {
-  return client.lookupCustomerId({
-    source: CapillarySources.OAUTH_EXTERNAL,
-    accountId: caller.brand.capillary.sourceAccountId,
-    identifierName: 'cuid',
-    identifierValue: caller.auth.sub,
-  });
 }
 
 async function findOrCreate(
@@ -194,70 +220,85 @@ async function findOrCreate(
   caller: PostAuthCaller,
   mapped: MappedCustomer,
 ): Promise<Established> {
-  // Always by cuid first: a customer created before a crash (or by an earlier attempt) is found, never duplicated.
-  const byCuid = await lookupCuid(client, caller);
-  if (byCuid !== undefined) return { customerId: byCuid, status: 'linked', reason: 'CUID' };
-
-  const matches: { type: 'email' | 'mobile'; value: string; customerId: number }[] = [];
-  for (const type of ['email', 'mobile'] as const) {
-    const value = mapped[type];
-    if (value === undefined) continue;
-    const customerId = await client.lookupCustomerId({
-      source: CapillarySources.ALL,
-      identifierName: type,
-      identifierValue: value,
-    });
-    if (customerId !== undefined) matches.push({ type, value, customerId });
+  const { brand, auth } = caller;
+  // One wave: the cuid lookup (unless the org is known to refuse it) beside every identifier lookup on ALL.
+  const skipped: CuidAnswer = { kind: 'refused' };
+  const [byCuid, holders] = await Promise.all([
+    cuidStrategy(brand) === 'lookup' ? lookupCuid(client, caller) : Promise.resolve(skipped),
+    lookupHolders(client, userIdentifiers(mapped)),
+  ]);
+  if (byCuid.kind === 'found') return { customerId: byCuid.customerId, status: 'linked', reason: 'CUID' };
+  if (byCuid.kind === 'refused') {
+    const own = await findByProfiles(client, caller, holders);
+    if (own) return { customerId: own.id, status: 'linked', reason: 'CUID_PROFILE', customer: own };
   }
-  const identifiers: CapillaryIdentifier[] = [{ type: 'cuid', value: caller.auth.sub }];
-  if (mapped.mobile) identifiers.push({ type: 'mobile', value: mapped.mobile });
-  if (mapped.email) identifiers.push({ type: 'email', value: mapped.email });
-  const profile = {
+
+  // Only identifiers the CIAM verified reach Capillary: an unverified e-mail could be someone else's.
+  const verified: CapillaryIdentifier[] = holders
+    .filter((holder) => holder.verified)
+    .map(({ type, value }) => ({ type, value }));
+  const oauth: ProfileInput = {
     source: CapillarySources.OAUTH_EXTERNAL,
-    accountId: caller.brand.capillary.sourceAccountId,
+    accountId: brand.capillary.sourceAccountId,
     ...(mapped.firstName ? { firstName: mapped.firstName } : {}),
     ...(mapped.lastName ? { lastName: mapped.lastName } : {}),
-    identifiers,
+    identifiers: [{ type: 'cuid', value: auth.sub }, ...verified],
   };
 
+  const matches = holders.filter((holder) => holder.customerId !== undefined);
   if (matches.length > 0) {
     const memberId = matches[0]?.customerId;
     if (matches.some((match) => match.customerId !== memberId) || memberId === undefined) {
       throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'The e-mail and mobile belong to different customers');
     }
     // Never take over an existing member on a claim the CIAM has not verified.
-    const unverified = matches.find(
-      (match) => !(match.type === 'email' ? mapped.emailVerified : mapped.mobileVerified),
-    );
+    const unverified = matches.find((match) => !match.verified);
     if (unverified) {
       throw new ForbiddenError(
         ErrorCodes.UNVERIFIED_IDENTIFIER,
         `The ${unverified.type} matches an existing member but the CIAM has not verified it`,
       );
     }
-    const attached = await addProfile(client, caller, { profiles: [profile] });
+    const attached = await addProfile(client, caller, mapped, { profiles: [oauth] });
     if (attached !== memberId) {
       throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'Capillary attached the profile to another customer');
     }
     return { customerId: memberId, status: 'linked', reason: 'EXISTING_MEMBER' };
   }
 
-  const createdId = await addProfile(client, caller, { loyaltyInfo: { loyaltyType: 'loyalty' }, profiles: [profile] });
+  const profiles = [oauth];
+  if (brand.capillary.createWithInstoreProfile) {
+    // Orgs that answer 8090 need the INSTORE profile first: both go in the same add call.
+    if (verified.length === 0) {
+      throw new ForbiddenError(
+        ErrorCodes.UNVERIFIED_IDENTIFIER,
+        "This brand's Capillary org needs an INSTORE profile, which needs a mobile or e-mail verified by the CIAM",
+      );
+    }
+    profiles.unshift({
+      source: CapillarySources.INSTORE,
+      ...(mapped.firstName ? { firstName: mapped.firstName } : {}),
+      ...(mapped.lastName ? { lastName: mapped.lastName } : {}),
+      identifiers: verified,
+    });
+  }
+  const createdId = await addProfile(client, caller, mapped, { loyaltyInfo: { loyaltyType: 'loyalty' }, profiles });
   return { customerId: createdId, status: 'created', reason: 'CREATED' };
 }
 
-/** POST /v2/customers; a duplicate answer after a retried write is resolved by looking the cuid up again. */
+/** POST /v2/customers; a duplicate answer (e.g. a retried write) is resolved by finding the user's customer again. */
 async function addProfile(
   client: CapillaryClient,
   caller: PostAuthCaller,
+  mapped: MappedCustomer,
   input: Parameters<CapillaryClient['addCustomer']>[0],
 ): Promise<number> {
   try {
     return (await client.addCustomer(input)).customerId;
   } catch (error) {
     if (!(error instanceof CapillaryConflictError)) throw error;
-    const byCuid = await lookupCuid(client, caller);
-    if (byCuid !== undefined) return byCuid;
+    const own = await findOwnCustomer(client, caller, mapped);
+    if (own !== undefined) return own;
     throw new ConflictError(
       ErrorCodes.IDENTIFIER_TAKEN,
       'An identifier of this user already belongs to another Capillary customer',

@@ -12,8 +12,11 @@ export interface LinkStore {
   get(brandId: string, sub: string): Promise<CustomerLink | undefined>;
   /** Writes the link unless one exists; returns the link that is stored afterwards (ours or the earlier one). */
   putIfAbsent(link: CustomerLink): Promise<CustomerLink>;
-  /** Replaces the customer id of an existing link (e.g. Capillary merged the customer away). */
-  replace(link: CustomerLink): Promise<void>;
+  /**
+   * Replaces the link's customer id if it still is `expectedCustomerId` (e.g. Capillary merged that customer
+   * away, 8069); returns the link stored afterwards (ours, or the one another session wrote first).
+   */
+  replace(link: CustomerLink, expectedCustomerId: number): Promise<CustomerLink>;
   /** Takes the lease for brand + sub when free or expired; false when someone else holds it. */
   acquireLease(brandId: string, sub: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
   /** Releases the lease if `owner` still holds it. */
@@ -54,8 +57,12 @@ export class InMemoryLinkStore implements LinkStore, BrandLinks {
     return link;
   }
 
-  async replace(link: CustomerLink): Promise<void> {
-    this.links.set(linkKey(link.brandId, link.sub), link);
+  async replace(link: CustomerLink, expectedCustomerId: number): Promise<CustomerLink> {
+    const key = linkKey(link.brandId, link.sub);
+    const existing = this.links.get(key);
+    if (existing && existing.customerId !== expectedCustomerId) return existing;
+    this.links.set(key, link);
+    return link;
   }
 
   async acquireLease(brandId: string, sub: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {

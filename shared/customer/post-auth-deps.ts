@@ -14,6 +14,7 @@ import type { AuthGuard } from '../http/api-handler.js';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.js';
 import { CiamClaimSource } from './claim-source.js';
 import type { PostAuthHandlerDeps } from './post-auth-services.js';
+import { BudgetDefaults } from './time-budget.js';
 
 /** The parts of the runtime the post-auth functions use (a GatewayRuntime fits). */
 export interface PostAuthRuntime {
@@ -43,10 +44,12 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
       }),
       links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: runtime.settings.tables.links }),
       // Outside the local stage userinfo is never fetched over plain http, whatever the brand item says.
+      // The userinfo call is not cut to the deadline: its timeout is part of the worst-case budget.
       claims: new CiamClaimSource({
         fetch: httpsOnlyFetch((input, init) => globalThis.fetch(input, init), {
           allowHttp: runtime.settings.stage === 'local',
         }),
+        timeoutMs: BudgetDefaults.claimsTimeoutMs,
       }),
       audit: runtime.auditLog,
     },

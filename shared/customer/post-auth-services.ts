@@ -14,6 +14,7 @@ import type { AuthenticatedApiRequest, AuthGuard } from '../http/api-handler.js'
 import { requireBearerToken } from '../http/headers.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClaimSource } from './claim-source.js';
+import { type Deadline, deadlineFrom } from './time-budget.js';
 import type { LinkStore } from './link-store.js';
 
 /** Hands out the Capillary client of a brand. */
@@ -29,7 +30,7 @@ export interface PostAuthServices {
   /** Epoch milliseconds. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-  /** How long a first-session lease is held at most (a crashed holder's lease expires after this). */
+  /** How long a first-session lease is held at most (a crashed holder's lease expires after this; default 5 s). */
   leaseTtlMs?: number;
   /** How long a concurrent first session waits for the winner's link before answering 409 LINK_IN_PROGRESS. */
   linkWaitMs?: number;
@@ -43,6 +44,14 @@ export interface PostAuthCaller {
   auth: AuthorizerContext;
   accessToken: string;
   idToken?: string;
+  /** When this invocation must have answered (Capillary retries and the link wait stop in time for it). */
+  deadline?: Deadline;
+}
+
+/** The brand's Capillary client, its calls cut to the caller's deadline. */
+export function capillaryFor(services: PostAuthServices, caller: PostAuthCaller): CapillaryClient {
+  const client = services.capillary.forBrand(caller.brand);
+  return caller.deadline ? client.within(caller.deadline) : client;
 }
 
 /** Resolves the caller: refuses client-credentials principals (403) and unknown or disabled brands. */
@@ -56,7 +65,12 @@ export async function resolveCaller(brands: BrandDirectory, request: Authenticat
   if (brand.status !== 'active') throw new ForbiddenError(ErrorCodes.BRAND_DISABLED, 'Brand is disabled');
   // A cached Allow of a deleted brand must not act for a re-created one that trusts another issuer.
   if (brand.issuer !== auth.iss) throw new UnauthorizedError();
-  return { brand, auth, accessToken: requireBearerToken(request.event) };
+  return {
+    brand,
+    auth,
+    accessToken: requireBearerToken(request.event),
+    deadline: deadlineFrom(request.remainingTimeMs()),
+  };
 }
 
 /** Body of session, profile and identifier sync: only an optional ID token. */
@@ -93,10 +107,10 @@ export async function loadLinkedCustomer(
       'No Capillary customer is linked yet; call POST /v1/auth/session first',
     );
   try {
-    const customer = await services.capillary.forBrand(caller.brand).getCustomer(link.customerId);
+    const customer = await capillaryFor(services, caller).getCustomer(link.customerId);
     return { customerId: link.customerId, customer };
   } catch (error) {
-    // Merged away or deleted in Capillary: the next session re-links by cuid.
+    // Merged away (8069) or deleted in Capillary: the next session follows it to the survivor and re-links.
     if (error instanceof CapillaryNotFoundError) {
       throw new NotFoundError(
         ErrorCodes.CUSTOMER_NOT_LINKED,

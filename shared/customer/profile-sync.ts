@@ -2,7 +2,13 @@
 import { mapClaims } from './claim-mapping.js';
 import { changedProfileFields, oauthProfile, type ProfileField } from './customer-sync.js';
 import { updateNames } from './link-session.js';
-import { audit, loadLinkedCustomer, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
+import {
+  audit,
+  capillaryFor,
+  loadLinkedCustomer,
+  type PostAuthCaller,
+  type PostAuthServices,
+} from './post-auth-services.js';
 
 export interface ProfileSyncResult {
   customerId: number;
@@ -16,7 +22,7 @@ export async function syncProfile(services: PostAuthServices, caller: PostAuthCa
   const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
   const changedFields = changedProfileFields(mapped, oauthProfile(customer, caller.brand));
   if (changedFields.length === 0) return { customerId, status: 'unchanged', changedFields };
-  await updateNames(services.capillary.forBrand(caller.brand), caller, customerId, mapped, changedFields);
+  await updateNames(capillaryFor(services, caller), caller, customerId, mapped, changedFields);
   audit(services, caller, {
     type: 'profile.sync',
     outcome: 'success',

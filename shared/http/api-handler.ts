@@ -16,6 +16,8 @@ export interface ApiRequest {
   /** The parsed JSON object body (`{}` when empty). */
   body: Record<string, unknown>;
   requestId: string;
+  /** Lambda's remaining time for this invocation (Infinity outside Lambda); time budgets derive from it. */
+  remainingTimeMs: () => number;
 }
 
 export interface AuthenticatedApiRequest extends ApiRequest {
@@ -104,7 +106,11 @@ function wrap(
       .handler(async (event, context) => {
         assertJsonContentType(firstHeader(event, 'content-type'), event.body);
         const body = parseJsonObjectBody(event.body, event.isBase64Encoded === true, options.maxBodyBytes);
-        const response = await run({ event, body, requestId: requestIdOf(event, context) });
+        const remainingTimeMs = () =>
+          typeof context?.getRemainingTimeInMillis === 'function'
+            ? context.getRemainingTimeInMillis()
+            : Number.POSITIVE_INFINITY;
+        const response = await run({ event, body, requestId: requestIdOf(event, context), remainingTimeMs });
         return withCors(response, event, options.corsAllowedOrigins);
       })
   );

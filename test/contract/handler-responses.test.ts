@@ -15,7 +15,7 @@ import {
   serveAdminHandler,
   startBrandAdminRig,
 } from '../support/brand-admin-harness.js';
-import { type Answer, type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
+import { type Answer, type PostAuthRig, startPostAuthRig, CuidLookupModes } from '../support/post-auth-harness.js';
 import { checkLiveResponse, loadOpenApi } from './openapi-document.js';
 
 const doc = loadOpenApi();
@@ -57,7 +57,7 @@ const accounts = {
   unverified: { given_name: 'Eve', family_name: 'Mallory', email: 'ada@example.com', email_verified: false },
 };
 
-describe('the documented responses of the handlers', () => {
+describe.each(CuidLookupModes)('the documented responses of the handlers (cuid lookup %s)', (cuidLookup) => {
   let rig: PostAuthRig;
   const seen: string[] = [];
 
@@ -71,7 +71,11 @@ describe('the documented responses of the handlers', () => {
   }
 
   beforeAll(async () => {
-    rig = await startPostAuthRig({ accounts: structuredClone(accounts), tablePrefix: 'contract' });
+    rig = await startPostAuthRig({
+      accounts: structuredClone(accounts),
+      tablePrefix: `contract-${cuidLookup}`,
+      cuidLookup,
+    });
   });
   afterAll(() => rig.close());
 

@@ -10,7 +10,10 @@ import { type LocalStack, startLocalStack } from '../../local/stack.js';
 
 const TTL_SECONDS = 30;
 
-describe('the local stack driven by an openid-client app', () => {
+// The simulated Capillary org under both readings of the cuid lookup (refused as documented, or answered).
+const CUID_LOOKUP = ['documented', 'permissive'] as const;
+
+describe.each(CUID_LOOKUP)('the local stack driven by an openid-client app (cuid lookup %s)', (cuidLookup) => {
   let stack: LocalStack;
   let gateway: string;
   let clockOffsetMs = 0;
@@ -18,6 +21,7 @@ describe('the local stack driven by an openid-client app', () => {
   beforeAll(async () => {
     stack = await startLocalStack({
       quiet: true,
+      capillaryCuidLookup: cuidLookup,
       authorizerCacheTtlSeconds: TTL_SECONDS,
       // Brand changes and revocations reach the authorizer at once; the gateway cache is the only delay.
       configCacheTtlSeconds: 0,

@@ -111,6 +111,10 @@ describe('npm start', () => {
     const brandBefore = (await (
       await fetch(`${first.url}/v1/admin/brands/demo`, { headers: { 'x-admin-key': 'npm-start-test-admin-key' } })
     ).json()) as { version: number };
+    const simConfig = async () =>
+      ((await (await fetch(`http://127.0.0.1:${env.CAPILLARY_PORT}/__sim/config`)).json()) as { cuidLookup: string })
+        .cuidLookup;
+    const firstCuidLookup = await simConfig();
     const firstExit = await stop(first);
 
     // Assert: first run
@@ -121,14 +125,17 @@ describe('npm start', () => {
     expect(health.status).toBe(200);
     expect(accessToken.split('.')).toHaveLength(3);
     expect(linked.status).toBe(200);
+    // The simulated org reads the published reference strictly unless told otherwise.
+    expect(firstCuidLookup).toBe('documented');
     expect(await linked.json()).toMatchObject({ cuid: 'bob', status: 'linked' });
     expect(firstExit).toBe(true);
     const devClients = JSON.parse(readFileSync(join(dataDir, 'dev-clients.json'), 'utf8')) as Record<string, unknown>;
     expect(devClients).toMatchObject({ brandId: 'demo', clients: { app: { clientId: 'demo-app' } } });
 
-    // Act: second start on the same data folder
-    running = await startNpm(env);
+    // Act: second start on the same data folder, the simulated org answering the cuid lookup
+    running = await startNpm({ ...env, CAPILLARY_SIM_CUID_LOOKUP: 'permissive' });
     const second = running;
+    const secondCuidLookup = await simConfig();
     const me = await fetch(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });
     const brandAfter = (await (
       await fetch(`${second.url}/v1/admin/brands/demo`, { headers: { 'x-admin-key': 'npm-start-test-admin-key' } })
@@ -139,6 +146,7 @@ describe('npm start', () => {
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ cuid: 'bob', customerId: 1000 });
     expect(brandAfter.version).toBe(brandBefore.version);
+    expect(secondCuidLookup).toBe('permissive');
     expect(secondExit).toBe(true);
     await expect(fetch(`${second.url}/health`)).rejects.toThrow();
   }, 120_000);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type CapillarySimulator, startCapillarySimulator } from '../../local/capillary-simulator.js';
 import { CapillaryClient } from '../../shared/capillary/capillary-client.js';
-import { CapillaryConflictError } from '../../shared/capillary/capillary-errors.js';
+import { CapillaryConflictError, CapillaryIdentifierChangeError } from '../../shared/capillary/capillary-errors.js';
 import { InMemorySecretSource } from '../../shared/config/secret-source.js';
 
 describe('Capillary simulator through the real client', () => {
@@ -45,42 +45,37 @@ describe('Capillary simulator through the real client', () => {
     expect(await basic.json()).toMatchObject({ errors: [{ code: 8015 }] });
   });
 
-  it('adds, looks up by cuid on OAUTH_EXTERNAL, gets and updates a customer', async () => {
+  it('adds, looks up by e-mail on OAUTH_EXTERNAL, gets with source=ALL and updates a customer', async () => {
     const { customerId } = await api.addCustomer({
       profiles: [
         {
           source: 'OAUTH_EXTERNAL',
           accountId: 'acc',
           firstName: 'Ada',
-          identifiers: [{ type: 'cuid', value: 'sub-1' }],
+          identifiers: [
+            { type: 'cuid', value: 'sub-1' },
+            { type: 'email', value: 'ada@b.co' },
+          ],
         },
       ],
     });
-    expect(
-      await api.lookupCustomerId({
-        source: 'OAUTH_EXTERNAL',
-        accountId: 'acc',
-        identifierName: 'cuid',
-        identifierValue: 'sub-1',
-      }),
-    ).toBe(customerId);
-    expect(
-      await api.lookupCustomerId({
-        source: 'OAUTH_EXTERNAL',
-        accountId: 'other',
-        identifierName: 'cuid',
-        identifierValue: 'sub-1',
-      }),
-    ).toBeUndefined();
-    expect((await api.lookupCustomer({ source: 'ALL', identifierName: 'cuid', identifierValue: 'sub-1' }))?.id).toBe(
-      customerId,
-    );
+    const byEmail = { identifierName: 'email', identifierValue: 'ada@b.co' } as const;
+    expect(await api.lookupCustomerId({ source: 'OAUTH_EXTERNAL', accountId: 'acc', ...byEmail })).toBe(customerId);
+    expect(await api.lookupCustomerId({ source: 'OAUTH_EXTERNAL', accountId: 'other', ...byEmail })).toBeUndefined();
+    expect((await api.lookupCustomer({ source: 'ALL', ...byEmail }))?.id).toBe(customerId);
     await api.updateCustomer(customerId, 'OAUTH_EXTERNAL', 'acc', {
       profiles: [{ source: 'OAUTH_EXTERNAL', accountId: 'acc', lastName: 'Lovelace', fields: { tier: 'gold' } }],
       extendedFields: { city: 'Leeds' },
     });
     const customer = await api.getCustomer(customerId);
-    expect(customer.profiles[0]).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', fields: { tier: 'gold' } });
+    expect(sim.calls.at(-1)?.search).toBe('?source=ALL');
+    expect(customer.profiles[0]).toMatchObject({
+      source: 'OAUTH_EXTERNAL',
+      accountId: 'acc',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      fields: { tier: 'gold' },
+    });
     expect(customer.extendedFields).toEqual({ city: 'Leeds' });
   });
 
@@ -120,7 +115,9 @@ describe('Capillary simulator through the real client', () => {
         remove: [{ type: 'email', value: 'a@b.co' }],
       })
       .catch((e: unknown) => e);
-    expect(refused).toMatchObject({ capillary: { codes: [8008] } });
+    // Refusals of changeIdentifier come as warnings beside the createdId (8072: e-mail already attached).
+    expect(refused).toBeInstanceOf(CapillaryIdentifierChangeError);
+    expect(refused).toMatchObject({ code: 'IDENTIFIER_TAKEN', capillary: { codes: [8072] } });
     expect(sim.customer(a.id)?.profiles[0]?.identifiers).toEqual([{ type: 'email', value: 'a@b.co' }]);
     await api.changeIdentifier(a.id, 'INSTORE', undefined, {
       add: [{ type: 'email', value: 'new@b.co' }],

@@ -32,7 +32,7 @@ const stores: [string, () => LinkStore][] = [
 ];
 
 describe.each(stores)('%s (link store contract)', (_name, makeStore) => {
-  it('keeps links per brand and sub: a first writer wins, replace overwrites', async () => {
+  it('keeps links per brand and sub: a first writer wins, replace overwrites only the expected link', async () => {
     const store = makeStore();
     const sub = `s-${Math.random()}`;
     expect(await store.get('b1', sub)).toBeUndefined();
@@ -44,7 +44,9 @@ describe.each(stores)('%s (link store contract)', (_name, makeStore) => {
     });
     expect((await store.putIfAbsent({ brandId: 'b1', sub, customerId: 2, linkedAt: 20 })).customerId).toBe(1);
     expect((await store.putIfAbsent({ brandId: 'b2', sub, customerId: 5, linkedAt: 20 })).customerId).toBe(5);
-    await store.replace({ brandId: 'b1', sub, customerId: 3, linkedAt: 30 });
+    // A repair that expected another customer id (a concurrent repair won) leaves the link alone.
+    expect((await store.replace({ brandId: 'b1', sub, customerId: 4, linkedAt: 30 }, 99)).customerId).toBe(1);
+    await store.replace({ brandId: 'b1', sub, customerId: 3, linkedAt: 30 }, 1);
     expect(await store.get('b1', sub)).toEqual({ brandId: 'b1', sub, customerId: 3, linkedAt: 30 });
     expect((await store.get('b2', sub))?.customerId).toBe(5);
   });

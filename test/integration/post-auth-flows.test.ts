@@ -4,7 +4,7 @@ import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
 import { ErrorCodes, UnauthorizedError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { authorizedEvent, lambdaContext } from '../support/events.js';
-import { ACCOUNT_ID, type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
+import { ACCOUNT_ID, CuidLookupModes, type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
 
 const accounts = {
   'new-user': {
@@ -39,10 +39,14 @@ function oauthProfileOf(rig: PostAuthRig, customerId: number) {
   return rig.sim.customer(customerId)?.profiles.find((p) => p.source === 'OAUTH_EXTERNAL');
 }
 
-describe('post-auth flows against the CIAM, the Capillary simulator and dynalite', () => {
+describe.each(CuidLookupModes)('post-auth flows: CIAM, Capillary simulator (cuid %s), dynalite', (cuidLookup) => {
   let rig: PostAuthRig;
   beforeAll(async () => {
-    rig = await startPostAuthRig({ accounts: structuredClone(accounts), tablePrefix: 'flows' });
+    rig = await startPostAuthRig({
+      accounts: structuredClone(accounts),
+      tablePrefix: `flows-${cuidLookup}`,
+      cuidLookup,
+    });
   });
   afterAll(() => rig.close());
 
@@ -259,7 +263,8 @@ describe('post-auth flows against the CIAM, the Capillary simulator and dynalite
     expect(instore?.identifiers).toEqual([{ type: 'email', value: 'mary@example.com' }]);
     expect(instore?.fields).toEqual({ dateofbirth: '01/01/1990' });
     expect(instore?.commChannels).toEqual([
-      { type: 'email', value: 'mary@example.com', primary: true, verified: true, meta: { subscribed: true } },
+      // Consent is `commChannels[].subscribed` (not `meta.subscribed`).
+      { type: 'email', value: 'mary@example.com', primary: true, verified: true, subscribed: true },
     ]);
     expect(customer?.extendedFields).toEqual({ city: 'Leeds', gender: 'Female' });
     expect(await rig.links.get('demo', 'registrant')).toMatchObject({ customerId: customer?.id });

@@ -23,7 +23,9 @@ describe('DynamoLinkStore on dynalite', () => {
     expect(first.customerId).toBe(1);
     expect(second.customerId).toBe(1);
     expect(await store.get('b', 's')).toEqual({ brandId: 'b', sub: 's', customerId: 1, linkedAt: 10 });
-    await store.replace({ brandId: 'b', sub: 's', customerId: 3, linkedAt: 30 });
+    // Repairing a link (the customer was merged away) only replaces the stale id it found.
+    expect((await store.replace({ brandId: 'b', sub: 's', customerId: 3, linkedAt: 30 }, 1)).customerId).toBe(3);
+    expect((await store.replace({ brandId: 'b', sub: 's', customerId: 4, linkedAt: 40 }, 1)).customerId).toBe(3);
     expect((await store.get('b', 's'))?.customerId).toBe(3);
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
+import { type PostAuthRig, startPostAuthRig, CuidLookupModes } from '../support/post-auth-harness.js';
 
 function user(n: number) {
   return {
@@ -20,11 +20,11 @@ function customersWithCuid(rig: PostAuthRig, sub: string) {
     .filter((c) => c.profiles.some((p) => p.identifiers.some((i) => i.type === 'cuid' && i.value === sub)));
 }
 
-describe('post-auth under concurrency and Capillary faults', () => {
+describe.each(CuidLookupModes)('post-auth under concurrency and Capillary faults (cuid lookup %s)', (cuidLookup) => {
   let rig: PostAuthRig;
   beforeAll(async () => {
     // A short Capillary timeout so injected hangs turn into timeouts quickly.
-    rig = await startPostAuthRig({ accounts, tablePrefix: 'resilience', timeoutMs: 300 });
+    rig = await startPostAuthRig({ accounts, tablePrefix: `resilience-${cuidLookup}`, cuidLookup, timeoutMs: 300 });
   });
   afterEach(() => rig.sim.clearFaults());
   afterAll(() => rig.close());
@@ -82,11 +82,12 @@ describe('post-auth under concurrency and Capillary faults', () => {
 
   it('answers 502 when 500s persist, and 503 when the calls keep timing out', async () => {
     const { accessToken } = await rig.login('u4');
-    rig.sim.injectFault({ kind: 'status', status: 500, count: 3, match: 'GET /v2/customers/lookup' });
+    // Every lookup fails (the session's lookups run concurrently, so a count would spread over them).
+    rig.sim.injectFault({ kind: 'status', status: 500, rate: 1, match: 'GET /v2/customers/lookup' });
     const bad = await rig.call('session', accessToken);
     expect(bad).toMatchObject({ status: 502, body: { error: { code: 'UPSTREAM_ERROR' } } });
     rig.sim.clearFaults();
-    rig.sim.injectFault({ kind: 'hang', count: 3, match: 'GET /v2/customers/lookup' });
+    rig.sim.injectFault({ kind: 'hang', rate: 1, match: 'GET /v2/customers/lookup' });
     const slow = await rig.call('session', accessToken);
     expect(slow).toMatchObject({ status: 503, body: { error: { code: 'UPSTREAM_UNAVAILABLE' } } });
     expect(customersWithCuid(rig, 'u4')).toHaveLength(0);

@@ -6,17 +6,18 @@ import { loadSettings } from '../../shared/env.js';
 import { ErrorCodes, UnauthorizedError } from '../../shared/errors.js';
 import { NoMetrics } from '../../shared/observability/metrics.js';
 import { authorizedEvent, lambdaContext } from '../support/events.js';
-import { type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
+import { CuidLookupModes, type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
 import { settingsEnv } from '../support/settings-env.js';
 
-describe('buildPostAuthDeps (the production wiring of the post-auth functions)', () => {
+describe.each(CuidLookupModes)('buildPostAuthDeps, the production wiring (cuid lookup %s)', (cuidLookup) => {
   let rig: PostAuthRig;
   beforeAll(async () => {
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
     vi.stubEnv('POWERTOOLS_LOG_LEVEL', 'SILENT');
     rig = await startPostAuthRig({
       accounts: { wired: { given_name: 'Wire', family_name: 'Up', email: 'wire@example.com', email_verified: true } },
-      tablePrefix: 'wiring',
+      tablePrefix: `wiring-${cuidLookup}`,
+      cuidLookup,
     });
   });
   afterAll(async () => {

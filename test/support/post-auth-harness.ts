@@ -9,7 +9,12 @@ import { createHandler as createMeHandler } from '../../functions/me/handler.js'
 import { createHandler as createProfileHandler } from '../../functions/profile/handler.js';
 import { createHandler as createRegistrationHandler } from '../../functions/registration/handler.js';
 import { createHandler as createSessionHandler } from '../../functions/session/handler.js';
-import { type CapillarySimulator, startCapillarySimulator } from '../../local/capillary-simulator.js';
+import {
+  type CapillarySimulator,
+  DEFAULT_ORG_FIELDS,
+  type SimOrgConfig,
+  startCapillarySimulator,
+} from '../../local/capillary-simulator.js';
 import {
   type AccountClaims,
   type DevCiam,
@@ -48,6 +53,14 @@ export interface Answer {
   body: Record<string, unknown>;
 }
 
+/** One Capillary request as the gateway's client sent it. */
+export interface ClientCall {
+  method: string;
+  url: URL;
+  startSeq: number;
+  endSeq: number;
+}
+
 export interface PostAuthRig {
   ciam: DevCiam;
   sim: CapillarySimulator;
@@ -60,27 +73,64 @@ export interface PostAuthRig {
   links: DynamoLinkStore;
   audit: InMemoryAuditLog;
   services: PostAuthServices;
+  /** Every Capillary request the client made (token calls included), in order. */
+  capillaryCalls: ClientCall[];
   handlers: { session: Handler; me: Handler; profile: Handler; registration: Handler; identifiers: Handler };
   /** Signs `sub` in at the CIAM (code + PKCE) and returns its tokens. */
   login(sub: string): Promise<{ accessToken: string; idToken: string }>;
   clientToken(): Promise<string>;
   /** The authorizer context for a verified access token, as the authorizer would pass it. */
   contextFor(accessToken: string): Promise<AuthorizerContext>;
-  call(handler: keyof PostAuthRig['handlers'], accessToken: string, body?: unknown): Promise<Answer>;
+  /** Calls a handler; `remainingTimeMs` plays Lambda's getRemainingTimeInMillis (default: no deadline). */
+  call(
+    handler: keyof PostAuthRig['handlers'],
+    accessToken: string,
+    body?: unknown,
+    options?: { remainingTimeMs?: number },
+  ): Promise<Answer>;
   close(): Promise<void>;
+}
+
+/** Both readings of the cuid lookup the post-auth suites run under (see CapillarySimulatorOptions.cuidLookup). */
+export const CuidLookupModes = ['documented', 'permissive'] as const;
+export type CuidLookupMode = (typeof CuidLookupModes)[number];
+
+/** A small seeded PRNG (mulberry32), so the simulator's HTTP 500 share is the same on every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
 }
 
 export async function startPostAuthRig(options: {
   accounts: Record<string, AccountClaims>;
   tablePrefix: string;
   timeoutMs?: number;
+  /** How the simulated org answers the cuid lookup (default documented: refused with 8013). */
+  cuidLookup?: CuidLookupMode;
+  /** Simulated org settings beyond the cuid switch. */
+  org?: Partial<SimOrgConfig>;
+  /** Brand `capillary` settings beyond the connection (cuidLookup, createWithInstoreProfile, fields). */
+  capillary?: Record<string, unknown>;
 }): Promise<PostAuthRig> {
   const ciam = await startDevCiam({
     accounts: options.accounts,
     clients: [{ clientId: APP.clientId, clientSecret: APP.clientSecret, redirectUris: [APP.redirectUri] }],
     apiResource: API_RESOURCE,
   });
-  const sim = await startCapillarySimulator({ clients: [{ key: 'cap-key', secret: 'cap-secret' }] });
+  // A strict org: half of its business errors come with HTTP 500, as the reference allows.
+  const sim = await startCapillarySimulator({
+    clients: [{ key: 'cap-key', secret: 'cap-secret' }],
+    cuidLookup: options.cuidLookup ?? 'documented',
+    businessErrorHttp500Share: 0.5,
+    random: seededRandom(11),
+    ...options.org,
+  });
   const dynamo = await startLocalDynamo();
   const tables = localTableNames(options.tablePrefix);
   await createGatewayTables(dynamo.client, tables);
@@ -101,6 +151,10 @@ export async function startPostAuthRig(options: {
         sourceAccountId: ACCOUNT_ID,
         credentialsParameter: CREDENTIALS_PARAMETER,
         timeoutMs: options.timeoutMs ?? 2_000,
+        // The simulated org's fields (DEFAULT_ORG_FIELDS), as a brand would list them.
+        customFields: DEFAULT_ORG_FIELDS.customFields,
+        extendedFields: DEFAULT_ORG_FIELDS.extendedFields,
+        ...options.capillary,
       },
     },
     1,
@@ -123,9 +177,27 @@ export async function startPostAuthRig(options: {
       super.record(event);
     }
   })();
+  // Every Capillary call as the client made it, in order of start and end on one counter (round-trip counting).
+  const capillaryCalls: ClientCall[] = [];
+  let seq = 0;
+  const recordingFetch = async (input: string, init: RequestInit): Promise<Response> => {
+    const call: ClientCall = { method: init.method ?? 'GET', url: new URL(input), startSeq: seq++, endSeq: -1 };
+    capillaryCalls.push(call);
+    try {
+      return await globalThis.fetch(input, init);
+    } finally {
+      call.endSeq = seq++;
+    }
+  };
   const services: PostAuthServices = {
     // Retries back off for 0 ms here: the backoff itself is unit-tested with an injected sleep.
-    capillary: new CapillaryClients({ secrets, sleep: async () => undefined, random: () => 0.5, logger }),
+    capillary: new CapillaryClients({
+      secrets,
+      sleep: async () => undefined,
+      random: () => 0.5,
+      logger,
+      fetch: recordingFetch,
+    }),
     links,
     claims: new CiamClaimSource({ timeoutMs: 2_000 }),
     audit,
@@ -170,17 +242,24 @@ export async function startPostAuthRig(options: {
     links,
     audit,
     services,
+    capillaryCalls,
     handlers,
     login: (sub) => loginWithCode(ciam, APP, sub),
     clientToken: () => clientCredentialsToken(ciam, APP, API_RESOURCE),
     contextFor,
-    async call(name, accessToken, body) {
+    async call(name, accessToken, body, options = {}) {
       const event = authorizedEvent(await contextFor(accessToken), {
         headers: { Authorization: `Bearer ${accessToken}` },
         httpMethod: name === 'me' ? 'GET' : 'POST',
         body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body),
       });
-      const result = await handlers[name](event, lambdaContext);
+      const started = Date.now();
+      const { remainingTimeMs } = options;
+      const context =
+        remainingTimeMs === undefined
+          ? lambdaContext
+          : { ...lambdaContext, getRemainingTimeInMillis: () => remainingTimeMs - (Date.now() - started) };
+      const result = await handlers[name](event, context);
       return { status: result.statusCode, headers: result.headers ?? {}, body: JSON.parse(result.body) };
     },
     async close() {

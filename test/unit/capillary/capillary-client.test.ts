@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { CapillaryClient, type CapillaryClientOptions } from '../../../shared/capillary/capillary-client.js';
 import {
   CapillaryConflictError,
+  CapillaryIdentifierChangeError,
+  CapillaryLookupRefusedError,
+  CapillaryMergedError,
   CapillaryNotFoundError,
   CapillaryRejectedError,
   CapillaryUnavailableError,
@@ -136,6 +139,15 @@ describe('CapillaryClient', () => {
     expect(c.sleeps).toEqual([]);
   });
 
+  it('refuses the credentials (502) when a renewed token is refused again, without retrying further', async () => {
+    const refused = { status: 401, body: { errors: [{ code: 401, message: 'Authentication failed' }] } };
+    const c = client([TOKEN, refused, { ...TOKEN }, refused]);
+    const error = await c.api.getCustomer(1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapillaryRejectedError);
+    expect(error).toMatchObject({ status: 502, message: expect.stringContaining('credentials refused') });
+    expect(c.remaining()).toBe(0);
+  });
+
   it('uses Basic till auth with the md5 of the password', async () => {
     const c = client([{ status: 200, body: { entity: 4, warnings: [] } }], {
       authMode: 'basic',
@@ -184,6 +196,90 @@ describe('CapillaryClient', () => {
       expect(c.sleeps).toEqual([]);
     },
   );
+
+  it('treats an HTTP 500 carrying 8006 as a duplicate: a 409, no retry', async () => {
+    const c = client([TOKEN, { status: 500, body: { errors: [{ status: false, code: 8006, message: 'exists' }] } }]);
+    const error = await c.api.addCustomer({ profiles: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapillaryConflictError);
+    expect(c.requests).toHaveLength(2);
+    expect(c.sleeps).toEqual([]);
+  });
+
+  it('treats an HTTP 500 carrying 8015 as not found, without retrying', async () => {
+    const notFound = { status: 500, body: { warnings: [], errors: [{ status: false, code: 8015, message: 'none' }] } };
+    const c = client([TOKEN, notFound, notFound]);
+    expect(
+      await c.api.lookupCustomerId({ source: 'ALL', identifierName: 'email', identifierValue: 'no@one.co' }),
+    ).toBeUndefined();
+    await expect(c.api.getCustomer(5)).rejects.toBeInstanceOf(CapillaryNotFoundError);
+    expect(c.requests).toHaveLength(3);
+  });
+
+  it('sends source on every get (ALL unless told otherwise)', async () => {
+    const customer = { status: 200, body: { id: 5, profiles: [], warnings: [] } };
+    const c = client([TOKEN, customer, customer]);
+    await c.api.getCustomer(5);
+    await c.api.getCustomer(5, 'INSTORE');
+    expect(c.requests.slice(1).map((r) => r.url.search)).toEqual(['?source=ALL', '?source=INSTORE']);
+  });
+
+  it('reports a merged-away customer (8069) as CapillaryMergedError and a refused lookup (8013) as its own error', async () => {
+    const c = client([
+      TOKEN,
+      { status: 400, body: { errors: [{ status: false, code: 8069, message: 'merged' }] } },
+      { status: 400, body: { errors: [{ status: false, code: 8013, message: 'invalid identifier' }] } },
+    ]);
+    await expect(c.api.getCustomer(5)).rejects.toBeInstanceOf(CapillaryMergedError);
+    await expect(
+      c.api.lookupCustomerId({
+        source: 'OAUTH_EXTERNAL',
+        accountId: 'a',
+        identifierName: 'cuid',
+        identifierValue: 's',
+      }),
+    ).rejects.toBeInstanceOf(CapillaryLookupRefusedError);
+  });
+
+  it.each([
+    [8070, ErrorCodes.IDENTIFIER_CHANGE_REFUSED],
+    [8071, ErrorCodes.IDENTIFIER_TAKEN],
+    [8074, ErrorCodes.IDENTIFIER_IN_MULTIPLE_CUSTOMERS],
+    [8075, ErrorCodes.PRIMARY_IDENTIFIER_MISMATCH],
+  ])('treats changeIdentifier warning %i beside a createdId as a failure (%s)', async (code, gatewayCode) => {
+    const c = client([
+      TOKEN,
+      { status: 200, body: { createdId: 5, warnings: [{ status: false, code, message: 'no' }] } },
+    ]);
+    const error = await c.api
+      .changeIdentifier(5, 'INSTORE', undefined, { add: [{ type: 'email', value: 'n@x.co' }], remove: [] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapillaryIdentifierChangeError);
+    expect(error).toMatchObject({ status: 409, code: gatewayCode });
+  });
+
+  it('maps 8090 to INSTORE_PROFILE_REQUIRED', async () => {
+    const c = client([TOKEN, { status: 400, body: { errors: [{ status: false, code: 8090, message: 'instore' }] } }]);
+    await expect(c.api.addCustomer({ profiles: [] })).rejects.toMatchObject({
+      status: 502,
+      code: ErrorCodes.INSTORE_PROFILE_REQUIRED,
+    });
+  });
+
+  it('stops retrying when the invocation deadline nears and answers 503 at once', async () => {
+    let left = 5_000;
+    // The first backoff uses up the invocation's time: no further attempt starts.
+    const c = client([TOKEN, { status: 503, body: {} }, { status: 503, body: {} }, { status: 503, body: {} }], {
+      sleep: async () => {
+        left = 100;
+      },
+    });
+    const error = await c.api
+      .within({ remainingMs: () => left })
+      .getCustomer(5)
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503, code: ErrorCodes.UPSTREAM_UNAVAILABLE });
+    expect(c.remaining()).toBe(2);
+  });
 
   it('maps other business errors to 502 without retrying', async () => {
     const c = client([

@@ -6,6 +6,7 @@ import type { ClaimSource } from '../../../shared/customer/claim-source.js';
 import { linkSession } from '../../../shared/customer/link-session.js';
 import { InMemoryLinkStore } from '../../../shared/customer/link-store.js';
 import type { PostAuthServices } from '../../../shared/customer/post-auth-services.js';
+import { BudgetDefaults, deadlineFrom } from '../../../shared/customer/time-budget.js';
 import { ErrorCodes } from '../../../shared/errors.js';
 import { sampleAuth } from '../../support/events.js';
 
@@ -24,8 +25,9 @@ const brand = parseBrandConfig({
 
 const claims: ClaimSource = { load: async () => ({ sub: 'user-1', given_name: 'Ada' }) };
 /** A Capillary client that must not be called. */
-const untouchable = new Proxy({} as CapillaryClient, {
+const untouchable: CapillaryClient = new Proxy({} as CapillaryClient, {
   get: (_target, name) => () => {
+    if (name === 'within') return untouchable;
     throw new Error(`unexpected Capillary call ${String(name)}`);
   },
 });
@@ -83,5 +85,54 @@ describe('linkSession', () => {
     };
     const result = await linkSession(services, { brand, auth: sampleAuth(), accessToken: 't' });
     expect(result).toMatchObject({ customerId: 42, status: 'linked', changedFields: [] });
+  });
+
+  it('stops waiting in time for the invocation deadline, not after linkWaitMs', async () => {
+    const links = new InMemoryLinkStore();
+    await links.acquireLease('demo', 'user-1', 'someone-else', 0, 60_000);
+    let now = 1_000;
+    const sleeps: number[] = [];
+    const services: PostAuthServices = {
+      capillary: { forBrand: () => untouchable },
+      links,
+      claims,
+      audit: new InMemoryAuditLog(),
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+      linkWaitMs: 10_000,
+      linkPollMs: 50,
+    };
+    // Lambda has 1.12 s left: minus the 1 s reserve, 120 ms to wait.
+    const deadline = deadlineFrom(1_120, () => now);
+    const error = await linkSession(services, { brand, auth: sampleAuth(), accessToken: 't', deadline }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ status: 409, code: ErrorCodes.LINK_IN_PROGRESS });
+    expect(sleeps).toEqual([50, 50, 20]);
+  });
+
+  it('takes the first-session lease for a few seconds at most, never past the deadline', async () => {
+    const links = new InMemoryLinkStore();
+    const ttls: number[] = [];
+    const acquire = links.acquireLease.bind(links);
+    links.acquireLease = async (brandId, sub, owner, nowMs, ttlMs) => {
+      ttls.push(ttlMs);
+      return acquire(brandId, sub, owner, nowMs, ttlMs);
+    };
+    const services: PostAuthServices = {
+      capillary: { forBrand: () => untouchable },
+      links,
+      claims,
+      audit: new InMemoryAuditLog(),
+      now: () => 1_000,
+    };
+    const caller = { brand, auth: sampleAuth(), accessToken: 't' };
+    await linkSession(services, caller).catch(() => undefined);
+    await linkSession(services, { ...caller, deadline: deadlineFrom(3_000, () => 1_000) }).catch(() => undefined);
+    expect(ttls).toEqual([BudgetDefaults.leaseTtlMs, 2_000]);
+    expect(BudgetDefaults.leaseTtlMs).toBeLessThanOrEqual(5_000);
   });
 });

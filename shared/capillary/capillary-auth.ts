@@ -1,0 +1,123 @@
+// Capillary authentication for one brand: OAuth client credentials (`POST /v3/oauth/token/generate` with
+// `{key, secret}`, the token cached until shortly before `ttlSeconds` and sent as X-CAP-API-OAUTH-TOKEN;
+// concurrent misses share one request) or Basic till auth (`till:md5(password)`).
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { SecretSource } from '../config/secret-source.js';
+import { ConfigError, ErrorCodes, UpstreamError } from '../errors.js';
+import { safeJsonParse } from '../http/json.js';
+import { CapillaryRejectedError } from './capillary-errors.js';
+import { isRetryable, type Verdict } from './capillary-envelope.js';
+import { BasicSecretSchema, OAuthSecretSchema } from './capillary-secret.js';
+import type { CapillaryTransport, Deadline } from './capillary-transport.js';
+
+const TokenResponseSchema = z.object({
+  data: z.object({ accessToken: z.string().min(1), ttlSeconds: z.number().positive() }),
+});
+
+export interface CapillaryAuthOptions {
+  baseUrl: string;
+  authMode: 'oauth' | 'basic';
+  /** SSM parameter holding `{key, secret}` (oauth) or `{tillId, password}` (basic). */
+  credentialsParameter: string;
+  secrets: SecretSource;
+  transport: CapillaryTransport;
+  retryAfterSeconds: number;
+  now: () => number;
+}
+
+function md5Hex(value: string): string {
+  return createHash('md5').update(value, 'utf8').digest('hex');
+}
+
+export class CapillaryAuth {
+  private token: { value: string; refreshAt: number } | undefined;
+  private tokenInFlight: Promise<string> | undefined;
+
+  private readonly options: CapillaryAuthOptions;
+
+  constructor(options: CapillaryAuthOptions) {
+    this.options = options;
+  }
+
+  /** Whether a 401 may be cured by a new token. */
+  get renewable(): 'renewable' | 'fixed' {
+    return this.options.authMode === 'oauth' ? 'renewable' : 'fixed';
+  }
+
+  /** Drops the cached OAuth token (tests, or after Capillary refused it). */
+  clear(): void {
+    this.token = undefined;
+  }
+
+  async headers(deadline: Deadline): Promise<Record<string, string>> {
+    if (this.options.authMode === 'basic') {
+      const { tillId, password } = await this.readSecret(BasicSecretSchema);
+      return { authorization: `Basic ${Buffer.from(`${tillId}:${md5Hex(password)}`).toString('base64')}` };
+    }
+    return { 'X-CAP-API-OAUTH-TOKEN': await this.oauthToken(deadline) };
+  }
+
+  private async readSecret<T extends z.ZodType>(schema: T): Promise<z.output<T>> {
+    let raw: string;
+    try {
+      raw = await this.options.secrets.getSecret(this.options.credentialsParameter);
+    } catch (error) {
+      throw new UpstreamError(503, ErrorCodes.CONFIG_UNAVAILABLE, 'Capillary credentials unavailable', {
+        retryAfterSeconds: this.options.retryAfterSeconds,
+        cause: error,
+      });
+    }
+    let value: unknown;
+    try {
+      value = safeJsonParse(raw);
+    } catch {
+      value = undefined;
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      throw new ConfigError(`Capillary credentials in ${this.options.credentialsParameter} have the wrong shape`);
+    }
+    return parsed.data;
+  }
+
+  private async oauthToken(deadline: Deadline): Promise<string> {
+    if (this.token && this.options.now() < this.token.refreshAt) return this.token.value;
+    this.tokenInFlight ??= this.generateToken(deadline).finally(() => {
+      this.tokenInFlight = undefined;
+    });
+    return this.tokenInFlight;
+  }
+
+  private async generateToken(deadline: Deadline): Promise<string> {
+    const { key, secret } = await this.readSecret(OAuthSecretSchema);
+    const issued = await this.options.transport.run(
+      {
+        operation: 'token',
+        method: 'POST',
+        url: new URL('/v3/oauth/token/generate', this.options.baseUrl).href,
+        body: { key, secret },
+        headers: async () => ({}),
+      },
+      (answer): Verdict<{ accessToken: string; ttlSeconds: number }> => {
+        const parsed = TokenResponseSchema.safeParse(answer.json);
+        if (answer.status < 300 && parsed.success) return { kind: 'done', value: parsed.data.data };
+        if (isRetryable(answer.status, [])) return { kind: 'retry' };
+        return {
+          kind: 'fail',
+          error: new CapillaryRejectedError('Capillary refused the gateway credentials', {
+            codes: [],
+            httpStatus: answer.status,
+            requestId: answer.requestId,
+          }),
+        };
+      },
+      deadline,
+    );
+    const ttlMs = issued.ttlSeconds * 1000;
+    // Renew a little early so a token never expires in flight: 60 s or a fifth of its life, whichever is less.
+    const margin = Math.min(60_000, ttlMs / 5);
+    this.token = { value: issued.accessToken, refreshAt: this.options.now() + ttlMs - margin };
+    return this.token.value;
+  }
+}
