@@ -476,7 +476,6 @@ async function cold() {
           BRANDS_TABLE: tables.brands,
           LINKS_TABLE: tables.links,
           REVOCATIONS_TABLE: tables.revocations,
-          IDEMPOTENCY_TABLE: tables.idempotency,
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
       });

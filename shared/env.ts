@@ -6,7 +6,6 @@ export const EnvNames = {
   BRANDS_TABLE: 'BRANDS_TABLE',
   LINKS_TABLE: 'LINKS_TABLE',
   REVOCATIONS_TABLE: 'REVOCATIONS_TABLE',
-  IDEMPOTENCY_TABLE: 'IDEMPOTENCY_TABLE',
   AUDIT_TABLE: 'AUDIT_TABLE',
   SSM_PREFIX: 'SSM_PREFIX',
   STAGE: 'STAGE',
@@ -20,6 +19,8 @@ export const EnvNames = {
   AUTHORIZER_CACHE_TTL_SECONDS: 'AUTHORIZER_CACHE_TTL_SECONDS',
   /** Comma-separated browser origins allowed by CORS on the functions' responses (the stack's CORS setting). */
   CORS_ALLOWED_ORIGINS: 'CORS_ALLOWED_ORIGINS',
+  /** Customer KMS key (id or ARN) brand secrets are written with; unset = SSM's AWS-managed key. Admin only. */
+  SECRETS_KMS_KEY_ID: 'SECRETS_KMS_KEY_ID',
   /** Only set by the local stack: admin key for the admin API. */
   LOCAL_ADMIN_KEY: 'LOCAL_ADMIN_KEY',
 } as const;
@@ -28,7 +29,6 @@ export interface TableNames {
   brands: string;
   links: string;
   revocations: string;
-  idempotency: string;
 }
 
 export interface GatewaySettings {
@@ -40,6 +40,8 @@ export interface GatewaySettings {
   revocationCacheTtlSeconds: number;
   authorizerCacheTtlSeconds: number;
   corsAllowedOrigins: string[];
+  /** KMS key for SecureString writes (brand admin); undefined = the SSM AWS-managed key. */
+  secretsKmsKeyId?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -74,6 +76,11 @@ function origins(env: Env, name: string): string[] {
   return list;
 }
 
+function optional<K extends string>(env: Env, name: string, key: K): Partial<Record<K, string>> {
+  const value = env[name];
+  return value ? ({ [key]: value } as Partial<Record<K, string>>) : {};
+}
+
 /** Reads the settings every function shares; throws ConfigError at cold start when one is missing. */
 export function loadSettings(env: Env): GatewaySettings {
   return {
@@ -82,7 +89,6 @@ export function loadSettings(env: Env): GatewaySettings {
       brands: required(env, EnvNames.BRANDS_TABLE),
       links: required(env, EnvNames.LINKS_TABLE),
       revocations: required(env, EnvNames.REVOCATIONS_TABLE),
-      idempotency: required(env, EnvNames.IDEMPOTENCY_TABLE),
     },
     ssmPrefix: env[EnvNames.SSM_PREFIX] ?? '/ciam-gateway/local',
     configCacheTtlSeconds: seconds(env, EnvNames.CONFIG_CACHE_TTL_SECONDS, 60),
@@ -90,5 +96,6 @@ export function loadSettings(env: Env): GatewaySettings {
     revocationCacheTtlSeconds: seconds(env, EnvNames.REVOCATION_CACHE_TTL_SECONDS, 5),
     authorizerCacheTtlSeconds: seconds(env, EnvNames.AUTHORIZER_CACHE_TTL_SECONDS, 300),
     corsAllowedOrigins: origins(env, EnvNames.CORS_ALLOWED_ORIGINS),
+    ...optional(env, EnvNames.SECRETS_KMS_KEY_ID, 'secretsKmsKeyId'),
   };
 }

@@ -28,7 +28,6 @@ describe('buildPostAuthDeps (the production wiring of the post-auth functions)',
       BRANDS_TABLE: rig.tables.brands,
       LINKS_TABLE: rig.tables.links,
       REVOCATIONS_TABLE: rig.tables.revocations,
-      IDEMPOTENCY_TABLE: rig.tables.idempotency,
     });
     let guarded = 0;
     const runtime = {

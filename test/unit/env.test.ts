@@ -6,13 +6,12 @@ const tables = {
   BRANDS_TABLE: 'b',
   LINKS_TABLE: 'l',
   REVOCATIONS_TABLE: 'r',
-  IDEMPOTENCY_TABLE: 'i',
 };
 
 describe('loadSettings', () => {
   it('reads table names and applies defaults', () => {
     const settings = loadSettings(tables);
-    expect(settings.tables).toEqual({ brands: 'b', links: 'l', revocations: 'r', idempotency: 'i' });
+    expect(settings.tables).toEqual({ brands: 'b', links: 'l', revocations: 'r' });
     expect(settings.configCacheTtlSeconds).toBe(60);
   });
 

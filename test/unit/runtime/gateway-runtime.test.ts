@@ -11,7 +11,7 @@ const ssm = mockClient(SSMClient);
 
 const settings: GatewaySettings = {
   stage: 'test',
-  tables: { brands: 'brands', links: 'links', revocations: 'revocations', idempotency: 'idempotency' },
+  tables: { brands: 'brands', links: 'links', revocations: 'revocations' },
   ssmPrefix: '/gw/test',
   configCacheTtlSeconds: 60,
   configStaleIfErrorSeconds: 300,
