@@ -26,6 +26,13 @@ describe('loadSettings', () => {
     expect(() => loadSettings({ ...tables, CORS_ALLOWED_ORIGINS: 'https://a.example/path' })).toThrow(ConfigError);
   });
 
+  it('reads the secrets KMS key only when it is set', () => {
+    expect(loadSettings({ ...tables, SECRETS_KMS_KEY_ID: 'alias/brand-secrets' }).secretsKmsKeyId).toBe(
+      'alias/brand-secrets',
+    );
+    expect(loadSettings(tables)).not.toHaveProperty('secretsKmsKeyId');
+  });
+
   it('refuses a TTL that is not a whole number of seconds', () => {
     expect(() => loadSettings({ ...tables, CONFIG_CACHE_TTL_SECONDS: '1.5' })).toThrow(/CONFIG_CACHE_TTL_SECONDS/);
   });
