@@ -394,7 +394,7 @@ async function bundle(entry: string, name: string, external: string[] = []): Pro
     entryPoints: [join(ROOT, entry)],
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: 'node24',
     format: 'esm',
     minify: true,
     mainFields: ['module', 'main'],

@@ -239,7 +239,6 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       });
       const variables = (props.Environment as { Variables: Record<string, Json> }).Variables;
       expect(variables).toMatchObject({
-        POWERTOOLS_SERVICE_NAME: name,
         LOG_LEVEL: settings.logLevel,
         [EnvNames.STAGE]: settings.stage,
       });
