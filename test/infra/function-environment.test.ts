@@ -66,7 +66,8 @@ describe('function environments', () => {
     async (name) => {
       // Arrange
       const fn = resourcesOfType(synth.template, 'AWS::Lambda::Function')[functionLogicalId(name)];
-      const templateVariables = (fn?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+      const environment = fn?.Properties?.Environment as { Variables: Record<string, unknown> };
+      const templateVariables = environment.Variables;
       const variables = Object.fromEntries(
         Object.entries(templateVariables).map(([key, value]) => [key, resolve(key, value)]),
       );
