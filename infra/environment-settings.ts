@@ -13,6 +13,9 @@ const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
+/** API Gateway (REST) waits at most this long for an integration before answering 504 itself. */
+export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
+
 const positiveInt = z.number().int().positive();
 const seconds = (max: number) => z.number().int().min(0).max(max);
 
@@ -51,13 +54,22 @@ export const EnvironmentSettingsSchema = z.strictObject({
   deletionProtection: z.boolean(),
   functions: z.strictObject({
     memorySize: z.number().int().min(128).max(10_240),
-    timeoutSeconds: z.number().int().min(1).max(29),
+    /** Below API Gateway's 29 s integration timeout, so the function's own error answer reaches the client. */
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1),
   }),
   authorizer: z.strictObject({
     /** API Gateway's authorizer result cache TTL (0 disables caching; the maximum is 3600). */
     resultCacheTtlSeconds: seconds(3600),
     memorySize: z.number().int().min(128).max(10_240),
-    timeoutSeconds: z.number().int().min(1).max(29),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1),
     /** Reserved concurrency of the authorizer; null = share the account pool. */
     reservedConcurrency: positiveInt.nullable(),
     /** Provisioned concurrency on a `live` alias; 0 = none (the authorizer then points at $LATEST). */
