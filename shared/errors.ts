@@ -38,6 +38,8 @@ export const ErrorCodes = {
   CONFIG_UNAVAILABLE: 'CONFIG_UNAVAILABLE',
   // Post-auth: a concurrent first session is still linking this user; retry shortly (409).
   LINK_IN_PROGRESS: 'LINK_IN_PROGRESS',
+  // The authorizer could not decide (a store or the JWKS unreachable): API Gateway's AUTHORIZER_FAILURE, 503.
+  AUTHORIZER_UNAVAILABLE: 'AUTHORIZER_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

@@ -28,6 +28,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { ErrorCodes } from '../../shared/errors.js';
 import { type FunctionName, type RouteDefinition, Routes } from '../../shared/routes.js';
 import type { EnvironmentSettings } from '../environment-settings.js';
 import { pascalCase } from './gateway-function.js';
@@ -291,7 +292,7 @@ export class GatewayApi extends Construct {
         'AuthorizerFailure',
         ResponseType.AUTHORIZER_FAILURE,
         '503',
-        body('AUTHORIZER_UNAVAILABLE', '"Authorization is temporarily unavailable; retry shortly"'),
+        body(ErrorCodes.AUTHORIZER_UNAVAILABLE, '"Authorization is temporarily unavailable; retry shortly"'),
       ],
       ['AccessDenied', ResponseType.ACCESS_DENIED, '403', body('FORBIDDEN', '"Forbidden"')],
       // An unsigned call to an IAM route, or a path that is not a route: API Gateway's 403 either way.
