@@ -284,16 +284,18 @@ export class GatewayApi extends Construct {
     };
     const body = (code: string, message: string) =>
       `{"error":{"code":"${code}","message":${message},"requestId":"$context.requestId"}}`;
+    const authorizerUnavailable = body(
+      ErrorCodes.AUTHORIZER_UNAVAILABLE,
+      '"Authorization is temporarily unavailable; retry shortly"',
+    );
     const responses: [string, ResponseType, string | undefined, string][] = [
       ['Unauthorized', ResponseType.UNAUTHORIZED, '401', body('UNAUTHORIZED', '"Unauthorized"')],
       // The authorizer threw something other than `Unauthorized` (revocation store, brand store or JWKS down)
-      // or timed out: not a verdict on the token, so the client retries instead of dropping the session.
-      [
-        'AuthorizerFailure',
-        ResponseType.AUTHORIZER_FAILURE,
-        '503',
-        body(ErrorCodes.AUTHORIZER_UNAVAILABLE, '"Authorization is temporarily unavailable; retry shortly"'),
-      ],
+      // or timed out: not a verdict on the token, so the client retries instead of dropping the session. API
+      // Gateway files a thrown error under AUTHORIZER_CONFIGURATION_ERROR (its "500 Authorizer Configuration
+      // Error") as well as AUTHORIZER_FAILURE, so both get the 503.
+      ['AuthorizerFailure', ResponseType.AUTHORIZER_FAILURE, '503', authorizerUnavailable],
+      ['AuthorizerConfigurationError', ResponseType.AUTHORIZER_CONFIGURATION_ERROR, '503', authorizerUnavailable],
       ['AccessDenied', ResponseType.ACCESS_DENIED, '403', body('FORBIDDEN', '"Forbidden"')],
       // An unsigned call to an IAM route, or a path that is not a route: API Gateway's 403 either way.
       [
@@ -322,9 +324,7 @@ export class GatewayApi extends Construct {
     ];
     for (const [id, type, statusCode, template] of responses) {
       const retryAfter =
-        type === ResponseType.AUTHORIZER_FAILURE
-          ? { 'Retry-After': `'${AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS}'` }
-          : {};
+        statusCode === '503' ? { 'Retry-After': `'${AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS}'` } : {};
       this.api.addGatewayResponse(id, {
         type,
         ...(statusCode ? { statusCode } : {}),

@@ -395,6 +395,7 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     for (const [type, status, code] of [
       ['UNAUTHORIZED', '401', 'UNAUTHORIZED'],
       ['AUTHORIZER_FAILURE', '503', 'AUTHORIZER_UNAVAILABLE'],
+      ['AUTHORIZER_CONFIGURATION_ERROR', '503', 'AUTHORIZER_UNAVAILABLE'],
       ['ACCESS_DENIED', '403', 'FORBIDDEN'],
       ['MISSING_AUTHENTICATION_TOKEN', '403', 'FORBIDDEN'],
       ['INVALID_SIGNATURE', '403', 'FORBIDDEN'],
@@ -412,7 +413,7 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       expect(typeof rendered.error.message).toBe('string');
       const headers = props?.ResponseParameters as Record<string, string>;
       expect(headers['gatewayresponse.header.Cache-Control']).toBe("'no-store'");
-      if (type === 'AUTHORIZER_FAILURE') {
+      if (type === 'AUTHORIZER_FAILURE' || type === 'AUTHORIZER_CONFIGURATION_ERROR') {
         expect(headers['gatewayresponse.header.Retry-After']).toBe(`'${AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS}'`);
         expect(AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS).toBe(5);
       } else {
