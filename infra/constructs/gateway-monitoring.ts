@@ -244,7 +244,14 @@ export class GatewayMonitoring extends Construct {
       }),
       new GraphWidget({
         title: 'Function errors',
-        left: functionEntries.map(([name, fn]) => fn.metricErrors({ period, statistic: 'Sum', label: name })),
+        // The authorizer's Errors include every 401 (`throw new Error('Unauthorized')`): labelled so, not alarmed on.
+        left: functionEntries.map(([name, fn]) =>
+          fn.metricErrors({
+            period,
+            statistic: 'Sum',
+            label: name === 'authorizer' ? 'authorizer (incl. 401s)' : name,
+          }),
+        ),
         width: 12,
       }),
     );
