@@ -154,7 +154,7 @@ export function isPlaceholderOrigin(origin: string): boolean {
 }
 
 /** Cross-field rules zod's per-field schema cannot state; returns every problem found. */
-function crossFieldProblems(settings: EnvironmentSettings): string[] {
+function crossFieldProblems(settings: EnvironmentSettings, protectedEnvironment: boolean): string[] {
   const problems: string[] = [];
   const { api, authorizer } = settings;
   const throttles = {
@@ -172,7 +172,7 @@ function crossFieldProblems(settings: EnvironmentSettings): string[] {
   if (authorizer.reservedConcurrency !== null && authorizer.provisionedConcurrency > authorizer.reservedConcurrency) {
     problems.push('authorizer.provisionedConcurrency must not exceed authorizer.reservedConcurrency');
   }
-  if (ProtectedEnvironments.has(settings.stage)) {
+  if (protectedEnvironment) {
     if (settings.alarms.topicArn === null && settings.alarms.emailSubscriptions.length === 0) {
       problems.push(
         `alarms: ${settings.stage} needs an alarm destination: set alarms.topicArn (an existing SNS topic) or alarms.emailSubscriptions`,
@@ -192,11 +192,16 @@ function crossFieldProblems(settings: EnvironmentSettings): string[] {
   return problems;
 }
 
-/** Validates a settings object; throws one Error naming the source and every invalid field. */
-export function parseEnvironmentSettings(value: unknown, source: string): EnvironmentSettings {
+/**
+ * Validates a settings object; throws one Error naming the source and every invalid field. The stage/prod rules
+ * apply when either the environment (`-c env=`) or the settings' `stage` is one of ProtectedEnvironments.
+ */
+export function parseEnvironmentSettings(value: unknown, source: string, env?: EnvironmentName): EnvironmentSettings {
   const result = EnvironmentSettingsSchema.safeParse(value);
   if (!result.success) throw new Error(`Invalid environment settings in ${source}:\n${z.prettifyError(result.error)}`);
-  const problems = crossFieldProblems(result.data);
+  const protectedEnvironment =
+    ProtectedEnvironments.has(result.data.stage) || (env !== undefined && ProtectedEnvironments.has(env));
+  const problems = crossFieldProblems(result.data, protectedEnvironment);
   if (problems.length > 0) {
     throw new Error(`Invalid environment settings in ${source}:\n${problems.map((p) => `  ✖ ${p}`).join('\n')}`);
   }
@@ -224,5 +229,5 @@ export function loadEnvironmentSettings(name: EnvironmentName, dir = environment
   } catch (error) {
     throw new Error(`Cannot read environment settings ${file}: ${error instanceof Error ? error.message : error}`);
   }
-  return parseEnvironmentSettings(raw, file);
+  return parseEnvironmentSettings(raw, file, name);
 }

@@ -112,6 +112,12 @@ describe('environment settings', () => {
     },
   );
 
+  it('applies the prod rules to the prod file even when its stage is renamed', () => {
+    const renamed = rawSettings('prod');
+    renamed.stage = 'production';
+    expect(() => parseEnvironmentSettings(renamed, 'prod.json', 'prod')).toThrow(/needs an alarm destination/);
+  });
+
   it('refuses stage or prod without WAF, and dev may run without it', () => {
     expect(() => parseEnvironmentSettings(stageWith(withApi({ waf: null })), 'test.json')).toThrow(
       /api\.waf: stage must sit behind WAF/,

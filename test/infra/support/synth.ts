@@ -54,7 +54,7 @@ export function deployableSettings(
     raw.api = { ...(raw.api as object), corsAllowedOrigins: [...DEPLOYMENT_VALUES.corsAllowedOrigins] };
   }
   edit(raw);
-  return parseEnvironmentSettings(raw, `${env}.json + test deployment values`);
+  return parseEnvironmentSettings(raw, `${env}.json + test deployment values`, env);
 }
 
 /** Functions whose functions/<name>/index.ts does not exist (yet). */
