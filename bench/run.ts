@@ -396,7 +396,7 @@ async function bundle(entry: string, name: string, external: string[] = []): Pro
     entryPoints: [join(ROOT, entry)],
     bundle: true,
     platform: 'node',
-    target: 'node22',
+    target: 'node24',
     format: 'esm',
     minify: true,
     mainFields: ['module', 'main'],
@@ -478,7 +478,6 @@ async function cold() {
           BRANDS_TABLE: tables.brands,
           LINKS_TABLE: tables.links,
           REVOCATIONS_TABLE: tables.revocations,
-          IDEMPOTENCY_TABLE: tables.idempotency,
           // loadSettings defaults nothing: every variable the stack sets.
           STAGE: 'bench',
           LOG_LEVEL: 'SILENT',

@@ -13,6 +13,9 @@ const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
+/** API Gateway (REST) waits at most this long for an integration before answering 504 itself. */
+export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
+
 const positiveInt = z.number().int().positive();
 const seconds = (max: number) => z.number().int().min(0).max(max);
 
@@ -24,6 +27,9 @@ const Origin = z.string().refine((value) => {
   const schemeOk = url.protocol === 'https:' || (url.protocol === 'http:' && loopback);
   return schemeOk && url.origin === value;
 }, 'must be an origin such as https://app.example.com (http only for localhost), without path or trailing slash');
+
+/** Rate and burst of one throttle (requests per second; burst >= rate is checked after parsing). */
+const Throttle = z.strictObject({ rateLimit: positiveInt, burstLimit: positiveInt });
 
 const Arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]*:\\d{12}:\\S+$`), `must be a ${service} ARN`);
@@ -48,13 +54,22 @@ export const EnvironmentSettingsSchema = z.strictObject({
   deletionProtection: z.boolean(),
   functions: z.strictObject({
     memorySize: z.number().int().min(128).max(10_240),
-    timeoutSeconds: z.number().int().min(1).max(29),
+    /** Below API Gateway's 29 s integration timeout, so the function's own error answer reaches the client. */
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1),
   }),
   authorizer: z.strictObject({
     /** API Gateway's authorizer result cache TTL (0 disables caching; the maximum is 3600). */
     resultCacheTtlSeconds: seconds(3600),
     memorySize: z.number().int().min(128).max(10_240),
-    timeoutSeconds: z.number().int().min(1).max(29),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1),
     /** Reserved concurrency of the authorizer; null = share the account pool. */
     reservedConcurrency: positiveInt.nullable(),
     /** Provisioned concurrency on a `live` alias; 0 = none (the authorizer then points at $LATEST). */
@@ -66,7 +81,12 @@ export const EnvironmentSettingsSchema = z.strictObject({
     revocationCacheTtlSeconds: seconds(86_400),
   }),
   api: z.strictObject({
-    throttling: z.strictObject({ rateLimit: positiveInt, burstLimit: positiveInt }),
+    throttling: Throttle,
+    /**
+     * Own method throttles for the unauthenticated routes, so a flood on them cannot use up the stage-wide
+     * limit the signed-in routes share (each must stay within the stage limit).
+     */
+    routeThrottling: z.strictObject({ health: Throttle, backchannelLogout: Throttle }),
     /** API Gateway execution logging level (never full request/response data). */
     executionLogLevel: z.enum(['ERROR', 'INFO']),
     /** Browser origins allowed by CORS; empty = no CORS preflight at all (server-to-server use only). */
@@ -78,25 +98,42 @@ export const EnvironmentSettingsSchema = z.strictObject({
         certificateArn: Arn('acm'),
       })
       .nullable(),
-    /** Optional regional WAFv2 web ACL to associate with the stage. */
-    wafWebAclArn: Arn('wafv2').nullable(),
     /**
-     * Whether this stack manages the account-wide API Gateway CloudWatch role (needed for execution and access
-     * logs). Only one stack per account and region should own it.
+     * WAFv2 on the stage: `null` = none (dev only), `{ webAclArn }` = associate an existing regional web ACL, or
+     * the limits of the web ACL the stack creates (AWS managed common rule set + a rate-based rule per client IP).
      */
-    manageCloudWatchRole: z.boolean(),
+    waf: z
+      .union([
+        z.strictObject({ webAclArn: Arn('wafv2') }),
+        z.strictObject({
+          /** Requests one client IP may send per window before WAF blocks it (WAF's minimum is 10). */
+          ipRateLimit: z.number().int().min(10).max(2_000_000_000),
+          /** The rate-based rule's evaluation window. */
+          ipRateWindowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]),
+        }),
+      ])
+      .nullable(),
+    /**
+     * Whether this stack sets the account-wide API Gateway CloudWatch role that execution and access logging
+     * need (on by default: a fresh account has none and the stage would fail to deploy). The role is retained
+     * when the stack goes, so another stack's logging keeps working.
+     */
+    manageCloudWatchRole: z.boolean().default(true),
   }),
   alarms: z.strictObject({
     /** Alarm evaluation: each datapoint covers `periodSeconds`; `evaluationPeriods` in a row trigger. */
     periodSeconds: z.union([z.literal(60), z.literal(300)]),
     evaluationPeriods: z.number().int().min(1).max(10),
-    authorizerErrors: positiveInt,
+    /** AUTHORIZER_FAILURE answers (503: the authorizer threw or timed out), never its 401s. */
+    authorizerFailures: positiveInt,
     authorizerP99LatencyMs: positiveInt,
     api5xxErrors: positiveInt,
     capillaryErrors: positiveInt,
     throttles: positiveInt,
-    /** Optional SNS topic for alarm notifications. */
+    /** An existing SNS topic for every alarm; null = the stack creates `ciam-gateway-<stage>-alarms`. */
     topicArn: Arn('sns').nullable(),
+    /** E-mail subscriptions added to the created topic (each must be confirmed from the mail AWS sends). */
+    emailSubscriptions: z.array(z.email()).default([]),
   }),
   /**
    * Optional customer-managed KMS key the brands' SecureString parameters are encrypted with. null = the SSM
@@ -106,12 +143,67 @@ export const EnvironmentSettingsSchema = z.strictObject({
 });
 export type EnvironmentSettings = z.infer<typeof EnvironmentSettingsSchema>;
 
-/** Validates a settings object; throws one Error naming the source and every invalid field. */
-export function parseEnvironmentSettings(value: unknown, source: string): EnvironmentSettings {
+/** Environments that serve real users: they must tell someone when they break and sit behind WAF. */
+export const ProtectedEnvironments: ReadonlySet<string> = new Set<EnvironmentName>(['stage', 'prod']);
+
+/** Hosts reserved for documentation and testing (RFC 2606/6761): a sure sign of an unedited placeholder. */
+export function isPlaceholderOrigin(origin: string): boolean {
+  const host = new URL(origin).hostname;
+  const reserved = ['example.com', 'example.net', 'example.org', 'example', 'test', 'invalid', 'localhost'];
+  return host === '127.0.0.1' || reserved.some((name) => host === name || host.endsWith(`.${name}`));
+}
+
+/** Cross-field rules zod's per-field schema cannot state; returns every problem found. */
+function crossFieldProblems(settings: EnvironmentSettings, protectedEnvironment: boolean): string[] {
+  const problems: string[] = [];
+  const { api, authorizer } = settings;
+  const throttles = {
+    'api.throttling': api.throttling,
+    'api.routeThrottling.health': api.routeThrottling.health,
+    'api.routeThrottling.backchannelLogout': api.routeThrottling.backchannelLogout,
+  };
+  for (const [path, throttle] of Object.entries(throttles)) {
+    if (throttle.burstLimit < throttle.rateLimit) problems.push(`${path}.burstLimit must be >= rateLimit`);
+    if (path !== 'api.throttling' && throttle.rateLimit > api.throttling.rateLimit) {
+      problems.push(`${path}.rateLimit must not exceed api.throttling.rateLimit`);
+    }
+  }
+  // Lambda refuses provisioned concurrency above the function's reserved concurrency.
+  if (authorizer.reservedConcurrency !== null && authorizer.provisionedConcurrency > authorizer.reservedConcurrency) {
+    problems.push('authorizer.provisionedConcurrency must not exceed authorizer.reservedConcurrency');
+  }
+  if (protectedEnvironment) {
+    if (settings.alarms.topicArn === null && settings.alarms.emailSubscriptions.length === 0) {
+      problems.push(
+        `alarms: ${settings.stage} needs an alarm destination: set alarms.topicArn (an existing SNS topic) or alarms.emailSubscriptions`,
+      );
+    }
+    if (api.waf === null) {
+      problems.push(
+        `api.waf: ${settings.stage} must sit behind WAF: set { ipRateLimit, ipRateWindowSeconds } or { webAclArn }`,
+      );
+    }
+    for (const origin of api.corsAllowedOrigins.filter(isPlaceholderOrigin)) {
+      problems.push(
+        `api.corsAllowedOrigins: ${origin} is a placeholder or local origin; list the real browser origins`,
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Validates a settings object; throws one Error naming the source and every invalid field. The stage/prod rules
+ * apply when either the environment (`-c env=`) or the settings' `stage` is one of ProtectedEnvironments.
+ */
+export function parseEnvironmentSettings(value: unknown, source: string, env?: EnvironmentName): EnvironmentSettings {
   const result = EnvironmentSettingsSchema.safeParse(value);
   if (!result.success) throw new Error(`Invalid environment settings in ${source}:\n${z.prettifyError(result.error)}`);
-  if (result.data.api.throttling.burstLimit < result.data.api.throttling.rateLimit) {
-    throw new Error(`Invalid environment settings in ${source}: api.throttling.burstLimit must be >= rateLimit`);
+  const protectedEnvironment =
+    ProtectedEnvironments.has(result.data.stage) || (env !== undefined && ProtectedEnvironments.has(env));
+  const problems = crossFieldProblems(result.data, protectedEnvironment);
+  if (problems.length > 0) {
+    throw new Error(`Invalid environment settings in ${source}:\n${problems.map((p) => `  ✖ ${p}`).join('\n')}`);
   }
   return result.data;
 }
@@ -137,5 +229,5 @@ export function loadEnvironmentSettings(name: EnvironmentName, dir = environment
   } catch (error) {
     throw new Error(`Cannot read environment settings ${file}: ${error instanceof Error ? error.message : error}`);
   }
-  return parseEnvironmentSettings(raw, file);
+  return parseEnvironmentSettings(raw, file, name);
 }

@@ -21,17 +21,14 @@ const postAuth: FunctionAccess = {
   secrets: 'read',
 };
 
-/** Post-auth functions that change Capillary data and may use Powertools Idempotency on the idempotency table. */
-const postAuthWriter: FunctionAccess = { ...postAuth, tables: { ...postAuth.tables, idempotency: 'readwrite' } };
-
 export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, FunctionAccess>> = {
   authorizer: { tables: { brands: 'read', revocations: 'read' } },
   health: { tables: {} },
-  session: postAuthWriter,
+  session: postAuth,
   me: postAuth,
-  profile: postAuthWriter,
-  registration: postAuthWriter,
-  identifiers: postAuthWriter,
+  profile: postAuth,
+  registration: postAuth,
+  identifiers: postAuth,
   logout: { tables: { brands: 'read', revocations: 'readwrite' } },
   'backchannel-logout': { tables: { brands: 'read', revocations: 'readwrite' } },
   // links: a deleted brand's links are removed with it; an issuer change checks for links first.

@@ -7,7 +7,6 @@ import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { EnvNames } from '../shared/env.js';
-import { METRICS_NAMESPACE } from '../shared/observability/metrics.js';
 import { FunctionNames } from '../shared/routes.js';
 import { type TableKey, TableSchemas } from '../shared/storage/tables.js';
 import type { EnvironmentSettings } from './environment-settings.js';
@@ -76,7 +75,10 @@ export class GatewayStack extends Stack {
     const settings = props.settings;
     this.settings = settings;
     const projectRoot = props.projectRoot ?? repositoryRoot;
-    const removalPolicy = settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // `retain` = RetainExceptOnCreate: kept on update and delete, but removed when the create that made it rolls
+    // back, so a failed first deploy leaves no fixed-name table or log group behind to block the retry.
+    const removalPolicy =
+      settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     const prefix = ssmPrefix(settings.stage);
 
     this.tables = new GatewayTables(this, 'Tables', {
@@ -92,14 +94,16 @@ export class GatewayStack extends Stack {
       [EnvNames.BRANDS_TABLE]: tables.brands.tableName,
       [EnvNames.LINKS_TABLE]: tables.links.tableName,
       [EnvNames.REVOCATIONS_TABLE]: tables.revocations.tableName,
-      [EnvNames.IDEMPOTENCY_TABLE]: tables.idempotency.tableName,
       [EnvNames.CONFIG_CACHE_TTL_SECONDS]: String(settings.caches.configCacheTtlSeconds),
       [EnvNames.CONFIG_STALE_IF_ERROR_SECONDS]: String(settings.caches.configStaleIfErrorSeconds),
       [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(settings.caches.revocationCacheTtlSeconds),
       [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(settings.authorizer.resultCacheTtlSeconds),
       [EnvNames.CORS_ALLOWED_ORIGINS]: settings.api.corsAllowedOrigins.join(','),
-      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
+    // Only the writer needs the key id (readers decrypt with the key the ciphertext names).
+    const writerEnvironment: Record<string, string> = settings.secretsKmsKeyArn
+      ? { ...sharedEnvironment, [EnvNames.SECRETS_KMS_KEY_ID]: settings.secretsKmsKeyArn }
+      : sharedEnvironment;
 
     this.functions = recordOf(GatewayFunctionNames, (name) => {
       const isAuthorizer = name === 'authorizer';
@@ -118,7 +122,12 @@ export class GatewayStack extends Stack {
         logLevel: settings.logLevel,
         removalPolicy,
         // health reads no table; the rest share one environment so loadSettings() finds every name.
-        environment: name === 'health' ? { [EnvNames.STAGE]: settings.stage } : sharedEnvironment,
+        environment:
+          name === 'health'
+            ? { [EnvNames.STAGE]: settings.stage }
+            : FunctionAccessMatrix[name].secrets === 'write'
+              ? writerEnvironment
+              : sharedEnvironment,
         ...(isAuthorizer && settings.authorizer.reservedConcurrency !== null
           ? { reservedConcurrency: settings.authorizer.reservedConcurrency }
           : {}),
@@ -143,7 +152,9 @@ export class GatewayStack extends Stack {
     this.monitoring = new GatewayMonitoring(this, 'Monitoring', {
       settings,
       api: this.gatewayApi.api,
+      accessLogGroup: this.gatewayApi.accessLogGroup,
       functions: allFunctions,
+      webAcl: this.gatewayApi.webAcl,
     });
 
     this.addOutputs(prefix);
@@ -252,5 +263,9 @@ export class GatewayStack extends Stack {
       description: 'Brand credentials: <prefix>/brands/<brandId>/capillary (SecureString)',
     });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.alarmTopic.topicArn,
+      description: 'Every alarm and OK transition is published here',
+    });
   }
 }

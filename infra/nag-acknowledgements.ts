@@ -73,11 +73,21 @@ export function acknowledgeNagFindings(stack: GatewayStack): void {
     }
   }
 
-  if (settings.api.wafWebAclArn === null) {
+  // Only dev may run without WAF (stage and prod refuse to synth without it, see environment-settings.ts).
+  if (settings.api.waf === null) {
     acknowledge(
       api.deploymentStage,
       'AwsSolutions-APIG3',
-      'WAF is optional per environment (settings api.wafWebAclArn); stage throttling and the authorizer cache bound abuse until a web ACL is attached.',
+      "Development stage only: stage and prod must set api.waf; here stage throttling, the public routes' own method throttles and the authorizer cache bound abuse.",
+    );
+  }
+
+  const topic = stack.monitoring.alarmTopic;
+  if (settings.alarms.topicArn === null) {
+    acknowledge(
+      topic,
+      'AwsSolutions-SNS2',
+      'Alarm notifications carry alarm names and states only, no data. CloudWatch alarms cannot publish to a topic under the AWS-managed aws/sns key, and a customer key would add cost and a way to silence every alarm (a disabled key). Publishing is TLS-only (enforceSSL).',
     );
   }
 }

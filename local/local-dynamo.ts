@@ -80,6 +80,5 @@ export function localTableNames(prefix = 'ciam-gw'): TableNames {
     brands: `${prefix}-brands`,
     links: `${prefix}-links`,
     revocations: `${prefix}-revocations`,
-    idempotency: `${prefix}-idempotency`,
   };
 }

@@ -349,7 +349,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [EnvNames.BRANDS_TABLE]: tables.brands,
       [EnvNames.LINKS_TABLE]: tables.links,
       [EnvNames.REVOCATIONS_TABLE]: tables.revocations,
-      [EnvNames.IDEMPOTENCY_TABLE]: tables.idempotency,
       [EnvNames.SSM_PREFIX]: ssmPrefix,
       [EnvNames.STAGE]: 'local',
       [EnvNames.LOCAL_ADMIN_KEY]: adminKey,

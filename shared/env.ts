@@ -8,7 +8,6 @@ export const EnvNames = {
   BRANDS_TABLE: 'BRANDS_TABLE',
   LINKS_TABLE: 'LINKS_TABLE',
   REVOCATIONS_TABLE: 'REVOCATIONS_TABLE',
-  IDEMPOTENCY_TABLE: 'IDEMPOTENCY_TABLE',
   AUDIT_TABLE: 'AUDIT_TABLE',
   SSM_PREFIX: 'SSM_PREFIX',
   STAGE: 'STAGE',
@@ -24,6 +23,8 @@ export const EnvNames = {
   CORS_ALLOWED_ORIGINS: 'CORS_ALLOWED_ORIGINS',
   /** Powertools log level of the function's loggers (DEBUG, INFO, WARN, ERROR; SILENT for tests). */
   LOG_LEVEL: 'LOG_LEVEL',
+  /** Customer KMS key (id or ARN) brand secrets are written with; unset = SSM's AWS-managed key. Admin only. */
+  SECRETS_KMS_KEY_ID: 'SECRETS_KMS_KEY_ID',
   /** Only set by the local stack: admin key for the admin API. */
   LOCAL_ADMIN_KEY: 'LOCAL_ADMIN_KEY',
 } as const;
@@ -35,7 +36,6 @@ export interface TableNames {
   brands: string;
   links: string;
   revocations: string;
-  idempotency: string;
 }
 
 /** What every function reads, the health function included. */
@@ -52,6 +52,8 @@ export interface GatewaySettings extends BaseSettings {
   revocationCacheTtlSeconds: number;
   authorizerCacheTtlSeconds: number;
   corsAllowedOrigins: string[];
+  /** KMS key for SecureString writes (brand admin); undefined = the SSM AWS-managed key. */
+  secretsKmsKeyId?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -113,6 +115,12 @@ class EnvReader {
   }
 }
 
+/** `{ [key]: value }` when the optional variable is set, else nothing. */
+function optionalText<K extends string>(env: Env, name: string, key: K): Partial<Record<K, string>> {
+  const value = env[name];
+  return value ? ({ [key]: value } as Partial<Record<K, string>>) : {};
+}
+
 function readBase(reader: EnvReader): BaseSettings {
   return { stage: reader.text(EnvNames.STAGE), logLevel: reader.oneOf(EnvNames.LOG_LEVEL, LogLevels) };
 }
@@ -132,7 +140,6 @@ export function loadSettings(env: Env): GatewaySettings {
       brands: reader.text(EnvNames.BRANDS_TABLE),
       links: reader.text(EnvNames.LINKS_TABLE),
       revocations: reader.text(EnvNames.REVOCATIONS_TABLE),
-      idempotency: reader.text(EnvNames.IDEMPOTENCY_TABLE),
     },
     ssmPrefix: reader.text(EnvNames.SSM_PREFIX),
     configCacheTtlSeconds: reader.seconds(EnvNames.CONFIG_CACHE_TTL_SECONDS),
@@ -140,5 +147,7 @@ export function loadSettings(env: Env): GatewaySettings {
     revocationCacheTtlSeconds: reader.seconds(EnvNames.REVOCATION_CACHE_TTL_SECONDS),
     authorizerCacheTtlSeconds: reader.seconds(EnvNames.AUTHORIZER_CACHE_TTL_SECONDS),
     corsAllowedOrigins: reader.origins(EnvNames.CORS_ALLOWED_ORIGINS),
+    // Optional by design: unset means SSM's AWS-managed key (the stack sets it only with secretsKmsKeyArn).
+    ...optionalText(env, EnvNames.SECRETS_KMS_KEY_ID, 'secretsKmsKeyId'),
   });
 }

@@ -1,7 +1,8 @@
 // The REST API: the request authorizer, every route of shared/routes.ts with its auth type, request validation,
-// stage throttling, JSON access logs that carry the authorizer's principal and reason, CORS, JSON gateway
-// responses, and an optional custom domain and WAF association.
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+// stage throttling (plus own limits for the public routes), JSON access logs that carry the authorizer's principal
+// and reason, CORS, JSON gateway responses, WAF, and an optional custom domain.
+import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/auth/authorize-request.js';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
@@ -15,6 +16,7 @@ import {
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
+  type MethodDeploymentOptions,
   type Model,
   RequestAuthorizer,
   type RequestValidator,
@@ -25,8 +27,9 @@ import {
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { ErrorCodes } from '../../shared/errors.js';
 import { type FunctionName, type RouteDefinition, Routes } from '../../shared/routes.js';
 import type { EnvironmentSettings } from '../environment-settings.js';
 import { pascalCase } from './gateway-function.js';
@@ -45,6 +48,8 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   requestId: '$context.requestId',
   extendedRequestId: '$context.extendedRequestId',
   requestTime: '$context.requestTimeEpoch',
+  /** Lets the AUTHORIZER_FAILURE metric filter put the stage in a dimension. */
+  stage: '$context.stage',
   ip: '$context.identity.sourceIp',
   userAgent: '$context.identity.userAgent',
   httpMethod: '$context.httpMethod',
@@ -71,6 +76,18 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
 /** Headers a browser may send cross-origin. */
 export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Brand-Id', 'X-Request-Id'];
 
+/** Retry-After (seconds) on the 503 answered when the authorizer failed: one value, shared with the local emulator. */
+export { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/auth/authorize-request.js';
+
+/** The routes that get their own method throttle (unauthenticated, so anyone can call them). */
+export const ROUTE_THROTTLES = {
+  health: { method: 'GET', path: '/health' },
+  backchannelLogout: { method: 'POST', path: '/v1/auth/backchannel-logout/{brandId}' },
+} as const;
+
+/** Names of the WAF rules the stack's web ACL holds (also its CloudWatch metric names). */
+export const WAF_RULES = { common: 'AWSManagedRulesCommonRuleSet', ipRate: 'RateLimitPerClientIp' } as const;
+
 export interface GatewayApiProps {
   settings: EnvironmentSettings;
   removalPolicy: RemovalPolicy;
@@ -85,6 +102,8 @@ export class GatewayApi extends Construct {
   readonly authorizer: RequestAuthorizer;
   readonly accessLogGroup: LogGroup;
   readonly domainName: DomainName | undefined;
+  /** The web ACL the stack created (undefined when WAF is off or an existing ACL is associated). */
+  readonly webAcl: CfnWebACL | undefined;
 
   constructor(scope: Construct, id: string, props: GatewayApiProps) {
     super(scope, id);
@@ -102,17 +121,20 @@ export class GatewayApi extends Construct {
       description: `ciam-gateway ${settings.stage}: CIAM sign-in for Capillary brands`,
       endpointTypes: [EndpointType.REGIONAL],
       cloudWatchRole: api.manageCloudWatchRole,
+      // Account-wide: other stacks in the account log through it too, so deleting this one must not remove it.
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: settings.stage,
         tracingEnabled: true,
         metricsEnabled: true,
-        loggingLevel: api.executionLogLevel === 'INFO' ? MethodLoggingLevel.INFO : MethodLoggingLevel.ERROR,
+        loggingLevel: methodLoggingLevel(api.executionLogLevel),
         // Full request/response logging would write bearer tokens and personal data to CloudWatch.
         dataTraceEnabled: false,
         throttlingRateLimit: api.throttling.rateLimit,
         throttlingBurstLimit: api.throttling.burstLimit,
         accessLogDestination: new LogGroupLogDestination(this.accessLogGroup),
         accessLogFormat: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+        methodOptions: routeMethodOptions(api.routeThrottling, api.executionLogLevel),
       },
       ...(api.corsAllowedOrigins.length > 0
         ? {
@@ -178,12 +200,52 @@ export class GatewayApi extends Construct {
       this.domainName = undefined;
     }
 
-    if (api.wafWebAclArn) {
+    this.webAcl = api.waf && 'ipRateLimit' in api.waf ? this.createWebAcl(settings.stage, api.waf) : undefined;
+    const webAclArn = this.webAcl?.attrArn ?? (api.waf && 'webAclArn' in api.waf ? api.waf.webAclArn : undefined);
+    if (webAclArn) {
       new CfnWebACLAssociation(this, 'WebAclAssociation', {
         resourceArn: this.api.deploymentStage.stageArn,
-        webAclArn: api.wafWebAclArn,
+        webAclArn,
       });
     }
+  }
+
+  /** AWS managed common rule set, then a per-client-IP rate limit; everything else is allowed. */
+  private createWebAcl(stage: string, limits: { ipRateLimit: number; ipRateWindowSeconds: number }): CfnWebACL {
+    const visibility = (metricName: string) => ({
+      cloudWatchMetricsEnabled: true,
+      metricName,
+      sampledRequestsEnabled: true,
+    });
+    return new CfnWebACL(this, 'WebAcl', {
+      name: `ciam-gateway-${stage}`,
+      description: `ciam-gateway ${stage}: AWS common rule set and a per-IP rate limit`,
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: visibility(`ciam-gateway-${stage}`),
+      rules: [
+        {
+          name: WAF_RULES.common,
+          priority: 0,
+          overrideAction: { none: {} },
+          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
+          visibilityConfig: visibility(WAF_RULES.common),
+        },
+        {
+          name: WAF_RULES.ipRate,
+          priority: 1,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: {
+              aggregateKeyType: 'IP',
+              limit: limits.ipRateLimit,
+              evaluationWindowSec: limits.ipRateWindowSeconds,
+            },
+          },
+          visibilityConfig: visibility(WAF_RULES.ipRate),
+        },
+      ],
+    });
   }
 
   private addRoute(
@@ -216,18 +278,25 @@ export class GatewayApi extends Construct {
   }
 
   private addGatewayResponses(corsAllowedOrigins: readonly string[]): void {
-    // A single allowed origin can be echoed on error responses too; with several, the browser sees the
-    // error as a CORS failure, which is still a failure.
-    const origin = corsAllowedOrigins.length === 1 ? corsAllowedOrigins[0] : undefined;
     const responseHeaders: Record<string, string> = {
       'Cache-Control': "'no-store'",
       'X-Content-Type-Options': "'nosniff'",
-      ...(origin ? { 'Access-Control-Allow-Origin': `'${origin}'`, Vary: "'Origin'" } : {}),
+      ...gatewayResponseCorsHeaders(corsAllowedOrigins),
     };
     const body = (code: string, message: string) =>
       `{"error":{"code":"${code}","message":${message},"requestId":"$context.requestId"}}`;
+    const authorizerUnavailable = body(
+      ErrorCodes.AUTHORIZER_UNAVAILABLE,
+      '"Authorization is temporarily unavailable; retry shortly"',
+    );
     const responses: [string, ResponseType, string | undefined, string][] = [
       ['Unauthorized', ResponseType.UNAUTHORIZED, '401', body('UNAUTHORIZED', '"Unauthorized"')],
+      // The authorizer threw something other than `Unauthorized` (revocation store, brand store or JWKS down)
+      // or timed out: not a verdict on the token, so the client retries instead of dropping the session. API
+      // Gateway files a thrown error under AUTHORIZER_CONFIGURATION_ERROR (its "500 Authorizer Configuration
+      // Error") as well as AUTHORIZER_FAILURE, so both get the 503.
+      ['AuthorizerFailure', ResponseType.AUTHORIZER_FAILURE, '503', authorizerUnavailable],
+      ['AuthorizerConfigurationError', ResponseType.AUTHORIZER_CONFIGURATION_ERROR, '503', authorizerUnavailable],
       ['AccessDenied', ResponseType.ACCESS_DENIED, '403', body('FORBIDDEN', '"Forbidden"')],
       // An unsigned call to an IAM route, or a path that is not a route: API Gateway's 403 either way.
       [
@@ -255,14 +324,62 @@ export class GatewayApi extends Construct {
       ['Default5xx', ResponseType.DEFAULT_5XX, undefined, body('INTERNAL_ERROR', '"Internal error"')],
     ];
     for (const [id, type, statusCode, template] of responses) {
+      const retryAfter =
+        statusCode === '503' ? { 'Retry-After': `'${AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS}'` } : {};
       this.api.addGatewayResponse(id, {
         type,
         ...(statusCode ? { statusCode } : {}),
-        responseHeaders,
+        responseHeaders: { ...responseHeaders, ...retryAfter },
         templates: { 'application/json': template },
       });
     }
   }
+}
+
+/**
+ * CORS headers of the gateway's own answers (401/403/429/503...), which no function sees. A gateway response
+ * can only set a literal or copy a request value; it cannot check the Origin against a list. So: no origin
+ * configured -> no CORS headers; one -> that literal origin; several -> the request's own Origin header copied
+ * back (`method.request.header.Origin`) with `Vary: Origin`. The trade-off of the last case: any page can read
+ * these error bodies cross-origin. They hold only a stable code, a fixed message and the request id, never
+ * user data, and no `Access-Control-Allow-Credentials` is sent (bearer tokens are not ambient credentials), so
+ * nothing is disclosed that a non-browser client could not get anyway. The functions' own answers (the data)
+ * and the preflights still allow exactly the configured origins.
+ */
+export function gatewayResponseCorsHeaders(corsAllowedOrigins: readonly string[]): Record<string, string> {
+  if (corsAllowedOrigins.length === 0) return {};
+  const allowOrigin = corsAllowedOrigins.length === 1 ? `'${corsAllowedOrigins[0]}'` : 'method.request.header.Origin';
+  return {
+    'Access-Control-Allow-Origin': allowOrigin,
+    'Access-Control-Expose-Headers': "'Retry-After'",
+    Vary: "'Origin'",
+  };
+}
+
+function methodLoggingLevel(level: 'ERROR' | 'INFO'): MethodLoggingLevel {
+  return level === 'INFO' ? MethodLoggingLevel.INFO : MethodLoggingLevel.ERROR;
+}
+
+/**
+ * Method settings (`/<path>/<METHOD>`) that give the public routes their own throttles. A method setting
+ * replaces the stage-wide one for that method, so it repeats the logging and metrics choices.
+ */
+function routeMethodOptions(
+  limits: EnvironmentSettings['api']['routeThrottling'],
+  executionLogLevel: 'ERROR' | 'INFO',
+): Record<string, MethodDeploymentOptions> {
+  const options: Record<string, MethodDeploymentOptions> = {};
+  for (const [key, route] of Object.entries(ROUTE_THROTTLES)) {
+    const limit = limits[key as keyof typeof ROUTE_THROTTLES];
+    options[`${route.path}/${route.method}`] = {
+      throttlingRateLimit: limit.rateLimit,
+      throttlingBurstLimit: limit.burstLimit,
+      loggingLevel: methodLoggingLevel(executionLogLevel),
+      metricsEnabled: true,
+      dataTraceEnabled: false,
+    };
+  }
+  return options;
 }
 
 /** `POST /v1/auth/backchannel-logout/{brandId}` -> `MethodPostV1AuthBackchannelLogoutBrandId`. */

@@ -18,6 +18,9 @@ export const ESM_REQUIRE_BANNER =
 /** The runtime every function uses: the newest Node.js runtime aws-cdk-lib 2.276 offers. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
 
+/** esbuild's target for that runtime (`nodejs24.x` -> `node24`), so the bundle uses what the runtime has. */
+export const ESBUILD_TARGET = `node${/^nodejs(\d+)\.x$/.exec(FUNCTION_RUNTIME.name)?.[1] ?? 'unknown'}`;
+
 export interface GatewayFunctionProps {
   name: GatewayFunctionName;
   /** Absolute path of the entry file (functions/<name>/index.ts). */
@@ -86,15 +89,15 @@ export class GatewayFunction extends Construct {
       logGroup: this.logGroup,
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       environment: {
+        // No POWERTOOLS_SERVICE_NAME: the code names each logger and metrics instance itself.
         ...props.environment,
-        POWERTOOLS_SERVICE_NAME: props.name,
         LOG_LEVEL: props.logLevel,
         // Stack traces point at the TypeScript sources through the bundled source map.
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        target: ESBUILD_TARGET,
         platform: 'node',
         mainFields: ['module', 'main'],
         banner: ESM_REQUIRE_BANNER,

@@ -10,13 +10,7 @@ import {
   TableV2,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import {
-  BrandsTable,
-  IdempotencyTable,
-  LinksTable,
-  RevocationsTable,
-  type TableKey,
-} from '../../shared/storage/tables.js';
+import { BrandsTable, LinksTable, RevocationsTable, type TableKey } from '../../shared/storage/tables.js';
 import { pascalCase } from './gateway-function.js';
 
 export interface GatewayTablesProps {
@@ -61,7 +55,6 @@ export class GatewayTables extends Construct {
       brands,
       links: table('links', LinksTable.partitionKey, LinksTable.ttlAttribute),
       revocations: table('revocations', RevocationsTable.partitionKey, RevocationsTable.ttlAttribute),
-      idempotency: table('idempotency', IdempotencyTable.partitionKey, IdempotencyTable.ttlAttribute),
     };
   }
 }

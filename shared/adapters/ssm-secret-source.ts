@@ -40,16 +40,29 @@ export class SsmSecretSource implements SecretSource {
   }
 }
 
-/** Writes SecureString parameters (KMS-encrypted with the account's default key in AWS). */
+/**
+ * Writes SecureString parameters, encrypted with `kmsKeyId` when given (the stack's `secretsKmsKeyArn`, the only
+ * key the readers may decrypt with), else with SSM's AWS-managed key.
+ */
 export class SsmSecretWriter implements SecretWriter {
   private readonly ssm: SSMClient;
+  private readonly kmsKeyId: string | undefined;
 
-  constructor(options: { ssm: SSMClient }) {
+  constructor(options: { ssm: SSMClient; kmsKeyId?: string | undefined }) {
     this.ssm = options.ssm;
+    this.kmsKeyId = options.kmsKeyId;
   }
 
   async putSecret(name: string, value: string): Promise<void> {
-    await this.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
+    await this.ssm.send(
+      new PutParameterCommand({
+        Name: name,
+        Value: value,
+        Type: 'SecureString',
+        Overwrite: true,
+        ...(this.kmsKeyId ? { KeyId: this.kmsKeyId } : {}),
+      }),
+    );
   }
 
   async deleteSecret(name: string): Promise<void> {

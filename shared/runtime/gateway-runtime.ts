@@ -45,7 +45,7 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
         now,
       }),
   );
-  const secretWriter = lazy(() => new SsmSecretWriter({ ssm: ssm() }));
+  const secretWriter = lazy(() => new SsmSecretWriter({ ssm: ssm(), kmsKeyId: settings.secretsKmsKeyId }));
   return {
     settings,
     get documentClient() {

@@ -12,9 +12,6 @@ export const LinksTable = { partitionKey: 'pk', ttlAttribute: 'expiresAt' } as c
 /** Revoked sessions/tokens/users; `expiresAt` (epoch seconds) is the TTL attribute and is also checked by readers. */
 export const RevocationsTable = { partitionKey: 'pk', ttlAttribute: 'expiresAt' } as const;
 
-/** Powertools Idempotency's default schema. */
-export const IdempotencyTable = { partitionKey: 'id', ttlAttribute: 'expiration' } as const;
-
 /** Every table, for tooling that creates them (local stack, tests). */
 export const TableSchemas = {
   brands: {
@@ -23,6 +20,5 @@ export const TableSchemas = {
   },
   links: { partitionKey: LinksTable.partitionKey, indexes: [] },
   revocations: { partitionKey: RevocationsTable.partitionKey, indexes: [] },
-  idempotency: { partitionKey: IdempotencyTable.partitionKey, indexes: [] },
 } as const;
 export type TableKey = keyof typeof TableSchemas;

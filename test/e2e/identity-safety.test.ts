@@ -115,7 +115,6 @@ describe('identity safety on the local stack', () => {
         brands: stack.env[EnvNames.BRANDS_TABLE] ?? '',
         links: stack.env[EnvNames.LINKS_TABLE] ?? '',
         revocations: table,
-        idempotency: stack.env[EnvNames.IDEMPOTENCY_TABLE] ?? '',
       });
     }
     const back = await call('/v1/me', { authorization: `Bearer ${token}` });

@@ -1,24 +1,41 @@
 // Synthesizes every environment offline (no bundling) and asserts what matters for security and operation:
 // routes and their auth, the authorizer, functions, tables, least-privilege IAM, logs, alarms and outputs.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Validations } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_LOG_FIELDS, BODY_REQUIRED_ROUTES, methodLogicalId } from '../../infra/constructs/gateway-api.js';
-import { functionLogicalId } from '../../infra/constructs/gateway-function.js';
-import { capillaryErrorsQuery } from '../../infra/constructs/gateway-monitoring.js';
 import {
-  type EnvironmentName,
-  EnvironmentNames,
-  type EnvironmentSettings,
-  loadEnvironmentSettings,
-} from '../../infra/environment-settings.js';
+  ACCESS_LOG_FIELDS,
+  AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS,
+  BODY_REQUIRED_ROUTES,
+  methodLogicalId,
+  ROUTE_THROTTLES,
+  WAF_RULES,
+} from '../../infra/constructs/gateway-api.js';
+import { functionLogicalId } from '../../infra/constructs/gateway-function.js';
+import {
+  AUTHORIZER_FAILURE_METRIC,
+  AUTHORIZER_FAILURE_RESPONSE_TYPES,
+  authzDecisionsQuery,
+  capillaryErrorsQuery,
+  capillaryLatencyQuery,
+} from '../../infra/constructs/gateway-monitoring.js';
+import { type EnvironmentName, EnvironmentNames, type EnvironmentSettings } from '../../infra/environment-settings.js';
 import { FunctionAccessMatrix, type GatewayFunctionName } from '../../infra/function-access.js';
 import { GatewayFunctionNames, type GatewayStack, repositoryRoot } from '../../infra/gateway-stack.js';
 import { EnvNames } from '../../shared/env.js';
 import { METRICS_NAMESPACE } from '../../shared/observability/metrics.js';
 import { Routes } from '../../shared/routes.js';
 import { TableSchemas } from '../../shared/storage/tables.js';
-import { resourcesOfType, type Synthesized, synthGateway } from './support/synth.js';
+import {
+  cdkJsonContext,
+  deployableSettings,
+  resourcesOfType,
+  type Synthesized,
+  synthGateway,
+} from './support/synth.js';
 
 type Json = unknown;
 interface Statement {
@@ -33,7 +50,6 @@ const TABLE_LOGICAL_IDS = {
   brands: 'BrandsTable',
   links: 'LinksTable',
   revocations: 'RevocationsTable',
-  idempotency: 'IdempotencyTable',
 } as const;
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
@@ -71,6 +87,21 @@ function functionStatements(template: Template, name: GatewayFunctionName): Stat
   );
   expect(policies.length).toBeGreaterThan(0);
   return policies.flatMap(policyStatements);
+}
+
+/** The rule ids acknowledged anywhere in the stack (Validations.acknowledge), each checked for a reason. */
+function acknowledgedRules(stack: GatewayStack): string[] {
+  const rules: string[] = [];
+  for (const node of stack.node.findAll()) {
+    for (const entry of node.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [rule, reason] of Object.entries(entry.data as Record<string, string>)) {
+        expect(reason.length, rule).toBeGreaterThan(30);
+        rules.push(rule);
+      }
+    }
+  }
+  return rules;
 }
 
 function tablesReferencedBy(statement: Statement): string[] {
@@ -117,7 +148,7 @@ function normaliseTemplate(value: unknown): unknown {
 }
 
 describe.each(EnvironmentNames)('the %s stack', (env) => {
-  const settings: EnvironmentSettings = loadEnvironmentSettings(env);
+  const settings: EnvironmentSettings = deployableSettings(env);
   let template: Template;
 
   beforeAll(() => {
@@ -208,18 +239,15 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       });
       const variables = (props.Environment as { Variables: Record<string, Json> }).Variables;
       expect(variables).toMatchObject({
-        POWERTOOLS_SERVICE_NAME: name,
         LOG_LEVEL: settings.logLevel,
         [EnvNames.STAGE]: settings.stage,
       });
       if (name !== 'health') {
         expect(variables).toMatchObject({
-          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           [EnvNames.SSM_PREFIX]: `/ciam-gateway/${settings.stage}`,
           [EnvNames.BRANDS_TABLE]: { Ref: 'BrandsTable' },
           [EnvNames.LINKS_TABLE]: { Ref: 'LinksTable' },
           [EnvNames.REVOCATIONS_TABLE]: { Ref: 'RevocationsTable' },
-          [EnvNames.IDEMPOTENCY_TABLE]: { Ref: 'IdempotencyTable' },
           [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(settings.authorizer.resultCacheTtlSeconds),
           [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(settings.caches.revocationCacheTtlSeconds),
         });
@@ -235,7 +263,7 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     }
   });
 
-  it('creates the four tables on demand, with PITR, KMS encryption, TTL and the shared key schemas', () => {
+  it('creates the three tables on demand, with PITR, KMS encryption, TTL and the shared key schemas', () => {
     const tables = resourcesOfType(template, 'AWS::DynamoDB::GlobalTable');
     expect(Object.keys(tables).sort()).toEqual(Object.values(TABLE_LOGICAL_IDS).sort());
     for (const [key, logicalId] of Object.entries(TABLE_LOGICAL_IDS)) {
@@ -253,17 +281,16 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       ]);
       const indexNames = ((props.GlobalSecondaryIndexes ?? []) as { IndexName: string }[]).map((i) => i.IndexName);
       expect(indexNames).toEqual(schema.indexes.map((index) => index.name));
-      const ttl = { links: 'expiresAt', revocations: 'expiresAt', idempotency: 'expiration' }[key as 'links'];
+      const ttl = { links: 'expiresAt', revocations: 'expiresAt' }[key as 'links'];
       if (ttl) expect(props.TimeToLiveSpecification).toEqual({ AttributeName: ttl, Enabled: true });
       else expect(props.TimeToLiveSpecification).toBeUndefined();
-      const policy = settings.removalPolicy === 'retain' ? 'Retain' : 'Delete';
-      expect(table?.DeletionPolicy).toBe(policy);
-      expect(table?.UpdateReplacePolicy).toBe(policy);
+      expect(table?.DeletionPolicy).toBe(settings.removalPolicy === 'retain' ? 'RetainExceptOnCreate' : 'Delete');
+      expect(table?.UpdateReplacePolicy).toBe(settings.removalPolicy === 'retain' ? 'Retain' : 'Delete');
     }
   });
 
   it('applies the removal policy to every log group', () => {
-    const policy = settings.removalPolicy === 'retain' ? 'Retain' : 'Delete';
+    const policy = settings.removalPolicy === 'retain' ? 'RetainExceptOnCreate' : 'Delete';
     for (const [id, group] of Object.entries(resourcesOfType(template, 'AWS::Logs::LogGroup'))) {
       expect(group.DeletionPolicy, id).toBe(policy);
     }
@@ -323,20 +350,38 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     );
   });
 
-  it('throttles the stage and writes JSON access logs with the authorizer principal and reason', () => {
+  it('throttles the stage, gives the public routes their own limits and writes JSON access logs', () => {
     const stage = Object.values(resourcesOfType(template, 'AWS::ApiGateway::Stage'))[0]?.Properties ?? {};
     expect(stage.StageName).toBe(settings.stage);
     expect(stage.TracingEnabled).toBe(true);
-    expect(stage.MethodSettings).toEqual([
-      expect.objectContaining({
-        HttpMethod: '*',
-        ResourcePath: '/*',
-        DataTraceEnabled: false,
-        LoggingLevel: settings.api.executionLogLevel,
-        ThrottlingRateLimit: settings.api.throttling.rateLimit,
-        ThrottlingBurstLimit: settings.api.throttling.burstLimit,
-      }),
-    ]);
+    const logging = { DataTraceEnabled: false, LoggingLevel: settings.api.executionLogLevel, MetricsEnabled: true };
+    const routes = settings.api.routeThrottling;
+    expect(stage.MethodSettings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          HttpMethod: '*',
+          ResourcePath: '/*',
+          ...logging,
+          ThrottlingRateLimit: settings.api.throttling.rateLimit,
+          ThrottlingBurstLimit: settings.api.throttling.burstLimit,
+        }),
+        expect.objectContaining({
+          HttpMethod: 'GET',
+          ResourcePath: '/~1health',
+          ...logging,
+          ThrottlingRateLimit: routes.health.rateLimit,
+          ThrottlingBurstLimit: routes.health.burstLimit,
+        }),
+        expect.objectContaining({
+          HttpMethod: 'POST',
+          ResourcePath: '/~1v1~1auth~1backchannel-logout~1{brandId}',
+          ...logging,
+          ThrottlingRateLimit: routes.backchannelLogout.rateLimit,
+          ThrottlingBurstLimit: routes.backchannelLogout.burstLimit,
+        }),
+      ]),
+    );
+    expect(stage.MethodSettings).toHaveLength(3);
     const format = (stage.AccessLogSetting as { Format: string }).Format;
     expect(JSON.parse(format)).toEqual(ACCESS_LOG_FIELDS);
     expect(format).toContain('$context.authorizer.principalId');
@@ -344,15 +389,18 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     expect(format).toContain('$context.requestId');
   });
 
-  it('answers gateway errors with the JSON error body', () => {
+  it('answers gateway errors with the JSON error body, and an authorizer failure with 503 and Retry-After', () => {
     const responses = Object.values(resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse'));
     const byType = new Map(responses.map((r) => [r.Properties?.ResponseType, r.Properties]));
     for (const [type, status, code] of [
       ['UNAUTHORIZED', '401', 'UNAUTHORIZED'],
+      ['AUTHORIZER_FAILURE', '503', 'AUTHORIZER_UNAVAILABLE'],
+      ['AUTHORIZER_CONFIGURATION_ERROR', '503', 'AUTHORIZER_UNAVAILABLE'],
       ['ACCESS_DENIED', '403', 'FORBIDDEN'],
       ['MISSING_AUTHENTICATION_TOKEN', '403', 'FORBIDDEN'],
       ['INVALID_SIGNATURE', '403', 'FORBIDDEN'],
       ['EXPIRED_TOKEN', '403', 'FORBIDDEN'],
+      ['THROTTLED', '429', 'TOO_MANY_REQUESTS'],
       ['DEFAULT_4XX', undefined, 'BAD_REQUEST'],
       ['DEFAULT_5XX', undefined, 'INTERNAL_ERROR'],
     ] as const) {
@@ -363,10 +411,34 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       const rendered = JSON.parse(body.replaceAll('$context.error.messageString', '"message"'));
       expect(rendered.error.code).toBe(code);
       expect(typeof rendered.error.message).toBe('string');
+      const headers = props?.ResponseParameters as Record<string, string>;
+      expect(headers['gatewayresponse.header.Cache-Control']).toBe("'no-store'");
+      if (type === 'AUTHORIZER_FAILURE' || type === 'AUTHORIZER_CONFIGURATION_ERROR') {
+        expect(headers['gatewayresponse.header.Retry-After']).toBe(`'${AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS}'`);
+      } else {
+        expect(headers['gatewayresponse.header.Retry-After']).toBeUndefined();
+      }
     }
     expect(byType.get('UNAUTHORIZED')?.ResponseTemplates).toEqual({
       'application/json': '{"error":{"code":"UNAUTHORIZED","message":"Unauthorized","requestId":"$context.requestId"}}',
     });
+  });
+
+  it('puts CORS headers on every gateway response for any configured origin', () => {
+    const origins = settings.api.corsAllowedOrigins;
+    for (const response of Object.values(resourcesOfType(template, 'AWS::ApiGateway::GatewayResponse'))) {
+      const headers = response.Properties?.ResponseParameters as Record<string, string>;
+      const allowOrigin = headers['gatewayresponse.header.Access-Control-Allow-Origin'];
+      if (origins.length === 0) {
+        expect(allowOrigin).toBeUndefined();
+        continue;
+      }
+      // One origin: that literal. Several: the request's Origin copied back (a gateway response cannot match a
+      // list), with Vary so no cache serves one origin's answer to another.
+      expect(allowOrigin).toBe(origins.length === 1 ? `'${origins[0]}'` : 'method.request.header.Origin');
+      expect(headers['gatewayresponse.header.Vary']).toBe("'Origin'");
+      expect(headers['gatewayresponse.header.Access-Control-Allow-Credentials']).toBeUndefined();
+    }
   });
 
   it('answers CORS preflights for exactly the configured origins', () => {
@@ -379,16 +451,20 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     expect(text).not.toContain("'*'");
   });
 
-  it('alarms on authorizer errors and p99 latency, 5xx, Capillary errors and throttles', () => {
+  it('alarms on authorizer failures (not its 401s), p99 latency, 5xx, Capillary errors and throttles', () => {
     const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties ?? {});
     const byName = new Map(alarms.map((alarm) => [String(alarm.AlarmName).split('-').pop(), alarm]));
     const thresholds = settings.alarms;
     expect([...byName.keys()].sort()).toEqual(
-      ['Api5xx', 'AuthorizerErrors', 'AuthorizerLatencyP99', 'CapillaryErrors', 'Throttles'].sort(),
+      ['Api5xx', 'AuthorizerFailures', 'AuthorizerLatencyP99', 'CapillaryErrors', 'Throttles'].sort(),
     );
-    expect(byName.get('AuthorizerErrors')).toMatchObject({
-      Threshold: thresholds.authorizerErrors,
-      MetricName: 'Errors',
+    // Lambda's Errors metric counts every `throw new Error('Unauthorized')` (a 401): no alarm may use it.
+    for (const alarm of alarms) expect(alarm.MetricName, String(alarm.AlarmName)).not.toBe('Errors');
+    expect(byName.get('AuthorizerFailures')).toMatchObject({
+      Threshold: thresholds.authorizerFailures,
+      Namespace: METRICS_NAMESPACE,
+      MetricName: AUTHORIZER_FAILURE_METRIC,
+      Dimensions: [{ Name: 'stage', Value: settings.stage }],
     });
     expect(byName.get('AuthorizerLatencyP99')).toMatchObject({
       Threshold: thresholds.authorizerP99LatencyMs,
@@ -401,7 +477,154 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       JSON.stringify(capillaryErrorsQuery(settings.stage)).slice(1, -1),
     );
     expect(byName.get('Throttles')).toMatchObject({ Threshold: thresholds.throttles });
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('counts AUTHORIZER_FAILURE answers from the access log into the alarm metric', () => {
+    const filters = Object.values(resourcesOfType(template, 'AWS::Logs::MetricFilter'));
+    expect(filters).toHaveLength(1);
+    const props = filters[0]?.Properties ?? {};
+    const accessLogGroup = Object.entries(resourcesOfType(template, 'AWS::Logs::LogGroup')).find(([, group]) =>
+      String(group.Properties?.LogGroupName).endsWith('/access'),
+    )?.[0];
+    expect(props.LogGroupName).toEqual({ Ref: accessLogGroup });
+    for (const type of AUTHORIZER_FAILURE_RESPONSE_TYPES) expect(props.FilterPattern).toContain(`"${type}"`);
+    expect(props.FilterPattern).toContain('$.errorType');
+    expect(props.FilterPattern).not.toContain('UNAUTHORIZED');
+    expect(props.MetricTransformations).toEqual([
+      {
+        MetricNamespace: METRICS_NAMESPACE,
+        MetricName: AUTHORIZER_FAILURE_METRIC,
+        MetricValue: '1',
+        Dimensions: [{ Key: 'stage', Value: '$.stage' }],
+      },
+    ]);
+    // The filter's dimension is read from the access log line, which must carry it.
+    expect(ACCESS_LOG_FIELDS.stage).toBe('$context.stage');
+    expect(ACCESS_LOG_FIELDS.errorType).toBe('$context.error.responseType');
+  });
+
+  it('sends every alarm and OK transition to the environment alarm topic', () => {
+    const topics = resourcesOfType(template, 'AWS::SNS::Topic');
+    const topicArn = settings.alarms.topicArn;
+    const expected = topicArn ?? { Ref: Object.keys(topics)[0] };
+    if (topicArn) expect(Object.keys(topics)).toHaveLength(0);
+    else {
+      expect(Object.values(topics).map((t) => t.Properties?.TopicName)).toEqual([
+        `ciam-gateway-${settings.stage}-alarms`,
+      ]);
+      const subscriptions = Object.values(resourcesOfType(template, 'AWS::SNS::Subscription'));
+      expect(subscriptions.map((s) => s.Properties?.Endpoint).sort()).toEqual(
+        [...settings.alarms.emailSubscriptions].sort(),
+      );
+    }
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+    expect(Object.keys(alarms).length).toBeGreaterThan(0);
+    for (const [id, alarm] of Object.entries(alarms)) {
+      expect(alarm.Properties?.AlarmActions, id).toEqual([expected]);
+      expect(alarm.Properties?.OKActions, id).toEqual([expected]);
+    }
+    template.hasOutput('AlarmTopicArn', { Value: expected });
+  });
+
+  it('shows allow/deny by reason, 5xx, Capillary latency and errors and throttles on the dashboard', () => {
+    const dashboards = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    // The body is an Fn::Join of JSON text and tokens (region, function names): join it with placeholders.
+    const join = dashboards[0]?.Properties?.DashboardBody as { 'Fn::Join': [string, unknown[]] };
+    const text = join['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '"<token>"')).join('');
+    const body = JSON.stringify(JSON.parse(text.replaceAll('""<token>""', '"<token>"')));
+    const queries = [
+      authzDecisionsQuery(settings.stage),
+      capillaryErrorsQuery(settings.stage),
+      capillaryLatencyQuery(settings.stage, 'MAX'),
+      capillaryLatencyQuery(settings.stage, 'AVG'),
+    ];
+    for (const query of queries) expect(body).toContain(JSON.stringify(query).slice(0, -1));
+    for (const title of [
+      'decisions by outcome and reason',
+      '4xx and 5xx',
+      'Capillary latency',
+      'Capillary errors',
+      'Throttles',
+    ]) {
+      expect(body).toContain(title);
+    }
+    expect(body).toContain('5XXError');
+    expect(body).toContain('Throttles');
+    if (settings.api.waf && 'ipRateLimit' in settings.api.waf) {
+      expect(body).toContain('BlockedRequests');
+      expect(body).toContain(WAF_RULES.ipRate);
+    }
+  });
+
+  it('creates the API Gateway account CloudWatch role wherever API logging is on, and keeps it', () => {
+    const stage = Object.values(resourcesOfType(template, 'AWS::ApiGateway::Stage'))[0];
+    const logs = JSON.stringify(stage?.Properties?.MethodSettings).includes('"LoggingLevel"');
+    expect(logs || stage?.Properties?.AccessLogSetting !== undefined).toBe(true);
+    // Execution or access logging needs the account's role: a fresh account has none.
+    const accounts = Object.entries(resourcesOfType(template, 'AWS::ApiGateway::Account'));
+    expect(accounts).toHaveLength(1);
+    const [accountId, account] = accounts[0] ?? [];
+    const roleArn = account?.Properties?.CloudWatchRoleArn as { 'Fn::GetAtt': string[] };
+    const roleId = roleArn['Fn::GetAtt'][0] ?? '';
+    const role = resourcesOfType(template, 'AWS::IAM::Role')[roleId];
+    expect(JSON.stringify(role?.Properties?.ManagedPolicyArns)).toContain('AmazonAPIGatewayPushToCloudWatchLogs');
+    expect(role?.DeletionPolicy).toBe('Retain');
+    expect(role?.Properties?.RoleName).toBeUndefined();
+    expect(stage?.DependsOn).toEqual(expect.arrayContaining([accountId]));
+  });
+
+  it('associates a web ACL with the common rule set and a per-IP rate rule wherever WAF is set', () => {
+    const waf = settings.api.waf;
+    const acls = Object.entries(resourcesOfType(template, 'AWS::WAFv2::WebACL'));
+    const associations = Object.values(resourcesOfType(template, 'AWS::WAFv2::WebACLAssociation'));
+    if (waf === null) {
+      expect(env).toBe('dev');
+      expect(acls).toHaveLength(0);
+      expect(associations).toHaveLength(0);
+      return;
+    }
+    expect(associations).toHaveLength(1);
+    const stageId = Object.keys(resourcesOfType(template, 'AWS::ApiGateway::Stage'))[0];
+    expect(JSON.stringify(associations[0]?.Properties?.ResourceArn)).toContain(`"${stageId}"`);
+    if ('webAclArn' in waf) {
+      expect(associations[0]?.Properties?.WebACLArn).toBe(waf.webAclArn);
+      return;
+    }
+    const [aclId, acl] = acls[0] ?? [];
+    expect(associations[0]?.Properties?.WebACLArn).toEqual({ 'Fn::GetAtt': [aclId, 'Arn'] });
+    const props = acl?.Properties ?? {};
+    expect(props).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
+    expect(props.Rules).toEqual([
+      expect.objectContaining({
+        Name: WAF_RULES.common,
+        OverrideAction: { None: {} },
+        Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesCommonRuleSet' } },
+      }),
+      expect.objectContaining({
+        Name: WAF_RULES.ipRate,
+        Action: { Block: {} },
+        Statement: {
+          RateBasedStatement: {
+            AggregateKeyType: 'IP',
+            Limit: waf.ipRateLimit,
+            EvaluationWindowSec: waf.ipRateWindowSeconds,
+          },
+        },
+      }),
+    ]);
+  });
+
+  it('lets a failed first deploy be retried: no retained resource keeps a fixed name past a rolled-back create', () => {
+    const nameProperties = ['TableName', 'LogGroupName', 'FunctionName', 'RoleName', 'TopicName', 'Name'];
+    for (const [id, resource] of Object.entries(
+      template.toJSON().Resources as Record<string, Record<string, unknown>>,
+    )) {
+      if (resource.DeletionPolicy !== 'Retain') continue;
+      const props = (resource.Properties ?? {}) as Record<string, unknown>;
+      // A plain Retain survives the rollback of the create that made it; with a fixed name, the retry collides.
+      for (const key of nameProperties) expect(props[key], `${id}.${key}`).toBeUndefined();
+    }
   });
 
   it('outputs the API URL, table names and the back-channel logout URL pattern', () => {
@@ -420,21 +643,20 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
 });
 
 describe('optional environment features', () => {
-  const base = loadEnvironmentSettings('stage');
-  const settings: EnvironmentSettings = {
-    ...base,
-    api: {
-      ...base.api,
+  const settings = deployableSettings('stage', (raw) => {
+    const api = raw.api as Record<string, unknown>;
+    raw.api = {
+      ...api,
+      corsAllowedOrigins: ['https://shop.brand-one.com'],
       customDomain: {
         domainName: 'api.brand.example.com',
         certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555',
       },
-      wafWebAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/gateway/abcd',
-      manageCloudWatchRole: true,
-    },
-    alarms: { ...base.alarms, topicArn: 'arn:aws:sns:eu-west-1:123456789012:gateway-alarms' },
-    secretsKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555',
-  };
+      waf: { webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/gateway/abcd' },
+    };
+    raw.alarms = { ...(raw.alarms as object), topicArn: null, emailSubscriptions: ['oncall@brand-one.com'] };
+    raw.secretsKmsKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+  });
   let synth: Synthesized;
   beforeAll(() => {
     synth = synthGateway('stage', { settings });
@@ -455,24 +677,124 @@ describe('optional environment features', () => {
     });
   });
 
-  it('associates the WAF web ACL with the stage', () => {
-    synth.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', { WebACLArn: settings.api.wafWebAclArn });
-  });
-
-  it('notifies the alarm topic', () => {
-    synth.template.allResourcesProperties('AWS::CloudWatch::Alarm', {
-      AlarmActions: [settings.alarms.topicArn],
-      OKActions: [settings.alarms.topicArn],
+  it('associates an existing web ACL instead of creating one', () => {
+    synth.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    synth.template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/gateway/abcd',
     });
   });
 
-  it('scopes kms:Decrypt to the configured key and manages the API Gateway logging role', () => {
-    const kms = functionStatements(synth.template, 'session').filter((s) => asArray(s.Action).includes('kms:Decrypt'));
-    expect(kms.map((s) => s.Resource)).toEqual([settings.secretsKmsKeyArn]);
-    synth.template.resourceCountIs('AWS::ApiGateway::Account', 1);
-    synth.template.hasResource('AWS::ApiGateway::Stage', {
-      DependsOn: Match.arrayWith([Match.stringLikeRegexp('Account')]),
+  it('creates the alarm topic with its e-mail subscription when no topic is named', () => {
+    synth.template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'ciam-gateway-stage-alarms' });
+    synth.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@brand-one.com',
     });
+    // TLS-only publishing (cdk-nag SNS3).
+    synth.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      }),
+    });
+  });
+
+  it('copies the one configured origin literally onto the gateway responses', () => {
+    synth.template.allResourcesProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseParameters: Match.objectLike({
+        'gatewayresponse.header.Access-Control-Allow-Origin': "'https://shop.brand-one.com'",
+      }),
+    });
+  });
+
+  it('writes brand secrets with the configured key and gives the readers kms:Decrypt on that key only', () => {
+    const key = settings.secretsKmsKeyArn;
+    const functions = resourcesOfType(synth.template, 'AWS::Lambda::Function');
+    for (const name of GatewayFunctionNames) {
+      const access = FunctionAccessMatrix[name].secrets;
+      const kms = functionStatements(synth.template, name).filter((s) =>
+        asArray(s.Action).some((a) => a.startsWith('kms:')),
+      );
+      const environment = functions[functionLogicalId(name)]?.Properties?.Environment as { Variables: object };
+      const variables = environment.Variables as Record<string, unknown>;
+      if (access === undefined) {
+        expect(kms, name).toHaveLength(0);
+        expect(variables[EnvNames.SECRETS_KMS_KEY_ID], name).toBeUndefined();
+        continue;
+      }
+      expect(
+        kms.map((s) => s.Resource),
+        name,
+      ).toEqual([key]);
+      const actions = kms.flatMap((s) => asArray(s.Action)).sort();
+      if (access === 'read') {
+        expect(actions, name).toEqual(['kms:Decrypt']);
+        expect(variables[EnvNames.SECRETS_KMS_KEY_ID], name).toBeUndefined();
+      } else {
+        expect(actions, name).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']);
+        // The writer passes it as KeyId on PutParameter (test/unit/adapters/ssm-secret-source.test.ts).
+        expect(variables[EnvNames.SECRETS_KMS_KEY_ID], name).toBe(key);
+      }
+    }
+  });
+});
+
+describe('redeploys after an authorizer change', () => {
+  const deploymentId = (template: Template) => {
+    const ids = Object.keys(resourcesOfType(template, 'AWS::ApiGateway::Deployment'));
+    expect(ids).toHaveLength(1);
+    return ids[0];
+  };
+  const withTtl = (ttl: number) =>
+    deployableSettings('dev', (raw) => {
+      raw.authorizer = { ...(raw.authorizer as object), resultCacheTtlSeconds: ttl };
+    });
+
+  it('gets a new API deployment when only the authorizer cache TTL changes (cdk.json feature flag)', () => {
+    const first = synthGateway('dev', { settings: withTtl(60) });
+    const second = synthGateway('dev', { settings: withTtl(120) });
+    try {
+      expect(deploymentId(first.template)).not.toBe(deploymentId(second.template));
+      // The stage points at the new deployment, so the change reaches callers.
+      const stage = Object.values(resourcesOfType(second.template, 'AWS::ApiGateway::Stage'))[0];
+      expect(stage?.Properties?.DeploymentId).toEqual({ Ref: deploymentId(second.template) });
+    } finally {
+      first.cleanup();
+      second.cleanup();
+    }
+  });
+
+  it('would keep the old deployment without the flag (what the flag is for)', () => {
+    const flagOff = { '@aws-cdk/aws-apigateway:authorizerChangeDeploymentLogicalId': false };
+    const first = synthGateway('dev', { settings: withTtl(60), context: flagOff });
+    const second = synthGateway('dev', { settings: withTtl(120), context: flagOff });
+    try {
+      expect(deploymentId(first.template)).toBe(deploymentId(second.template));
+    } finally {
+      first.cleanup();
+      second.cleanup();
+    }
+  });
+});
+
+describe('cdk.json', () => {
+  it('sets every feature flag aws-cdk-lib recommends for the pinned version, with its recommended value', () => {
+    const recommended = JSON.parse(
+      readFileSync(join(repositoryRoot, 'node_modules/aws-cdk-lib/recommended-feature-flags.json'), 'utf8'),
+    ) as Record<string, unknown>;
+    const context = cdkJsonContext();
+    expect(Object.keys(recommended).length).toBeGreaterThan(50);
+    for (const [flag, value] of Object.entries(recommended)) expect(context[flag], flag).toEqual(value);
+    expect(context['@aws-cdk/aws-apigateway:authorizerChangeDeploymentLogicalId']).toBe(true);
+  });
+});
+
+describe('the public routes with their own throttles', () => {
+  it('are routes of shared/routes.ts', () => {
+    for (const route of Object.values(ROUTE_THROTTLES)) {
+      expect(Routes.some((r) => r.method === route.method && r.path === route.path && r.auth === 'none')).toBe(true);
+    }
   });
 });
 
@@ -488,6 +810,15 @@ describe('the golden prod template', () => {
 describe('cdk-nag AwsSolutions checks', () => {
   it('pass on every environment with the acknowledgements of infra/nag-acknowledgements.ts', () => {
     for (const env of EnvironmentNames) expect(synthOnce(env).template.toJSON()).toHaveProperty('Resources');
+  });
+
+  it.each(EnvironmentNames)('acknowledge the missing WAF only where there is none (%s)', (env) => {
+    const acknowledged = acknowledgedRules(synthOnce(env).stack);
+    expect(acknowledged.some((rule) => rule.startsWith('AwsSolutions::AwsSolutions-APIG3'))).toBe(
+      synthOnce(env).stack.settings.api.waf === null,
+    );
+    // Every acknowledgement carries a reason of its own.
+    expect(acknowledged.length).toBeGreaterThan(0);
   });
 
   it('fail the synth when a new unacknowledged finding appears', () => {

@@ -31,7 +31,6 @@ describe.each(CuidLookupModes)('buildPostAuthDeps, the production wiring (cuid l
         BRANDS_TABLE: rig.tables.brands,
         LINKS_TABLE: rig.tables.links,
         REVOCATIONS_TABLE: rig.tables.revocations,
-        IDEMPOTENCY_TABLE: rig.tables.idempotency,
       }),
     );
     let guarded = 0;

@@ -8,7 +8,6 @@ export function settingsEnv(overrides: Record<string, string | undefined> = {}):
     [EnvNames.BRANDS_TABLE]: 'brands',
     [EnvNames.LINKS_TABLE]: 'links',
     [EnvNames.REVOCATIONS_TABLE]: 'revocations',
-    [EnvNames.IDEMPOTENCY_TABLE]: 'idempotency',
     [EnvNames.SSM_PREFIX]: '/ciam-gateway/test',
     [EnvNames.CONFIG_CACHE_TTL_SECONDS]: '60',
     [EnvNames.CONFIG_STALE_IF_ERROR_SECONDS]: '900',

@@ -19,7 +19,7 @@ describe('loadSettings', () => {
     expect(settings).toEqual({
       stage: 'test',
       logLevel: 'SILENT',
-      tables: { brands: 'brands', links: 'links', revocations: 'revocations', idempotency: 'idempotency' },
+      tables: { brands: 'brands', links: 'links', revocations: 'revocations' },
       ssmPrefix: '/ciam-gateway/test',
       configCacheTtlSeconds: 60,
       configStaleIfErrorSeconds: 900,
@@ -33,7 +33,7 @@ describe('loadSettings', () => {
   it('defaults nothing: an empty environment names every variable in one ConfigError', () => {
     const error = configErrorOf(() => loadSettings({}));
     for (const name of Object.values(EnvNames)) {
-      if (name === EnvNames.LOCAL_ADMIN_KEY || name === EnvNames.AUDIT_TABLE) continue;
+      if (name === EnvNames.LOCAL_ADMIN_KEY || name === EnvNames.SECRETS_KMS_KEY_ID) continue;
       expect(error.message).toContain(`${name} is required`);
     }
   });
@@ -73,6 +73,15 @@ describe('loadSettings', () => {
     expect(configErrorOf(() => loadSettings(settingsEnv({ CORS_ALLOWED_ORIGINS: undefined }))).message).toContain(
       'CORS_ALLOWED_ORIGINS is required',
     );
+  });
+});
+
+describe('loadSettings: the secrets KMS key', () => {
+  it('reads the secrets KMS key only when it is set', () => {
+    expect(loadSettings(settingsEnv({ SECRETS_KMS_KEY_ID: 'alias/brand-secrets' })).secretsKmsKeyId).toBe(
+      'alias/brand-secrets',
+    );
+    expect(loadSettings(settingsEnv())).not.toHaveProperty('secretsKmsKeyId');
   });
 });
 

@@ -44,6 +44,21 @@ describe('SsmSecretWriter', () => {
     });
   });
 
+  it('encrypts with the configured customer KMS key (KeyId), the only key the readers may decrypt with', async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const keyId = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
+    await new SsmSecretWriter({ ssm: new SSMClient({}), kmsKeyId: keyId }).putSecret('/x', 'v');
+    expect(ssm).toHaveReceivedCommandWith(PutParameterCommand, { Name: '/x', Type: 'SecureString', KeyId: keyId });
+  });
+
+  it('leaves KeyId out without a configured key, so SSM uses its AWS-managed key', async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    await new SsmSecretWriter({ ssm: new SSMClient({}) }).putSecret('/x', 'v');
+    const input = ssm.commandCalls(PutParameterCommand)[0]?.args[0].input;
+    expect(input).toBeDefined();
+    expect(input).not.toHaveProperty('KeyId');
+  });
+
   it('passes on other delete failures', async () => {
     ssm.on(DeleteParameterCommand).rejects(new Error('AccessDenied'));
     await expect(new SsmSecretWriter({ ssm: new SSMClient({}) }).deleteSecret('/x')).rejects.toThrow('AccessDenied');

@@ -1,4 +1,4 @@
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ const ssm = mockClient(SSMClient);
 const settings: GatewaySettings = {
   logLevel: 'SILENT',
   stage: 'test',
-  tables: { brands: 'brands', links: 'links', revocations: 'revocations', idempotency: 'idempotency' },
+  tables: { brands: 'brands', links: 'links', revocations: 'revocations' },
   ssmPrefix: '/gw/test',
   configCacheTtlSeconds: 60,
   configStaleIfErrorSeconds: 300,
@@ -51,6 +51,13 @@ afterEach(() => {
 });
 
 describe('createGatewayRuntime', () => {
+  it('hands the secrets KMS key of the settings to the secret writer', async () => {
+    ssm.on(PutParameterCommand).resolves({ Version: 1 });
+    const runtime = createGatewayRuntime({ ...settings, secretsKmsKeyId: 'alias/brand-secrets' });
+    await runtime.secretWriter.putSecret('/gw/test/brands/b/capillary', 'v');
+    expect(ssm.commandCalls(PutParameterCommand)[0]?.args[0].input.KeyId).toBe('alias/brand-secrets');
+  });
+
   it('builds nothing and calls nothing until a getter is read, then reuses one instance', () => {
     const runtime = createGatewayRuntime(settings);
     expect(ddb.calls()).toHaveLength(0);
