@@ -1,6 +1,6 @@
 // The authorizer's use-case: bearer token -> verified token of one brand -> brand status, X-Brand-Id,
 // revocation -> one decision with one reason code. No exception escapes: every failure is a decision.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { hashSubject } from '../audit/redaction.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import type { RevocationChecker } from '../revocation/revocation-checker.js';
@@ -47,7 +47,9 @@ export interface RequestAuthorizerDeps {
 
 /** Short, non-reversible token fingerprint for logs and the context (never the token itself). */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+  // One-shot crypto.hash (Node >= 20.12): same digest as createHash().update().digest(), without the Hash
+  // object; on a ~1 KB token it is a fraction of the cost, and this runs on every distinct token.
+  return hash('sha256', token, 'hex').slice(0, 16);
 }
 
 /** Builds the authorize(event) function of one container. */
