@@ -29,7 +29,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'dist', 'bench');
 const ROUNDS = QUICK ? 24 : 40;
 const PER_ROUND = QUICK ? 80 : 300;
-const COLD_RUNS = QUICK ? 5 : 15;
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? (QUICK ? 4 : 15));
 const NOW_MS = Date.now();
 const NOW_S = Math.floor(NOW_MS / 1000);
 
@@ -397,7 +397,10 @@ function stackBundling(): { sdkBundled: boolean; sourceMaps: boolean } {
   const source = readFileSync(join(ROOT, 'infra/constructs/gateway-function.ts'), 'utf8');
   const sdk = /bundleAwsSDK:\s*(true|false)/.exec(source)?.[1];
   const maps = /sourceMap:\s*(true|false)/.exec(source)?.[1];
-  return { sdkBundled: sdk !== 'false', sourceMaps: maps !== 'false' && source.includes('--enable-source-maps') };
+  // NO_RUNTIME_SOURCE_MAPS lists the functions that start without --enable-source-maps.
+  const noRuntimeMaps = /NO_RUNTIME_SOURCE_MAPS[^=]*=\s*\[([^\]]*)\]/.exec(source)?.[1] ?? '';
+  const runtimeMaps = source.includes('--enable-source-maps') && !noRuntimeMaps.includes("'authorizer'");
+  return { sdkBundled: sdk !== 'false', sourceMaps: maps !== 'false' && runtimeMaps };
 }
 
 const ESM_REQUIRE_BANNER =
@@ -534,7 +537,8 @@ async function cold() {
     new Promise<{ importMs: number; firstMs: number; processMs: number }>((resolve, reject) => {
       const started = performance.now();
       const t = spec.brands === 1000 ? tables1k : tables;
-      const p = spawn(process.execPath, ['--input-type=module', '-e', child, file, JSON.stringify(event)], {
+      const profile = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${join(OUT, 'prof')}`] : [];
+      const p = spawn(process.execPath, [...profile, '--input-type=module', '-e', child, file, JSON.stringify(event)], {
         env: {
           ...process.env,
           NODE_OPTIONS: spec.sourceMaps ? '--enable-source-maps' : '',
@@ -601,6 +605,19 @@ async function main() {
   console.log(
     `ciam-gateway bench (${QUICK ? 'quick' : 'full'}; node ${process.version}; ${ROUNDS}x${PER_ROUND} distinct tokens per contender)`,
   );
+  if (process.env.BENCH_ONLY === 'warm') {
+    // The warm distinct-token race only (quick iteration on the hot path); writes no bench-results.json.
+    for (const alg of ['RS256', 'ES256'] as const) {
+      const result = await warm(alg);
+      table(`warm, distinct ${alg} ID tokens`, result.stats, result.ratios);
+    }
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'cold') {
+    // Cold rows only (e.g. with BENCH_CPU_PROF=1 to profile them); writes no bench-results.json.
+    for (const [name, r] of Object.entries((await cold()).rows)) console.log(`  ${name.padEnd(32)} ${r.totalMs} ms`);
+    return;
+  }
   const warmResults: Record<string, RaceResult> = {};
   for (const alg of ['RS256', 'ES256'] as const) {
     const result = await warm(alg);
@@ -611,6 +628,9 @@ async function main() {
   table('repeated token (same token again)', rep.rows, rep.ratios, 'ratio to Map.get');
   const scaleResult = await scale();
   table('verify cost vs brands and keys (ES256, distinct tokens)', scaleResult.rows, scaleResult.ratios);
+  const phase = (name: string) =>
+    console.log(`  [${name} done at ${((performance.now() - started) / 1000).toFixed(1)} s]`);
+  phase('warm, repeated, scale');
   const coldResult = await cold();
   const coldRows = coldResult.rows;
   console.log(
@@ -621,7 +641,9 @@ async function main() {
       `  ${name.padEnd(32)} bundle ${String(r.bytes).padStart(8)} B   import ${r.importMs} ms   first decision ${r.firstDecisionMs} ms   total ${r.totalMs} ms   process ${r.processMs} ms`,
     );
   }
+  phase('cold');
   const stackResults = await stackBench(QUICK);
+  phase('local stack');
   console.log('\npost-auth session link through the local stack (POST /v1/auth/session, sequential)');
   for (const [name, r] of Object.entries(stackResults.session)) {
     console.log(
