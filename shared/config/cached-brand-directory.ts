@@ -104,9 +104,9 @@ export class CachedBrandDirectory implements BrandDirectory {
     const brands = await this.cached(
       this.slot(this.issuers, issuer),
       async () => {
+        const at = this.now();
         const found = await loadByIssuer(issuer);
         // The same read answers the id lookups of these brands (the verifier's cached-token check).
-        const at = this.now();
         for (const brand of found) Object.assign(this.slot(this.ids, brand.brandId), { value: brand, loadedAt: at });
         return found.length === 0 ? NO_BRANDS : found;
       },
