@@ -354,7 +354,7 @@ interface Probe {
 }
 
 async function functionOverhead(stack: LocalStack, token: () => Promise<string>, quick: boolean) {
-  const calls = quick ? 10 : 60;
+  const calls = quick ? 8 : 60;
   const timings = new Map<string, { handlerMs: number; peerMs: number; status: number }[]>();
   const peers = instrumentPeers();
   // The first two calls of each route (cold module, caches filling) are not counted.
