@@ -529,6 +529,9 @@ async function cold() {
         delete specs[name];
     }
   }
+  // BENCH_COLD_ROWS=<regex> keeps only the matching rows (focused A/B runs with BENCH_ONLY=cold).
+  const only = process.env.BENCH_COLD_ROWS ? new RegExp(process.env.BENCH_COLD_ROWS) : undefined;
+  for (const name of Object.keys(specs)) if (only && !only.test(name)) delete specs[name];
   const names = Object.keys(specs);
   const bundles = new Map<string, { file: string; bytes: number }>();
   for (const [i, name] of names.entries()) bundles.set(name, await bundle(`cold-${i}`, specs[name] as BundleSpec));
