@@ -476,7 +476,9 @@ async function seedDemoBrand(
     if (canonical(document) === canonical(wanted)) return;
     version = typeof storedVersion === 'number' ? storedVersion : 0;
   }
-  const saved = await fetch(url, {
+  // force=true: a restart on another CIAM port changes the issuer, but it is the same development CIAM with
+  // the same users and subs, so the links made under the old port stay right.
+  const saved = await fetch(`${url}?force=true`, {
     method: 'PUT',
     headers,
     body: JSON.stringify({ ...wanted, version, secrets: { capillary: DEMO_CAPILLARY_CREDENTIALS } }),

@@ -8,7 +8,6 @@ export const EnvNames = {
   BRANDS_TABLE: 'BRANDS_TABLE',
   LINKS_TABLE: 'LINKS_TABLE',
   REVOCATIONS_TABLE: 'REVOCATIONS_TABLE',
-  AUDIT_TABLE: 'AUDIT_TABLE',
   SSM_PREFIX: 'SSM_PREFIX',
   STAGE: 'STAGE',
   /** Seconds a brand config read stays fresh in a warm Lambda. */

@@ -1,6 +1,6 @@
 // What may go into an audit line: subjects hashed, e-mails and mobiles masked, and a safety net that
 // redacts any value that still looks like a token, an e-mail address or a phone number.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** Placeholder written instead of a refused value. */
 export const REDACTED = '[REDACTED]';
@@ -10,7 +10,8 @@ export const REDACTED = '[REDACTED]';
  * same input always gives the same hash, so events of one user can be correlated without the raw sub.
  */
 export function hashSubject(brandId: string, sub: string): string {
-  return createHash('sha256').update(`${brandId}\u0000${sub}`, 'utf8').digest('hex').slice(0, 16);
+  // One-shot crypto.hash (same digest as createHash, no Hash object): on the authorizer's per-token path.
+  return hash('sha256', `${brandId}\u0000${sub}`, 'hex').slice(0, 16);
 }
 
 /** Masks an e-mail address: first character of the local part and the domain (`a***@example.com`). */

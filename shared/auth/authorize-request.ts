@@ -4,7 +4,7 @@
 // token is revoked (for good), Allow otherwise. Brand status and X-Brand-Id are checked by the handlers on
 // every call; a failing peer (brand store, JWKS, revocation store) is 'Unavailable', which the handler
 // throws as an error API Gateway does not cache (503 AUTHORIZER_UNAVAILABLE at the gateway).
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { hashSubject } from '../audit/redaction.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import { GatewayError } from '../errors.js';
@@ -72,7 +72,9 @@ export class AuthorizerUnavailableError extends Error {
 
 /** Short, non-reversible token fingerprint for logs and the context (never the token itself). */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex').slice(0, 16);
+  // One-shot crypto.hash (Node >= 20.12): same digest as createHash().update().digest(), without the Hash
+  // object; on a ~1 KB token it is a fraction of the cost, and this runs on every distinct token.
+  return hash('sha256', token, 'hex').slice(0, 16);
 }
 
 /** Builds the authorize(event) function of one container. */

@@ -1,7 +1,10 @@
-// The functions' BrandDirectory: the whole brand index held in memory and refreshed every TTL, so a
-// warm lookup (known or unknown issuer) is a Map read and never an AWS call, whatever the brand count.
-// Refreshes are single-flight; when one fails, the last good index is served for a bounded stale
-// window, then lookups fail closed with 503 CONFIG_UNAVAILABLE.
+// The functions' BrandDirectory. With per-key loaders (a Query on the issuer index, a GetItem by id), a
+// cold container reads only the brand a request names, whatever the brand count; each answer is cached for
+// the TTL (single-flight per key). The full index (one paginated Scan) is loaded off the request path only
+// when it pays: after a lookup for an unknown issuer or id, so a flood of made-up issuers costs at most the
+// Queries made until it is in. Without per-key loaders every lookup is served from the full index.
+// Every answer comes from a read younger than the TTL; when a reload fails, the last good answer is served
+// for a bounded stale window, then lookups fail closed with 503 CONFIG_UNAVAILABLE.
 import { ErrorCodes, GatewayError } from '../errors.js';
 import type { BrandConfig } from './brand-config.js';
 import type { BrandDirectory } from './brand-directory.js';
@@ -9,26 +12,46 @@ import type { BrandDirectory } from './brand-directory.js';
 export interface CachedBrandDirectoryOptions {
   /** Loads every brand (e.g. a paginated scan of the brands table). */
   loadBrands: () => Promise<readonly BrandConfig[]>;
-  /** Seconds an index stays fresh (CONFIG_CACHE_TTL_SECONDS). */
+  /** Loads the brands of one issuer (e.g. a Query on the issuer index); with it, no lookup waits for a Scan. */
+  loadByIssuer?: (issuer: string) => Promise<readonly BrandConfig[]>;
+  /** Loads one brand by id (e.g. a GetItem); undefined when there is none. */
+  loadById?: (brandId: string) => Promise<BrandConfig | undefined>;
+  /** Seconds an answer stays fresh (CONFIG_CACHE_TTL_SECONDS). */
   ttlSeconds: number;
-  /** Seconds past expiry a stale index is still served while refreshes fail (CONFIG_STALE_IF_ERROR_SECONDS). */
+  /** Seconds past expiry a stale answer is still served while reloads fail (CONFIG_STALE_IF_ERROR_SECONDS). */
   staleIfErrorSeconds: number;
-  /** Seconds to wait after a failed refresh before trying again (so an outage does not add a call per request). */
+  /** Seconds to wait after a failed reload before trying again (so an outage does not add a call per request). */
   retryAfterErrorSeconds?: number;
+  /** Most per-key answers kept (oldest dropped first); known brands are few, this bounds unknown keys. */
+  maxCachedKeys?: number;
   now?: () => number;
-  /** Told about every failed refresh (for logging); never throws into the lookup. */
+  /** Told about every failed reload (for logging); never throws into the lookup. */
   onRefreshError?: (error: unknown, servingStale: boolean) => void;
 }
 
 interface BrandIndex {
   byId: ReadonlyMap<string, BrandConfig>;
   byIssuer: ReadonlyMap<string, readonly BrandConfig[]>;
-  loadedAt: number;
+}
+
+/** One cached answer: the last good value, its load time, the reload in flight and the last failure. */
+interface Slot<T> {
+  value: T | undefined;
+  loadedAt: number | undefined;
+  inFlight: Promise<T> | undefined;
+  failure: { at: number; error: unknown } | undefined;
 }
 
 const NO_BRANDS: readonly BrandConfig[] = Object.freeze([]);
 
-function buildIndex(brands: readonly BrandConfig[], loadedAt: number): BrandIndex {
+const emptySlot = <T>(): Slot<T> => ({
+  value: undefined,
+  loadedAt: undefined,
+  inFlight: undefined,
+  failure: undefined,
+});
+
+function buildIndex(brands: readonly BrandConfig[]): BrandIndex {
   const byId = new Map<string, BrandConfig>();
   const byIssuer = new Map<string, BrandConfig[]>();
   for (const brand of brands) {
@@ -37,78 +60,154 @@ function buildIndex(brands: readonly BrandConfig[], loadedAt: number): BrandInde
     if (list) list.push(brand);
     else byIssuer.set(brand.issuer, [brand]);
   }
-  return { byId, byIssuer, loadedAt };
+  return { byId, byIssuer };
 }
 
-/** BrandDirectory over an in-memory index of every brand, refreshed every TTL (single-flight, stale-if-error). */
+/** BrandDirectory cached per key and/or as a full index, refreshed every TTL (single-flight, stale-if-error). */
 export class CachedBrandDirectory implements BrandDirectory {
   private readonly options: CachedBrandDirectoryOptions;
   private readonly now: () => number;
-  private index: BrandIndex | undefined;
-  private inFlight: Promise<BrandIndex> | undefined;
-  private lastFailure: { at: number; error: unknown } | undefined;
+  private readonly ttlMs: number;
+  private readonly staleMs: number;
+  private readonly retryMs: number;
+  private readonly maxKeys: number;
+  private index: Slot<BrandIndex> = emptySlot();
+  private issuers = new Map<string, Slot<readonly BrandConfig[]>>();
+  private ids = new Map<string, Slot<BrandConfig | undefined>>();
 
   constructor(options: CachedBrandDirectoryOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
+    this.ttlMs = options.ttlSeconds * 1000;
+    this.staleMs = options.staleIfErrorSeconds * 1000;
+    this.retryMs = (options.retryAfterErrorSeconds ?? 5) * 1000;
+    this.maxKeys = options.maxCachedKeys ?? 1_000;
   }
 
   async getBrand(brandId: string): Promise<BrandConfig | undefined> {
-    return (await this.current()).byId.get(brandId);
+    const loadById = this.options.loadById;
+    const index = loadById ? this.freshIndex() : await this.fullIndex();
+    if (index !== undefined || loadById === undefined) return index?.byId.get(brandId);
+    const brand = await this.cached(
+      this.slot(this.ids, brandId),
+      () => loadById(brandId),
+      () => this.staleIndex()?.byId.get(brandId),
+    );
+    if (brand === undefined) this.loadIndexInBackground();
+    return brand;
   }
 
   async findByIssuer(issuer: string): Promise<readonly BrandConfig[]> {
-    return (await this.current()).byIssuer.get(issuer) ?? NO_BRANDS;
+    const loadByIssuer = this.options.loadByIssuer;
+    const index = loadByIssuer ? this.freshIndex() : await this.fullIndex();
+    if (index !== undefined || loadByIssuer === undefined) return index?.byIssuer.get(issuer) ?? NO_BRANDS;
+    const brands = await this.cached(
+      this.slot(this.issuers, issuer),
+      async () => {
+        const at = this.now();
+        const found = await loadByIssuer(issuer);
+        // The same read answers the id lookups of these brands (the verifier's cached-token check).
+        for (const brand of found) Object.assign(this.slot(this.ids, brand.brandId), { value: brand, loadedAt: at });
+        return found.length === 0 ? NO_BRANDS : found;
+      },
+      () => this.staleIndex()?.byIssuer.get(issuer),
+    );
+    if (brands.length === 0) this.loadIndexInBackground();
+    return brands;
   }
 
-  /** Every brand of the current index, sorted by id. */
+  /** Every brand of the full index, sorted by id (loads it when it is not fresh). */
   async listBrands(): Promise<readonly BrandConfig[]> {
-    return [...(await this.current()).byId.values()].sort((a, b) => a.brandId.localeCompare(b.brandId));
+    return [...(await this.fullIndex()).byId.values()].sort((a, b) => a.brandId.localeCompare(b.brandId));
   }
 
-  /** Forgets the index (tests; or after an admin change in the same process). */
+  /** Forgets everything (tests; or after an admin change in the same process). */
   clear(): void {
-    this.index = undefined;
-    this.inFlight = undefined;
-    this.lastFailure = undefined;
+    this.index = emptySlot();
+    this.issuers = new Map();
+    this.ids = new Map();
   }
 
-  private async current(): Promise<BrandIndex> {
+  private fullIndex(): Promise<BrandIndex> {
+    return this.cached(this.index, async () => buildIndex(await this.options.loadBrands()));
+  }
+
+  private freshIndex(): BrandIndex | undefined {
+    const { loadedAt, value } = this.index;
+    return loadedAt !== undefined && this.now() - loadedAt < this.ttlMs ? value : undefined;
+  }
+
+  private staleIndex(): BrandIndex | undefined {
+    const { loadedAt, value } = this.index;
+    return loadedAt !== undefined && this.now() - loadedAt < this.ttlMs + this.staleMs ? value : undefined;
+  }
+
+  /** Starts a full-index load nobody waits for (unless one is running or backing off after a failure). */
+  private loadIndexInBackground(): void {
+    const slot = this.index;
+    if (slot.inFlight !== undefined || (slot.failure && this.now() - slot.failure.at < this.retryMs)) return;
+    this.load(slot, async () => buildIndex(await this.options.loadBrands())).catch((error: unknown) => {
+      this.options.onRefreshError?.(error, this.staleIndex() !== undefined);
+    });
+  }
+
+  /** The slot of `key`, created when missing; the map is bounded (oldest key dropped first). */
+  private slot<T>(map: Map<string, Slot<T>>, key: string): Slot<T> {
+    let slot = map.get(key);
+    if (slot === undefined) {
+      if (map.size >= this.maxKeys) {
+        const oldest = map.keys().next();
+        if (!oldest.done) map.delete(oldest.value);
+      }
+      slot = emptySlot();
+      map.set(key, slot);
+    }
+    return slot;
+  }
+
+  /** The slot's value when fresh; otherwise reloads it (single-flight), serving stale or failing closed on error. */
+  private async cached<T>(slot: Slot<T>, load: () => Promise<T>, staleFallback?: () => T | undefined): Promise<T> {
     const now = this.now();
-    const index = this.index;
-    const ttlMs = this.options.ttlSeconds * 1000;
-    if (index && now - index.loadedAt < ttlMs) return index;
-    const staleUsable = index !== undefined && now - index.loadedAt < ttlMs + this.options.staleIfErrorSeconds * 1000;
-    const retryMs = (this.options.retryAfterErrorSeconds ?? 5) * 1000;
-    if (this.lastFailure && now - this.lastFailure.at < retryMs) {
-      if (staleUsable && index) return index;
-      throw this.unavailable(this.lastFailure.error);
+    const { loadedAt } = slot;
+    if (loadedAt !== undefined && now - loadedAt < this.ttlMs) return slot.value as T;
+    const stale = (): { value: T } | undefined => {
+      if (loadedAt !== undefined && now - loadedAt < this.ttlMs + this.staleMs) return { value: slot.value as T };
+      const fallback = staleFallback?.();
+      return fallback === undefined ? undefined : { value: fallback };
+    };
+    if (slot.failure && now - slot.failure.at < this.retryMs) {
+      const served = stale();
+      if (served) return served.value;
+      throw this.unavailable(slot.failure.error);
     }
     try {
-      return await this.refresh();
+      return await this.load(slot, load);
     } catch (error) {
-      this.options.onRefreshError?.(error, staleUsable);
-      if (staleUsable && index) return index;
+      const served = stale();
+      this.options.onRefreshError?.(error, served !== undefined);
+      if (served) return served.value;
       throw this.unavailable(error);
     }
   }
 
-  private refresh(): Promise<BrandIndex> {
-    this.inFlight ??= (async () => {
+  private load<T>(slot: Slot<T>, load: () => Promise<T>): Promise<T> {
+    slot.inFlight ??= (async () => {
+      // Fresh for a TTL from when the read started, so no answer is older than the TTL.
+      const startedAt = this.now();
       try {
-        const brands = await this.options.loadBrands();
-        const index = buildIndex(brands, this.now());
-        this.index = index;
-        this.lastFailure = undefined;
-        return index;
+        const value = await load();
+        slot.value = value;
+        slot.loadedAt = startedAt;
+        slot.failure = undefined;
+        return value;
       } catch (error) {
-        this.lastFailure = { at: this.now(), error };
+        slot.failure = { at: this.now(), error };
         throw error;
       } finally {
-        this.inFlight = undefined;
+        slot.inFlight = undefined;
       }
     })();
-    return this.inFlight;
+    return slot.inFlight;
   }
 
   private unavailable(cause: unknown): GatewayError {

@@ -57,8 +57,10 @@ function withCors(
   event: APIGatewayProxyEvent,
   allowed: readonly string[] | undefined,
 ): APIGatewayProxyResult {
+  if (!allowed?.length) return response;
   const origin = firstHeader(event, 'origin');
-  if (!origin || !allowed?.includes(origin)) return response;
+  // The answer depends on Origin whether or not it is allowed: a shared cache must key on it either way.
+  if (!origin || !allowed.includes(origin)) return { ...response, headers: { ...response.headers, vary: 'Origin' } };
   return {
     ...response,
     headers: {

@@ -2,7 +2,7 @@
 // (zod/mini read path), the revocation list and the audit trail, each built lazily on first use. It imports
 // neither the SSM client nor zod classic, so the authorizer bundle stays small; gateway-runtime.ts adds the
 // rest for the other functions.
-import { scanBrandItems } from '../adapters/dynamo-brand-scan.js';
+import { getBrandItem, queryBrandItemsByIssuer, scanBrandItems } from '../adapters/dynamo-brand-scan.js';
 import { createDocumentClient, type DynamoDBDocumentClient } from '../adapters/dynamo-client.js';
 import type { AuditLog } from '../audit/audit-event.js';
 import { hashSubject } from '../audit/redaction.js';
@@ -26,6 +26,8 @@ export interface GatewayRuntimeOptions {
   onInvalidBrandItem?: (brandId: string, error: unknown) => void;
   /** Service name of the audit lines and metrics (the function name); defaults to `ciam-gateway`. */
   serviceName?: string;
+  /** The document client to use instead of the default one (tests: dynalite with a command-counting middleware). */
+  documentClient?: DynamoDBDocumentClient;
 }
 
 /** What the authorizer needs of the runtime. */
@@ -33,7 +35,11 @@ export interface CoreRuntime {
   readonly settings: GatewaySettings;
   /** lib-dynamodb document client (removeUndefinedValues). */
   readonly documentClient: DynamoDBDocumentClient;
-  /** Every brand in memory, refreshed every CONFIG_CACHE_TTL_SECONDS; warm lookups make no AWS call. */
+  /**
+   * Brands cached per issuer and id for CONFIG_CACHE_TTL_SECONDS: a cold lookup reads the one brand it needs
+   * (Query on the issuer index / GetItem), never a Scan; warm lookups make no AWS call. The full index is
+   * scanned off the request path after a lookup for an unknown issuer or id (cheap negative answers).
+   */
   readonly brandDirectory: CachedBrandDirectory;
   /** The revocation list (strongly consistent reads): logout writes, back-channel replay markers. */
   readonly revocationStore: RevocationStore;
@@ -63,19 +69,19 @@ export function lazy<T>(build: () => T): () => T {
 /** Builds the authorizer's runtime for one Lambda container; nothing is constructed until a getter is read. */
 export function createCoreRuntime(settings: GatewaySettings, options: GatewayRuntimeOptions = {}): CoreRuntime {
   const now = options.now ?? Date.now;
-  const documentClient = lazy(() => createDocumentClient());
+  const documentClient = lazy(() => options.documentClient ?? createDocumentClient());
+  const brandReads = () => ({
+    documentClient: documentClient(),
+    tableName: settings.tables.brands,
+    parse: parseStoredBrandConfig,
+    onInvalidItem: options.onInvalidBrandItem,
+  });
   const brandDirectory = lazy(
     () =>
       new CachedBrandDirectory({
-        loadBrands: async () =>
-          (
-            await scanBrandItems({
-              documentClient: documentClient(),
-              tableName: settings.tables.brands,
-              parse: parseStoredBrandConfig,
-              onInvalidItem: options.onInvalidBrandItem,
-            })
-          ).sort((a, b) => a.brandId.localeCompare(b.brandId)),
+        loadBrands: async () => (await scanBrandItems(brandReads())).sort((a, b) => a.brandId.localeCompare(b.brandId)),
+        loadByIssuer: (issuer) => queryBrandItemsByIssuer(brandReads(), issuer),
+        loadById: (brandId) => getBrandItem(brandReads(), brandId),
         ttlSeconds: settings.configCacheTtlSeconds,
         staleIfErrorSeconds: settings.configStaleIfErrorSeconds,
         now,

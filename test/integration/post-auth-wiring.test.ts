@@ -28,6 +28,8 @@ describe.each(CuidLookupModes)('buildPostAuthDeps, the production wiring (cuid l
   it('links a user through the DynamoDB link store and the real Capillary client, and runs the guards', async () => {
     const settings = loadSettings(
       settingsEnv({
+        // The rig's CIAM speaks plain http on loopback, which only the local stage may fetch.
+        STAGE: 'local',
         BRANDS_TABLE: rig.tables.brands,
         LINKS_TABLE: rig.tables.links,
         REVOCATIONS_TABLE: rig.tables.revocations,

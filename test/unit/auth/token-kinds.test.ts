@@ -141,7 +141,7 @@ describe('audienceClaim client_id (Amazon Cognito access tokens)', () => {
   });
 
   it('is a stored field the brand parsers both read', () => {
-    const { acceptedAudiences: _derived, version: _version, ...doc } = cognito;
+    const { acceptedAudiences: _derived, version: _version, revision: _revision, ...doc } = cognito;
     expect(parseBrandConfig(doc).audienceClaim).toBe('client_id');
   });
 });

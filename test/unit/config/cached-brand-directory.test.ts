@@ -172,3 +172,128 @@ describe('CachedBrandDirectory', () => {
     expect((await dir.listBrands()).map((b) => b.brandId)).toEqual(['a']);
   });
 });
+
+/** A per-key source: counts Query-like, GetItem-like and Scan-like loads separately. */
+function keyedSource(initial: BrandConfig[]) {
+  const state = {
+    brands: initial,
+    byIssuer: 0,
+    byId: 0,
+    scans: 0,
+    gate: undefined as Promise<void> | undefined,
+  };
+  const options = {
+    loadBrands: async () => {
+      state.scans++;
+      return state.brands;
+    },
+    loadByIssuer: async (issuer: string) => {
+      state.byIssuer++;
+      if (state.gate) await state.gate;
+      return state.brands.filter((b) => b.issuer === issuer);
+    },
+    loadById: async (id: string) => {
+      state.byId++;
+      return state.brands.find((b) => b.brandId === id);
+    },
+  };
+  return { state, options };
+}
+
+describe('CachedBrandDirectory with per-key loaders', () => {
+  const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('answers a cold issuer lookup with one per-issuer read (single-flight) and no full load', async () => {
+    // Arrange
+    const src = keyedSource([brand('a'), brand('b', 'https://other.example.com')]);
+    let release = () => {};
+    src.state.gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const dir = new CachedBrandDirectory({ ...src.options, ttlSeconds: 60, staleIfErrorSeconds: 300, now: () => 0 });
+
+    // Act
+    const lookups = Array.from({ length: 20 }, () => dir.findByIssuer('https://ciam.example.com'));
+    release();
+    const results = await Promise.all(lookups);
+    const byId = await dir.getBrand('a');
+    await flush();
+
+    // Assert
+    expect(results.every((r) => r.length === 1 && r[0]?.brandId === 'a')).toBe(true);
+    expect(byId).toBe(results[0]?.[0]);
+    expect(src.state).toMatchObject({ byIssuer: 1, byId: 0, scans: 0 });
+  });
+
+  it('sees a disabled or changed brand once the TTL has passed', async () => {
+    const src = keyedSource([brand('a')]);
+    const clock = { now: 0 };
+    const dir = new CachedBrandDirectory({
+      ...src.options,
+      ttlSeconds: 60,
+      staleIfErrorSeconds: 300,
+      now: () => clock.now,
+    });
+    expect((await dir.findByIssuer('https://ciam.example.com'))[0]?.status).toBe('active');
+    src.state.brands = [{ ...brand('a'), status: 'disabled', version: 2 }];
+    clock.now = 59_999;
+    expect((await dir.findByIssuer('https://ciam.example.com'))[0]?.status).toBe('active');
+    expect((await dir.getBrand('a'))?.version).toBe(1);
+    clock.now = 60_000;
+    expect((await dir.findByIssuer('https://ciam.example.com'))[0]?.status).toBe('disabled');
+    expect((await dir.getBrand('a'))?.version).toBe(2);
+    expect(src.state).toMatchObject({ byIssuer: 2, scans: 0 });
+  });
+
+  it('loads the full index in the background after an unknown issuer or id, and answers from it while fresh', async () => {
+    // Arrange
+    const src = keyedSource([brand('a')]);
+    const clock = { now: 0 };
+    const dir = new CachedBrandDirectory({
+      ...src.options,
+      ttlSeconds: 60,
+      staleIfErrorSeconds: 300,
+      now: () => clock.now,
+    });
+
+    // Act
+    const unknown = await dir.findByIssuer('https://attacker.example');
+    const scansRightAfter = src.state.scans;
+    await flush();
+    for (let i = 0; i < 100; i++) await dir.findByIssuer(`https://attacker-${i}.example`);
+    const known = await dir.getBrand('a');
+    const unknownId = await dir.getBrand('nope');
+    await flush();
+    clock.now = 60_000;
+    await dir.getBrand('nope');
+    await flush();
+
+    // Assert
+    expect(unknown).toEqual([]);
+    expect(scansRightAfter).toBe(1); // started, not awaited: the lookup answered before it finished
+    expect(known?.brandId).toBe('a');
+    expect(unknownId).toBeUndefined();
+    // One Query for the first unknown issuer; the index answered the rest until it expired, then one GetItem
+    // for the expired unknown id started the next background scan.
+    expect(src.state).toMatchObject({ byIssuer: 1, byId: 1, scans: 2 });
+  });
+
+  it('keeps at most maxCachedKeys per-key answers', async () => {
+    const src = keyedSource([]);
+    src.options.loadBrands = async () => {
+      src.state.scans++;
+      throw new Error('scan throttled'); // no index: every unknown issuer stays a per-key answer
+    };
+    const dir = new CachedBrandDirectory({
+      ...src.options,
+      ttlSeconds: 60,
+      staleIfErrorSeconds: 300,
+      maxCachedKeys: 10,
+      now: () => 0,
+    });
+    for (let i = 0; i < 30; i++) await dir.findByIssuer(`https://x-${i}.example`);
+    await dir.findByIssuer('https://x-29.example');
+    await dir.findByIssuer('https://x-0.example');
+    expect(src.state.byIssuer).toBe(31); // x-29 still cached, x-0 dropped and read again
+  });
+});

@@ -83,7 +83,7 @@ describe('viewLinkedCustomer', () => {
         },
       ],
       extendedFields: { city: 'London' },
-      principal: { brandId: 'demo', sub: 'user-1', sid: 'sid-1', exp: 1_700_000_900 },
+      principal: { brandId: 'demo', sub: 'user-1', sid: 'sid-1', exp: caller.auth.exp },
     });
   });
 

@@ -1,5 +1,5 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pairGuardKey } from '../../../shared/adapters/dynamo-brand-store.js';
@@ -68,8 +68,41 @@ describe('createGatewayRuntime', () => {
     expect(ssm.calls()).toHaveLength(0);
   });
 
-  it('serves warm lookups, known or unknown, with zero AWS calls', async () => {
+  it('reads only the brand a cold lookup names (Query on the issuer index, GetItem by id), never a Scan', async () => {
     // Arrange
+    ddb.on(QueryCommand).resolves({ Items: [item('a', 'https://ciam-a.example.com')] });
+    ddb.on(GetCommand).resolves({ Item: item('b', 'https://ciam-b.example.com') });
+    const runtime = createGatewayRuntime(settings);
+
+    // Act
+    const byIssuer = await runtime.brandDirectory.findByIssuer('https://ciam-a.example.com');
+    const sameBrandById = await runtime.brandDirectory.getBrand('a');
+    const byId = await runtime.brandDirectory.getBrand('b');
+
+    // Assert
+    expect(byIssuer.map((b) => b.brandId)).toEqual(['a']);
+    expect(sameBrandById).toBe(byIssuer[0]);
+    expect(byId?.version).toBe(3);
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 0);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'brands',
+      IndexName: 'byIssuer',
+      KeyConditionExpression: '#issuer = :issuer',
+      ExpressionAttributeNames: { '#issuer': 'issuer' },
+      ExpressionAttributeValues: { ':issuer': 'https://ciam-a.example.com' },
+    });
+    expect(ddb).toHaveReceivedCommandTimes(GetCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(GetCommand, {
+      TableName: 'brands',
+      Key: { brandId: 'b' },
+      ConsistentRead: true,
+    });
+  });
+
+  it('loads the full index off the request path after an unknown issuer, then answers every lookup from memory', async () => {
+    // Arrange
+    ddb.on(QueryCommand).resolves({ Items: [] });
     ddb.on(ScanCommand).resolves({
       Items: [
         item('a', 'https://ciam-a.example.com'),
@@ -79,62 +112,76 @@ describe('createGatewayRuntime', () => {
     });
     const clock = { now: 0 };
     const runtime = createGatewayRuntime(settings, { now: () => clock.now });
-    await runtime.brandDirectory.getBrand('a');
-    const callsAfterColdStart = ddb.calls().length;
+    const unknown = await runtime.brandDirectory.findByIssuer('https://attacker-0.example');
+    await new Promise((resolve) => setImmediate(resolve)); // the background scan completes
+    const callsAfterIndex = ddb.calls().length;
 
     // Act
-    for (let i = 0; i < 1_000; i++) {
+    for (let i = 1; i < 1_000; i++) {
       await runtime.brandDirectory.findByIssuer(i % 2 ? 'https://ciam-a.example.com' : `https://attacker-${i}.example`);
       await runtime.brandDirectory.getBrand(i % 3 ? 'b' : `unknown-${i}`);
     }
 
     // Assert
-    expect(callsAfterColdStart).toBe(1);
-    expect(ddb.calls()).toHaveLength(1);
+    expect(unknown).toEqual([]);
+    expect(callsAfterIndex).toBe(2);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 1);
+    expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 1);
+    expect(ddb.calls()).toHaveLength(2);
     expect((await runtime.brandDirectory.getBrand('a'))?.version).toBe(3);
     expect(await runtime.brandDirectory.listBrands()).toHaveLength(2);
   });
 
-  it('pages through the whole table', async () => {
+  it('pages through the issuer index and through the whole table', async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [item('a', 'https://x.example.com')], LastEvaluatedKey: { brandId: 'a' } })
+      .resolvesOnce({ Items: [item('b', 'https://x.example.com')] });
     ddb
       .on(ScanCommand)
       .resolvesOnce({ Items: [item('a', 'https://x.example.com')], LastEvaluatedKey: { brandId: 'a' } })
-      .resolvesOnce({ Items: [item('b', 'https://x.example.com')] });
+      .resolvesOnce({ Items: [item('c', 'https://y.example.com')] });
     const runtime = createGatewayRuntime(settings);
     expect((await runtime.brandDirectory.findByIssuer('https://x.example.com')).map((b) => b.brandId)).toEqual([
       'a',
       'b',
     ]);
+    expect((await runtime.brandDirectory.listBrands()).map((b) => b.brandId)).toEqual(['a', 'c']);
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
     expect(ddb).toHaveReceivedCommandTimes(ScanCommand, 2);
   });
 
   it('leaves out and reports a stored item that no longer parses', async () => {
     const invalid: string[] = [];
-    ddb
-      .on(ScanCommand)
-      .resolves({ Items: [item('a', 'https://x.example.com'), { ...item('bad', 'ftp://x'), version: 1 }] });
+    ddb.on(QueryCommand).resolves({
+      Items: [item('a', 'https://x.example.com'), { ...item('bad', 'https://x.example.com'), orgId: -1 }],
+    });
+    ddb.on(GetCommand, { Key: { brandId: 'worse' } }).resolves({ Item: { ...item('worse', 'ftp://x'), version: 1 } });
     const runtime = createGatewayRuntime(settings, { onInvalidBrandItem: (id) => invalid.push(id) });
-    expect(await runtime.brandDirectory.getBrand('bad')).toBeUndefined();
-    expect(await runtime.brandDirectory.getBrand('a')).toBeDefined();
-    expect(invalid).toEqual(['bad']);
+    expect((await runtime.brandDirectory.findByIssuer('https://x.example.com')).map((b) => b.brandId)).toEqual(['a']);
+    expect(await runtime.brandDirectory.getBrand('worse')).toBeUndefined();
+    expect(invalid).toEqual(['bad', 'worse']);
   });
 
-  it('serves the stale index while DynamoDB throttles, then fails closed with 503', async () => {
+  it('serves the last good brand while DynamoDB throttles, then fails closed with 503', async () => {
     // Arrange
     ddb
-      .on(ScanCommand)
+      .on(QueryCommand)
       .resolvesOnce({ Items: [item('a', 'https://x.example.com')] })
       .rejects(throttled());
+    ddb.on(GetCommand).rejects(throttled());
+    ddb.on(ScanCommand).rejects(throttled());
     const clock = { now: 0 };
     const refreshErrors: boolean[] = [];
     const runtime = createGatewayRuntime(settings, {
       now: () => clock.now,
       onConfigRefreshError: (_error, stale) => refreshErrors.push(stale),
     });
-    await runtime.brandDirectory.getBrand('a');
+    await runtime.brandDirectory.findByIssuer('https://x.example.com');
 
-    // Act + Assert: expired, refresh throttled -> stale copy
+    // Act + Assert: expired, reload throttled -> stale copy (by issuer, and by id from the same read)
     clock.now = 61_000;
+    expect((await runtime.brandDirectory.findByIssuer('https://x.example.com'))[0]?.brandId).toBe('a');
     expect((await runtime.brandDirectory.getBrand('a'))?.brandId).toBe('a');
     // Past TTL + stale window -> fail closed
     clock.now = 60_000 + 300_000 + 10_000;
@@ -142,7 +189,7 @@ describe('createGatewayRuntime', () => {
       status: 503,
       code: 'CONFIG_UNAVAILABLE',
     });
-    expect(refreshErrors).toEqual([true, false]);
+    expect(refreshErrors).toEqual([true, true, false]);
   });
 
   it('reads secrets decrypted from SSM once per TTL and serves them stale while SSM throttles', async () => {
