@@ -78,7 +78,10 @@ describe('function environments', () => {
       // Assert
       const unread = Object.keys(variables).filter((key) => !read.has(key) && !(key in READ_BY_THE_RUNTIME));
       expect(unread, `${name}: set by the template but never read`).toEqual([]);
-      for (const [key, value] of Object.entries(READ_BY_THE_RUNTIME)) expect(variables[key]).toBe(value);
+      // The authorizer starts without source maps (measured: they slow its cold import; docs/performance.md).
+      for (const [key, value] of Object.entries(READ_BY_THE_RUNTIME)) {
+        expect(variables[key]).toBe(name === 'authorizer' ? undefined : value);
+      }
     },
     60_000,
   );

@@ -52,7 +52,7 @@ interface Container {
   releaseScans: () => void;
 }
 
-const documentOf = ({ version: _v, ...brand }: BrandConfig) => {
+const documentOf = ({ version: _v, revision: _r, ...brand }: BrandConfig) => {
   const { acceptedAudiences: _a, ...rest } = brand as BrandConfig & { acceptedAudiences?: unknown };
   return parseBrandDocument(rest);
 };
@@ -203,22 +203,25 @@ describe('cold authorizer on DynamoDB (dynalite)', () => {
     expect(c.commands).toEqual(['QueryCommand', 'ScanCommand']);
   });
 
-  it("denies a disabled brand's token on the first decision (403 BRAND_DISABLED), without a Scan", async () => {
+  it("leaves a disabled brand's token to the handlers (never a cached Deny), without a Scan", async () => {
+    // Brand status is not a property of the token: the post-auth handlers refuse it on every call.
     const brand = makeBrand({ jwksUri: jwks.uri, status: 'disabled' });
     const c = await container([brand]);
     const result = await decide(c, signJwt(accessClaims(brand), key));
-    expect(effect(result)).toBe('Deny');
-    expect(result !== 'Unauthorized' && result.context?.reason).toBe('BRAND_DISABLED');
+    expect(effect(result)).toBe('Allow');
     expect(c.commands).not.toContain('ScanCommand');
   });
 
-  it('sees a brand disabled after the first decision once the config TTL has passed', async () => {
+  it("sees a brand's new audiences after the first decision once the config TTL has passed", async () => {
     // Arrange
     const brand = makeBrand({ jwksUri: jwks.uri });
     const c = await container([brand]);
     const token = signJwt(accessClaims(brand), key);
     expect(effect(await decide(c, token))).toBe('Allow');
-    await c.store.save({ ...documentOf(brand), status: 'disabled' }, { expectedVersion: 1, actor: 'test' });
+    await c.store.save(
+      { ...documentOf(brand), acceptedAudiences: ['https://another-api.example'] },
+      { expectedVersion: 1, actor: 'test' },
+    );
 
     // Act
     c.clock.now += 59_000;
@@ -228,7 +231,7 @@ describe('cold authorizer on DynamoDB (dynalite)', () => {
 
     // Assert
     expect(effect(withinTtl)).toBe('Allow');
-    expect(effect(afterTtl)).toBe('Deny');
+    expect(afterTtl).toBe('Unauthorized');
     expect(c.commands).not.toContain('ScanCommand');
   });
 });

@@ -2,7 +2,7 @@
 // the shared contract on dynalite in test/integration/logout-revocation-store.test.ts): lost races, throttling,
 // and errors that only carry the condition-failure name (another SDK copy's class).
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoRevocationStore } from '../../../shared/adapters/dynamo-revocation-store.js';
@@ -56,11 +56,13 @@ describe('DynamoRevocationStore', () => {
   });
 
   it('reads only the keys the token has (empty = absent), strongly consistent unless told otherwise', async () => {
-    ddb.on(GetCommand).resolves({});
+    ddb.on(BatchGetCommand).resolves({ Responses: {} });
     expect(await store().check({ brandId: 'b', sub: '', sid: '', jti: '', iat: 1 })).toBeUndefined();
-    expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
+    expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
     await store(false).check({ brandId: 'b', sub: '', sid: 's', jti: '', iat: 1 });
     await store().check({ brandId: 'b', sub: '', sid: '', jti: 'j', iat: 1 });
-    expect(ddb.commandCalls(GetCommand).map((call) => call.args[0].input.ConsistentRead)).toEqual([false, true]);
+    const reads = ddb.commandCalls(BatchGetCommand).map((call) => Object.values(call.args[0].input.RequestItems ?? {})[0]);
+    expect(reads.map((read) => read?.ConsistentRead)).toEqual([false, true]);
+    expect(reads.map((read) => read?.Keys?.length)).toEqual([1, 1]);
   });
 });
