@@ -85,14 +85,17 @@ export const ErrorCatalog: {
     when: 'the body is over the route limit: 16 KB (post-auth and logout), 32 KB (admin); 10 MB at the gateway',
   },
   UNAUTHORIZED: { status: [401], when: 'no bearer token, or the token is refused (signature, claims, brand, CIAM)' },
-  TOKEN_REVOKED: { status: [401], when: 'the token, its session or its user was logged out (a function refused it)' },
+  TOKEN_REVOKED: {
+    status: [401],
+    when: 'the token, its session or its user was logged out (the same answer whether the cached authorizer decision or the revocation guard saw it)',
+  },
   TOKEN_EXPIRED: {
     status: [401],
     when: "the token's `exp` (+ the brand's clock skew) has passed, whatever a cached authorizer Allow says",
   },
   FORBIDDEN: {
     status: [403],
-    when: 'the gateway denied the call: authorizer Deny, unknown route in AWS, admin call without IAM (locally a wrong `x-admin-key`)',
+    when: 'the gateway denied the call: unknown route in AWS, admin call without IAM (locally a wrong `x-admin-key`)',
   },
   BRAND_DISABLED: { status: [403], when: 'the brand is not active' },
   BRAND_MISMATCH: { status: [403], when: '`X-Brand-Id` names another brand than the token' },

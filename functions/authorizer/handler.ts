@@ -1,5 +1,6 @@
 // API Gateway REQUEST authorizer: parse -> authorize (shared/auth) -> policy. Missing or bad tokens are
-// the one 401 path (`throw new Error('Unauthorized')`); a revoked token is an explicit Deny (403); a failing
+// the one 401 path (`throw new Error('Unauthorized')`); a revoked token is let through marked `revoked`, for
+// the handlers' one 401 TOKEN_REVOKED answer; a failing
 // peer throws AuthorizerUnavailableError (AUTHORIZER_FAILURE: never cached, 503 at the gateway).
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -61,8 +62,11 @@ export function createHandler(deps: AuthorizerDeps) {
       }
       if (decision.effect === 'Unauthorized') throw new Error('Unauthorized');
       if (decision.effect === 'Unavailable') throw new AuthorizerUnavailableError(decision.reason);
+      // A revoked token passes the gateway marked as revoked, and every authenticated handler answers it
+      // 401 TOKEN_REVOKED: an explicit Deny would be API Gateway's 403, unlike the handlers' own answer to
+      // the same token. It is as safe to cache as a Deny (a revocation is for good).
       if (decision.effect === 'Deny') {
-        return buildPolicy('Deny', decision.principalId, decision.resource, { reason: decision.reason });
+        return buildPolicy('Allow', decision.principalId, decision.resource, toWireContext(decision.context));
       }
       return buildPolicy('Allow', decision.principalId, decision.resource, toWireContext(decision.context));
     });

@@ -320,6 +320,8 @@ export class GatewayApi extends Construct {
         body('VALIDATION_FAILED', '$context.error.messageString'),
       ],
       ['Throttled', ResponseType.THROTTLED, '429', body('TOO_MANY_REQUESTS', '"Too many requests"')],
+      // Over API Gateway's 10 MB payload limit: the same 413 BODY_TOO_LARGE the functions give over theirs.
+      ['RequestTooLarge', ResponseType.REQUEST_TOO_LARGE, '413', body('BODY_TOO_LARGE', '"Request body too large"')],
       ['Default4xx', ResponseType.DEFAULT_4XX, undefined, body('BAD_REQUEST', '$context.error.messageString')],
       ['Default5xx', ResponseType.DEFAULT_5XX, undefined, body('INTERNAL_ERROR', '"Internal error"')],
     ];

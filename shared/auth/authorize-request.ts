@@ -8,7 +8,7 @@ import { hash } from 'node:crypto';
 import { hashSubject } from '../audit/redaction.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import { GatewayError } from '../errors.js';
-import type { RevocationChecker } from '../revocation/revocation-checker.js';
+import type { RevocationChecker, RevocationReason } from '../revocation/revocation-checker.js';
 import { type HeaderSource, readBearerToken } from '../http/headers.js';
 import type { AuthorizerContext } from './authorizer-context.js';
 import type { JwksProvider } from './jwks-cache.js';
@@ -32,7 +32,16 @@ interface DecisionBase {
 export type AuthorizerDecision =
   | (DecisionBase & { effect: 'Unauthorized'; brandId?: string })
   | (DecisionBase & { effect: 'Unavailable'; reason: UnavailableReason; brandId?: string; error: unknown })
-  | (DecisionBase & { effect: 'Deny'; brandId: string; principalId: string; subjectHash: string; resource: string })
+  | (DecisionBase & {
+      /** On the revocation list: audited as a deny, answered 401 TOKEN_REVOKED by the handlers (see the handler). */
+      effect: 'Deny';
+      reason: RevocationReason;
+      brandId: string;
+      principalId: string;
+      subjectHash: string;
+      resource: string;
+      context: AuthorizerContext & { revoked: RevocationReason };
+    })
   | (DecisionBase & {
       effect: 'Allow';
       brandId: string;
@@ -124,8 +133,9 @@ export function createRequestAuthorizer(
     const { tokenHash, subjectHash } = memo;
     // The principal is what API Gateway writes to access and execution logs: the hashed subject, never the raw sub.
     const base = { brandId, principalId: `${brandId}|${subjectHash}`, subjectHash, resource, tokenHash };
+    let revoked: RevocationReason | undefined;
     try {
-      const revoked = await deps.revocationChecker.check({
+      revoked = await deps.revocationChecker.check({
         brandId,
         sub,
         sid: verified.sid,
@@ -133,8 +143,6 @@ export function createRequestAuthorizer(
         iat: verified.iat,
         brandRevision: brand.revision,
       });
-      // A revocation is for good (a session, token or user before iat never comes back): a cached Deny is right.
-      if (revoked !== undefined) return { effect: 'Deny', reason: revoked, ...base };
     } catch (error) {
       // Fail closed without blaming the token (401 would make the app drop a good session) or caching a Deny.
       return { effect: 'Unavailable', reason: 'REVOCATION_UNAVAILABLE', brandId, tokenHash, error };
@@ -152,6 +160,8 @@ export function createRequestAuthorizer(
       clockSkew: brand.clockSkewSeconds,
       tokenHash,
     };
+    // A revocation is for good (a session, token or user before iat never comes back): caching it is right.
+    if (revoked !== undefined) return { effect: 'Deny', reason: revoked, ...base, context: { ...context, revoked } };
     return { effect: 'Allow', reason: 'ALLOWED', ...base, context };
   };
 }

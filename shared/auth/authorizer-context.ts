@@ -22,6 +22,11 @@ export interface AuthorizerContext {
   clockSkew: number;
   /** Short SHA-256 prefix of the token: correlates logs without exposing the token. */
   tokenHash: string;
+  /**
+   * Set when the token is on the revocation list (SESSION_REVOKED, TOKEN_REVOKED, USER_REVOKED): every
+   * authenticated handler answers it 401 TOKEN_REVOKED, so the gateway and the handlers refuse it alike.
+   */
+  revoked?: string;
 }
 
 /** What API Gateway stores and passes on: every value a string, number or boolean. */
@@ -63,5 +68,6 @@ export function parseAuthorizerContext(raw: unknown): AuthorizerContext {
     exp: readNumber(record, 'exp'),
     clockSkew: readNumber(record, 'clockSkew'),
     tokenHash: readString(record, 'tokenHash'),
+    ...(record.revoked === undefined || record.revoked === '' ? {} : { revoked: readString(record, 'revoked') }),
   };
 }

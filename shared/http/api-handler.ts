@@ -155,6 +155,8 @@ export function createAuthenticatedApiHandler(
   return wrap(options, async (request) => {
     const auth = parseAuthorizerContext(request.event.requestContext?.authorizer);
     options.logger.appendKeys({ brandId: auth.brandId, principalType: auth.principalType, tokenHash: auth.tokenHash });
+    // Marked by the authorizer (a cached decision included): the same 401 the revocation guard answers.
+    if (auth.revoked) throw new UnauthorizedError(ErrorCodes.TOKEN_REVOKED, 'Token has been revoked');
     assertNotExpired(auth, (options.now ?? Date.now)());
     assertBrandHeaderMatches(request.event, auth);
     for (const guard of options.guards ?? []) await guard(auth);

@@ -220,8 +220,10 @@ describe.each(CUID_LOOKUP)('the local stack driven by an openid-client app (cuid
     expect(atOnce.status).toBe(401);
     expect(atOnce.headers.get('x-local-authorizer-cache')).toBe('hit');
     expect(await atOnce.json()).toMatchObject({ error: { code: 'TOKEN_REVOKED' } });
-    expect(afterTtl.status).toBe(403);
+    // The authorizer's own fresh decision: the same 401 TOKEN_REVOKED as the handler's guard (issue 13).
+    expect(afterTtl.status).toBe(401);
     expect(afterTtl.headers.get('x-local-authorizer-cache')).toBe('miss');
+    expect(await afterTtl.json()).toMatchObject({ error: { code: 'TOKEN_REVOKED' } });
     expect(fresh.status).toBe(200);
     expect(await fresh.json()).toMatchObject({ cuid: 'alice' });
   });

@@ -26,6 +26,7 @@ import { type EnvironmentName, EnvironmentNames, type EnvironmentSettings } from
 import { FunctionAccessMatrix, type GatewayFunctionName } from '../../infra/function-access.js';
 import { GatewayFunctionNames, type GatewayStack, repositoryRoot } from '../../infra/gateway-stack.js';
 import { EnvNames } from '../../shared/env.js';
+import { ErrorCatalog } from '../../shared/errors.js';
 import { METRICS_NAMESPACE } from '../../shared/observability/metrics.js';
 import { Routes } from '../../shared/routes.js';
 import { TableSchemas } from '../../shared/storage/tables.js';
@@ -401,6 +402,7 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       ['INVALID_SIGNATURE', '403', 'FORBIDDEN'],
       ['EXPIRED_TOKEN', '403', 'FORBIDDEN'],
       ['THROTTLED', '429', 'TOO_MANY_REQUESTS'],
+      ['REQUEST_TOO_LARGE', '413', 'BODY_TOO_LARGE'],
       ['DEFAULT_4XX', undefined, 'BAD_REQUEST'],
       ['DEFAULT_5XX', undefined, 'INTERNAL_ERROR'],
     ] as const) {
@@ -410,6 +412,8 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       const body = (props?.ResponseTemplates as Record<string, string> | undefined)?.['application/json'] ?? '';
       const rendered = JSON.parse(body.replaceAll('$context.error.messageString', '"message"'));
       expect(rendered.error.code).toBe(code);
+      // The one table of codes (docs/errors.md): the gateway answers a code only with its catalogued status.
+      if (status !== undefined) expect(ErrorCatalog[code].status).toContain(Number(status));
       expect(typeof rendered.error.message).toBe('string');
       const headers = props?.ResponseParameters as Record<string, string>;
       expect(headers['gatewayresponse.header.Cache-Control']).toBe("'no-store'");

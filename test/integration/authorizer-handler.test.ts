@@ -205,13 +205,16 @@ describe('authorizer handler', () => {
     expect(audit.events.slice(-2).map((e) => e.reason)).toEqual(['AUTHORIZATION_MULTIPLE', 'AUTHORIZATION_SCHEME']);
   });
 
-  it('denies a revoked token and checks revocation on every call, cached or not', async () => {
+  it('marks a revoked token for the handlers (401 TOKEN_REVOKED) and checks revocation on every call', async () => {
     const token = signJwt(accessClaims(brand), key);
     const h = handler();
     expect((await decide(h, bearer(token))).policyDocument.Statement[0]?.Effect).toBe('Allow');
     revocation.check.mockResolvedValue('SESSION_REVOKED');
     const denied = await decide(h, bearer(token));
-    expect(denied.policyDocument.Statement[0]?.Effect).toBe('Deny');
+    // Not an explicit Deny (API Gateway's 403): the handlers' one answer to a revoked token is 401 TOKEN_REVOKED.
+    expect(denied.policyDocument.Statement[0]?.Effect).toBe('Allow');
+    expect(denied.context?.revoked).toBe('SESSION_REVOKED');
+    expect(audit.events.at(-1)).toMatchObject({ outcome: 'deny', reason: 'SESSION_REVOKED' });
     expect(revocation.check).toHaveBeenLastCalledWith({
       brandId: 'brand-a',
       sub: 'user-1',

@@ -61,7 +61,9 @@ describe('DynamoRevocationStore', () => {
     expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(0);
     await store(false).check({ brandId: 'b', sub: '', sid: 's', jti: '', iat: 1 });
     await store().check({ brandId: 'b', sub: '', sid: '', jti: 'j', iat: 1 });
-    const reads = ddb.commandCalls(BatchGetCommand).map((call) => Object.values(call.args[0].input.RequestItems ?? {})[0]);
+    const reads = ddb
+      .commandCalls(BatchGetCommand)
+      .map((call) => Object.values(call.args[0].input.RequestItems ?? {})[0]);
     expect(reads.map((read) => read?.ConsistentRead)).toEqual([false, true]);
     expect(reads.map((read) => read?.Keys?.length)).toEqual([1, 1]);
   });

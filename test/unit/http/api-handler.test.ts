@@ -39,6 +39,19 @@ describe('createAuthenticatedApiHandler', () => {
     expect((await handler(same, lambdaContext)).statusCode).toBe(200);
   });
 
+  it('answers a token the authorizer marked revoked with 401 TOKEN_REVOKED, without running the use-case', async () => {
+    let ran = 0;
+    const handler = createAuthenticatedApiHandler({ logger }, async () => {
+      ran++;
+      return jsonResponse(200, {});
+    });
+    const revoked = await handler(authorizedEvent(sampleAuth({ revoked: 'SESSION_REVOKED' })), lambdaContext);
+    expect(revoked.statusCode).toBe(401);
+    expect(JSON.parse(revoked.body).error.code).toBe(ErrorCodes.TOKEN_REVOKED);
+    expect(ran).toBe(0);
+    expect((await handler(authorizedEvent(sampleAuth()), lambdaContext)).statusCode).toBe(200);
+  });
+
   it('re-checks exp (+ the brand skew) from the context: a cached Allow never carries an expired token', async () => {
     const clock = { now: 0 };
     const handler = createAuthenticatedApiHandler({ logger, now: () => clock.now }, async () => jsonResponse(200, {}));
