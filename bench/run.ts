@@ -457,7 +457,7 @@ async function seedOtherBrands(
   for (let start = 1; start <= count; start += 25) {
     const items = [];
     for (let i = start; i < Math.min(start + 25, count + 1); i++) {
-      const { version: _v, ...config } = brandConfig(i, `https://ciam-${i}.bench.test/jwks`);
+      const { version: _v, revision: _r, ...config } = brandConfig(i, `https://ciam-${i}.bench.test/jwks`);
       const { acceptedAudiences: _a, ...rest } = config;
       items.push({ PutRequest: { Item: { ...parseBrandDocument(rest), version: 1, updatedAt, updatedBy: 'bench' } } });
     }
@@ -479,7 +479,7 @@ async function cold() {
     const body = req.url === '/jwks' ? { keys: [key.jwk] } : [brand];
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
-  const { version: _v, updatedAt: _u, acceptedAudiences: _a, ...brandDocument } = brand;
+  const { version: _v, revision: _r, updatedAt: _u, acceptedAudiences: _a, ...brandDocument } = brand;
   const token = idToken(brand, key, 1);
   // The deployed entry (functions/authorizer/index.ts) and the honest baseline read their brand from DynamoDB:
   // dynalite on loopback, one table with the token's brand only and one with 999 other brands beside it.
@@ -567,7 +567,8 @@ async function cold() {
           LINKS_TABLE: t.links,
           REVOCATIONS_TABLE: t.revocations,
           // loadSettings defaults nothing: every variable the stack sets.
-          STAGE: 'bench',
+          // local: the bench's JWKS is plain http on loopback, which only the local stage may fetch.
+          STAGE: 'local',
           LOG_LEVEL: 'SILENT',
           SSM_PREFIX: '/ciam-gateway/bench',
           CONFIG_CACHE_TTL_SECONDS: '60',
