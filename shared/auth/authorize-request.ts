@@ -79,11 +79,13 @@ export class AuthorizerUnavailableError extends Error {
   }
 }
 
-/** Short, non-reversible token fingerprint for logs and the context (never the token itself). */
+/**
+ * Short, non-reversible token fingerprint for logs and the context (never the token itself). It hashes the
+ * signature segment alone: already unique per token, and a third of the token's length on the hot path.
+ */
 export function hashToken(token: string): string {
-  // One-shot crypto.hash (Node >= 20.12): same digest as createHash().update().digest(), without the Hash
-  // object; on a ~1 KB token it is a fraction of the cost, and this runs on every distinct token.
-  return hash('sha256', token, 'hex').slice(0, 16);
+  // One-shot crypto.hash (Node >= 20.12): no Hash object per distinct token.
+  return hash('sha256', token.slice(token.lastIndexOf('.') + 1), 'hex').slice(0, 16);
 }
 
 /** Builds the authorize(event) function of one container. */
