@@ -3,7 +3,7 @@
 // caller's access token. Later sources win, so userinfo (the freshest) decides. Userinfo is called only
 // with an access token (never with an ID token a brand accepts as bearer) and only when the brand has a
 // userinfo endpoint; otherwise the verified ID token is the profile source. claimsSourceOf tells which.
-import { createHash } from 'node:crypto';
+import { hashToken } from '../auth/authorize-request.js';
 import type { AuthorizerContext } from '../auth/authorizer-context.js';
 import type { JwksProvider } from '../auth/jwks-cache.js';
 import { verifyIdToken } from '../auth/verify-id-token.js';
@@ -64,11 +64,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** True when `tokenHash` (hex or base64url SHA-256 prefix) belongs to `token`. */
+/** True when `tokenHash` (a prefix of at least 8 of the authorizer's fingerprint) belongs to `token`. */
 export function tokenMatchesHash(token: string, tokenHash: string): boolean {
-  if (tokenHash.length < 8) return false;
-  const digest = createHash('sha256').update(token, 'utf8').digest();
-  return digest.toString('hex').startsWith(tokenHash) || digest.toString('base64url').startsWith(tokenHash);
+  return tokenHash.length >= 8 && hashToken(token).startsWith(tokenHash);
 }
 
 /** The payload of a JWT the authorizer already verified (no signature check here). */

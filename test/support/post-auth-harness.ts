@@ -1,7 +1,7 @@
 // The post-auth test rig: a real oidc-provider CIAM, the Capillary simulator and dynalite on loopback,
 // the five post-auth handlers wired to them, and helpers that log a user in and call a handler with the
 // authorizer context taken from the verified access token.
-import { createHash } from 'node:crypto';
+import { hashToken } from '../../shared/auth/authorize-request.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler as createIdentifiersHandler } from '../../functions/identifiers/handler.js';
@@ -226,7 +226,7 @@ export async function startPostAuthRig(options: {
       iat: verified.iat,
       exp: verified.exp,
       clockSkew: verified.brand.clockSkewSeconds,
-      tokenHash: createHash('sha256').update(accessToken).digest('hex').slice(0, 16),
+      tokenHash: hashToken(accessToken),
     };
   }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashToken } from '../../../shared/auth/authorize-request.js';
 import { describe, expect, it } from 'vitest';
 import { parseBrandConfig } from '../../../shared/config/brand-config.js';
 import { CiamClaimSource, tokenMatchesHash } from '../../../shared/customer/claim-source.js';
@@ -22,7 +22,7 @@ const payload = Buffer.from(JSON.stringify({ sub: 'user-1', scope: 'openid', giv
   'base64url',
 );
 const accessToken = `eyJhbGciOiJSUzI1NiJ9.${payload}.c2ln`;
-const auth = sampleAuth({ tokenHash: createHash('sha256').update(accessToken).digest('hex').slice(0, 16) });
+const auth = sampleAuth({ tokenHash: hashToken(accessToken) });
 
 function source(answer: () => Promise<Response>) {
   const seen: { url: string; init: RequestInit }[] = [];
@@ -97,11 +97,11 @@ describe('CiamClaimSource', () => {
 });
 
 describe('tokenMatchesHash', () => {
-  it('accepts hex and base64url SHA-256 prefixes of the token and nothing shorter than 8 characters', () => {
-    const digest = createHash('sha256').update('t').digest();
-    expect(tokenMatchesHash('t', digest.toString('hex').slice(0, 16))).toBe(true);
-    expect(tokenMatchesHash('t', digest.toString('base64url').slice(0, 12))).toBe(true);
-    expect(tokenMatchesHash('t', digest.toString('hex').slice(0, 4))).toBe(false);
-    expect(tokenMatchesHash('u', digest.toString('hex').slice(0, 16))).toBe(false);
+  it("accepts the authorizer's fingerprint of the token (or a prefix of 8+) and nothing shorter or foreign", () => {
+    const token = 'h.p.signature';
+    expect(tokenMatchesHash(token, hashToken(token))).toBe(true);
+    expect(tokenMatchesHash(token, hashToken(token).slice(0, 8))).toBe(true);
+    expect(tokenMatchesHash(token, hashToken(token).slice(0, 4))).toBe(false);
+    expect(tokenMatchesHash('h.p.other', hashToken(token))).toBe(false);
   });
 });

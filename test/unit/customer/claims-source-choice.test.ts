@@ -1,6 +1,6 @@
 // Which source the mapped claims come from: userinfo only with an access token and only when the brand has a
 // userinfo endpoint; otherwise the verified ID token of the body; the answer says which was used.
-import { createHash } from 'node:crypto';
+import { hashToken } from '../../../shared/auth/authorize-request.js';
 import { describe, expect, it } from 'vitest';
 import { JwksCache } from '../../../shared/auth/jwks-cache.js';
 import type { BrandConfig } from '../../../shared/config/brand-config.js';
@@ -32,8 +32,6 @@ function rig(brand: BrandConfig) {
   return { calls, source };
 }
 
-const hashOf = (token: string) => createHash('sha256').update(token).digest('hex').slice(0, 16);
-
 function idToken(brand: BrandConfig) {
   return signJwt(
     { iss: brand.issuer, sub: 'user-1', aud: brand.clientId, iat: NOW_S - 10, exp: NOW_S + 600, given_name: 'FromId' },
@@ -46,7 +44,7 @@ describe('the claims source', () => {
     const brand = makeBrand();
     const { calls, source } = rig(brand);
     const accessToken = signJwt(accessClaims(brand), key);
-    const auth = sampleAuth({ sub: 'user-1', tokenHash: hashOf(accessToken) });
+    const auth = sampleAuth({ sub: 'user-1', tokenHash: hashToken(accessToken) });
     const claims = await source.load({ brand, auth, accessToken, idToken: idToken(brand) });
     expect(calls).toEqual([brand.userInfoEndpoint]);
     expect(claims.given_name).toBe('FromUserinfo');
@@ -59,7 +57,7 @@ describe('the claims source', () => {
     const brand = rest as BrandConfig;
     const { calls, source } = rig(brand);
     const accessToken = signJwt(accessClaims(brand), key);
-    const auth = sampleAuth({ sub: 'user-1', tokenHash: hashOf(accessToken) });
+    const auth = sampleAuth({ sub: 'user-1', tokenHash: hashToken(accessToken) });
     const claims = await source.load({ brand, auth, accessToken, idToken: idToken(brand) });
     expect(calls).toEqual([]);
     expect(claims.given_name).toBe('FromId');
@@ -71,7 +69,7 @@ describe('the claims source', () => {
     const brand = makeBrand({ acceptIdTokens: true });
     const { calls, source } = rig(brand);
     const bearer = signJwt({ ...accessClaims(brand), aud: brand.clientId, nonce: 'n', given_name: 'FromBearer' }, key);
-    const auth = sampleAuth({ sub: 'user-1', tokenHash: hashOf(bearer) });
+    const auth = sampleAuth({ sub: 'user-1', tokenHash: hashToken(bearer) });
     const claims = await source.load({ brand, auth, accessToken: bearer });
     expect(calls).toEqual([]);
     expect(claims.given_name).toBe('FromBearer');
