@@ -10,12 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { JWK } from 'jose';
 import { EnvNames } from '../shared/env.js';
 import { type FunctionName, Routes } from '../shared/routes.js';
-import {
-  type ApiGatewayEmulator,
-  type AuthorizerHandler,
-  type ProxyHandler,
-  startApiGatewayEmulator,
-} from './api-gateway-emulator.js';
+import { startApiGatewayEmulator } from './api-gateway/server.js';
+import type { ApiGatewayEmulator, AuthorizerHandler, ProxyHandler } from './api-gateway/types.js';
 import { type CapillarySimulator, type SimCustomer, startCapillarySimulator } from './capillary-simulator.js';
 import {
   DEMO_API_RESOURCE,
