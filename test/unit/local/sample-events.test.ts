@@ -14,7 +14,7 @@ import { parseAuthorizerContext } from '../../../shared/auth/authorizer-context.
 import { stageWildcardResource } from '../../../shared/auth/authorizer-policy.js';
 import { InMemoryBrandDirectory } from '../../../shared/config/brand-directory.js';
 import { RegistrationBodySchema } from '../../../shared/customer/instore-registration.js';
-import { IdTokenBodySchema } from '../../../shared/customer/post-auth-services.js';
+import { IdTokenBodySchema } from '../../../shared/customer/request-body.js';
 import { AppLogoutBodySchema } from '../../../shared/revocation/app-logout.js';
 import { createLogger } from '../../../shared/observability/logger.js';
 import { NeverRevoked } from '../../../shared/revocation/revocation-checker.js';
