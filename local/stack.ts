@@ -10,12 +10,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { JWK } from 'jose';
 import { EnvNames } from '../shared/env.js';
 import { type FunctionName, Routes } from '../shared/routes.js';
-import {
-  type ApiGatewayEmulator,
-  type AuthorizerHandler,
-  type ProxyHandler,
-  startApiGatewayEmulator,
-} from './api-gateway-emulator.js';
+import { startApiGatewayEmulator } from './api-gateway/server.js';
+import type { ApiGatewayEmulator, AuthorizerHandler, ProxyHandler } from './api-gateway/types.js';
 import { type CapillarySimulator, type SimCustomer, startCapillarySimulator } from './capillary-simulator.js';
 import {
   DEMO_API_RESOURCE,
@@ -219,14 +215,27 @@ async function preparePlayground(
   }
 }
 
-/** Starts every local peer, the emulator and the demo brand; resolves once the stack answers. */
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  if (running > 0) {
-    throw new Error('one local stack per process: the functions read process.env, which the stacks would share');
-  }
-  running++;
-  // Set before the first SDK client is built (dynalite's admin client below).
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+/** What one run of the stack decided at its start (data dir, keys, settings), and what it must undo at its end. */
+interface StackRun {
+  options: LocalStackOptions;
+  /** This stack's number in the process: its own function module instances. */
+  instance: number;
+  log: (line: string) => void;
+  persist: boolean;
+  dataDir: string | undefined;
+  adminKey: string;
+  brandClientId: string;
+  spaOrigins: string[];
+  authorizerTtl: number;
+  ssmPrefix: string;
+  /** Run in reverse order at shutdown: each started peer pushes its own. */
+  closers: (() => Promise<void>)[];
+  /** process.env values the stack replaced, restored at shutdown. */
+  savedEnv: Map<string, string | undefined>;
+}
+
+/** Step 1, data dir and keys: where data goes, the admin key, and the settings every later step reads. */
+function prepareRun(options: LocalStackOptions): StackRun {
   const instance = ++instances;
   const log = options.quiet ? () => undefined : (options.log ?? ((line: string) => console.log(line)));
   const persist = options.persist === true || options.dataDir !== undefined;
@@ -237,158 +246,262 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const spaOrigins = parseSpaOrigins(options.spaOrigins ?? []);
   const authorizerTtl = options.authorizerCacheTtlSeconds ?? 300;
   const ssmPrefix = '/ciam-gateway/local';
-  const closers: (() => Promise<void>)[] = [];
-  const savedEnv = new Map<string, string | undefined>();
-  const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch(() => undefined);
-    if (dataDir) privatizeTree(dataDir);
-    for (const [name, value] of savedEnv) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-    running--;
+  return {
+    options,
+    instance,
+    log,
+    persist,
+    dataDir,
+    adminKey,
+    brandClientId,
+    spaOrigins,
+    authorizerTtl,
+    ssmPrefix,
+    closers: [],
+    savedEnv: new Map<string, string | undefined>(),
   };
+}
+
+/** Last step, shutdown: stops the peers in reverse order, keeps the data private, restores process.env. */
+async function shutDown(run: StackRun): Promise<void> {
+  for (const close of run.closers.reverse()) await close().catch(() => undefined);
+  if (run.dataDir) privatizeTree(run.dataDir);
+  for (const [name, value] of run.savedEnv) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  running--;
+}
+
+/** Peers: dynalite with the gateway's tables, and the local SSM Parameter Store. */
+async function startStorage(
+  run: StackRun,
+): Promise<{ dynamo: LocalDynamo; tables: ReturnType<typeof localTableNames>; ssm: LocalSsm }> {
+  const { options, dataDir } = run;
+  const dynamo: LocalDynamo = await startLocalDynamo({
+    port: options.dynamoPort ?? 0,
+    ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
+  });
+  run.closers.push(() => dynamo.close());
+  const tables = localTableNames('ciam-gw');
+  await createGatewayTables(dynamo.client, tables);
+
+  const ssm: LocalSsm = await startLocalSsm({
+    port: options.ssmPort ?? 0,
+    ...(dataDir ? { path: join(dataDir, 'ssm-parameters.json') } : {}),
+  });
+  run.closers.push(() => ssm.close());
+  return { dynamo, tables, ssm };
+}
+
+/** Peer: the Capillary simulator, with the saved customers restored (or the demo member), saved again at shutdown. */
+async function startCapillary(run: StackRun): Promise<CapillarySimulator> {
+  const { options, dataDir, log } = run;
+  const capillary = await startCapillarySimulator({
+    port: options.capillaryPort ?? 0,
+    clients: [{ ...DEMO_CAPILLARY_CREDENTIALS }],
+    cuidLookup: options.capillaryCuidLookup ?? 'documented',
+  });
+  const customersFile = dataDir ? join(dataDir, 'capillary-customers.json') : undefined;
+  const saved = customersFile ? loadCustomers(customersFile) : [];
+  if (saved.length > 0) {
+    // Re-seeding in id order gives every customer its old id, so persisted links stay valid.
+    for (const customer of saved.sort((a, b) => a.id - b.id)) {
+      const seeded = capillary.seedCustomer({ profiles: customer.profiles, extendedFields: customer.extendedFields });
+      if (seeded.id !== customer.id) log(`warning: Capillary customer ${customer.id} restored as ${seeded.id}`);
+    }
+  } else {
+    capillary.seedCustomer(demoInstoreMember());
+  }
+  run.closers.push(async () => {
+    if (customersFile) writePrivateFile(customersFile, JSON.stringify({ customers: capillary.customers() }, null, 2));
+    await capillary.close();
+  });
+  return capillary;
+}
+
+/**
+ * Functions and emulator: the playground built, then the emulator serving the routes with the real handlers
+ * (imported on their first request, after the environment is set). Started before the CIAM, which needs
+ * the gateway's URL for its redirect URIs; `ciamIssuer` is read per request.
+ */
+async function startGateway(run: StackRun, ciamIssuer: () => string): Promise<ApiGatewayEmulator> {
+  const { options, dataDir, persist, instance } = run;
+  let playground: { dir: string; temporary: boolean } | undefined;
+  if (options.playground !== false) {
+    playground = await preparePlayground(dataDir, persist && options.dataDir === undefined);
+    const built = playground;
+    if (built?.temporary) run.closers.push(async () => rmSync(built.dir, { recursive: true, force: true }));
+  }
+  const openApiFile = join(ROOT, 'openapi', 'openapi.json');
+  const emulator = await startApiGatewayEmulator({
+    routes: Routes,
+    port: options.port ?? 0,
+    adminKey: run.adminKey,
+    authorizerCacheTtlSeconds: run.authorizerTtl,
+    corsAllowedOrigins: run.spaOrigins,
+    ...(options.now ? { now: options.now } : {}),
+    loadHandler: async (name: FunctionName) => (await importHandler(name, instance)) as ProxyHandler,
+    loadAuthorizer: async () => (await importHandler('authorizer', instance)) as AuthorizerHandler,
+    ...(playground ? { staticDir: playground.dir } : {}),
+    ...(existsSync(openApiFile) ? { openApiFile } : {}),
+    documents: {
+      '/playground-config.json': () => ({
+        issuer: ciamIssuer(),
+        clientId: DEMO_SPA_CLIENT_ID,
+        brandId: DEMO_BRAND_ID,
+        scope: 'openid email phone profile loyalty:read',
+        redirectUri: `${gatewayUrl}/`,
+        postLogoutRedirectUri: `${gatewayUrl}/`,
+      }),
+    },
+    onError: (where, error) => {
+      if (!options.quiet) console.error(`[gateway] ${where} failed:`, error);
+    },
+  });
+  run.closers.push(() => emulator.close());
+  const gatewayUrl = emulator.url;
+  return emulator;
+}
+
+/** Peer: the development CIAM with the demo users and clients (signing keys kept with persisted data). */
+async function startCiam(
+  run: StackRun,
+  gatewayUrl: string,
+  accounts: Record<string, AccountClaims>,
+  appClientSecret: string,
+): Promise<DevCiam> {
+  const { options, dataDir, brandClientId, spaOrigins } = run;
+  const ciam = await startDevCiam({
+    port: options.ciamPort ?? 0,
+    ...(dataDir
+      ? {
+          signingKeys: await loadOrCreateSigningKeys(join(dataDir, 'ciam-signing-keys.json')),
+          stateFile: join(dataDir, 'ciam-state.json'),
+        }
+      : {}),
+    accounts,
+    clients: demoClients({ gatewayUrl, appClientSecret, brandClientId, spaOrigins }),
+    apiResource: DEMO_API_RESOURCE,
+    allowLoopbackBackchannel: true,
+    ...(options.tokenTtlSeconds
+      ? { ttlSeconds: { accessToken: options.tokenTtlSeconds, idToken: options.tokenTtlSeconds } }
+      : {}),
+  });
+  run.closers.push(() => ciam.close());
+  return ciam;
+}
+
+/** Environment: what the functions read, pointing at the local peers (every value the deployed stack sets). */
+function handlerEnvironment(
+  run: StackRun,
+  peers: { dynamo: LocalDynamo; tables: ReturnType<typeof localTableNames>; ssm: LocalSsm },
+): Record<string, string> {
+  const { options } = run;
+  const { dynamo, tables, ssm } = peers;
+  return {
+    [EnvNames.BRANDS_TABLE]: tables.brands,
+    [EnvNames.LINKS_TABLE]: tables.links,
+    [EnvNames.REVOCATIONS_TABLE]: tables.revocations,
+    [EnvNames.SSM_PREFIX]: run.ssmPrefix,
+    [EnvNames.STAGE]: 'local',
+    [EnvNames.LOCAL_ADMIN_KEY]: run.adminKey,
+    [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(run.authorizerTtl),
+    [EnvNames.CONFIG_CACHE_TTL_SECONDS]: String(options.configCacheTtlSeconds ?? 2),
+    [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(options.revocationCacheTtlSeconds ?? 5),
+    // loadSettings defaults nothing: the local stack states every value the deployed stack sets.
+    [EnvNames.CONFIG_STALE_IF_ERROR_SECONDS]: '900',
+    [EnvNames.CORS_ALLOWED_ORIGINS]: run.spaOrigins.join(','),
+    [EnvNames.LOG_LEVEL]: process.env.POWERTOOLS_LOG_LEVEL ?? process.env[EnvNames.LOG_LEVEL] ?? 'INFO',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    POWERTOOLS_SERVICE_NAME: 'ciam-gateway-local',
+    // Quiet: errors only. Powertools lets AWS_LAMBDA_LOG_LEVEL override every logger, audit logger included.
+    ...(options.quiet &&
+    process.env.POWERTOOLS_LOG_LEVEL === undefined &&
+    process.env.AWS_LAMBDA_LOG_LEVEL === undefined
+      ? { AWS_LAMBDA_LOG_LEVEL: 'ERROR' }
+      : {}),
+    ...(options.quiet ? { POWERTOOLS_METRICS_DISABLED: 'true' } : {}),
+  };
+}
+
+/** Sets the functions' environment on process.env, remembering what it replaced for shutdown. */
+function applyEnvironment(run: StackRun, handlerEnv: Record<string, string>): void {
+  for (const [name, value] of Object.entries(handlerEnv)) {
+    run.savedEnv.set(name, process.env[name]);
+    process.env[name] = value;
+  }
+  // AWS_PROFILE would make the SDK look for a real profile before the env credentials.
+  run.savedEnv.set('AWS_PROFILE', process.env.AWS_PROFILE);
+  delete process.env.AWS_PROFILE;
+}
+
+/** Seeding, for the tools: dev-clients.json in the data dir (issuer, gateway, admin key, clients, users). */
+function writeDevClients(
+  dataDir: string,
+  facts: { issuer: string; gatewayUrl: string; adminKey: string; clients: LocalStack['clients']; users: DemoUser[] },
+): void {
+  writePrivateFile(
+    join(dataDir, DEV_CLIENTS_FILE),
+    `${JSON.stringify(
+      {
+        note: 'Written by the local stack at every start for npm run token / brand / ciam. Local development only.',
+        issuer: facts.issuer,
+        gatewayUrl: facts.gatewayUrl,
+        adminKey: facts.adminKey,
+        apiResource: DEMO_API_RESOURCE,
+        brandId: DEMO_BRAND_ID,
+        clients: facts.clients,
+        users: facts.users.map((user) => user.sub),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  privatizeTree(dataDir);
+}
+
+/** Starts every local peer, the emulator and the demo brand; resolves once the stack answers. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (running > 0) {
+    throw new Error('one local stack per process: the functions read process.env, which the stacks would share');
+  }
+  running++;
+  // Set before the first SDK client is built (dynalite's admin client below).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const run = prepareRun(options);
+  const { dataDir, adminKey, brandClientId } = run;
+  const closeAll = () => shutDown(run);
 
   try {
-    const dynamo: LocalDynamo = await startLocalDynamo({
-      port: options.dynamoPort ?? 0,
-      ...(dataDir ? { path: join(dataDir, 'dynamodb') } : {}),
-    });
-    closers.push(() => dynamo.close());
-    const tables = localTableNames('ciam-gw');
-    await createGatewayTables(dynamo.client, tables);
-
-    const ssm: LocalSsm = await startLocalSsm({
-      port: options.ssmPort ?? 0,
-      ...(dataDir ? { path: join(dataDir, 'ssm-parameters.json') } : {}),
-    });
-    closers.push(() => ssm.close());
-
-    const capillary = await startCapillarySimulator({
-      port: options.capillaryPort ?? 0,
-      clients: [{ ...DEMO_CAPILLARY_CREDENTIALS }],
-      cuidLookup: options.capillaryCuidLookup ?? 'documented',
-    });
-    const customersFile = dataDir ? join(dataDir, 'capillary-customers.json') : undefined;
-    const saved = customersFile ? loadCustomers(customersFile) : [];
-    if (saved.length > 0) {
-      // Re-seeding in id order gives every customer its old id, so persisted links stay valid.
-      for (const customer of saved.sort((a, b) => a.id - b.id)) {
-        const seeded = capillary.seedCustomer({ profiles: customer.profiles, extendedFields: customer.extendedFields });
-        if (seeded.id !== customer.id) log(`warning: Capillary customer ${customer.id} restored as ${seeded.id}`);
-      }
-    } else {
-      capillary.seedCustomer(demoInstoreMember());
-    }
-    closers.push(async () => {
-      if (customersFile) writePrivateFile(customersFile, JSON.stringify({ customers: capillary.customers() }, null, 2));
-      await capillary.close();
-    });
+    const storage = await startStorage(run);
+    const { dynamo, ssm } = storage;
+    const capillary = await startCapillary(run);
 
     const users = demoUsers();
     const accounts: Record<string, AccountClaims> = Object.fromEntries(users.map((user) => [user.sub, user.claims]));
     const appClientSecret = randomBytes(24).toString('base64url');
     let ciam: DevCiam | undefined;
-    const handlerEnv: Record<string, string> = {};
-
-    let playground: { dir: string; temporary: boolean } | undefined;
-    if (options.playground !== false) {
-      playground = await preparePlayground(dataDir, persist && options.dataDir === undefined);
-      const built = playground;
-      if (built?.temporary) closers.push(async () => rmSync(built.dir, { recursive: true, force: true }));
-    }
-    const openApiFile = join(ROOT, 'openapi', 'openapi.json');
-    const emulator = await startApiGatewayEmulator({
-      routes: Routes,
-      port: options.port ?? 0,
-      adminKey,
-      authorizerCacheTtlSeconds: authorizerTtl,
-      corsAllowedOrigins: spaOrigins,
-      ...(options.now ? { now: options.now } : {}),
-      loadHandler: async (name: FunctionName) => (await importHandler(name, instance)) as ProxyHandler,
-      loadAuthorizer: async () => (await importHandler('authorizer', instance)) as AuthorizerHandler,
-      ...(playground ? { staticDir: playground.dir } : {}),
-      ...(existsSync(openApiFile) ? { openApiFile } : {}),
-      documents: {
-        '/playground-config.json': () => ({
-          issuer: ciam?.issuer ?? '',
-          clientId: DEMO_SPA_CLIENT_ID,
-          brandId: DEMO_BRAND_ID,
-          scope: 'openid email phone profile loyalty:read',
-          redirectUri: `${gatewayUrl}/`,
-          postLogoutRedirectUri: `${gatewayUrl}/`,
-        }),
-      },
-      onError: (where, error) => {
-        if (!options.quiet) console.error(`[gateway] ${where} failed:`, error);
-      },
-    });
-    closers.push(() => emulator.close());
+    const emulator = await startGateway(run, () => ciam?.issuer ?? '');
     const gatewayUrl = emulator.url;
-
-    ciam = await startDevCiam({
-      port: options.ciamPort ?? 0,
-      ...(dataDir
-        ? {
-            signingKeys: await loadOrCreateSigningKeys(join(dataDir, 'ciam-signing-keys.json')),
-            stateFile: join(dataDir, 'ciam-state.json'),
-          }
-        : {}),
-      accounts,
-      clients: demoClients({ gatewayUrl, appClientSecret, brandClientId, spaOrigins }),
-      apiResource: DEMO_API_RESOURCE,
-      allowLoopbackBackchannel: true,
-      ...(options.tokenTtlSeconds
-        ? { ttlSeconds: { accessToken: options.tokenTtlSeconds, idToken: options.tokenTtlSeconds } }
-        : {}),
-    });
+    ciam = await startCiam(run, gatewayUrl, accounts, appClientSecret);
     const devCiam = ciam;
-    closers.push(() => devCiam.close());
 
-    Object.assign(handlerEnv, {
-      [EnvNames.BRANDS_TABLE]: tables.brands,
-      [EnvNames.LINKS_TABLE]: tables.links,
-      [EnvNames.REVOCATIONS_TABLE]: tables.revocations,
-      [EnvNames.SSM_PREFIX]: ssmPrefix,
-      [EnvNames.STAGE]: 'local',
-      [EnvNames.LOCAL_ADMIN_KEY]: adminKey,
-      [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(authorizerTtl),
-      [EnvNames.CONFIG_CACHE_TTL_SECONDS]: String(options.configCacheTtlSeconds ?? 2),
-      [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(options.revocationCacheTtlSeconds ?? 5),
-      // loadSettings defaults nothing: the local stack states every value the deployed stack sets.
-      [EnvNames.CONFIG_STALE_IF_ERROR_SECONDS]: '900',
-      [EnvNames.CORS_ALLOWED_ORIGINS]: spaOrigins.join(','),
-      [EnvNames.LOG_LEVEL]: process.env.POWERTOOLS_LOG_LEVEL ?? process.env[EnvNames.LOG_LEVEL] ?? 'INFO',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SSM: ssm.endpoint,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      POWERTOOLS_SERVICE_NAME: 'ciam-gateway-local',
-      // Quiet: errors only. Powertools lets AWS_LAMBDA_LOG_LEVEL override every logger, audit logger included.
-      ...(options.quiet &&
-      process.env.POWERTOOLS_LOG_LEVEL === undefined &&
-      process.env.AWS_LAMBDA_LOG_LEVEL === undefined
-        ? { AWS_LAMBDA_LOG_LEVEL: 'ERROR' }
-        : {}),
-      ...(options.quiet ? { POWERTOOLS_METRICS_DISABLED: 'true' } : {}),
-    });
-    for (const [name, value] of Object.entries(handlerEnv)) {
-      savedEnv.set(name, process.env[name]);
-      process.env[name] = value;
-    }
-    // AWS_PROFILE would make the SDK look for a real profile before the env credentials.
-    savedEnv.set('AWS_PROFILE', process.env.AWS_PROFILE);
-    delete process.env.AWS_PROFILE;
+    const handlerEnv = handlerEnvironment(run, storage);
+    applyEnvironment(run, handlerEnv);
 
     await seedDemoBrand(gatewayUrl, adminKey, {
       issuer: devCiam.issuer,
       jwksUri: devCiam.jwksUri,
       userInfoEndpoint: devCiam.userInfoEndpoint,
       capillaryBaseUrl: capillary.baseUrl,
-      ssmPrefix,
+      ssmPrefix: run.ssmPrefix,
       brandClientId,
     });
 
@@ -397,26 +510,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       spa: { clientId: DEMO_SPA_CLIENT_ID, redirectUri: `${gatewayUrl}/` },
       brandClientId,
     };
-    if (dataDir) {
-      writePrivateFile(
-        join(dataDir, DEV_CLIENTS_FILE),
-        `${JSON.stringify(
-          {
-            note: 'Written by the local stack at every start for npm run token / brand / ciam. Local development only.',
-            issuer: devCiam.issuer,
-            gatewayUrl,
-            adminKey,
-            apiResource: DEMO_API_RESOURCE,
-            brandId: DEMO_BRAND_ID,
-            clients,
-            users: users.map((user) => user.sub),
-          },
-          null,
-          2,
-        )}\n`,
-      );
-      privatizeTree(dataDir);
-    }
+    if (dataDir) writeDevClients(dataDir, { issuer: devCiam.issuer, gatewayUrl, adminKey, clients, users });
 
     let closed: Promise<void> | undefined;
     return {

@@ -2,7 +2,7 @@
 // the verified claims only.
 import { parseRegistrationBody, registerInstore } from '../../shared/customer/instore-registration.js';
 import { createPostAuthHandler } from '../../shared/customer/post-auth-handler.js';
-import type { PostAuthHandlerDeps } from '../../shared/customer/post-auth-services.js';
+import type { PostAuthHandlerDeps } from '../../shared/customer/post-auth-ports.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 
 export function createHandler(deps: PostAuthHandlerDeps) {

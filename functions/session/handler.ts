@@ -2,7 +2,7 @@
 // existing member, profile update). Body: optional `{ "idToken": "..." }`.
 import { linkSession } from '../../shared/customer/link-session.js';
 import { createPostAuthHandler, withOptionalIdToken } from '../../shared/customer/post-auth-handler.js';
-import type { PostAuthHandlerDeps } from '../../shared/customer/post-auth-services.js';
+import type { PostAuthHandlerDeps } from '../../shared/customer/post-auth-ports.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 
 export function createHandler(deps: PostAuthHandlerDeps) {

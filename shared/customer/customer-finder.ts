@@ -9,7 +9,7 @@ import { type CapillaryCustomer, CapillarySources } from '../capillary/capillary
 import type { BrandConfig } from '../config/brand-config.js';
 import { ErrorCodes, UpstreamError } from '../errors.js';
 import type { MappedCustomer } from './claim-mapping.js';
-import type { PostAuthCaller } from './post-auth-services.js';
+import type { PostAuthCaller } from './post-auth-caller.js';
 
 export type IdentifierKind = 'email' | 'mobile';
 

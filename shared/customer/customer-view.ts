@@ -1,7 +1,8 @@
 // GET /v1/me: the linked customer as the app needs it (names, identifiers, source profiles) plus the principal.
 import { CapillarySources, findProfile, identifierOf } from '../capillary/capillary-types.js';
 import { oauthProfile } from './customer-sync.js';
-import { loadLinkedCustomer, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
+import { loadLinkedCustomer, type PostAuthCaller } from './post-auth-caller.js';
+import type { PostAuthServices } from './post-auth-ports.js';
 
 export interface CustomerView {
   customerId: number;

@@ -7,13 +7,9 @@ import { CapillarySources } from '../capillary/capillary-types.js';
 import { ConflictError, ErrorCodes, ForbiddenError } from '../errors.js';
 import { mapClaims, maskIdentifier } from './claim-mapping.js';
 import { type IdentifierChange, planIdentifierChanges } from './customer-sync.js';
-import {
-  audit,
-  capillaryFor,
-  loadLinkedCustomer,
-  type PostAuthCaller,
-  type PostAuthServices,
-} from './post-auth-services.js';
+import { audit } from './post-auth-audit.js';
+import { capillaryFor, loadLinkedCustomer, type PostAuthCaller } from './post-auth-caller.js';
+import type { PostAuthServices } from './post-auth-ports.js';
 
 export interface IdentifierSyncResult {
   customerId: number;

@@ -13,7 +13,10 @@ import { CAPILLARY_FIELD_NAME_PATTERN, type CapillaryFieldType } from '../config
 import { ConflictError, ErrorCodes, type FieldIssue, ForbiddenError, ValidationError } from '../errors.js';
 import { mapClaims } from './claim-mapping.js';
 import { linkWithMapped } from './link-session.js';
-import { audit, capillaryFor, parseBody, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
+import { audit } from './post-auth-audit.js';
+import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
+import type { PostAuthServices } from './post-auth-ports.js';
+import { parseBody } from './request-body.js';
 
 const MAX_FIELDS = 50;
 const fieldName = z.string().regex(CAPILLARY_FIELD_NAME_PATTERN, 'must be 1-64 letters, digits or underscores');

@@ -25,7 +25,9 @@ import {
   userIdentifiers,
 } from './customer-finder.js';
 import { changedProfileFields, oauthProfile, planIdentifierChanges, type ProfileField } from './customer-sync.js';
-import { audit, capillaryFor, type PostAuthCaller, type PostAuthServices } from './post-auth-services.js';
+import { audit } from './post-auth-audit.js';
+import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
+import type { PostAuthServices } from './post-auth-ports.js';
 import { BudgetDefaults, deadlineIn, earliest, NoDeadline } from './time-budget.js';
 
 export type SessionStatus = 'created' | 'linked' | 'updated';

@@ -13,7 +13,7 @@ import type { GatewaySettings } from '../env.js';
 import type { AuthGuard } from '../http/api-handler.js';
 import type { GatewayRuntime } from '../runtime/gateway-runtime.js';
 import { CiamClaimSource } from './claim-source.js';
-import type { PostAuthHandlerDeps } from './post-auth-services.js';
+import type { PostAuthHandlerDeps } from './post-auth-ports.js';
 import { BudgetDefaults } from './time-budget.js';
 
 /** The parts of the runtime the post-auth functions use (a GatewayRuntime fits). */

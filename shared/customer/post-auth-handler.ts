@@ -2,13 +2,9 @@
 // CORS, the caller resolved (brand, authorizer context, bearer), then a single use-case.
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { type AuthenticatedApiRequest, createAuthenticatedApiHandler } from '../http/api-handler.js';
-import {
-  IdTokenBodySchema,
-  type PostAuthCaller,
-  type PostAuthHandlerDeps,
-  parseBody,
-  resolveCaller,
-} from './post-auth-services.js';
+import { type PostAuthCaller, resolveCaller } from './post-auth-caller.js';
+import type { PostAuthHandlerDeps } from './post-auth-ports.js';
+import { IdTokenBodySchema, parseBody } from './request-body.js';
 
 export function createPostAuthHandler(
   deps: PostAuthHandlerDeps,

@@ -2,13 +2,9 @@
 import { mapClaims } from './claim-mapping.js';
 import { changedProfileFields, oauthProfile, type ProfileField } from './customer-sync.js';
 import { updateNames } from './link-session.js';
-import {
-  audit,
-  capillaryFor,
-  loadLinkedCustomer,
-  type PostAuthCaller,
-  type PostAuthServices,
-} from './post-auth-services.js';
+import { audit } from './post-auth-audit.js';
+import { capillaryFor, loadLinkedCustomer, type PostAuthCaller } from './post-auth-caller.js';
+import type { PostAuthServices } from './post-auth-ports.js';
 
 export interface ProfileSyncResult {
   customerId: number;

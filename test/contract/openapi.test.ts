@@ -3,7 +3,7 @@
 // example in it validates against its schema and is accepted by the handlers' own parsers.
 import { describe, expect, it } from 'vitest';
 import { parseBrandDocument } from '../../shared/config/brand-config.js';
-import { IdTokenBodySchema } from '../../shared/customer/post-auth-services.js';
+import { IdTokenBodySchema } from '../../shared/customer/request-body.js';
 import { parseRegistrationBody } from '../../shared/customer/instore-registration.js';
 import { ErrorCodes } from '../../shared/errors.js';
 import { Routes } from '../../shared/routes.js';

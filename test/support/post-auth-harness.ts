@@ -33,7 +33,7 @@ import { type BrandConfig, parseBrandConfig } from '../../shared/config/brand-co
 import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
 import { InMemorySecretSource } from '../../shared/config/secret-source.js';
 import { CiamClaimSource } from '../../shared/customer/claim-source.js';
-import type { PostAuthServices } from '../../shared/customer/post-auth-services.js';
+import type { PostAuthServices } from '../../shared/customer/post-auth-ports.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { authorizedEvent, lambdaContext } from './events.js';
 

@@ -6,11 +6,8 @@ import { CapillaryNotFoundError } from '../../../shared/capillary/capillary-erro
 import type { CapillaryCustomer } from '../../../shared/capillary/capillary-types.js';
 import { viewLinkedCustomer } from '../../../shared/customer/customer-view.js';
 import { InMemoryLinkStore } from '../../../shared/customer/link-store.js';
-import type {
-  CapillaryClientProvider,
-  PostAuthCaller,
-  PostAuthServices,
-} from '../../../shared/customer/post-auth-services.js';
+import type { PostAuthCaller } from '../../../shared/customer/post-auth-caller.js';
+import type { CapillaryClientProvider, PostAuthServices } from '../../../shared/customer/post-auth-ports.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import { sampleAuth } from '../../support/events.js';
 import { logoutTestBrand } from '../revocation/brand-fixture.js';

@@ -5,7 +5,7 @@ import { parseBrandConfig } from '../../../shared/config/brand-config.js';
 import type { ClaimSource } from '../../../shared/customer/claim-source.js';
 import { linkSession } from '../../../shared/customer/link-session.js';
 import { InMemoryLinkStore } from '../../../shared/customer/link-store.js';
-import type { PostAuthServices } from '../../../shared/customer/post-auth-services.js';
+import type { PostAuthServices } from '../../../shared/customer/post-auth-ports.js';
 import { BudgetDefaults, deadlineFrom } from '../../../shared/customer/time-budget.js';
 import { ErrorCodes } from '../../../shared/errors.js';
 import { sampleAuth } from '../../support/events.js';

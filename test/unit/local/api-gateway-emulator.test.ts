@@ -6,13 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type ApiGatewayEmulator,
-  type ApiGatewayEmulatorOptions,
-  parseAuthorizerResult,
-  policyAllows,
-  startApiGatewayEmulator,
-} from '../../../local/api-gateway-emulator.js';
+import { parseAuthorizerResult, policyAllows } from '../../../local/api-gateway/policy.js';
+import { startApiGatewayEmulator } from '../../../local/api-gateway/server.js';
+import type { ApiGatewayEmulator, ApiGatewayEmulatorOptions } from '../../../local/api-gateway/types.js';
 import type { FunctionName, RouteDefinition } from '../../../shared/routes.js';
 
 const ROUTES: RouteDefinition[] = [

@@ -3,11 +3,9 @@
 // carry what the handlers add themselves.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORS_ALLOWED_HEADERS as DEPLOYED_HEADERS } from '../../../infra/constructs/gateway-api.js';
-import {
-  type ApiGatewayEmulator,
-  CORS_ALLOWED_HEADERS,
-  startApiGatewayEmulator,
-} from '../../../local/api-gateway-emulator.js';
+import { CORS_ALLOWED_HEADERS } from '../../../local/api-gateway/cors.js';
+import { startApiGatewayEmulator } from '../../../local/api-gateway/server.js';
+import type { ApiGatewayEmulator } from '../../../local/api-gateway/types.js';
 import { parseSpaOrigins } from '../../../local/stack.js';
 import type { RouteDefinition } from '../../../shared/routes.js';
 

@@ -7,13 +7,14 @@ import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent, Context } 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createAuthorizerHandler } from '../../../functions/authorizer/handler.js';
 import { createHandler as createHealthHandler } from '../../../functions/health/handler.js';
-import { type ApiGatewayEmulator, startApiGatewayEmulator } from '../../../local/api-gateway-emulator.js';
+import { startApiGatewayEmulator } from '../../../local/api-gateway/server.js';
+import type { ApiGatewayEmulator } from '../../../local/api-gateway/types.js';
 import { InMemoryAuditLog } from '../../../shared/audit/audit-event.js';
 import { parseAuthorizerContext } from '../../../shared/auth/authorizer-context.js';
 import { stageWildcardResource } from '../../../shared/auth/authorizer-policy.js';
 import { InMemoryBrandDirectory } from '../../../shared/config/brand-directory.js';
 import { RegistrationBodySchema } from '../../../shared/customer/instore-registration.js';
-import { IdTokenBodySchema } from '../../../shared/customer/post-auth-services.js';
+import { IdTokenBodySchema } from '../../../shared/customer/request-body.js';
 import { AppLogoutBodySchema } from '../../../shared/revocation/app-logout.js';
 import { createLogger } from '../../../shared/observability/logger.js';
 import { NeverRevoked } from '../../../shared/revocation/revocation-checker.js';

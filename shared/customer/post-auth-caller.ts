@@ -1,42 +1,16 @@
-// What every post-auth use-case needs (Capillary per brand, link store, claims, audit, clock), the caller
-// resolution shared by the post-auth functions, and small helpers they all use.
-import { z } from 'zod';
+// The caller of a post-auth route, resolved once per request from the authorizer context, and what it is
+// served with: the brand's Capillary client cut to its deadline, and its linked customer.
 import type { AuthorizerContext } from '../auth/authorizer-context.js';
 import type { CapillaryClient } from '../capillary/capillary-client.js';
 import { CapillaryNotFoundError } from '../capillary/capillary-errors.js';
 import type { CapillaryCustomer } from '../capillary/capillary-types.js';
-import { type BrandConfig, toFieldIssues } from '../config/brand-config.js';
+import type { BrandConfig } from '../config/brand-config.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
-import { ErrorCodes, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.js';
-import type { AuditEvent, AuditLog } from '../audit/audit-event.js';
-import { hashSubject } from '../audit/redaction.js';
-import type { AuthenticatedApiRequest, AuthGuard } from '../http/api-handler.js';
+import { ErrorCodes, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
+import type { AuthenticatedApiRequest } from '../http/api-handler.js';
 import { requireBearerToken } from '../http/headers.js';
-import type { Logger } from '../observability/logger.js';
-import type { ClaimSource } from './claim-source.js';
+import type { PostAuthServices } from './post-auth-ports.js';
 import { type Deadline, deadlineFrom } from './time-budget.js';
-import type { LinkStore } from './link-store.js';
-
-/** Hands out the Capillary client of a brand. */
-export interface CapillaryClientProvider {
-  forBrand(brand: BrandConfig): CapillaryClient;
-}
-
-export interface PostAuthServices {
-  capillary: CapillaryClientProvider;
-  links: LinkStore;
-  claims: ClaimSource;
-  audit: AuditLog;
-  /** Epoch milliseconds. */
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  /** How long a first-session lease is held at most (a crashed holder's lease expires after this; default 5 s). */
-  leaseTtlMs?: number;
-  /** How long a concurrent first session waits for the winner's link before answering 409 LINK_IN_PROGRESS. */
-  linkWaitMs?: number;
-  /** Poll interval while waiting for the winner's link. */
-  linkPollMs?: number;
-}
 
 /** The caller of a post-auth route: a user of an active brand, with its bearer token. */
 export interface PostAuthCaller {
@@ -73,28 +47,6 @@ export async function resolveCaller(brands: BrandDirectory, request: Authenticat
   };
 }
 
-/** Body of session, profile and identifier sync: only an optional ID token. */
-export const IdTokenBodySchema = z.strictObject({ idToken: z.string().min(1).max(16_384).optional() });
-
-/** Parses a body with a strict zod schema; 400 VALIDATION_FAILED naming each bad or unknown field. */
-export function parseBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
-  const result = schema.safeParse(body);
-  if (!result.success) throw new ValidationError('Request body is invalid', toFieldIssues(result.error));
-  return result.data;
-}
-
-export function audit(
-  services: PostAuthServices,
-  caller: PostAuthCaller,
-  event: Omit<AuditEvent, 'brandId' | 'subjectHash'>,
-): void {
-  services.audit.record({
-    ...event,
-    brandId: caller.brand.brandId,
-    subjectHash: hashSubject(caller.brand.brandId, caller.auth.sub),
-  });
-}
-
 /** The linked customer of the caller; 404 CUSTOMER_NOT_LINKED before the first session. */
 export async function loadLinkedCustomer(
   services: PostAuthServices,
@@ -119,15 +71,4 @@ export async function loadLinkedCustomer(
     }
     throw error;
   }
-}
-
-/** What each post-auth function's createHandler takes. */
-export interface PostAuthHandlerDeps {
-  logger: Logger;
-  /** Run on every call after the authorizer context is parsed (e.g. the revocation guard). */
-  guards?: AuthGuard[];
-  /** Browser origins that get CORS headers. */
-  corsAllowedOrigins?: readonly string[];
-  brands: BrandDirectory;
-  services: PostAuthServices;
 }

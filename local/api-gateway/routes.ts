@@ -1,0 +1,73 @@
+// Route matching: the paths of shared/routes.ts compiled to matchers, and which route (if any) a request hits.
+import type { RouteDefinition } from '../../shared/routes.js';
+
+export type PathParameters = Record<string, string>;
+
+/** Compiles a route path with `{param}` segments into a matcher returning the decoded parameters. */
+export function compileRoute(path: string): (requestPath: string) => PathParameters | undefined {
+  const names: string[] = [];
+  const pattern = path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{([A-Za-z0-9_]+)\+?\}$/.exec(segment);
+      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  const regex = new RegExp(`^${pattern}/?$`);
+  return (requestPath) => {
+    const match = regex.exec(requestPath);
+    if (!match) return undefined;
+    const params: PathParameters = {};
+    names.forEach((name, index) => {
+      const raw = match[index + 1] ?? '';
+      try {
+        params[name] = decodeURIComponent(raw);
+      } catch {
+        params[name] = raw;
+      }
+    });
+    return params;
+  };
+}
+
+export interface CompiledRoute {
+  route: RouteDefinition;
+  match: (path: string) => PathParameters | undefined;
+}
+
+export interface RouteLookup {
+  /** The route of this path and method, with its path parameters. */
+  hit?: { route: RouteDefinition; params: PathParameters };
+  /** Every route of this path, whatever its method (for OPTIONS and 405). */
+  candidates: RouteDefinition[];
+  /** The method routes are looked up with: HEAD is answered like GET. */
+  routeMethod: string;
+}
+
+/** Compiles a route table once; the returned function looks a request up in it. */
+export function routeTable(routes: readonly RouteDefinition[]): (method: string, path: string) => RouteLookup {
+  const compiled: CompiledRoute[] = routes.map((route) => ({ route, match: compileRoute(route.path) }));
+  return (method, path) => {
+    const candidates = compiled
+      .map((entry) => ({ entry, params: entry.match(path) }))
+      .filter((c) => c.params !== undefined);
+    // HEAD is answered like GET, headers only (the body is dropped when the answer is written).
+    const routeMethod = method === 'HEAD' ? 'GET' : method;
+    const found = candidates.find((c) => c.entry.route.method === routeMethod);
+    return {
+      ...(found ? { hit: { route: found.entry.route, params: found.params ?? {} } } : {}),
+      candidates: candidates.map((c) => c.entry.route),
+      routeMethod,
+    };
+  };
+}
+
+/** The `Allow` header of a 405: the methods of the path's routes, plus HEAD where GET is. */
+export function allowedMethods(candidates: readonly RouteDefinition[]): string {
+  const allowed = new Set<string>(candidates.map((route) => route.method));
+  const allow: string[] = [...allowed];
+  if (allowed.has('GET')) allow.push('HEAD');
+  return allow.join(', ');
+}

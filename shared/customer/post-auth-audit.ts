@@ -1,0 +1,17 @@
+// Audit records of the post-auth use-cases: the caller's brand and hashed subject added to each event.
+import type { AuditEvent } from '../audit/audit-event.js';
+import { hashSubject } from '../audit/redaction.js';
+import type { PostAuthCaller } from './post-auth-caller.js';
+import type { PostAuthServices } from './post-auth-ports.js';
+
+export function audit(
+  services: PostAuthServices,
+  caller: PostAuthCaller,
+  event: Omit<AuditEvent, 'brandId' | 'subjectHash'>,
+): void {
+  services.audit.record({
+    ...event,
+    brandId: caller.brand.brandId,
+    subjectHash: hashSubject(caller.brand.brandId, caller.auth.sub),
+  });
+}
