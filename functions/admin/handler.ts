@@ -4,7 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type BrandAdmin, parseForceParameter, parseVersionParameter } from '../../shared/config/brand-admin.js';
-import { ErrorCodes, ForbiddenError, GatewayError } from '../../shared/errors.js';
+import { ErrorCodes, ForbiddenError, MethodNotAllowedError, NotFoundError } from '../../shared/errors.js';
 import { createPublicApiHandler } from '../../shared/http/api-handler.js';
 import { singleHeader } from '../../shared/http/headers.js';
 import { jsonResponse } from '../../shared/http/responses.js';
@@ -60,13 +60,13 @@ export function createHandler(deps: AdminDeps) {
     const method = event.httpMethod;
     if (path === '/v1/admin/brands') {
       if (method === 'GET') return jsonResponse(200, { brands: await admin.list() });
-      throw new GatewayError(405, ErrorCodes.METHOD_NOT_ALLOWED, `${method} is not allowed on ${path}`);
+      throw new MethodNotAllowedError(ErrorCodes.METHOD_NOT_ALLOWED, `${method} is not allowed on ${path}`);
     }
     const match = BRAND_PATH.exec(path);
-    if (!match) throw new GatewayError(404, ErrorCodes.ROUTE_NOT_FOUND, 'No such admin route');
+    if (!match) throw new NotFoundError(ErrorCodes.ROUTE_NOT_FOUND, 'No such admin route');
     const brandId = event.pathParameters?.brandId ?? safeDecode(match[1] ?? '');
     if (match[2]) {
-      if (method !== 'POST') throw new GatewayError(405, ErrorCodes.METHOD_NOT_ALLOWED, 'Use POST to validate');
+      if (method !== 'POST') throw new MethodNotAllowedError(ErrorCodes.METHOD_NOT_ALLOWED, 'Use POST to validate');
       return jsonResponse(200, await admin.validate(brandId, body));
     }
     if (method === 'GET') return jsonResponse(200, await admin.get(brandId));
@@ -79,7 +79,7 @@ export function createHandler(deps: AdminDeps) {
       const version = parseVersionParameter(event.queryStringParameters?.version ?? undefined);
       return jsonResponse(200, { deleted: await admin.delete(brandId, actor, version) });
     }
-    throw new GatewayError(405, ErrorCodes.METHOD_NOT_ALLOWED, `${method} is not allowed on ${path}`);
+    throw new MethodNotAllowedError(ErrorCodes.METHOD_NOT_ALLOWED, `${method} is not allowed on ${path}`);
   });
 }
 

@@ -12,6 +12,7 @@ import {
   type FieldIssue,
   GatewayError,
   NotFoundError,
+  UnprocessableEntityError,
   UpstreamError,
   ValidationError,
 } from '../errors.js';
@@ -363,9 +364,13 @@ export class BrandAdmin {
       // Before any save-time fetch: a configured URL must never make the gateway call its own network.
       const hostIssues = await checkOutboundHosts(document, this.options.resolveHost ?? systemResolver);
       if (hostIssues.length > 0) {
-        throw new GatewayError(422, ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
-          details: hostIssues,
-        });
+        throw new UnprocessableEntityError(
+          ErrorCodes.BRAND_VALIDATION_FAILED,
+          'Brand configuration failed validation',
+          {
+            details: hostIssues,
+          },
+        );
       }
     }
     const remote = { fetch: this.fetch, timeoutMs: this.options.httpTimeoutMs ?? 5_000 };
@@ -376,7 +381,7 @@ export class BrandAdmin {
     ]);
     const issues = [...jwksIssues, ...discovery.issues, ...credentialIssues];
     if (issues.length > 0) {
-      throw new GatewayError(422, ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
+      throw new UnprocessableEntityError(ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
         details: issues,
       });
     }
