@@ -98,7 +98,10 @@ export const Routes: readonly RouteDefinition[] = [
   },
 ];
 
-/** Compiles a route path with `{param}` segments into a matcher returning the decoded parameters. */
+/**
+ * Compiles a route path with `{param}` segments into a matcher returning the decoded parameters. The local
+ * emulator still has its own copy (compileRoute); it is being split in parallel and should import this one.
+ */
 export function compileRoutePath(path: string): (requestPath: string) => Record<string, string> | undefined {
   const names: string[] = [];
   const pattern = path
