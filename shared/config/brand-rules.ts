@@ -53,12 +53,13 @@ interface SchemaIssue {
 
 /** Turns schema (zod) issues into the gateway's field issues (`fieldMappings.email: ...`), under `prefix`. */
 export function toFieldIssues(error: { readonly issues: readonly SchemaIssue[] }, prefix = ''): FieldIssue[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    if (issue.code === 'unrecognized_keys' && issue.keys) {
-      return { field: [path, ...issue.keys].filter(Boolean).join('.') || '(root)', message: 'unknown field' };
+    // One issue per unknown key: zod reports them together, a client fixes them one field at a time.
+    if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+      return issue.keys.map((key) => ({ field: [path, key].filter(Boolean).join('.'), message: 'unknown field' }));
     }
-    return { field: path || '(root)', message: issue.message };
+    return [{ field: path || '(root)', message: issue.message }];
   });
 }
 

@@ -19,6 +19,11 @@ describe('toFieldIssues', () => {
         .sort(),
     ).toEqual(['secrets.a.b', 'secrets.extra']);
     expect(toFieldIssues(classic.error).find((issue) => issue.field === 'extra')?.message).toBe('unknown field');
+    const twoUnknown = z.strictObject({}).safeParse({ x: 1, y: 2 });
+    expect(twoUnknown.success ? [] : toFieldIssues(twoUnknown.error)).toEqual([
+      { field: 'x', message: 'unknown field' },
+      { field: 'y', message: 'unknown field' },
+    ]);
     const root = z.string().safeParse(1);
     expect(root.success ? [] : toFieldIssues(root.error).map((issue) => issue.field)).toEqual(['(root)']);
     expect(toFieldIssues({ issues: [{ code: 'unrecognized_keys', path: [], message: 'm' }] })).toEqual([
