@@ -18,6 +18,13 @@ export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
 
 const positiveInt = z.number().int().positive();
 const seconds = (max: number) => z.number().int().min(0).max(max);
+const lambdaMemorySize = z.number().int().min(128).max(10_240);
+/** Below API Gateway's 29 s integration timeout, so the function's own error answer reaches the client. */
+const lambdaTimeoutSeconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1);
 
 /** `https://app.example.com`, or `http://localhost:<port>` for development; no paths, no wildcards. */
 const Origin = z.string().refine((value) => {
@@ -53,23 +60,14 @@ export const EnvironmentSettingsSchema = z.strictObject({
   /** DynamoDB deletion protection (an extra guard on top of `retain`). */
   deletionProtection: z.boolean(),
   functions: z.strictObject({
-    memorySize: z.number().int().min(128).max(10_240),
-    /** Below API Gateway's 29 s integration timeout, so the function's own error answer reaches the client. */
-    timeoutSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1),
+    memorySize: lambdaMemorySize,
+    timeoutSeconds: lambdaTimeoutSeconds,
   }),
   authorizer: z.strictObject({
     /** API Gateway's authorizer result cache TTL (0 disables caching; the maximum is 3600). */
     resultCacheTtlSeconds: seconds(3600),
-    memorySize: z.number().int().min(128).max(10_240),
-    timeoutSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS - 1),
+    memorySize: lambdaMemorySize,
+    timeoutSeconds: lambdaTimeoutSeconds,
     /** Reserved concurrency of the authorizer; null = share the account pool. */
     reservedConcurrency: positiveInt.nullable(),
     /** Provisioned concurrency on a `live` alias; 0 = none (the authorizer then points at $LATEST). */

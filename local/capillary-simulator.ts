@@ -3,6 +3,8 @@
 // endpoint, lookup, customerDetails, add, get, update and changeIdentifier with per-source profiles,
 // identifier uniqueness per source+account, Capillary's envelope and codes, X-Cap-Requestid on every
 // answer, fault injection and an inspection API. Never deploy it.
+import { sleep } from '../shared/lang/sleep.js';
+import { isRecord } from '../shared/lang/is-record.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -236,10 +238,6 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
   const text = Buffer.concat(chunks).toString('utf8');
   return text === '' ? undefined : JSON.parse(text);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function str(value: unknown): string {
@@ -722,7 +720,7 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       return;
     }
     const delay = org.latencyMs + (fault?.kind === 'latency' ? fault.ms : 0);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) await sleep(delay);
     if (fault?.kind === 'status') {
       req.resume();
       return finish({

@@ -1,6 +1,7 @@
 // The development CIAM's state: oidc-provider's models (sessions, grants, codes, refresh tokens...), its
 // cookie keys and the users' changed claims, in memory and, with a file, kept across restarts (owner-only
 // file). It replaces oidc-provider's development MemoryAdapter, so the provider has nothing to warn about.
+import { isRecord } from '../shared/lang/is-record.js';
 import { readFileSync } from 'node:fs';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { writePrivateFile } from './local-data.js';
@@ -16,10 +17,6 @@ interface StateFile {
   cookieKeys: string[];
   accounts: Record<string, AccountClaims>;
   entries: [string, Entry][];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 export interface DevCiamState {

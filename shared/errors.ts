@@ -71,9 +71,11 @@ export const DEFAULT_MAX_BODY_BYTES = 16_384;
  * generated from it (scripts/error-table.ts), and test/contract/error-catalog.test.ts checks the code,
  * openapi/openapi.json and the docs against it.
  */
-export const ErrorCatalog: {
+type CatalogShape = {
   readonly [C in ErrorCode]: { readonly status: readonly number[]; readonly when: string };
-} = {
+};
+// Kept literal (`as const`) so CodeWithStatus below can read each code's statuses at compile time.
+const catalog = {
   BAD_REQUEST: {
     status: [400],
     when: 'API Gateway refused the request before any function ran (its default 4xx answer)',
@@ -183,7 +185,16 @@ export const ErrorCatalog: {
     status: [431],
     when: 'local stack: the request headers are over 16 KB (API Gateway has its own limit)',
   },
-};
+} as const satisfies CatalogShape;
+export const ErrorCatalog: CatalogShape = catalog;
+
+/**
+ * The codes the catalog answers with status `S`: each error class below accepts only these, so
+ * a ConflictError carrying TOKEN_EXPIRED (a 401) does not compile. A non-literal `number` allows any code.
+ */
+export type CodeWithStatus<S extends number> = number extends S
+  ? ErrorCode
+  : { [C in ErrorCode]: S extends (typeof catalog)[C]['status'][number] ? C : never }[ErrorCode];
 
 /** One problem with one input field, for validation errors (`field` is a dotted path). */
 export interface FieldIssue {
@@ -197,14 +208,17 @@ export interface GatewayErrorOptions {
   cause?: unknown;
 }
 
-/** Base of every client-visible failure. `status` is the HTTP status it maps to. */
-export class GatewayError extends Error {
+/**
+ * Base of every client-visible failure. `status` is the HTTP status it maps to; throw the subclass of
+ * that status (below), which accepts only the codes the catalog gives that status.
+ */
+export class GatewayError<S extends number = number> extends Error {
   readonly code: ErrorCode;
-  readonly status: number;
+  readonly status: S;
   readonly details: FieldIssue[] | undefined;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, code: ErrorCode, message: string, options: GatewayErrorOptions = {}) {
+  constructor(status: S, code: CodeWithStatus<S>, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.status = status;
@@ -215,7 +229,7 @@ export class GatewayError extends Error {
 }
 
 export class BadRequestError extends GatewayError {
-  constructor(code: ErrorCode, message: string, options?: GatewayErrorOptions) {
+  constructor(code: CodeWithStatus<400>, message: string, options?: GatewayErrorOptions) {
     super(400, code, message, options);
   }
 }
@@ -227,33 +241,82 @@ export class ValidationError extends BadRequestError {
 }
 
 export class UnauthorizedError extends GatewayError {
-  constructor(code: ErrorCode = ErrorCodes.UNAUTHORIZED, message = 'Unauthorized') {
+  constructor(code: CodeWithStatus<401> = ErrorCodes.UNAUTHORIZED, message = 'Unauthorized') {
     super(401, code, message);
   }
 }
 
 export class ForbiddenError extends GatewayError {
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: CodeWithStatus<403>, message: string) {
     super(403, code, message);
   }
 }
 
 export class NotFoundError extends GatewayError {
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: CodeWithStatus<404>, message: string) {
     super(404, code, message);
   }
 }
 
+export class MethodNotAllowedError extends GatewayError {
+  constructor(code: CodeWithStatus<405>, message: string) {
+    super(405, code, message);
+  }
+}
+
 export class ConflictError extends GatewayError {
-  constructor(code: ErrorCode, message: string, options?: GatewayErrorOptions) {
+  constructor(code: CodeWithStatus<409>, message: string, options?: GatewayErrorOptions) {
     super(409, code, message, options);
   }
 }
 
-/** An upstream peer (Capillary, the CIAM) answered wrongly or failed: 502, or 503 when retrying later may help. */
+export class PayloadTooLargeError extends GatewayError {
+  constructor(code: CodeWithStatus<413>, message: string) {
+    super(413, code, message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends GatewayError {
+  constructor(code: CodeWithStatus<415>, message: string) {
+    super(415, code, message);
+  }
+}
+
+/** A save-time check failed (the request was well formed, what it names did not pass). */
+export class UnprocessableEntityError extends GatewayError {
+  constructor(code: CodeWithStatus<422>, message: string, options?: GatewayErrorOptions) {
+    super(422, code, message, options);
+  }
+}
+
+export class HeadersTooLargeError extends GatewayError {
+  constructor(code: CodeWithStatus<431>, message: string) {
+    super(431, code, message);
+  }
+}
+
+/**
+ * An upstream peer (Capillary, the CIAM, a store) answered wrongly or failed: 502, or 503 when retrying
+ * later may help. Each status takes only its own codes; BadGatewayError and ServiceUnavailableError fix it.
+ */
 export class UpstreamError extends GatewayError {
+  constructor(status: 502, code: CodeWithStatus<502>, message: string, options?: GatewayErrorOptions);
+  constructor(status: 503, code: CodeWithStatus<503>, message: string, options?: GatewayErrorOptions);
+  constructor(status: 504, code: CodeWithStatus<504>, message: string, options?: GatewayErrorOptions);
   constructor(status: 502 | 503 | 504, code: ErrorCode, message: string, options?: GatewayErrorOptions) {
     super(status, code, message, options);
+  }
+}
+
+export class BadGatewayError extends UpstreamError {
+  constructor(code: CodeWithStatus<502>, message: string, options?: GatewayErrorOptions) {
+    super(502, code, message, options);
+  }
+}
+
+export class ServiceUnavailableError extends UpstreamError {
+  constructor(code: CodeWithStatus<503>, message: string, options?: GatewayErrorOptions) {
+    super(503, code, message, options);
   }
 }
 

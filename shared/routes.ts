@@ -97,3 +97,53 @@ export const Routes: readonly RouteDefinition[] = [
     summary: 'Run every save-time check without saving',
   },
 ];
+
+/** Compiles a route path with `{param}` segments into a matcher returning the decoded parameters (admin router, local emulator). */
+export function compileRoutePath(path: string): (requestPath: string) => Record<string, string> | undefined {
+  const names: string[] = [];
+  const pattern = path
+    .split('/')
+    .map((segment) => {
+      const param = /^\{([A-Za-z0-9_]+)\+?\}$/.exec(segment);
+      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param[1]);
+      return '([^/]+)';
+    })
+    .join('/');
+  const regex = new RegExp(`^${pattern}/?$`);
+  return (requestPath) => {
+    const match = regex.exec(requestPath);
+    if (!match) return undefined;
+    const params: Record<string, string> = {};
+    names.forEach((name, index) => {
+      const raw = match[index + 1] ?? '';
+      try {
+        params[name] = decodeURIComponent(raw);
+      } catch {
+        params[name] = raw; // a malformed %-escape is kept as sent; the handler's validation refuses it
+      }
+    });
+    return params;
+  };
+}
+
+export type RouteMatch =
+  | { kind: 'found'; route: RouteDefinition; params: Record<string, string> }
+  /** The path exists, the method does not (405 METHOD_NOT_ALLOWED); `allowed` lists the methods it has. */
+  | { kind: 'method-not-allowed'; allowed: HttpMethod[] }
+  | { kind: 'not-found' };
+
+/** A router over some of the routes: which one a method and path name, with its path parameters. */
+export function createRouter(routes: readonly RouteDefinition[]): (method: string, path: string) => RouteMatch {
+  const compiled = routes.map((route) => ({ route, match: compileRoutePath(route.path) }));
+  return (method, path) => {
+    const allowed: HttpMethod[] = [];
+    for (const { route, match } of compiled) {
+      const params = match(path);
+      if (!params) continue;
+      if (route.method === method) return { kind: 'found', route, params };
+      allowed.push(route.method);
+    }
+    return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' };
+  };
+}

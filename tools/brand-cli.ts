@@ -4,6 +4,7 @@
 //   | init --issuer <url> --out <file> (tools/brand-init.ts)
 // Locally the gateway URL and admin key come from $LOCAL_DATA_DIR/dev-clients.json when not given.
 // Exit codes: 0 ok, 1 the API refused or could not be reached, 2 wrong usage.
+import { isRecord } from '../shared/lang/is-record.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -166,10 +167,6 @@ async function call(
 async function defaultCredentials(): Promise<AwsCredentials> {
   const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
   return fromNodeProviderChain()();
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const ADMIN_KEY_HINT =

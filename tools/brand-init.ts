@@ -3,6 +3,8 @@
 // given). It fills jwksUri, userInfoEndpoint, allowedAlgorithms, the provider's audience rules and field
 // mappings suggested by claims_supported; what discovery cannot tell (Capillary org, client ids, secrets) is
 // left as named placeholders the CLI lists. docs/providers.md explains each preset.
+import { isRecord } from '../shared/lang/is-record.js';
+import type { FetchFn } from '../shared/http/fetch.js';
 import { type SupportedAlgorithm, SupportedAlgorithms } from '../shared/config/brand-rules.js';
 import { safeJsonParse } from '../shared/http/json.js';
 
@@ -28,8 +30,6 @@ export interface BrandInitResult {
   notes: string[];
 }
 
-type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
-
 /** The preset an issuer URL's shape names (e.g. cognito-idp.<region>.amazonaws.com/<pool>), else generic. */
 export function detectPreset(issuer: string): Preset {
   const url = new URL(issuer);
@@ -54,10 +54,6 @@ const PLACEHOLDER = {
   capillarySecret: 'REPLACE_WITH_CAPILLARY_SECRET',
 } as const;
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function slug(text: string): string {
   return (
     text
@@ -68,7 +64,7 @@ function slug(text: string): string {
   );
 }
 
-async function readDiscovery(issuer: string, fetchFn: FetchLike): Promise<Record<string, unknown>> {
+async function readDiscovery(issuer: string, fetchFn: FetchFn): Promise<Record<string, unknown>> {
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
   let response: Response;
   try {
@@ -94,7 +90,7 @@ const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 
 /** Builds the brand file for `input.issuer` from its discovery document. */
-export async function initBrand(input: BrandInitInput, fetchFn: FetchLike): Promise<BrandInitResult> {
+export async function initBrand(input: BrandInitInput, fetchFn: FetchFn): Promise<BrandInitResult> {
   if (!URL.canParse(input.issuer)) throw new Error('--issuer must be an absolute URL');
   const discovery = await readDiscovery(input.issuer, fetchFn);
   const preset = input.preset ?? detectPreset(input.issuer);

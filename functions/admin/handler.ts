@@ -4,11 +4,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type BrandAdmin, parseForceParameter, parseVersionParameter } from '../../shared/config/brand-admin.js';
-import { ErrorCodes, ForbiddenError, GatewayError } from '../../shared/errors.js';
+import { ErrorCodes, ForbiddenError, MethodNotAllowedError, NotFoundError } from '../../shared/errors.js';
 import { createPublicApiHandler } from '../../shared/http/api-handler.js';
 import { singleHeader } from '../../shared/http/headers.js';
 import { jsonResponse } from '../../shared/http/responses.js';
 import type { Logger } from '../../shared/observability/logger.js';
+import { createRouter, Routes } from '../../shared/routes.js';
 
 export interface AdminDeps {
   logger: Logger;
@@ -18,15 +19,8 @@ export interface AdminDeps {
   adminKey?: string;
 }
 
-const BRAND_PATH = /^\/v1\/admin\/brands\/([^/]+)(\/validate)?\/?$/;
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
+// The admin routes of the one route table (shared/routes.ts), which CDK and the emulator also read.
+const route = createRouter(Routes.filter((r) => r.functionName === 'admin'));
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -58,28 +52,35 @@ export function createHandler(deps: AdminDeps) {
     // API Gateway's `resource` is the route template; `path` may carry a custom-domain base path.
     const path = (event.resource?.startsWith('/v1/admin') ? event.resource : (event.path ?? '')).replace(/\/+$/, '');
     const method = event.httpMethod;
-    if (path === '/v1/admin/brands') {
-      if (method === 'GET') return jsonResponse(200, { brands: await admin.list() });
-      throw new GatewayError(405, ErrorCodes.METHOD_NOT_ALLOWED, `${method} is not allowed on ${path}`);
+    const found = route(method, path);
+    if (found.kind === 'not-found') throw new NotFoundError(ErrorCodes.ROUTE_NOT_FOUND, 'No such admin route');
+    if (found.kind === 'method-not-allowed') {
+      throw new MethodNotAllowedError(
+        ErrorCodes.METHOD_NOT_ALLOWED,
+        `${method} is not allowed on ${path} (use ${found.allowed.join(', ')})`,
+      );
     }
-    const match = BRAND_PATH.exec(path);
-    if (!match) throw new GatewayError(404, ErrorCodes.ROUTE_NOT_FOUND, 'No such admin route');
-    const brandId = event.pathParameters?.brandId ?? safeDecode(match[1] ?? '');
-    if (match[2]) {
-      if (method !== 'POST') throw new GatewayError(405, ErrorCodes.METHOD_NOT_ALLOWED, 'Use POST to validate');
-      return jsonResponse(200, await admin.validate(brandId, body));
+    const brandId = event.pathParameters?.brandId ?? found.params.brandId ?? '';
+    switch (`${found.route.method} ${found.route.path}`) {
+      case 'GET /v1/admin/brands':
+        return jsonResponse(200, { brands: await admin.list() });
+      case 'GET /v1/admin/brands/{brandId}':
+        return jsonResponse(200, await admin.get(brandId));
+      case 'PUT /v1/admin/brands/{brandId}': {
+        const force = parseForceParameter(event.queryStringParameters?.force ?? undefined);
+        const result = await admin.put(brandId, body, actor, { force });
+        return jsonResponse(result.created ? 201 : 200, { brand: result.brand, warnings: result.warnings });
+      }
+      case 'DELETE /v1/admin/brands/{brandId}': {
+        const version = parseVersionParameter(event.queryStringParameters?.version ?? undefined);
+        return jsonResponse(200, { deleted: await admin.delete(brandId, actor, version) });
+      }
+      case 'POST /v1/admin/brands/{brandId}/validate':
+        return jsonResponse(200, await admin.validate(brandId, body));
+      default:
+        // An admin route added to shared/routes.ts without an operation here (test/integration/admin-handler.test.ts).
+        throw new Error(`No operation for admin route ${found.route.method} ${found.route.path}`);
     }
-    if (method === 'GET') return jsonResponse(200, await admin.get(brandId));
-    if (method === 'PUT') {
-      const force = parseForceParameter(event.queryStringParameters?.force ?? undefined);
-      const result = await admin.put(brandId, body, actor, { force });
-      return jsonResponse(result.created ? 201 : 200, { brand: result.brand, warnings: result.warnings });
-    }
-    if (method === 'DELETE') {
-      const version = parseVersionParameter(event.queryStringParameters?.version ?? undefined);
-      return jsonResponse(200, { deleted: await admin.delete(brandId, actor, version) });
-    }
-    throw new GatewayError(405, ErrorCodes.METHOD_NOT_ALLOWED, `${method} is not allowed on ${path}`);
   });
 }
 

@@ -1,36 +1,10 @@
 // Route matching: the paths of shared/routes.ts compiled to matchers, and which route (if any) a request hits.
-import type { RouteDefinition } from '../../shared/routes.js';
+import { compileRoutePath, type RouteDefinition } from '../../shared/routes.js';
 
 export type PathParameters = Record<string, string>;
 
-/** Compiles a route path with `{param}` segments into a matcher returning the decoded parameters. */
-export function compileRoute(path: string): (requestPath: string) => PathParameters | undefined {
-  const names: string[] = [];
-  const pattern = path
-    .split('/')
-    .map((segment) => {
-      const param = /^\{([A-Za-z0-9_]+)\+?\}$/.exec(segment);
-      if (!param?.[1]) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      names.push(param[1]);
-      return '([^/]+)';
-    })
-    .join('/');
-  const regex = new RegExp(`^${pattern}/?$`);
-  return (requestPath) => {
-    const match = regex.exec(requestPath);
-    if (!match) return undefined;
-    const params: PathParameters = {};
-    names.forEach((name, index) => {
-      const raw = match[index + 1] ?? '';
-      try {
-        params[name] = decodeURIComponent(raw);
-      } catch {
-        params[name] = raw;
-      }
-    });
-    return params;
-  };
-}
+/** Compiles a route path with `{param}` segments into a matcher returning the decoded parameters (the one in shared/routes.ts). */
+export const compileRoute: (path: string) => (requestPath: string) => PathParameters | undefined = compileRoutePath;
 
 export interface CompiledRoute {
   route: RouteDefinition;

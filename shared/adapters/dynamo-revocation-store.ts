@@ -1,5 +1,6 @@
 // DynamoDB revocation list: one item per revoked session, token or user, plus back-channel replay markers,
 // all keyed by `pk` with the `expiresAt` TTL attribute (epoch seconds), which readers check themselves.
+import { sleep } from '../lang/sleep.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -194,7 +195,7 @@ export class DynamoRevocationStore implements RevocationStore {
     }));
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt === 4) throw new Error('revocation read: DynamoDB left keys unprocessed');
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      if (attempt > 0) await sleep(20 * 2 ** attempt);
       const { Responses, UnprocessedKeys } = await this.ddb.send(
         new BatchGetCommand({
           RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: this.consistentRead } },

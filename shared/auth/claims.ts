@@ -43,20 +43,43 @@ export interface TimeClaims {
   nbf: number | undefined;
 }
 
+/** Logout tokens: `exp` may be absent (then a recent `iat` bounds the token), `iat` at most this old. */
+export interface OptionalExpRules {
+  expOptional: true;
+  /** Oldest accepted `iat`, in seconds before now (plus the brand's clock skew). */
+  maxAgeSeconds: number;
+}
+
 /**
- * exp required and not past, nbf/iat not in the future (each with the brand's skew), exp - iat within the
- * brand's maximum lifetime. `nowSeconds` is whole epoch seconds.
+ * The one time-claim check of access, ID and logout tokens: exp required (unless `rules.expOptional`) and
+ * not past, nbf/iat not in the future (each with the brand's skew), iat within `rules.maxAgeSeconds`,
+ * exp - iat within the brand's maximum lifetime. `nowSeconds` is whole epoch seconds.
  */
-export function checkTimeClaims(claims: JsonObject, brand: BrandConfig, nowSeconds: number): TimeClaims {
+export function checkTimeClaims(claims: JsonObject, brand: BrandConfig, nowSeconds: number): TimeClaims;
+export function checkTimeClaims(
+  claims: JsonObject,
+  brand: BrandConfig,
+  nowSeconds: number,
+  rules: OptionalExpRules,
+): Omit<TimeClaims, 'exp'> & { exp: number | undefined };
+export function checkTimeClaims(
+  claims: JsonObject,
+  brand: BrandConfig,
+  nowSeconds: number,
+  rules?: OptionalExpRules,
+): Omit<TimeClaims, 'exp'> & { exp: number | undefined } {
   const skew = brand.clockSkewSeconds;
   const exp = optionalNumber(claims, 'exp');
   const iat = optionalNumber(claims, 'iat');
   const nbf = optionalNumber(claims, 'nbf');
-  if (exp === undefined) throw new TokenError(TokenErrorReasons.EXP_MISSING);
+  if (exp === undefined && rules === undefined) throw new TokenError(TokenErrorReasons.EXP_MISSING);
   if (iat === undefined) throw new TokenError(TokenErrorReasons.IAT_MISSING);
   if (nbf !== undefined && nbf > nowSeconds + skew) throw new TokenError(TokenErrorReasons.NOT_YET_VALID);
-  if (exp <= nowSeconds - skew) throw new TokenError(TokenErrorReasons.TOKEN_EXPIRED);
+  if (exp !== undefined && exp <= nowSeconds - skew) throw new TokenError(TokenErrorReasons.TOKEN_EXPIRED);
   if (iat > nowSeconds + skew) throw new TokenError(TokenErrorReasons.IAT_IN_FUTURE);
-  if (exp - iat > brand.maxTokenLifetimeSeconds) throw new TokenError(TokenErrorReasons.LIFETIME_EXCEEDED);
+  if (rules && nowSeconds - iat > rules.maxAgeSeconds + skew) throw new TokenError(TokenErrorReasons.TOKEN_TOO_OLD);
+  if (exp !== undefined && exp - iat > brand.maxTokenLifetimeSeconds) {
+    throw new TokenError(TokenErrorReasons.LIFETIME_EXCEEDED);
+  }
   return { iat, exp, nbf };
 }

@@ -2,14 +2,13 @@
 // (no request waits on a refresh), an unknown `kid` refetches at most once per `cooldownMs`
 // (single-flight), a failing endpoint leaves the cached keys verifying, and unknown kids then fail
 // closed at once. fetch and clock are injected; a module-level registry shares one cache per URI.
+import type { FetchFn } from '../http/fetch.js';
 import { parseJsonObjectStrict } from './compact-jws.js';
 import { importJwk, type KeyEntry } from './jwk.js';
 import { TokenError, TokenErrorReasons } from './token-error.js';
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
-
 export interface JwksCacheOptions {
-  fetch?: FetchLike;
+  fetch?: FetchFn;
   /** Epoch milliseconds. */
   now?: () => number;
   /** After this age a background refresh starts (default 10 minutes). */
@@ -41,7 +40,7 @@ const unavailable = (cause?: unknown) =>
 /** One brand CIAM's signing keys, imported once per kid. */
 export class JwksCache {
   readonly uri: string;
-  private readonly fetchFn: FetchLike;
+  private readonly fetchFn: FetchFn;
   private readonly now: () => number;
   private readonly maxAgeMs: number;
   private readonly cooldownMs: number;

@@ -3,7 +3,7 @@
 // optional: a token without one is accepted while its iat is recent).
 import type { BrandConfig } from '../config/brand-config.js';
 import { parseCompactJws } from './compact-jws.js';
-import { optionalNumber, optionalString, readAudience } from './claims.js';
+import { checkTimeClaims, optionalString, readAudience } from './claims.js';
 import type { JwksCache } from './jwks-cache.js';
 import { TokenError, TokenErrorReasons } from './token-error.js';
 import { checkHeader, verifyWithBrandKeys } from './verify-jws.js';
@@ -76,18 +76,10 @@ export async function verifyLogoutToken(
   if (!jti) throw new TokenError(TokenErrorReasons.JTI_MISSING);
 
   const nowSeconds = Math.floor(deps.now() / 1000);
-  const skew = brand.clockSkewSeconds;
-  const iat = optionalNumber(claims, 'iat');
-  const exp = optionalNumber(claims, 'exp');
-  const nbf = optionalNumber(claims, 'nbf');
-  if (iat === undefined) throw new TokenError(TokenErrorReasons.IAT_MISSING);
-  if (iat > nowSeconds + skew) throw new TokenError(TokenErrorReasons.IAT_IN_FUTURE);
-  if (nowSeconds - iat > (options.maxAgeSeconds ?? 120) + skew) throw new TokenError(TokenErrorReasons.TOKEN_TOO_OLD);
-  if (nbf !== undefined && nbf > nowSeconds + skew) throw new TokenError(TokenErrorReasons.NOT_YET_VALID);
-  if (exp !== undefined) {
-    if (exp <= nowSeconds - skew) throw new TokenError(TokenErrorReasons.TOKEN_EXPIRED);
-    if (exp - iat > brand.maxTokenLifetimeSeconds) throw new TokenError(TokenErrorReasons.LIFETIME_EXCEEDED);
-  }
+  const { iat, exp } = checkTimeClaims(claims, brand, nowSeconds, {
+    expOptional: true,
+    maxAgeSeconds: options.maxAgeSeconds ?? 120,
+  });
   return {
     iss: brand.issuer,
     aud,

@@ -1,6 +1,8 @@
 // Capillary v2 customer API client for one brand: the calls the post-auth flows make, each with its
 // documented query (`source` on every get). Auth lives in capillary-auth.ts, the retry loop in
 // capillary-transport.ts, the envelope decision in capillary-envelope.ts.
+import { sleep as realSleep } from '../lang/sleep.js';
+import type { FetchFn } from '../http/fetch.js';
 import type { BrandConfig } from '../config/brand-config.js';
 import type { SecretSource } from '../config/secret-source.js';
 import { ConfigError } from '../errors.js';
@@ -18,7 +20,6 @@ import {
   type Deadline,
   DefaultRetryPolicy,
   NoDeadline,
-  type FetchFn,
   type RetryPolicy,
 } from './capillary-transport.js';
 import {
@@ -33,7 +34,7 @@ import {
   type WriteResult,
 } from './capillary-types.js';
 
-export type { CapillaryLogger, FetchFn, RetryPolicy } from './capillary-transport.js';
+export type { CapillaryLogger, RetryPolicy } from './capillary-transport.js';
 export { DefaultRetryPolicy } from './capillary-transport.js';
 
 export interface CapillaryClientOptions {
@@ -50,8 +51,6 @@ export interface CapillaryClientOptions {
   now?: () => number;
   logger?: CapillaryLogger;
 }
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface ClientCore {
   baseUrl: string;

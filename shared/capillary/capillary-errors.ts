@@ -3,7 +3,7 @@
 // merged away (8069), lookups the org refuses (8013/8011), duplicates (8006/8007/8008...), INSTORE profile
 // required (8090), refused identifier changes (warnings 8070-8075), retryable (521, 5xx, 429, timeouts) and
 // anything else (502). Each carries Capillary's codes and request id for the logs.
-import { ConflictError, type ErrorCode, ErrorCodes, NotFoundError, UpstreamError } from '../errors.js';
+import { type CodeWithStatus, ConflictError, ErrorCodes, NotFoundError, UpstreamError } from '../errors.js';
 
 /** Capillary's `{status, code, message}` items of `warnings[]` and `errors[]`. */
 export interface CapillaryStatusItem {
@@ -31,7 +31,10 @@ export const CONFLICT_CODES: ReadonlySet<number> = new Set([8006, 8007, 8008, 80
 export const CONCURRENT_ACTION_CODE = 521;
 
 /** changeIdentifier warnings that mean the change was not made, each with its gateway code. */
-export const IDENTIFIER_CHANGE_FAILURES: ReadonlyMap<number, ErrorCode> = new Map<number, ErrorCode>([
+export const IDENTIFIER_CHANGE_FAILURES: ReadonlyMap<number, CodeWithStatus<409>> = new Map<
+  number,
+  CodeWithStatus<409>
+>([
   [8070, ErrorCodes.IDENTIFIER_CHANGE_REFUSED],
   [8071, ErrorCodes.IDENTIFIER_TAKEN],
   [8072, ErrorCodes.IDENTIFIER_TAKEN],
@@ -69,7 +72,7 @@ export class CapillaryConflictError extends ConflictError {
 /** changeIdentifier answered with a createdId but a failure warning (8070-8075): nothing was changed. */
 export class CapillaryIdentifierChangeError extends ConflictError {
   readonly capillary: CapillaryFailureInfo;
-  constructor(code: ErrorCode, message: string, capillary: CapillaryFailureInfo) {
+  constructor(code: CodeWithStatus<409>, message: string, capillary: CapillaryFailureInfo) {
     super(code, message);
     this.capillary = capillary;
   }
@@ -78,7 +81,7 @@ export class CapillaryIdentifierChangeError extends ConflictError {
 /** Capillary rejected the call for another reason (validation, credentials, unexpected body): 502. */
 export class CapillaryRejectedError extends UpstreamError {
   readonly capillary: CapillaryFailureInfo;
-  constructor(message: string, capillary: CapillaryFailureInfo, code: ErrorCode = ErrorCodes.UPSTREAM_ERROR) {
+  constructor(message: string, capillary: CapillaryFailureInfo, code: CodeWithStatus<502> = ErrorCodes.UPSTREAM_ERROR) {
     super(502, code, message);
     this.capillary = capillary;
   }
@@ -91,9 +94,8 @@ export class CapillaryLookupRefusedError extends CapillaryRejectedError {}
 export class CapillaryUnavailableError extends UpstreamError {
   readonly capillary: CapillaryFailureInfo;
   constructor(status: 502 | 503, message: string, retryAfterSeconds: number, capillary: CapillaryFailureInfo) {
-    super(status, status === 503 ? ErrorCodes.UPSTREAM_UNAVAILABLE : ErrorCodes.UPSTREAM_ERROR, message, {
-      retryAfterSeconds,
-    });
+    if (status === 503) super(503, ErrorCodes.UPSTREAM_UNAVAILABLE, message, { retryAfterSeconds });
+    else super(502, ErrorCodes.UPSTREAM_ERROR, message, { retryAfterSeconds });
     this.capillary = capillary;
   }
 }

@@ -1,12 +1,11 @@
 // The one retry loop of every Capillary call (token included): a per-attempt timeout, bounded attempts with
 // exponential backoff and full jitter, and the invocation's deadline, which cuts attempts, timeouts and
 // backoff so that a "retry later" answer is given while the function can still give it.
+import type { FetchFn } from '../http/fetch.js';
 import type { Logger } from '../observability/logger.js';
 import { safeJsonParse } from '../http/json.js';
 import { CONCURRENT_ACTION_CODE, CapillaryRejectedError, CapillaryUnavailableError } from './capillary-errors.js';
 import { errorCodes, failureInfo, type RawAnswer, type Verdict } from './capillary-envelope.js';
-
-export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 
 /** The time the caller has left to answer (shared/customer/time-budget.ts builds them from Lambda's context). */
 export interface Deadline {

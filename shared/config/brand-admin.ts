@@ -2,6 +2,8 @@
 // Every save is validated (schema, https, unique issuer + clientId, JWKS usable, discovery agreeing),
 // versioned (a stale version is refused) and audit-logged; secrets go to SSM SecureString only and never
 // into DynamoDB, a response or a log line. A refused request changes nothing.
+import { isRecord } from '../lang/is-record.js';
+import type { FetchFn } from '../http/fetch.js';
 import { type CapillarySecret, CapillarySecretSchema } from '../capillary/capillary-secret.js';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-event.js';
@@ -12,6 +14,7 @@ import {
   type FieldIssue,
   GatewayError,
   NotFoundError,
+  UnprocessableEntityError,
   UpstreamError,
   ValidationError,
 } from '../errors.js';
@@ -23,7 +26,7 @@ import {
   toBrandConfig,
   toFieldIssues,
 } from './brand-config.js';
-import { checkDiscovery, checkJwks, type FetchLike } from './brand-checks.js';
+import { checkDiscovery, checkJwks } from './brand-checks.js';
 import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand, versionConflict } from './brand-store.js';
 import type { BrandLinks } from '../customer/link-store.js';
 import { checkOutboundHosts, type HostResolver, systemResolver } from '../http/outbound-url.js';
@@ -38,7 +41,7 @@ export interface BrandAdminOptions {
   audit: AuditLog;
   /** SSM_PREFIX: brand secrets live at `${ssmPrefix}/brands/${brandId}/capillary`. */
   ssmPrefix: string;
-  fetch?: FetchLike;
+  fetch?: FetchFn;
   /** Timeout of each JWKS / discovery fetch. */
   httpTimeoutMs?: number;
   /**
@@ -97,10 +100,6 @@ interface ParsedRequest {
   capillarySecret: CapillarySecret | undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The admin API's actor string, never empty. */
 function actorOf(actor: string): string {
   return actor.trim() === '' ? 'unknown' : actor.slice(0, 512);
@@ -109,7 +108,7 @@ function actorOf(actor: string): string {
 /** Brand administration over a BrandStore, a SecretWriter and an AuditLog. */
 export class BrandAdmin {
   private readonly options: BrandAdminOptions;
-  private readonly fetch: FetchLike;
+  private readonly fetch: FetchFn;
 
   constructor(options: BrandAdminOptions) {
     this.options = options;
@@ -363,9 +362,13 @@ export class BrandAdmin {
       // Before any save-time fetch: a configured URL must never make the gateway call its own network.
       const hostIssues = await checkOutboundHosts(document, this.options.resolveHost ?? systemResolver);
       if (hostIssues.length > 0) {
-        throw new GatewayError(422, ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
-          details: hostIssues,
-        });
+        throw new UnprocessableEntityError(
+          ErrorCodes.BRAND_VALIDATION_FAILED,
+          'Brand configuration failed validation',
+          {
+            details: hostIssues,
+          },
+        );
       }
     }
     const remote = { fetch: this.fetch, timeoutMs: this.options.httpTimeoutMs ?? 5_000 };
@@ -376,7 +379,7 @@ export class BrandAdmin {
     ]);
     const issues = [...jwksIssues, ...discovery.issues, ...credentialIssues];
     if (issues.length > 0) {
-      throw new GatewayError(422, ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
+      throw new UnprocessableEntityError(ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
         details: issues,
       });
     }

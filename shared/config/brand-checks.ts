@@ -1,15 +1,15 @@
 // Save-time checks of a brand against the outside world: the JWKS holds a key the authorizer can use for
 // an allowed algorithm, and the issuer's discovery document (when it has one) agrees with the config.
 // Not a hot path: one bounded-time fetch per URL, no redirects followed, small bodies only.
+import { isRecord } from '../lang/is-record.js';
+import type { FetchFn } from '../http/fetch.js';
 import { describeUnusableKeys, type KeyEntry } from '../auth/jwk.js';
 import type { FieldIssue } from '../errors.js';
 import { safeJsonParse } from '../http/json.js';
 import type { BrandDocument, SupportedAlgorithm } from './brand-config.js';
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
-
 export interface RemoteCheckOptions {
-  fetch: FetchLike;
+  fetch: FetchFn;
   timeoutMs: number;
 }
 
@@ -49,10 +49,6 @@ async function fetchJson(url: string, options: RemoteCheckOptions): Promise<Fetc
   } catch {
     return { ok: false, status: 200, reason: 'did not answer JSON' };
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const EC_ALGORITHM: Record<string, SupportedAlgorithm> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };

@@ -3,7 +3,7 @@
 // Every field carries a `.describe()` text: brand.schema.json (the JSON Schema brands are written
 // against) is generated from this file, so the descriptions are the configuration reference.
 import { z } from 'zod';
-import { ValidationError, type FieldIssue } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import {
   ABSOLUTE_URL_MESSAGE,
   BRAND_ID_MESSAGE,
@@ -21,10 +21,17 @@ import {
   SSM_PARAMETER_PATTERN,
   SupportedAlgorithms,
   AudienceClaims,
-  defaultAcceptedAudiences,
+  acceptedAudiencesOf,
+  toFieldIssues,
 } from './brand-rules.js';
 
-export { isLoopbackHost, storedRevision, type SupportedAlgorithm, SupportedAlgorithms } from './brand-rules.js';
+export {
+  isLoopbackHost,
+  storedRevision,
+  type SupportedAlgorithm,
+  SupportedAlgorithms,
+  toFieldIssues,
+} from './brand-rules.js';
 
 const secureUrl = z
   .string()
@@ -242,17 +249,6 @@ export type BrandConfig = Omit<BrandDocument, 'acceptedAudiences'> & {
   revision: string;
 };
 
-/** Turns zod issues into the gateway's field issues (`fieldMappings.email: ...`). */
-export function toFieldIssues(error: z.ZodError, prefix = ''): FieldIssue[] {
-  return error.issues.map((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    if (issue.code === 'unrecognized_keys') {
-      return { field: [path, ...issue.keys].filter(Boolean).join('.') || '(root)', message: 'unknown field' };
-    }
-    return { field: path || '(root)', message: issue.message };
-  });
-}
-
 /**
  * Parses untrusted input into a BrandDocument (defaults filled, derived fields left out).
  * @throws ValidationError naming each bad field.
@@ -265,8 +261,7 @@ export function parseBrandDocument(input: unknown): BrandDocument {
 
 /** Derives the runtime BrandConfig (audience default applied) from a parsed document. */
 export function toBrandConfig(document: BrandDocument, version: number, revision = ''): BrandConfig {
-  const acceptedAudiences = document.acceptedAudiences ?? defaultAcceptedAudiences(document);
-  return { ...document, acceptedAudiences, version, revision };
+  return { ...document, acceptedAudiences: acceptedAudiencesOf(document), version, revision };
 }
 
 /**

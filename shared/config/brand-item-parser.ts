@@ -3,7 +3,7 @@
 // rule (same shared rules from brand-rules.ts); test/unit/config/brand-item-parser.test.ts pins the two
 // together with generated items. The admin path and brand.schema.json keep the full schema.
 import * as z from 'zod/mini';
-import { type FieldIssue, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import type { BrandConfig, BrandDocument } from './brand-config.js';
 import {
   ABSOLUTE_URL_MESSAGE,
@@ -23,7 +23,8 @@ import {
   storedRevision,
   SupportedAlgorithms,
   AudienceClaims,
-  defaultAcceptedAudiences,
+  acceptedAudiencesOf,
+  toFieldIssues,
 } from './brand-rules.js';
 
 const secureUrl = z.string().check(
@@ -92,23 +93,13 @@ const MetaSchema = z.object({
   revision: z.optional(z.string()),
 });
 
-function fieldIssues(error: z.core.$ZodError): FieldIssue[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    if (issue.code === 'unrecognized_keys') {
-      return { field: [path, ...issue.keys].filter(Boolean).join('.') || '(root)', message: 'unknown field' };
-    }
-    return { field: path || '(root)', message: issue.message };
-  });
-}
-
 /**
  * Parses a stored brand document (no version metadata) exactly as parseBrandDocument does.
  * @throws ValidationError naming each bad field (messages may be terser than the admin path's).
  */
 export function parseBrandItemDocument(input: unknown): BrandDocument {
   const result = BrandItemSchema.safeParse(input);
-  if (!result.success) throw new ValidationError('Brand configuration is invalid', fieldIssues(result.error));
+  if (!result.success) throw new ValidationError('Brand configuration is invalid', toFieldIssues(result.error));
   return result.data;
 }
 
@@ -120,6 +111,10 @@ export function parseStoredBrandConfig(item: Record<string, unknown>): BrandConf
   const { version, updatedAt, updatedBy, revision, ...rest } = item;
   const meta = MetaSchema.parse({ version, updatedAt, updatedBy, revision });
   const document = parseBrandItemDocument(rest);
-  const acceptedAudiences = document.acceptedAudiences ?? defaultAcceptedAudiences(document);
-  return { ...document, acceptedAudiences, version: meta.version, revision: storedRevision(meta) };
+  return {
+    ...document,
+    acceptedAudiences: acceptedAudiencesOf(document),
+    version: meta.version,
+    revision: storedRevision(meta),
+  };
 }

@@ -1,5 +1,6 @@
 // The brand rules both brand parsers share (the full zod schema in brand-config.ts and the zod/mini read
 // path in brand-item-parser.ts). Kept free of zod so the authorizer's bundle can import them cheaply.
+import type { FieldIssue } from '../errors.js';
 
 /** Signature algorithms a brand may allow. HMAC and `none` are deliberately absent. */
 export const SupportedAlgorithms = [
@@ -33,6 +34,33 @@ export function defaultAcceptedAudiences(document: {
 }): string[] {
   const first = document.audienceClaim === 'client_id' ? document.clientId : document.applicationId;
   return [...new Set(document.acceptIdTokens ? [first, document.clientId] : [first])];
+}
+
+/** The brand's accepted audiences: its own list, else the default above; both parsers derive them here. */
+export function acceptedAudiencesOf(
+  document: Parameters<typeof defaultAcceptedAudiences>[0] & { acceptedAudiences?: string[] | undefined },
+): string[] {
+  return document.acceptedAudiences ?? defaultAcceptedAudiences(document);
+}
+
+/** The part of a zod issue (classic or mini) the field mapping reads; structural, so this file needs no zod. */
+interface SchemaIssue {
+  readonly code: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly keys?: readonly string[];
+}
+
+/** Turns schema (zod) issues into the gateway's field issues (`fieldMappings.email: ...`), under `prefix`. */
+export function toFieldIssues(error: { readonly issues: readonly SchemaIssue[] }, prefix = ''): FieldIssue[] {
+  return error.issues.flatMap((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    // One issue per unknown key: zod reports them together, a client fixes them one field at a time.
+    if (issue.code === 'unrecognized_keys' && issue.keys?.length) {
+      return issue.keys.map((key) => ({ field: [path, key].filter(Boolean).join('.'), message: 'unknown field' }));
+    }
+    return [{ field: path || '(root)', message: issue.message }];
+  });
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);

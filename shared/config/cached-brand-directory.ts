@@ -5,7 +5,7 @@
 // Queries made until it is in. Without per-key loaders every lookup is served from the full index.
 // Every answer comes from a read younger than the TTL; when a reload fails, the last good answer is served
 // for a bounded stale window, then lookups fail closed with 503 CONFIG_UNAVAILABLE.
-import { ErrorCodes, GatewayError } from '../errors.js';
+import { ErrorCodes, type GatewayError, ServiceUnavailableError } from '../errors.js';
 import type { BrandConfig } from './brand-config.js';
 import type { BrandDirectory } from './brand-directory.js';
 
@@ -211,9 +211,13 @@ export class CachedBrandDirectory implements BrandDirectory {
   }
 
   private unavailable(cause: unknown): GatewayError {
-    return new GatewayError(503, ErrorCodes.CONFIG_UNAVAILABLE, 'Brand configuration is temporarily unavailable', {
-      cause,
-      retryAfterSeconds: 5,
-    });
+    return new ServiceUnavailableError(
+      ErrorCodes.CONFIG_UNAVAILABLE,
+      'Brand configuration is temporarily unavailable',
+      {
+        cause,
+        retryAfterSeconds: 5,
+      },
+    );
   }
 }

@@ -4,6 +4,7 @@
 // with an access token (never with an ID token a brand accepts as bearer) and only when the brand has a
 // userinfo endpoint; otherwise the verified ID token is the profile source. claimsSourceOf tells which.
 import { hashToken } from '../auth/authorize-request.js';
+import type { FetchFn } from '../http/fetch.js';
 import type { AuthorizerContext } from '../auth/authorizer-context.js';
 import type { JwksProvider } from '../auth/jwks-cache.js';
 import { verifyIdToken } from '../auth/verify-id-token.js';
@@ -25,8 +26,6 @@ export interface ClaimRequest {
 export interface ClaimSource {
   load(request: ClaimRequest): Promise<Claims>;
 }
-
-export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
 
 /** Where the mapped claims came from: userinfo, the verified ID token of the body, or the access token alone. */
 export type ClaimsSource = 'userinfo' | 'id_token' | 'access_token';

@@ -3,6 +3,7 @@
 // Safe under concurrency (one short lease per brand + sub) and after partial failures (the user's own
 // customer is always searched before creating, so a customer created before a crash is found by the retry).
 // Independent Capillary calls run concurrently: a new user costs 3 sequential round trips, a returning one 1.
+import { sleep as realSleep } from '../lang/sleep.js';
 import { randomUUID } from 'node:crypto';
 import type { CapillaryClient } from '../capillary/capillary-client.js';
 import { CapillaryConflictError, CapillaryNotFoundError } from '../capillary/capillary-errors.js';
@@ -44,8 +45,6 @@ export interface SessionResult {
 }
 
 type Established = { customerId: number; status: 'created' | 'linked'; reason: string; customer?: CapillaryCustomer };
-
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function mappedView(mapped: MappedCustomer): SessionResult['mapped'] {
   return {

@@ -1,5 +1,11 @@
 // JSON parsing for untrusted input: size-capped, prototype-pollution safe, objects only where asked.
-import { BadRequestError, DEFAULT_MAX_BODY_BYTES, ErrorCodes, GatewayError } from '../errors.js';
+import {
+  BadRequestError,
+  DEFAULT_MAX_BODY_BYTES,
+  ErrorCodes,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../errors.js';
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -21,8 +27,7 @@ const JSON_MEDIA_TYPE = /^\s*application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 export function assertJsonContentType(contentType: string | undefined, body: string | null | undefined): void {
   if (body === null || body === undefined || body === '' || contentType === undefined) return;
   if (!JSON_MEDIA_TYPE.test(contentType)) {
-    throw new GatewayError(
-      415,
+    throw new UnsupportedMediaTypeError(
       ErrorCodes.UNSUPPORTED_MEDIA_TYPE,
       'Send the body as application/json (Content-Type: application/json)',
     );
@@ -41,7 +46,7 @@ export function parseJsonObjectBody(
   if (body === null || body === undefined || body === '') return {};
   const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
   if (Buffer.byteLength(text, 'utf8') > maxBytes) {
-    throw new GatewayError(413, ErrorCodes.BODY_TOO_LARGE, `Request body exceeds ${maxBytes} bytes`);
+    throw new PayloadTooLargeError(ErrorCodes.BODY_TOO_LARGE, `Request body exceeds ${maxBytes} bytes`);
   }
   let value: unknown;
   try {

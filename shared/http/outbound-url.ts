@@ -3,6 +3,7 @@
 // unspecified addresses (IPv4-mapped IPv6 included), and nothing is fetched over plain http. Addresses
 // are compared after resolution, never as strings, so `127.1`, `[::ffff:7f00:1]` or a DNS name pointing
 // at 10.0.0.5 are all caught. The resolver is injected (tests never touch DNS).
+import type { FetchFn } from './fetch.js';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { FieldIssue } from '../errors.js';
@@ -92,8 +93,6 @@ export async function checkOutboundHosts(
   return issues.filter((issue): issue is FieldIssue => issue !== undefined);
 }
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
-
 /** Refused before any connection: a configured URL that is not https outside the local stage. */
 export class InsecureUrlError extends Error {
   constructor(url: string) {
@@ -106,7 +105,7 @@ export class InsecureUrlError extends Error {
  * The read path's fetch (JWKS, userinfo): https only, unless `allowHttp` (the local stage, whose CIAM
  * runs on loopback). Callers treat the refusal like any failed fetch (JWKS unavailable, CIAM unavailable).
  */
-export function httpsOnlyFetch(inner: FetchLike, options: { allowHttp: boolean }): FetchLike {
+export function httpsOnlyFetch(inner: FetchFn, options: { allowHttp: boolean }): FetchFn {
   if (options.allowHttp) return inner;
   return (input, init) => {
     if (!URL.canParse(input) || new URL(input).protocol !== 'https:') {

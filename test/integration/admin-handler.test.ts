@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/admin/handler.js';
+import { Routes } from '../../shared/routes.js';
 import { type BrandAdminRig, brandBody, silentLogger, startBrandAdminRig } from '../support/brand-admin-harness.js';
 import { lambdaContext, proxyEvent } from '../support/events.js';
 
@@ -155,6 +156,23 @@ describe('admin handler (IAM in AWS)', () => {
       message: 'must equal the brand id in the path (h4)',
     });
     expect(await rig.snapshot()).toEqual(before);
+  });
+
+  it('serves every admin route of shared/routes.ts (none falls through to a 404, 405 or 500)', async () => {
+    const handler = iamHandler();
+    const admin = Routes.filter((route) => route.functionName === 'admin');
+    expect(admin.length).toBeGreaterThan(4);
+    for (const route of admin) {
+      const path = route.path.replace('{brandId}', 'routes1');
+      const answer = await handler(
+        iamEvent(route.method, route.path, path, brandBody(rig.ciam, 'routes1')),
+        lambdaContext,
+      );
+      expect(answer.statusCode, `${route.method} ${route.path}`).toBeLessThan(500);
+      expect(json(answer.body).error?.code ?? '', `${route.method} ${route.path}`).not.toMatch(
+        /ROUTE_NOT_FOUND|METHOD_NOT_ALLOWED/,
+      );
+    }
   });
 
   it('never echoes secrets in any response', async () => {

@@ -1,15 +1,12 @@
 // Turns any failed response into one readable message with its stable code: the gateway's error body,
 // an OAuth error (CIAM, back-channel logout), API Gateway's bare `{message}` or a network failure.
+import { isRecord } from '../../../shared/lang/is-record.js';
 
 export interface Failure {
   code: string;
   message: string;
   details: { field: string; message: string }[];
   requestId?: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function readDetails(value: unknown): Failure['details'] {

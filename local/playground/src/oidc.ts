@@ -1,5 +1,6 @@
 // Sign-in as a real single-page app does it: discovery, authorization code + PKCE with a public client,
 // the code exchanged at the token endpoint from the browser, and RP-initiated logout at the CIAM.
+import { isRecord } from '../../../shared/lang/is-record.js';
 import type { CallInput, CallRecord } from './call.js';
 import type { PlaygroundConfig } from './config.js';
 import { readJwtClaims } from './jwt.js';
@@ -27,10 +28,6 @@ interface PendingLogin {
   state: string;
   nonce: string;
   verifier: string;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Reads the CIAM's discovery document. */

@@ -1,5 +1,6 @@
 // Rendering: small DOM helpers (text only, never innerHTML, so nothing a server returns can inject markup)
 // and one function per panel.
+import { isRecord } from '../../../shared/lang/is-record.js';
 import type { CallRecord } from './call.js';
 import type { Failure } from './failure.js';
 import { shortenToken } from './jwt.js';
@@ -26,10 +27,6 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const element = document.getElementById(id);
   if (!element) throw new Error(`#${id} is missing from the page`);
   return element as T;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 const TOKEN_KEYS = new Set(['id_token', 'access_token', 'refresh_token', 'idToken', 'accessToken', 'logout_token']);
