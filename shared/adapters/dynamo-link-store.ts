@@ -47,34 +47,30 @@ export class DynamoLinkStore implements LinkStore, BrandLinks {
   }
 
   async putIfAbsent(link: CustomerLink): Promise<CustomerLink> {
-    try {
-      await this.ddb.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { [LinksTable.partitionKey]: linkKey(link.brandId, link.sub), ...link },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': LinksTable.partitionKey },
-        }),
-      );
-      return link;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const existing = await this.get(link.brandId, link.sub);
-      if (!existing) throw error;
-      return existing;
-    }
+    return this.putWhen(link, 'attribute_not_exists(#pk)');
   }
 
   async replace(link: CustomerLink, expectedCustomerId: number): Promise<CustomerLink> {
+    // Only over the link this session found stale: a concurrent session's repair is kept.
+    return this.putWhen(link, 'attribute_not_exists(#pk) OR customerId = :expected', {
+      ':expected': expectedCustomerId,
+    });
+  }
+
+  /** Writes the link when `condition` holds; otherwise answers the link that is stored (the winner). */
+  private async putWhen(
+    link: CustomerLink,
+    condition: string,
+    values?: Record<string, unknown>,
+  ): Promise<CustomerLink> {
     try {
       await this.ddb.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { [LinksTable.partitionKey]: linkKey(link.brandId, link.sub), ...link },
-          // Only over the link this session found stale: a concurrent session's repair is kept.
-          ConditionExpression: 'attribute_not_exists(#pk) OR customerId = :expected',
+          ConditionExpression: condition,
           ExpressionAttributeNames: { '#pk': LinksTable.partitionKey },
-          ExpressionAttributeValues: { ':expected': expectedCustomerId },
+          ...(values ? { ExpressionAttributeValues: values } : {}),
         }),
       );
       return link;
