@@ -2,13 +2,29 @@
 // DynamoDB document client (shared/adapters/dynamo-client.ts), one read of one brand item from the brands
 // table, one JWKS fetch, one node:crypto verification and a policy. Bundled exactly like the deployed entry
 // (bench/run.ts); no validation of the item, no revocation read, no logging, no metrics, no middleware.
+// BENCH_JWKS_TRANSPORT=node-http fetches the JWKS with node:http instead of fetch() (the transport the deployed
+// authorizer uses), the baseline's cheapest spelling of the same work.
 import { createPublicKey, verify } from 'node:crypto';
+import { get } from 'node:http';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../shared/adapters/dynamo-client.js';
 
 const ddb = createDocumentClient();
 const table = process.env.BRANDS_TABLE ?? '';
 const brandId = process.env.BENCH_BRAND_ID ?? '';
+
+const viaNodeHttp = process.env.BENCH_JWKS_TRANSPORT === 'node-http';
+
+function getJson(url: string): Promise<unknown> {
+  if (!viaNodeHttp) return fetch(url).then((response) => response.json());
+  return new Promise((resolve, reject) => {
+    get(url, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+    }).on('error', reject);
+  });
+}
 
 const json = (segment: string) => JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
 
@@ -19,7 +35,7 @@ export async function handler(event: { headers?: Record<string, string>; methodA
   const claims = json(p);
   const { Item } = await ddb.send(new GetCommand({ TableName: table, Key: { brandId }, ConsistentRead: true }));
   if (!Item || Item.issuer !== claims.iss) throw new Error('Unauthorized');
-  const jwks = (await (await fetch(String(Item.jwksUri))).json()) as { keys: { kid?: string }[] };
+  const jwks = (await getJson(String(Item.jwksUri))) as { keys: { kid?: string }[] };
   const jwk = jwks.keys.find((k) => k.kid === header.kid);
   if (!jwk) throw new Error('Unauthorized');
   const key = createPublicKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });

@@ -23,4 +23,8 @@ export class IndexedBrandDirectory implements BrandDirectory {
   async findByIssuer(issuer: string): Promise<readonly BrandConfig[]> {
     return this.byIssuer.get(issuer) ?? [];
   }
+
+  peekByIssuer(issuer: string): readonly BrandConfig[] | undefined {
+    return this.byIssuer.get(issuer);
+  }
 }

@@ -2,7 +2,8 @@
 // and caches lazily on the first decision (no I/O at import). JWKS caches are per jwksUri, process-wide.
 import { setJwksCacheDefaults } from '../../shared/auth/jwks-cache.js';
 import { loadSettings } from '../../shared/env.js';
-import { httpsOnlyFetch } from '../../shared/http/outbound-url.js';
+import { nodeHttpGet } from '../../shared/adapters/node-http-get.js';
+import { httpsOnly } from '../../shared/http/outbound-url.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { createCoreRuntime } from '../../shared/runtime/core-runtime.js';
 import { createHandler } from './handler.js';
@@ -16,7 +17,8 @@ const runtime = createCoreRuntime(settings, {
 setJwksCacheDefaults({
   onFetchError: (error) => logger.warn('JWKS fetch failed', { error }),
   // Outside the local stage a JWKS is never fetched over plain http, whatever the brand item says.
-  fetch: httpsOnlyFetch((url, init) => globalThis.fetch(url, init), { allowHttp: runtime.settings.stage === 'local' }),
+  // node:http(s), loaded by the AWS SDK already: the first fetch() of a container would load undici first.
+  get: httpsOnly(nodeHttpGet, { allowHttp: runtime.settings.stage === 'local' }),
 });
 
 export const handler = createHandler({
@@ -24,6 +26,7 @@ export const handler = createHandler({
   brandDirectory: {
     getBrand: (brandId) => runtime.brandDirectory.getBrand(brandId),
     findByIssuer: (issuer) => runtime.brandDirectory.findByIssuer(issuer),
+    peekByIssuer: (issuer) => runtime.brandDirectory.peekByIssuer?.(issuer),
   },
   revocationChecker: { check: (query) => runtime.authorizerRevocationChecker.check(query) },
   auditLog: { record: (event) => runtime.auditLog.record(event) },

@@ -9,7 +9,7 @@ import { hashSubject } from '../audit/redaction.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import { GatewayError } from '../errors.js';
 import type { RevocationChecker, RevocationReason } from '../revocation/revocation-checker.js';
-import { type HeaderSource, readBearerToken } from '../http/headers.js';
+import { type HeaderSource, readBearerCredential } from '../http/headers.js';
 import type { AuthorizerContext } from './authorizer-context.js';
 import type { JwksProvider } from './jwks-cache.js';
 import { stageWildcardResource } from './authorizer-policy.js';
@@ -79,13 +79,17 @@ export class AuthorizerUnavailableError extends Error {
   }
 }
 
+/** Characters of the token's end the fingerprint hashes: 258 bits, within the signature of every supported alg. */
+const FINGERPRINT_CHARS = 43;
+
 /**
  * Short, non-reversible token fingerprint for logs and the context (never the token itself). It hashes the
- * signature segment alone: already unique per token, and a third of the token's length on the hot path.
+ * token's last 43 characters: signature bits (at least 64 bytes for every accepted alg), so already unique per
+ * token, at a small fixed cost on the hot path whatever the token's length.
  */
 export function hashToken(token: string): string {
   // One-shot crypto.hash (Node >= 20.12): no Hash object per distinct token.
-  return hash('sha256', token.slice(token.lastIndexOf('.') + 1), 'hex').slice(0, 16);
+  return hash('sha256', token.slice(-FINGERPRINT_CHARS), 'hex').slice(0, 16);
 }
 
 /** Builds the authorize(event) function of one container. */
@@ -100,13 +104,11 @@ export function createRequestAuthorizer(
       ...(deps.jwks ? { jwks: deps.jwks } : {}),
     });
 
-  // Hashes are per verified result: a repeated token (same cached object) does not hash again.
-  const hashes = new WeakMap<object, { tokenHash: string; subjectHash: string }>();
-
   return async function authorize(input) {
     const resource = stageWildcardResource(input.methodArn);
     if (resource === undefined) return { effect: 'Unauthorized', reason: 'METHOD_ARN_INVALID', tokenHash: '' };
-    const bearer = readBearerToken(input);
+    // The verifier's grammar (base64url segments and dots) is stricter than b64token: one pass over the token.
+    const bearer = readBearerCredential(input);
     if ('reason' in bearer) return { effect: 'Unauthorized', reason: bearer.reason, tokenHash: '' };
 
     let verified: Awaited<ReturnType<TokenVerifier['verify']>>;
@@ -127,24 +129,14 @@ export function createRequestAuthorizer(
 
     const { brand, sub } = verified;
     const brandId = brand.brandId;
-    let memo = hashes.get(verified);
-    if (memo === undefined) {
-      memo = { tokenHash: hashToken(bearer.token), subjectHash: hashSubject(brandId, sub) };
-      hashes.set(verified, memo);
-    }
-    const { tokenHash, subjectHash } = memo;
+    const tokenHash = hashToken(bearer.token);
+    const subjectHash = hashSubject(brandId, sub);
     // The principal is what API Gateway writes to access and execution logs: the hashed subject, never the raw sub.
-    const base = { brandId, principalId: `${brandId}|${subjectHash}`, subjectHash, resource, tokenHash };
+    const principalId = `${brandId}|${subjectHash}`;
+    const { sid, jti, iat } = verified;
     let revoked: RevocationReason | undefined;
     try {
-      revoked = await deps.revocationChecker.check({
-        brandId,
-        sub,
-        sid: verified.sid,
-        jti: verified.jti,
-        iat: verified.iat,
-        brandRevision: brand.revision,
-      });
+      revoked = await deps.revocationChecker.check({ brandId, sub, sid, jti, iat, brandRevision: brand.revision });
     } catch (error) {
       // Fail closed without blaming the token (401 would make the app drop a good session) or caching a Deny.
       return { effect: 'Unavailable', reason: 'REVOCATION_UNAVAILABLE', brandId, tokenHash, error };
@@ -155,15 +147,27 @@ export function createRequestAuthorizer(
       iss: brand.issuer,
       sub,
       principalType: verified.principalType,
-      sid: verified.sid,
-      jti: verified.jti,
-      iat: verified.iat,
+      sid,
+      jti,
+      iat,
       exp: verified.exp,
       clockSkew: brand.clockSkewSeconds,
       tokenHash,
     };
     // A revocation is for good (a session, token or user before iat never comes back): caching it is right.
-    if (revoked !== undefined) return { effect: 'Deny', reason: revoked, ...base, context: { ...context, revoked } };
-    return { effect: 'Allow', reason: 'ALLOWED', ...base, context };
+    if (revoked !== undefined) {
+      const deniedContext = { ...context, revoked };
+      return {
+        effect: 'Deny',
+        reason: revoked,
+        brandId,
+        principalId,
+        subjectHash,
+        resource,
+        tokenHash,
+        context: deniedContext,
+      };
+    }
+    return { effect: 'Allow', reason: 'ALLOWED', brandId, principalId, subjectHash, resource, tokenHash, context };
   };
 }

@@ -1,13 +1,17 @@
 // Per-jwksUri JWKS cache: fetched once per cold start, refreshed in the background after `maxAgeMs`
 // (no request waits on a refresh), an unknown `kid` refetches at most once per `cooldownMs`
 // (single-flight), a failing endpoint leaves the cached keys verifying, and unknown kids then fail
-// closed at once. fetch and clock are injected; a module-level registry shares one cache per URI.
+// closed at once. The transport and clock are injected; a module-level registry shares one cache per URI.
+import { type GetDocument, getDocumentWithFetch } from '../http/document-get.js';
 import type { FetchFn } from '../http/fetch.js';
 import { parseJsonObjectStrict } from './compact-jws.js';
 import { importJwk, type KeyEntry } from './jwk.js';
 import { TokenError, TokenErrorReasons } from './token-error.js';
 
 export interface JwksCacheOptions {
+  /** How the JWKS is fetched (the authorizer passes node:https); takes precedence over `fetch`. */
+  get?: GetDocument;
+  /** A fetch to get it with when no `get` is given (default: the global fetch). */
   fetch?: FetchFn;
   /** Epoch milliseconds. */
   now?: () => number;
@@ -40,7 +44,7 @@ const unavailable = (cause?: unknown) =>
 /** One brand CIAM's signing keys, imported once per kid. */
 export class JwksCache {
   readonly uri: string;
-  private readonly fetchFn: FetchFn;
+  private readonly getDocument: GetDocument;
   private readonly now: () => number;
   private readonly maxAgeMs: number;
   private readonly cooldownMs: number;
@@ -58,7 +62,8 @@ export class JwksCache {
 
   constructor(uri: string, options: JwksCacheOptions = {}) {
     this.uri = uri;
-    this.fetchFn = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.getDocument =
+      options.get ?? getDocumentWithFetch(options.fetch ?? ((url, init) => globalThis.fetch(url, init)));
     this.now = options.now ?? Date.now;
     this.maxAgeMs = options.maxAgeMs ?? 600_000;
     this.cooldownMs = options.cooldownMs ?? 10_000;
@@ -190,17 +195,12 @@ export class JwksCache {
   }
 
   private async load(): Promise<Map<string, KeyEntry[]>> {
-    const response = await this.fetchFn(this.uri, {
-      method: 'GET',
-      redirect: 'error',
-      headers: { accept: 'application/jwk-set+json, application/json' },
-      signal: AbortSignal.timeout(this.timeoutMs),
+    const { status, body } = await this.getDocument(this.uri, {
+      accept: 'application/jwk-set+json, application/json',
+      timeoutMs: this.timeoutMs,
+      maxBytes: this.maxBytes,
     });
-    if (response.status !== 200) {
-      await response.body?.cancel().catch(() => undefined);
-      throw new Error(`JWKS endpoint answered ${response.status}`);
-    }
-    const body = await readCapped(response, this.maxBytes);
+    if (status !== 200) throw new Error(`JWKS endpoint answered ${status}`);
     const document = parseJsonObjectStrict(body);
     const list = document.keys;
     if (!Array.isArray(list) || list.length > this.maxKeys) throw new Error('JWKS has no usable keys array');
@@ -223,29 +223,6 @@ export class JwksCache {
     if (next.size === 0) throw new Error('JWKS has no usable keys');
     return next;
   }
-}
-
-async function readCapped(response: Response, maxBytes: number): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new Error('JWKS too large');
-  }
-  if (!response.body) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error('JWKS too large');
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }
 
 const registry = new Map<string, JwksCache>();

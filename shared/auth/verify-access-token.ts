@@ -82,7 +82,8 @@ export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDe
   }
   const iss = claims.iss;
   if (typeof iss !== 'string') throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN, 'iss missing');
-  const brands = await deps.brandDirectory.findByIssuer(iss);
+  const directory = deps.brandDirectory;
+  const brands = directory.peekByIssuer?.(iss) ?? (await directory.findByIssuer(iss));
   if (brands.length === 0) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
   // aud is optional only for brands that read the audience from client_id.
   const aud = claims.aud === undefined && brands.some(readsClientId) ? [] : readAudience(claims);

@@ -20,7 +20,7 @@ export interface CheckedHeader {
 export function checkHeader(header: Record<string, unknown>): CheckedHeader {
   const { alg, kid, typ } = header;
   if (typeof alg !== 'string') throw new TokenError(TokenErrorReasons.HEADER_INVALID, 'alg must be a string');
-  if (alg.toLowerCase() === 'none') throw new TokenError(TokenErrorReasons.ALG_NONE);
+  if (alg.length === 4 && alg.toLowerCase() === 'none') throw new TokenError(TokenErrorReasons.ALG_NONE);
   // jku, x5u, x5c and jwk are never read: keys come only from the brand's configured JWKS.
   if (header.crit !== undefined) throw new TokenError(TokenErrorReasons.CRIT_UNSUPPORTED);
   if (header.b64 !== undefined && header.b64 !== true) throw new TokenError(TokenErrorReasons.B64_UNSUPPORTED);
@@ -30,7 +30,8 @@ export function checkHeader(header: Record<string, unknown>): CheckedHeader {
   let normalizedTyp = '';
   if (typ !== undefined) {
     if (typeof typ !== 'string') throw new TokenError(TokenErrorReasons.TYP_INVALID);
-    normalizedTyp = typ.toLowerCase();
+    // 'JWT' is what most issuers write: no lower-cased copy on the hot path.
+    normalizedTyp = typ === 'JWT' ? 'jwt' : typ.toLowerCase();
     if (normalizedTyp.startsWith('application/')) normalizedTyp = normalizedTyp.slice(12);
   }
   return { alg, kid: kid ?? '', typ: normalizedTyp };

@@ -54,12 +54,25 @@ export function isSupportedAlgorithm(alg: string): alg is SupportedAlgorithm {
   return Object.hasOwn(SPECS, alg);
 }
 
+function keyFits(entry: KeyEntry, spec: AlgorithmSpec, alg: SupportedAlgorithm): boolean {
+  return (
+    entry.kty === spec.kty &&
+    (spec.crv === undefined || entry.crv === spec.crv) &&
+    jwkAlgFits(entry, alg) &&
+    entry.usableForSignatures &&
+    entry.strongEnough
+  );
+}
+
 /**
  * The keys among those published under one kid that fit `alg` (kty, crv, the JWK's own alg, use, strength),
  * in JWKS order, or explains why none does.
  */
-export function selectKeys(entries: readonly KeyEntry[], alg: SupportedAlgorithm): KeyEntry[] {
+export function selectKeys(entries: readonly KeyEntry[], alg: SupportedAlgorithm): readonly KeyEntry[] {
   const spec = SPECS[alg];
+  // One key published under the kid, and it fits: the common case, answered without a new array.
+  const [only] = entries;
+  if (entries.length === 1 && only !== undefined && keyFits(only, spec, alg)) return entries;
   let reason: 'KEY_ALG_MISMATCH' | 'KEY_USE_INVALID' | 'KEY_TOO_WEAK' = TokenErrorReasons.KEY_ALG_MISMATCH;
   const fitting: KeyEntry[] = [];
   for (const entry of entries) {

@@ -7,6 +7,12 @@ export interface BrandDirectory {
   getBrand(brandId: string): Promise<BrandConfig | undefined>;
   /** Every brand whose `issuer` equals `issuer` exactly (the authorizer then picks by audience). */
   findByIssuer(issuer: string): Promise<readonly BrandConfig[]>;
+  /**
+   * The brands of `issuer` when a fresh answer naming at least one is in memory, synchronously (no I/O, no
+   * side effect); undefined means "ask findByIssuer", which then gives the same answer. Spares the
+   * authorizer's warm path a promise.
+   */
+  peekByIssuer?(issuer: string): readonly BrandConfig[] | undefined;
 }
 
 /** A fixed set of brands, for tests and tools. */

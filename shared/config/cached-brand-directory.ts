@@ -116,6 +116,15 @@ export class CachedBrandDirectory implements BrandDirectory {
     return brands;
   }
 
+  peekByIssuer(issuer: string): readonly BrandConfig[] | undefined {
+    const index = this.freshIndex();
+    if (index !== undefined) return index.byIssuer.get(issuer);
+    if (this.options.loadByIssuer === undefined) return undefined;
+    const slot = this.issuers.get(issuer);
+    const fresh = slot?.loadedAt !== undefined && this.now() - slot.loadedAt < this.ttlMs;
+    return fresh && slot.value !== undefined && slot.value.length > 0 ? slot.value : undefined;
+  }
+
   /** Every brand of the full index, sorted by id (loads it when it is not fresh). */
   async listBrands(): Promise<readonly BrandConfig[]> {
     return [...(await this.fullIndex()).byId.values()].sort((a, b) => a.brandId.localeCompare(b.brandId));

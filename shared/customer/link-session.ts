@@ -2,12 +2,14 @@
 // link it (brand + sub -> customer id), then bring the names up to date and report identifier drift.
 // Safe under concurrency (one short lease per brand + sub) and after partial failures (the user's own
 // customer is always searched before creating, so a customer created before a crash is found by the retry).
-// Independent Capillary calls run concurrently: a new user costs 3 sequential round trips, a returning one 1.
+// Independent Capillary calls run concurrently: a new user costs 2 sequential round trips (3 when joining an
+// existing member), a returning one 1.
 import { sleep as realSleep } from '../lang/sleep.js';
 import { randomUUID } from 'node:crypto';
 import type { CapillaryClient } from '../capillary/capillary-client.js';
 import { CapillaryConflictError, CapillaryNotFoundError } from '../capillary/capillary-errors.js';
 import {
+  type AddCustomerInput,
   type CapillaryCustomer,
   type CapillaryIdentifier,
   CapillarySources,
@@ -260,7 +262,7 @@ async function findOrCreate(
         `The ${unverified.type} matches an existing member but the CIAM has not verified it`,
       );
     }
-    const attached = await addProfile(client, caller, mapped, { profiles: [oauth] });
+    const { customerId: attached } = await addProfile(client, caller, mapped, { profiles: [oauth] });
     if (attached !== memberId) {
       throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'Capillary attached the profile to another customer');
     }
@@ -283,23 +285,46 @@ async function findOrCreate(
       identifiers: verified,
     });
   }
-  const createdId = await addProfile(client, caller, mapped, { loyaltyInfo: { loyaltyType: 'loyalty' }, profiles });
-  return { customerId: createdId, status: 'created', reason: 'CREATED' };
+  const registration: AddCustomerInput = { loyaltyInfo: { loyaltyType: 'loyalty' }, profiles };
+  const created = await addProfile(client, caller, mapped, registration);
+  // A clean creation (no warning: nothing merged, nothing resolved by a lookup) holds exactly what was sent, so
+  // the answer is built from it, like the names PUT: a registration costs 2 round trips (lookups, add), not 3.
+  const customer = created.clean ? asCreated(created.customerId, registration) : undefined;
+  return { customerId: created.customerId, status: 'created', reason: 'CREATED', ...(customer ? { customer } : {}) };
 }
 
-/** POST /v2/customers; a duplicate answer (e.g. a retried write) is resolved by finding the user's customer again. */
+/** The customer a clean `POST /v2/customers` of `input` created, as `GET ?source=ALL` would answer it. */
+function asCreated(id: number, input: AddCustomerInput): CapillaryCustomer {
+  return {
+    id,
+    profiles: input.profiles.map((profile) => ({
+      source: profile.source,
+      ...(profile.accountId === undefined ? {} : { accountId: profile.accountId }),
+      ...(profile.firstName === undefined ? {} : { firstName: profile.firstName }),
+      ...(profile.lastName === undefined ? {} : { lastName: profile.lastName }),
+      identifiers: (profile.identifiers ?? []).map(({ type, value }) => ({ type, value })),
+    })),
+    ...(input.loyaltyInfo ? { loyaltyInfo: { ...input.loyaltyInfo } } : {}),
+  };
+}
+
+/**
+ * POST /v2/customers; a duplicate answer (e.g. a retried write) is resolved by finding the user's customer again.
+ * `clean`: the add answered an id and no warning (a merge into a member warns 8050).
+ */
 async function addProfile(
   client: CapillaryClient,
   caller: PostAuthCaller,
   mapped: MappedCustomer,
-  input: Parameters<CapillaryClient['addCustomer']>[0],
-): Promise<number> {
+  input: AddCustomerInput,
+): Promise<{ customerId: number; clean: boolean }> {
   try {
-    return (await client.addCustomer(input)).customerId;
+    const { customerId, warnings } = await client.addCustomer(input);
+    return { customerId, clean: warnings.length === 0 };
   } catch (error) {
     if (!(error instanceof CapillaryConflictError)) throw error;
     const own = await findOwnCustomer(client, caller, mapped);
-    if (own !== undefined) return own;
+    if (own !== undefined) return { customerId: own, clean: false };
     throw new ConflictError(
       ErrorCodes.IDENTIFIER_TAKEN,
       'An identifier of this user already belongs to another Capillary customer',

@@ -3,7 +3,7 @@
 // CIAM claim source, the runtime's audit log and its uncached revocation guard. Called once per cold start.
 import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';
 import { CapillaryClients } from '../capillary/capillary-client.js';
-import { httpsOnlyFetch } from '../http/outbound-url.js';
+import { httpsOnly } from '../http/outbound-url.js';
 import { createLogger } from '../observability/logger.js';
 import { type GatewayMetrics, instrumentCapillaryFetch } from '../observability/metrics.js';
 import type { AuditLog } from '../audit/audit-event.js';
@@ -46,7 +46,7 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
       // Outside the local stage userinfo is never fetched over plain http, whatever the brand item says.
       // The userinfo call is not cut to the deadline: its timeout is part of the worst-case budget.
       claims: new CiamClaimSource({
-        fetch: httpsOnlyFetch((input, init) => globalThis.fetch(input, init), {
+        fetch: httpsOnly((input, init) => globalThis.fetch(input, init), {
           allowHttp: runtime.settings.stage === 'local',
         }),
         timeoutMs: BudgetDefaults.claimsTimeoutMs,

@@ -3,7 +3,6 @@
 // unspecified addresses (IPv4-mapped IPv6 included), and nothing is fetched over plain http. Addresses
 // are compared after resolution, never as strings, so `127.1`, `[::ffff:7f00:1]` or a DNS name pointing
 // at 10.0.0.5 are all caught. The resolver is injected (tests never touch DNS).
-import type { FetchFn } from './fetch.js';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import type { FieldIssue } from '../errors.js';
@@ -102,15 +101,19 @@ export class InsecureUrlError extends Error {
 }
 
 /**
- * The read path's fetch (JWKS, userinfo): https only, unless `allowHttp` (the local stage, whose CIAM
- * runs on loopback). Callers treat the refusal like any failed fetch (JWKS unavailable, CIAM unavailable).
+ * The read path's outbound calls (JWKS, userinfo): https only, unless `allowHttp` (the local stage, whose CIAM
+ * runs on loopback). Wraps a fetch or a GetDocument alike. Callers treat the refusal like any failed call
+ * (JWKS unavailable, CIAM unavailable).
  */
-export function httpsOnlyFetch(inner: FetchFn, options: { allowHttp: boolean }): FetchFn {
+export function httpsOnly<Options, Answer>(
+  inner: (url: string, options: Options) => Promise<Answer>,
+  options: { allowHttp: boolean },
+): (url: string, options: Options) => Promise<Answer> {
   if (options.allowHttp) return inner;
-  return (input, init) => {
-    if (!URL.canParse(input) || new URL(input).protocol !== 'https:') {
-      return Promise.reject(new InsecureUrlError(input));
+  return (url, callOptions) => {
+    if (!URL.canParse(url) || new URL(url).protocol !== 'https:') {
+      return Promise.reject(new InsecureUrlError(url));
     }
-    return inner(input, init);
+    return inner(url, callOptions);
   };
 }

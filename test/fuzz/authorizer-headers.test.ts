@@ -9,6 +9,7 @@ import { JwksCache } from '../../shared/auth/jwks-cache.js';
 import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
 import { NeverRevoked } from '../../shared/revocation/revocation-checker.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { readBearerCredential, readBearerToken } from '../../shared/http/headers.js';
 import { lambdaContext } from '../support/events.js';
 import {
   accessClaims,
@@ -125,6 +126,28 @@ describe('authorizer handler under random Authorization headers', () => {
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  // The authorizer reads the credential without the b64token scan (its verifier's grammar is stricter); what it
+  // refuses for the characters is TOKEN_MALFORMED either way, and whatever it allows the handlers read too.
+  it('allows only credentials the handlers read as the same b64token', async () => {
+    const edits = fc.constantFrom('~', '+', '/', '=', '==', ' ', '\t', ',', '%', 'é', '\u0000');
+    const edited = fc
+      .tuple(fc.constantFrom(...validTokens), fc.nat(), edits)
+      .map(([token, at, text]) => token.slice(0, at % token.length) + text + token.slice(at % token.length));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(edited, fc.constantFrom(...validTokens)), async (token) => {
+        const headers = { Authorization: `Bearer ${token}` };
+        const result = await outcome(headers);
+        if (result === 'Allow') expect(readBearerToken({ headers })).toEqual({ token });
+        else expect(result).toBe('Unauthorized');
+        if (!('token' in readBearerToken({ headers }))) {
+          expect(readBearerCredential({ headers })).toEqual({ token });
+          expect(audit.events.at(-1)?.reason).toBe('TOKEN_MALFORMED');
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 

@@ -1,7 +1,8 @@
 // The authorizer composed as functions/authorizer/index.ts composes it (createCoreRuntime + createHandler), on
 // dynalite with a middleware that records every DynamoDB command: a cold container's first decision reads the
 // one brand its token names (Query on the issuer index), never a Scan of the brands table, and still refuses
-// unknown issuers and disabled brands; brand changes show within the config TTL.
+// unknown issuers and disabled brands; brand changes show within the config TTL. Its JWKS comes over node:http,
+// the transport index.ts gives the authorizer.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/authorizer/handler.js';
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
 import { DynamoBrandStore } from '../../shared/adapters/dynamo-brand-store.js';
+import { nodeHttpGet } from '../../shared/adapters/node-http-get.js';
 import { createDocumentClient } from '../../shared/adapters/dynamo-client.js';
 import { InMemoryAuditLog } from '../../shared/audit/audit-event.js';
 import { JwksCache } from '../../shared/auth/jwks-cache.js';
@@ -109,7 +111,7 @@ async function coldContainer(brands: BrandConfig[]): Promise<Container> {
     jwks: (uri) => {
       let cache = caches.get(uri);
       if (!cache) {
-        cache = new JwksCache(uri, { now: () => clock.now, timeoutMs: 1000 });
+        cache = new JwksCache(uri, { get: nodeHttpGet, now: () => clock.now, timeoutMs: 1000 });
         caches.set(uri, cache);
       }
       return cache;

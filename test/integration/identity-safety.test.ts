@@ -15,7 +15,7 @@ import { BrandAdmin } from '../../shared/config/brand-admin.js';
 import type { BrandConfig } from '../../shared/config/brand-config.js';
 import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
 import { InMemoryLinkStore } from '../../shared/customer/link-store.js';
-import { httpsOnlyFetch, isInternalAddress } from '../../shared/http/outbound-url.js';
+import { httpsOnly, isInternalAddress } from '../../shared/http/outbound-url.js';
 import { NeverRevoked } from '../../shared/revocation/revocation-checker.js';
 import { type BrandAdminRig, brandBody, silentLogger, startBrandAdminRig } from '../support/brand-admin-harness.js';
 import { authorizedEvent, lambdaContext, proxyEvent, sampleAuth } from '../support/events.js';
@@ -387,7 +387,7 @@ describe('item 10: outbound URLs never reach internal addresses outside the loca
       const brand = makeBrand({ jwksUri: server.uri });
       const decide = async (allowHttp: boolean) => {
         const cache = new JwksCache(server.uri, {
-          fetch: httpsOnlyFetch((u, i) => fetch(u, i), { allowHttp }),
+          fetch: httpsOnly((u, i) => fetch(u, i), { allowHttp }),
           now: () => NOW_MS,
         });
         const handler = createAuthorizerHandler({

@@ -35,6 +35,7 @@ const accounts = {
     phone_number: '+447700900304',
     phone_number_verified: true,
   },
+  joiner: { given_name: 'Jo', family_name: 'Iner', email: 'joiner@example.com', email_verified: true },
   fresh: {
     given_name: 'Fresh',
     family_name: 'User',
@@ -153,20 +154,44 @@ describe.each(CuidLookupModes)('post-auth against a strict Capillary org (cuid l
     expect(new Set(lookups.map((call) => call.search)).size).toBe(lookups.length);
   });
 
-  it('links a new user in at most 3 sequential Capillary round trips and a returning one in 1', async () => {
+  it('registers a new user in 2 sequential Capillary round trips, answering what a read-back gives; a returning one in 1', async () => {
     const { accessToken } = await rig.login('fresh');
     await rig.call('me', accessToken);
     rig.sim.configure({ latencyMs: 20 });
     try {
       const before = rig.capillaryCalls.length;
-      expect((await rig.call('session', accessToken)).status).toBe(201);
-      expect(roundTripsSince(rig, before)).toBeLessThanOrEqual(3);
+      const created = await rig.call('session', accessToken);
+      expect(created).toMatchObject({ status: 201, body: { status: 'created' } });
+      // Lookups, then the add: a clean creation is not read back.
+      expect(roundTripsSince(rig, before)).toBe(2);
       const again = rig.capillaryCalls.length;
-      expect((await rig.call('session', accessToken)).body).toMatchObject({ status: 'linked' });
+      const linked = await rig.call('session', accessToken);
+      expect(linked.body).toMatchObject({ status: 'linked' });
       expect(roundTripsSince(rig, again)).toBe(1);
+      // The returning session reads the customer back (GET ?source=ALL): same answer as the one built from the add.
+      expect({ ...created.body, status: 'linked' }).toEqual(linked.body);
     } finally {
       rig.sim.configure({ latencyMs: 0 });
     }
+  });
+
+  it('reads the customer back when the add joined an existing member (3 round trips, 4 without the cuid lookup)', async () => {
+    const member = rig.sim.seedCustomer({
+      profiles: [
+        { source: 'INSTORE', firstName: 'Joanna', identifiers: [{ type: 'email', value: 'joiner@example.com' }] },
+      ],
+    });
+    const { accessToken } = await rig.login('joiner');
+    const before = rig.capillaryCalls.length;
+    const joined = await rig.call('session', accessToken);
+    expect(joined).toMatchObject({ status: 200, body: { status: 'linked', customerId: member.id } });
+    const trips = roundTripsSince(rig, before);
+    // Lookups, add, read-back; an org that refuses the cuid lookup (the documented reading) also has the
+    // holder fetched to look for the user's own profile first.
+    expect(trips).toBe(cuidLookup === 'documented' ? 4 : 3);
+    const view = await rig.call('me', accessToken);
+    const profiles = (view.body as { profiles: { source: string }[] }).profiles;
+    expect(profiles.map((p) => p.source).sort()).toEqual(['INSTORE', 'OAUTH_EXTERNAL']);
   });
 });
 

@@ -1,5 +1,6 @@
 // The strict compact-JWS parser, rule by rule: every refusal is a TokenError with a precise reason, and the
 // duplicate-key detection holds where its fast path (counting `":`) over-counts (escaped quotes in strings).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   decodeBase64UrlStrict,
@@ -38,9 +39,69 @@ describe('decodeBase64UrlStrict', () => {
   ])('refuses %s', (_name, input, message) => {
     expect(reasonOf(() => decodeBase64UrlStrict(input))).toEqual({ reason: 'TOKEN_MALFORMED', message });
   });
+
+  // The decoder leans on how Node's base64url decoding treats foreign characters (it skips them or stops);
+  // this pins that against a character-by-character reference, on every runtime CI runs.
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const canonical = (input: string): boolean => {
+    if (input.length % 4 === 1 || [...input].some((c) => !ALPHABET.includes(c))) return false;
+    const tail = input.length % 4;
+    const last = ALPHABET.indexOf(input.at(-1) ?? 'A');
+    return tail === 0 || (tail === 2 ? (last & 0x0f) === 0 : (last & 0x03) === 0);
+  };
+  const chars = fc.constantFrom(
+    ...ALPHABET,
+    '+',
+    '/',
+    '=',
+    ' ',
+    '\n',
+    '\t',
+    '.',
+    '*',
+    '\u0000',
+    'é',
+    '\u0100',
+    '\u{1F600}',
+  );
+
+  it('accepts exactly the canonical base64url strings, and decodes them as Buffer does', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...ALPHABET) }, { weight: 1, arbitrary: chars }), {
+          maxLength: 24,
+        }),
+        fc.nat(3),
+        (parts, prefix) => {
+          const input = parts.join('');
+          // Also decode from inside a longer string (the compact-JWS slices) with foreign text around it.
+          const padded = `${'+/='.slice(0, prefix)}${input}.=`;
+          const start = prefix;
+          const end = prefix + input.length;
+          if (canonical(input)) {
+            expect(decodeBase64UrlStrict(input)).toEqual(Buffer.from(input, 'base64url'));
+            expect(decodeBase64UrlStrict(padded, start, end)).toEqual(Buffer.from(input, 'base64url'));
+          } else {
+            expect(reasonOf(() => decodeBase64UrlStrict(input)).reason).toBe('TOKEN_MALFORMED');
+            expect(reasonOf(() => decodeBase64UrlStrict(padded, start, end)).reason).toBe('TOKEN_MALFORMED');
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
 });
 
 describe('parseJsonObjectStrict', () => {
+  it('tells invalid UTF-8 from a valid text that holds U+FFFD itself', () => {
+    expect(parseJsonObjectStrict(json('{"name":"\uFFFD"}'))).toEqual({ name: '\uFFFD' });
+    // Overlong, surrogate, truncated and stray continuation sequences all decode to U+FFFD and are refused.
+    for (const bad of [[0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0x80]]) {
+      const bytes = Buffer.concat([json('{"name":"'), Buffer.from(bad), json('"}')]);
+      expect(reasonOf(() => parseJsonObjectStrict(bytes))).toEqual({ reason: 'TOKEN_MALFORMED', message: 'not UTF-8' });
+    }
+  });
+
   it('accepts an object whose strings hold escaped quotes followed by colons', () => {
     const text = '{"a":"x\\":y","b":{"c":["\\":",1]}}';
     expect(parseJsonObjectStrict(json(text))).toEqual({ a: 'x":y', b: { c: ['":', 1] } });

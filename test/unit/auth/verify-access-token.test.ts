@@ -110,6 +110,20 @@ describe('verifyAccessToken accepts', () => {
     expect(await reasonOf(signJwt(claims, rsKey))).toBe('ACCEPTED');
   });
 
+  it("a brand from the directory's synchronous peek, and from findByIssuer when the peek has no answer", async () => {
+    const token = signJwt(accessClaims(brand), rsKey);
+    const peeking = {
+      getBrand: async () => brand,
+      peekByIssuer: (issuer: string) => (issuer === brand.issuer ? [brand] : undefined),
+      findByIssuer: async (): Promise<readonly BrandConfig[]> => {
+        throw new Error('findByIssuer must not be asked when the peek answers');
+      },
+    };
+    expect((await verifyAccessToken(token, { ...deps, brandDirectory: peeking })).brand).toBe(brand);
+    const silent = { ...peeking, peekByIssuer: () => undefined, findByIssuer: async () => [brand] };
+    expect((await verifyAccessToken(token, { ...deps, brandDirectory: silent })).brand).toBe(brand);
+  });
+
   it('ignores jku, x5u, x5c and jwk headers and never fetches their URLs', async () => {
     const urls: string[] = [];
     cache = new JwksCache(brand.jwksUri, {

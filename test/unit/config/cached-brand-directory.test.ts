@@ -225,6 +225,39 @@ describe('CachedBrandDirectory with per-key loaders', () => {
     expect(src.state).toMatchObject({ byIssuer: 1, byId: 0, scans: 0 });
   });
 
+  it('peeks only fresh, non-empty answers, each the one findByIssuer gives, with no read of its own', async () => {
+    const issuer = 'https://ciam.example.com';
+    const src = keyedSource([brand('a')]);
+    const clock = { now: 0 };
+    const dir = new CachedBrandDirectory({
+      ...src.options,
+      ttlSeconds: 60,
+      staleIfErrorSeconds: 300,
+      now: () => clock.now,
+    });
+
+    expect(dir.peekByIssuer(issuer)).toBeUndefined(); // cold: ask findByIssuer
+    const found = await dir.findByIssuer(issuer);
+    expect(dir.peekByIssuer(issuer)).toBe(found);
+    expect(await dir.findByIssuer('https://unknown.example.com')).toEqual([]);
+    expect(dir.peekByIssuer('https://unknown.example.com')).toBeUndefined(); // empty: findByIssuer decides
+    clock.now = 60_000;
+    expect(dir.peekByIssuer(issuer)).toBeUndefined(); // past the TTL: findByIssuer reloads
+    // Two issuer reads and the one background index load the unknown issuer started; none by a peek.
+    expect(src.state).toMatchObject({ byIssuer: 2, scans: 1 });
+
+    // In full-index mode the fresh index answers.
+    const full = new CachedBrandDirectory({
+      loadBrands: src.options.loadBrands,
+      ttlSeconds: 60,
+      staleIfErrorSeconds: 300,
+      now: () => 0,
+    });
+    expect(full.peekByIssuer(issuer)).toBeUndefined();
+    const indexed = await full.findByIssuer(issuer);
+    expect(full.peekByIssuer(issuer)).toBe(indexed);
+  });
+
   it('sees a disabled or changed brand once the TTL has passed', async () => {
     const src = keyedSource([brand('a')]);
     const clock = { now: 0 };

@@ -1,0 +1,53 @@
+// GetDocument on node:http / node:https: the authorizer's JWKS transport. The AWS SDK's HTTP handler has
+// loaded these modules before the first JWKS fetch, whereas the first fetch() of a process loads undici
+// (20-30 ms of a cold start). No redirect is followed, nothing is decompressed (no Accept-Encoding is sent),
+// the body is capped as declared and as received, and one timer bounds connection, answer and body.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { DocumentTooLargeError, type GetDocument } from '../http/document-get.js';
+
+export const nodeHttpGet: GetDocument = (url, { accept, timeoutMs, maxBytes }) =>
+  new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const send = target.protocol === 'https:' ? httpsRequest : target.protocol === 'http:' ? httpRequest : undefined;
+    if (send === undefined) {
+      reject(new TypeError(`unsupported protocol ${target.protocol}`));
+      return;
+    }
+    const request = send(target, { method: 'GET', headers: { accept } }, (response) => {
+      const status = response.statusCode ?? 0;
+      if (status !== 200) {
+        response.resume();
+        settle(() => resolve({ status, body: Buffer.alloc(0) }));
+        request.destroy();
+        return;
+      }
+      if (Number(response.headers['content-length'] ?? '0') > maxBytes) {
+        fail(new DocumentTooLargeError(maxBytes));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) fail(new DocumentTooLargeError(maxBytes));
+        else chunks.push(chunk);
+      });
+      response.on('end', () => settle(() => resolve({ status, body: Buffer.concat(chunks) })));
+      response.on('error', fail);
+    });
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error(`GET ${target.origin} timed out after ${timeoutMs} ms`)), timeoutMs);
+    function settle(done: () => void): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      done();
+    }
+    function fail(error: Error): void {
+      settle(() => reject(error));
+      request.destroy();
+    }
+    request.on('error', fail);
+    request.end();
+  });
