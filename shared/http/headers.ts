@@ -17,9 +17,20 @@ export interface HeaderSource {
 /** Largest Authorization value read: the token cap plus the scheme (checked before any parsing). */
 const MAX_AUTHORIZATION_LENGTH = MAX_TOKEN_LENGTH + 7;
 
-/** `key` names `lowerName` in any letter case (the length test spares a lower-cased copy of every other key). */
+/**
+ * `key` names `lowerName` (lower-case ASCII) in any letter case. Header names are ASCII tokens (RFC 9110
+ * §5.1), so only ASCII letters fold, and no lower-cased copy of each key is made.
+ */
 function sameName(key: string, lowerName: string): boolean {
-  return key.length === lowerName.length && (key === lowerName || key.toLowerCase() === lowerName);
+  const length = lowerName.length;
+  if (key.length !== length) return false;
+  for (let i = 0; i < length; i++) {
+    const want = lowerName.charCodeAt(i);
+    const got = key.charCodeAt(i);
+    // OR-ing 0x20 lower-cases an ASCII capital, and only a capital or the letter itself gives a letter.
+    if (got !== want && !(want >= 97 && want <= 122 && (got | 0x20) === want)) return false;
+  }
+  return true;
 }
 
 /** Every value of header `name` (any letter case) across both maps. */

@@ -1,5 +1,6 @@
 // The one header reader: names in any letter case across both API Gateway maps, and the bearer parser
 // the authorizer and every handler share (issue 14 item 6).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, UnauthorizedError } from '../../../shared/errors.js';
 import {
@@ -21,6 +22,36 @@ describe('headerValues', () => {
     expect(headerValues({ headers: { Host: 'h' }, multiValueHeaders: {} }, 'host')).toEqual(['h']);
     expect(headerValues({ headers: null, multiValueHeaders: null }, 'host')).toEqual([]);
     expect(headerValues({ headers: { a: undefined } }, 'a')).toEqual([]);
+  });
+
+  it('folds ASCII letters only: a name differing in another character, or in a non-ASCII letter, is another header', () => {
+    expect(headerValues({ headers: { 'x\rbrand-id': 'a', 'X-BRAND\u2010ID': 'b' } }, 'x-brand-id')).toEqual([]);
+    // U+212A KELVIN SIGN lower-cases to 'k' in JavaScript; header names are ASCII, so it never names 'key'.
+    expect(headerValues({ headers: { '\u212Aey': 'a' } }, 'key')).toEqual([]);
+    const asciiFold = (text: string) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+    const names = ['authorization', 'x-brand-id', 'origin'];
+    // Keys near the names: random case flips and one character swapped for a look-alike, or any string.
+    const nearName = fc
+      .tuple(fc.constantFrom(...names), fc.array(fc.boolean(), { minLength: 16, maxLength: 16 }), fc.nat(15))
+      .chain(([name, flips, at]) =>
+        fc.constantFrom('', '\r', '\u212A', '\u0130', 'A', '-', '\u2010').map((swap) => {
+          const cased = [...name].map((c, i) => (flips[i] ? c.toUpperCase() : c));
+          if (swap !== '') cased[at % cased.length] = swap;
+          return cased.join('');
+        }),
+      );
+    fc.assert(
+      fc.property(
+        fc.oneof(nearName, fc.string({ unit: 'binary', maxLength: 16 })),
+        fc.constantFrom(...names),
+        (key, name) => {
+          const found = headerValues({ headers: { [key]: 'v' } }, name).length === 1;
+          expect(found).toBe(asciiFold(key) === name);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(headerValues({ headers: { aUtHoRiZaTiOn: 'v' } }, 'Authorization')).toEqual(['v']);
   });
 
   it('singleHeader refuses repeats; firstHeader takes the first', () => {
