@@ -16,6 +16,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startApiGatewayEmulator } from '../local/api-gateway/server.js';
 import type { AuthorizerHandler, ProxyHandler } from '../local/api-gateway/types.js';
 import { loginWithCode } from '../local/dev-ciam.js';
+import { longestChain } from '../local/capillary-simulator.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { type FunctionName, Routes } from '../shared/routes.js';
 
@@ -186,22 +187,6 @@ async function startDelayProxy(target: string, latencyMs: number): Promise<Delay
   };
 }
 
-/**
- * Sequential round trips among `calls`: the longest chain of calls each starting after the previous one
- * ended (greedy by end time), so calls that overlapped count once.
- */
-export function sequentialRoundTrips(calls: readonly [number, number][]): number {
-  let chain = 0;
-  let lastEnd = Number.NEGATIVE_INFINITY;
-  for (const [start, end] of [...calls].sort((a, b) => a[1] - b[1])) {
-    if (start >= lastEnd) {
-      chain++;
-      lastEnd = end;
-    }
-  }
-  return chain;
-}
-
 /** Points the demo brand's Capillary base URL at `baseUrl` through the admin API. */
 async function repointCapillary(stack: LocalStack, baseUrl: string): Promise<void> {
   const url = `${stack.urls.gateway}/v1/admin/brands/${stack.brandId}`;
@@ -234,7 +219,7 @@ function latencyRow(
   samples: { ms: number; status: number; calls: [number, number][] }[],
   latencyMs: number,
 ): LatencyRow {
-  const trips = samples.map((s) => sequentialRoundTrips(s.calls));
+  const trips = samples.map((s) => longestChain(s.calls));
   const p50 = median(samples.map((s) => s.ms));
   return {
     runs: samples.length,

@@ -44,9 +44,6 @@ export interface SimCall {
   /** Order of arrival and of answer on one counter shared by every call: B followed A iff B.startSeq > A.endSeq. */
   startSeq: number;
   endSeq: number;
-  /** performance.now() at arrival and answer (information only; count round trips with the sequence numbers). */
-  startedAt: number;
-  endedAt: number;
 }
 
 /** A fault applies to matching calls, for the next `count` calls or at `rate` (0-1). */
@@ -100,6 +97,12 @@ export interface SimOrgConfig {
   latencyMs: number;
   /** Known accounts per multi-account source; when a source is listed, another accountId answers 8011. */
   sourceAccounts: Record<string, string[]>;
+  /**
+   * false (the default): the org has no default customer status label, so every customer created answers
+   * warning 8107 "Default customer status label not set" beside its createdId, as the published success
+   * example of add customer does (reference/v2-add-customer). true: no such warning.
+   */
+  defaultStatusLabel: boolean;
 }
 
 /** The demo org's fields (the local stack's demo brand lists the same ones). */
@@ -156,20 +159,28 @@ export interface CapillarySimulator {
 }
 
 /**
+ * The longest chain of intervals each starting at or after the previous one's end (greedy by end, so
+ * overlapping intervals count once): sequential round trips, from sequence numbers or from clocks alike.
+ */
+export function longestChain(intervals: readonly (readonly [start: number, end: number])[]): number {
+  let chain = 0;
+  let lastEnd = Number.NEGATIVE_INFINITY;
+  for (const [start, end] of [...intervals].sort((a, b) => a[1] - b[1])) {
+    if (start >= lastEnd) {
+      chain++;
+      lastEnd = end;
+    }
+  }
+  return chain;
+}
+
+/**
  * The number of sequential round trips in a set of calls: the longest chain of calls each of which arrived
- * after the previous one was answered (calls that overlap count once). Uses the sequence numbers, not clocks.
+ * after the previous one was answered (calls that overlap count once). Uses the sequence numbers, not clocks
+ * (arrivals and answers share one counter, so no two are equal).
  */
 export function sequentialRoundTrips(calls: readonly Pick<SimCall, 'startSeq' | 'endSeq'>[]): number {
-  const sorted = [...calls].sort((a, b) => a.endSeq - b.endSeq);
-  const depth: number[] = [];
-  for (let i = 0; i < sorted.length; i++) {
-    let best = 0;
-    for (let j = 0; j < i; j++) {
-      if ((sorted[j]?.endSeq ?? 0) < (sorted[i]?.startSeq ?? 0)) best = Math.max(best, depth[j] ?? 0);
-    }
-    depth.push(best + 1);
-  }
-  return Math.max(0, ...depth);
+  return longestChain(calls.map((call) => [call.startSeq, call.endSeq] as const));
 }
 
 interface Answer {
@@ -284,6 +295,7 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     extendedFields: options.extendedFields ?? DEFAULT_ORG_FIELDS.extendedFields,
     latencyMs: options.latencyMs ?? 0,
     sourceAccounts: options.sourceAccounts ?? {},
+    defaultStatusLabel: options.defaultStatusLabel ?? false,
   };
   let nextId = 1000;
   let customers = new Map<number, SimCustomer>();
@@ -466,6 +478,8 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     const loyaltyType = isRecord(body.loyaltyInfo) ? str(body.loyaltyInfo.loyaltyType) || 'loyalty' : 'loyalty';
     const customer: SimCustomer = { id: nextId++, profiles, extendedFields, loyaltyInfo: { loyaltyType } };
     customers.set(customer.id, customer);
+    // 8107 "Default customer status label not set": a warning beside the createdId on orgs without one.
+    if (!org.defaultStatusLabel) warnings.push(item(8107, 'Default customer status label not set'));
     return { status: 200, body: { createdId: customer.id, warnings, sideEffects: [] } };
   }
 
@@ -701,15 +715,12 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       codes: [],
       startSeq: seq++,
       endSeq: -1,
-      startedAt: performance.now(),
-      endedAt: -1,
     };
     calls.push(call);
     const finish = (answer: Answer) => {
       call.status = answer.status;
       call.codes = codesOf(answer.body);
       call.endSeq = seq++;
-      call.endedAt = performance.now();
       send(res, answer);
     };
     const fault = takeFault(`${call.method} ${call.path}`);
@@ -798,6 +809,7 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       if (Array.isArray(change.customFields)) org.customFields = clone(change.customFields);
       if (Array.isArray(change.extendedFields)) org.extendedFields = clone(change.extendedFields);
       if (isRecord(change.sourceAccounts)) org.sourceAccounts = clone(change.sourceAccounts);
+      if (typeof change.defaultStatusLabel === 'boolean') org.defaultStatusLabel = change.defaultStatusLabel;
     },
     injectFault: (fault) => {
       faults.push({ ...fault, used: 0, seen: 0 });

@@ -4,6 +4,7 @@
 // mappings suggested by claims_supported; what discovery cannot tell (Capillary org, client ids, secrets) is
 // left as named placeholders the CLI lists. docs/providers.md explains each preset.
 import { isRecord } from '../shared/lang/is-record.js';
+import { getDocumentWithFetch } from '../shared/http/document-get.js';
 import type { FetchFn } from '../shared/http/fetch.js';
 import { type SupportedAlgorithm, SupportedAlgorithms } from '../shared/config/brand-rules.js';
 import { safeJsonParse } from '../shared/http/json.js';
@@ -66,22 +67,18 @@ function slug(text: string): string {
 
 async function readDiscovery(issuer: string, fetchFn: FetchFn): Promise<Record<string, unknown>> {
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
-  let response: Response;
+  let answer: { status: number; body: Buffer };
   try {
-    response = await fetchFn(url, {
-      method: 'GET',
-      headers: { accept: 'application/json' },
-      redirect: 'error',
-      signal: AbortSignal.timeout(10_000),
+    answer = await getDocumentWithFetch(fetchFn)(url, {
+      accept: 'application/json',
+      timeoutMs: 10_000,
+      maxBytes: 256 * 1024,
     });
   } catch (error) {
     throw new Error(`cannot read ${url}: ${error instanceof Error ? error.message : 'network error'}`);
   }
-  if (response.status !== 200) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new Error(`${url} answered HTTP ${response.status}`);
-  }
-  const body = safeJsonParse(await response.text());
+  if (answer.status !== 200) throw new Error(`${url} answered HTTP ${answer.status}`);
+  const body = safeJsonParse(answer.body.toString('utf8'));
   if (!isRecord(body)) throw new Error(`${url} is not a JSON object`);
   return body;
 }

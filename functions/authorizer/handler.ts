@@ -64,10 +64,8 @@ export function createHandler(deps: AuthorizerDeps) {
       if (decision.effect === 'Unavailable') throw new AuthorizerUnavailableError(decision.reason);
       // A revoked token passes the gateway marked as revoked, and every authenticated handler answers it
       // 401 TOKEN_REVOKED: an explicit Deny would be API Gateway's 403, unlike the handlers' own answer to
-      // the same token. It is as safe to cache as a Deny (a revocation is for good).
-      if (decision.effect === 'Deny') {
-        return buildPolicy('Allow', decision.principalId, decision.resource, toWireContext(decision.context));
-      }
+      // the same token. It is as safe to cache as a Deny (a revocation is for good). So Deny and Allow both
+      // answer an Allow policy; the context tells them apart.
       return buildPolicy('Allow', decision.principalId, decision.resource, toWireContext(decision.context));
     });
 }

@@ -1,9 +1,6 @@
 // Composition root of the authorizer: settings read once at cold start; the runtime builds its AWS clients
 // and caches lazily on the first decision (no I/O at import). JWKS caches are per jwksUri, process-wide.
-import { setJwksCacheDefaults } from '../../shared/auth/jwks-cache.js';
 import { loadSettings } from '../../shared/env.js';
-import { nodeHttpGet } from '../../shared/adapters/node-http-get.js';
-import { httpsOnly } from '../../shared/http/outbound-url.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { createCoreRuntime } from '../../shared/runtime/core-runtime.js';
 import { createHandler } from './handler.js';
@@ -13,12 +10,7 @@ const logger = createLogger('authorizer', settings.logLevel);
 const runtime = createCoreRuntime(settings, {
   serviceName: 'authorizer',
   onConfigRefreshError: (error, servingStale) => logger.warn('brand config refresh failed', { error, servingStale }),
-});
-setJwksCacheDefaults({
-  onFetchError: (error) => logger.warn('JWKS fetch failed', { error }),
-  // Outside the local stage a JWKS is never fetched over plain http, whatever the brand item says.
-  // node:http(s), loaded by the AWS SDK already: the first fetch() of a container would load undici first.
-  get: httpsOnly(nodeHttpGet, { allowHttp: runtime.settings.stage === 'local' }),
+  onJwksFetchError: (error) => logger.warn('JWKS fetch failed', { error }),
 });
 
 export const handler = createHandler({

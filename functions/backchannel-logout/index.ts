@@ -1,21 +1,13 @@
 // Composition root of the back-channel logout receiver: settings at cold start, AWS clients built lazily,
 // one JWKS cache per brand jwksUri shared with any other verifier in the container.
 import { getJwksCache, verifyLogoutToken } from '../../shared/auth/verify-logout-token.js';
-import { setJwksCacheDefaults } from '../../shared/auth/jwks-cache.js';
 import { loadSettings } from '../../shared/env.js';
-import { nodeHttpGet } from '../../shared/adapters/node-http-get.js';
-import { httpsOnly } from '../../shared/http/outbound-url.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
 import { LOGOUT_TOKEN_MAX_AGE_SECONDS } from '../../shared/revocation/backchannel-logout.js';
 import { createHandler } from './handler.js';
 
 const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'backchannel-logout' });
-// Outside the local stage a JWKS is never fetched over plain http, whatever the brand item says.
-setJwksCacheDefaults({
-  // node:http(s), loaded by the AWS SDK already: the first fetch() of a container would load undici first.
-  get: httpsOnly(nodeHttpGet, { allowHttp: runtime.settings.stage === 'local' }),
-});
 
 export const handler = createHandler({
   logger: createLogger('backchannel-logout', runtime.settings.logLevel),

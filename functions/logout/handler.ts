@@ -13,7 +13,7 @@ export interface LogoutHandlerDeps extends AppLogoutDeps {
 
 export function createHandler(deps: LogoutHandlerDeps) {
   return createAuthenticatedApiHandler(
-    { logger: deps.logger, maxBodyBytes: 16_384, corsAllowedOrigins: deps.corsAllowedOrigins ?? [], now: deps.now },
+    { logger: deps.logger, corsAllowedOrigins: deps.corsAllowedOrigins ?? [], now: deps.now },
     async (request) => {
       const options = parseAppLogoutBody(request.body);
       await logoutCaller(deps, request.auth, options);

@@ -63,7 +63,8 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   principalId: '$context.authorizer.principalId',
   brandId: '$context.authorizer.brandId',
   principalType: '$context.authorizer.principalType',
-  authorizerReason: '$context.authorizer.reason',
+  // Set by the authorizer's context on a revoked token (its reason code); empty otherwise.
+  authorizerRevoked: '$context.authorizer.revoked',
   authorizerStatus: '$context.authorizer.status',
   authorizerLatency: '$context.authorizer.latency',
   authorizerError: '$context.authorizer.error',

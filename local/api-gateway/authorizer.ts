@@ -46,7 +46,11 @@ export function authorizerStage(options: AuthorizerStageOptions): AuthorizerStag
     counters.authorizerInvocations++;
     let raw: unknown;
     try {
-      authorizer ??= options.loadAuthorizer();
+      // A failed load is forgotten, so the next request tries again (as the function handlers do).
+      authorizer ??= options.loadAuthorizer().catch((error: unknown) => {
+        authorizer = undefined;
+        throw error;
+      });
       const handler = await authorizer;
       const outcome = await withTimeout(handler(event, lambdaContext('authorizer', requestId, timeoutMs)), timeoutMs);
       if (outcome === TIMED_OUT) throw new Error('authorizer timed out');

@@ -41,7 +41,7 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
-/** The revocations table; checks the three keys of a token with parallel GetItems. */
+/** The revocations table; checks the three keys of a token with one BatchGetItem. */
 export class DynamoRevocationStore implements RevocationStore {
   private readonly ddb: DynamoDBDocumentClient;
   private readonly tableName: string;

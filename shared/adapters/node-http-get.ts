@@ -14,7 +14,21 @@ export const nodeHttpGet: GetDocument = (url, { accept, timeoutMs, maxBytes }) =
       reject(new TypeError(`unsupported protocol ${target.protocol}`));
       return;
     }
-    const request = send(target, { method: 'GET', headers: { accept } }, (response) => {
+    // The first of answer, failure and timeout settles the promise; every later event is ignored.
+    let settled = false;
+    const settle = (done: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      done();
+    };
+    const fail = (error: Error) => {
+      settle(() => reject(error));
+      request.destroy();
+    };
+    // agent: false: a fresh connection each time. JWKS fetches are minutes apart; a kept-alive socket would
+    // likely be dead after a Lambda freeze and fail the fetch with ECONNRESET.
+    const request = send(target, { method: 'GET', headers: { accept }, agent: false }, (response) => {
       const status = response.statusCode ?? 0;
       if (status !== 200) {
         response.resume();
@@ -36,18 +50,7 @@ export const nodeHttpGet: GetDocument = (url, { accept, timeoutMs, maxBytes }) =
       response.on('end', () => settle(() => resolve({ status, body: Buffer.concat(chunks) })));
       response.on('error', fail);
     });
-    let settled = false;
     const timer = setTimeout(() => fail(new Error(`GET ${target.origin} timed out after ${timeoutMs} ms`)), timeoutMs);
-    function settle(done: () => void): void {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      done();
-    }
-    function fail(error: Error): void {
-      settle(() => reject(error));
-      request.destroy();
-    }
     request.on('error', fail);
     request.end();
   });

@@ -28,12 +28,6 @@ for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
   B64URL_VALUE[c.charCodeAt(0)] = i;
 }
 
-/** True when `input` holds `char` between `start` and `end`. */
-function holds(input: string, char: string, start: number, end: number): boolean {
-  const at = input.indexOf(char, start);
-  return at !== -1 && at < end;
-}
-
 /**
  * Decodes canonical unpadded base64url; padding, `+`/`/`, whitespace, a length of 4n+1 and non-zero
  * trailing bits are refused (one token string has exactly one spelling).
@@ -41,12 +35,20 @@ function holds(input: string, char: string, start: number, end: number): boolean
 export function decodeBase64UrlStrict(input: string, start = 0, end = input.length): Buffer {
   const length = end - start;
   if (length % 4 === 1) throw malformed('base64url length is impossible');
-  const bytes = Buffer.from(start === 0 && end === input.length ? input : input.slice(start, end), 'base64url');
-  // Node's decoder skips, or stops at, every character outside both base64 alphabets (padding included), so
-  // any such character yields fewer bytes than the length implies; the standard alphabet's '+' and '/' decode
-  // like '-' and '_' and are searched for. One native pass instead of a character scan
-  // (test/unit/auth/compact-jws.test.ts pins this against a character-by-character reference on each runtime).
-  if (bytes.length !== (length * 3) >> 2 || holds(input, '+', start, end) || holds(input, '/', start, end)) {
+  const segment = start === 0 && end === input.length ? input : input.slice(start, end);
+  const bytes = Buffer.from(segment, 'base64url');
+  // Node's decoder skips, or stops at, every ASCII character outside both base64 alphabets (padding included),
+  // so any such character yields fewer bytes than the length implies. It keeps only the low byte of a
+  // character above U+00FF ('\u014A' decodes as 'J'), so the UTF-8 length must equal the length (ASCII only).
+  // The standard alphabet's '+' and '/' decode like '-' and '_' and are searched for. Native passes instead of
+  // a character scan (test/unit/auth/compact-jws.test.ts pins this against a character-by-character reference
+  // on each runtime CI runs).
+  if (
+    bytes.length !== (length * 3) >> 2 ||
+    Buffer.byteLength(segment, 'utf8') !== length ||
+    segment.includes('+') ||
+    segment.includes('/')
+  ) {
     throw malformed('not base64url');
   }
   if (length % 4 !== 0) {

@@ -92,11 +92,6 @@ export function selectKeys(entries: readonly KeyEntry[], alg: SupportedAlgorithm
   return fitting;
 }
 
-/** The first key among those published under one kid that fits `alg`, or why none does. */
-export function selectKey(entries: readonly KeyEntry[], alg: SupportedAlgorithm): KeyEntry {
-  return selectKeys(entries, alg)[0] as KeyEntry;
-}
-
 /**
  * Verifies with every key that fits `alg` (several keys may share a kid during a rotation) and returns the
  * first that verifies.

@@ -21,8 +21,17 @@ export interface CapillaryFailureInfo {
 export const NOT_FOUND_CODES: ReadonlySet<number> = new Set([8015, 8009]);
 /** "The customer is merged into another account" (get of a merged-away id). */
 export const MERGED_CODE = 8069;
-/** "Invalid identifier passed" / "invalid source account passed": the org does not answer this lookup. */
-export const LOOKUP_REFUSED_CODES: ReadonlySet<number> = new Set([8013, 8011]);
+/**
+ * "Invalid identifier passed" / "invalid source account passed" / "invalid source passed": the org does not
+ * answer this lookup (CAPILLARY.md §3: the cuid lookup on OAUTH_EXTERNAL may meet 8003, 8011 or 8013).
+ */
+export const LOOKUP_REFUSED_CODES: ReadonlySet<number> = new Set([8013, 8011, 8003]);
+/**
+ * Warnings a successful add carries that say nothing about the customer it holds: 8107 "Default customer
+ * status label not set" (the published success example). Any other warning (8050 merged, 8052 conflicting,
+ * 8055 e-mail dropped, ...) means the customer is not exactly what was sent.
+ */
+export const INFORMATIONAL_WARNING_CODES: ReadonlySet<number> = new Set([8107]);
 /** "Unable to create profile as instore profile doesn't exist." */
 export const INSTORE_REQUIRED_CODE = 8090;
 /** Codes meaning the identifier or profile already exists (same source) or would merge conflicting customers. */

@@ -2,6 +2,7 @@
 // an allowed algorithm, and the issuer's discovery document (when it has one) agrees with the config.
 // Not a hot path: one bounded-time fetch per URL, no redirects followed, small bodies only.
 import { isRecord } from '../lang/is-record.js';
+import { DocumentTooLargeError, getDocumentWithFetch } from '../http/document-get.js';
 import type { FetchFn } from '../http/fetch.js';
 import { describeUnusableKeys, type KeyEntry } from '../auth/jwk.js';
 import type { FieldIssue } from '../errors.js';
@@ -23,29 +24,27 @@ const MAX_DOCUMENT_BYTES = 256 * 1024;
 type FetchOutcome = { ok: true; status: number; json: unknown } | { ok: false; status?: number; reason: string };
 
 async function fetchJson(url: string, options: RemoteCheckOptions): Promise<FetchOutcome> {
-  let response: Response;
+  let answer: { status: number; body: Buffer };
   try {
-    response = await options.fetch(url, {
-      method: 'GET',
-      headers: { accept: 'application/json' },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
+    answer = await getDocumentWithFetch(options.fetch)(url, {
+      accept: 'application/json',
+      timeoutMs: options.timeoutMs,
+      maxBytes: MAX_DOCUMENT_BYTES,
     });
   } catch (error) {
+    if (error instanceof DocumentTooLargeError) {
+      return { ok: false, status: 200, reason: `answered more than ${MAX_DOCUMENT_BYTES} bytes` };
+    }
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
     return { ok: false, reason: timedOut ? `no answer within ${options.timeoutMs} ms` : 'could not be reached' };
   }
-  if (response.status !== 200) {
-    await response.body?.cancel().catch(() => undefined);
-    const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
-    return { ok: false, status: response.status, reason: `answered HTTP ${response.status}${redirect}` };
-  }
-  const text = await response.text();
-  if (Buffer.byteLength(text, 'utf8') > MAX_DOCUMENT_BYTES) {
-    return { ok: false, status: 200, reason: `answered more than ${MAX_DOCUMENT_BYTES} bytes` };
+  const { status, body } = answer;
+  if (status !== 200) {
+    const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
+    return { ok: false, status, reason: `answered HTTP ${status}${redirect}` };
   }
   try {
-    return { ok: true, status: 200, json: safeJsonParse(text) };
+    return { ok: true, status: 200, json: safeJsonParse(body.toString('utf8')) };
   } catch {
     return { ok: false, status: 200, reason: 'did not answer JSON' };
   }

@@ -2,13 +2,10 @@
 // committed schema cannot drift from the parser: a test compares the file with this output.
 import { z } from 'zod';
 import { BasicSecretSchema, OAuthSecretSchema } from '../capillary/capillary-secret.js';
+import { isRecord } from '../lang/is-record.js';
 import { BrandConfigSchema } from './brand-config.js';
 
 type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The write-only secrets, from the one Capillary secret schema the admin API and the client parse with. */
 function secretsSchema(): JsonObject {
@@ -34,10 +31,10 @@ function secretsSchema(): JsonObject {
 /** The JSON Schema (draft 2020-12) of a brand document as PUT takes it and GET returns it. */
 export function buildBrandJsonSchema(): JsonObject {
   const schema = z.toJSONSchema(BrandConfigSchema, { io: 'input' }) as JsonObject;
-  const properties = isObject(schema.properties) ? schema.properties : {};
+  const properties = isRecord(schema.properties) ? schema.properties : {};
   const capillary = properties.capillary;
   // The admin API fills credentialsParameter in when it is left out.
-  if (isObject(capillary) && Array.isArray(capillary.required)) {
+  if (isRecord(capillary) && Array.isArray(capillary.required)) {
     capillary.required = capillary.required.filter((name) => name !== 'credentialsParameter');
   }
   return {

@@ -105,9 +105,11 @@ export class CachedBrandDirectory implements BrandDirectory {
       this.slot(this.issuers, issuer),
       async () => {
         const at = this.now();
+        // The id map of this read's generation: a clear() while it is in flight must not receive its answer.
+        const ids = this.ids;
         const found = await loadByIssuer(issuer);
         // The same read answers the id lookups of these brands (the verifier's cached-token check).
-        for (const brand of found) Object.assign(this.slot(this.ids, brand.brandId), { value: brand, loadedAt: at });
+        for (const brand of found) Object.assign(this.slot(ids, brand.brandId), { value: brand, loadedAt: at });
         return found.length === 0 ? NO_BRANDS : found;
       },
       () => this.staleIndex()?.byIssuer.get(issuer),

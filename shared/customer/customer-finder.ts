@@ -43,11 +43,14 @@ export function userIdentifiers(mapped: MappedCustomer): Omit<IdentifierHolder, 
   return identifiers;
 }
 
-/** `GET /v2/customers/lookup?source=ALL&identifierName=<type>&identifierValue=<value>` for each, concurrently. */
-export function lookupHolders(
+/**
+ * `GET /v2/customers/lookup?source=ALL&identifierName=<type>&identifierValue=<value>` for each, concurrently:
+ * each identifier with the id of the customer holding it (undefined when none does).
+ */
+export function lookupHolders<T extends { type: string; value: string }>(
   client: CapillaryClient,
-  identifiers: Omit<IdentifierHolder, 'customerId'>[],
-): Promise<IdentifierHolder[]> {
+  identifiers: readonly T[],
+): Promise<(T & { customerId: number | undefined })[]> {
   return Promise.all(
     identifiers.map(async (identifier) => ({
       ...identifier,
@@ -91,7 +94,7 @@ export async function lookupCuid(client: CapillaryClient, caller: PostAuthCaller
 }
 
 /** Whether the customer's OAUTH_EXTERNAL profile for the brand's account carries `cuid` = sub. */
-export function carriesCuid(customer: CapillaryCustomer, brand: BrandConfig, sub: string): boolean {
+function carriesCuid(customer: CapillaryCustomer, brand: BrandConfig, sub: string): boolean {
   return customer.profiles.some(
     (profile) =>
       profile.source === CapillarySources.OAUTH_EXTERNAL &&

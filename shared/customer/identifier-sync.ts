@@ -3,10 +3,10 @@
 // refused change (unverified, or held by another customer) changes nothing; repeated calls are no-ops.
 import type { CapillaryClient } from '../capillary/capillary-client.js';
 import { CapillaryConflictError } from '../capillary/capillary-errors.js';
-import { CapillarySources } from '../capillary/capillary-types.js';
 import { ConflictError, ErrorCodes, ForbiddenError } from '../errors.js';
 import { mapClaims, maskIdentifier } from './claim-mapping.js';
 import { type IdentifierChange, planIdentifierChanges } from './customer-sync.js';
+import { lookupHolders } from './customer-finder.js';
 import { audit } from './post-auth-audit.js';
 import { capillaryFor, loadLinkedCustomer, type PostAuthCaller } from './post-auth-caller.js';
 import type { PostAuthServices } from './post-auth-ports.js';
@@ -53,17 +53,8 @@ export async function syncIdentifiers(
     }
   }
   // The new identifiers' holders on any source, looked up concurrently.
-  const holders = await Promise.all(
-    [...added.values()].map(async (identifier) => ({
-      identifier,
-      holder: await client.lookupCustomerId({
-        source: CapillarySources.ALL,
-        identifierName: identifier.type,
-        identifierValue: identifier.value,
-      }),
-    })),
-  );
-  for (const { identifier, holder } of holders) {
+  for (const identifier of await lookupHolders(client, [...added.values()])) {
+    const holder = identifier.customerId;
     if (holder !== undefined && holder !== customerId) {
       audit(services, caller, {
         type: 'identifier.change',

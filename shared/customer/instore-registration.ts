@@ -12,6 +12,7 @@ import type { BrandConfig } from '../config/brand-config.js';
 import { CAPILLARY_FIELD_NAME_PATTERN, type CapillaryFieldType } from '../config/brand-rules.js';
 import { ConflictError, ErrorCodes, type FieldIssue, ForbiddenError, ValidationError } from '../errors.js';
 import { mapClaims } from './claim-mapping.js';
+import { lookupHolders, userIdentifiers } from './customer-finder.js';
 import { linkWithMapped } from './link-session.js';
 import { audit } from './post-auth-audit.js';
 import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
@@ -101,9 +102,9 @@ export async function registerInstore(
 ): Promise<RegistrationResult> {
   checkOrgFields(caller.brand, body);
   const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
-  const identifiers: CapillaryIdentifier[] = [];
-  if (mapped.mobile && mapped.mobileVerified) identifiers.push({ type: 'mobile', value: mapped.mobile });
-  if (mapped.email && mapped.emailVerified) identifiers.push({ type: 'email', value: mapped.email });
+  const identifiers: CapillaryIdentifier[] = userIdentifiers(mapped)
+    .filter((identifier) => identifier.verified)
+    .map(({ type, value }) => ({ type, value }));
   if (identifiers.length === 0) {
     throw new ForbiddenError(
       ErrorCodes.UNVERIFIED_IDENTIFIER,
@@ -143,17 +144,8 @@ export async function registerInstore(
   } else {
     // Check first so the add merges into the linked customer and never creates a second one.
     let heldByLinked = false;
-    const holders = await Promise.all(
-      identifiers.map((identifier) =>
-        client.lookupCustomerId({
-          source: CapillarySources.ALL,
-          identifierName: identifier.type,
-          identifierValue: identifier.value,
-        }),
-      ),
-    );
-    for (const [index, identifier] of identifiers.entries()) {
-      const holder = holders[index];
+    for (const identifier of await lookupHolders(client, identifiers)) {
+      const holder = identifier.customerId;
       if (holder !== undefined && holder !== linked.customerId) {
         throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, `The ${identifier.type} belongs to another customer`);
       }

@@ -3,11 +3,15 @@
 // Safe under concurrency (one short lease per brand + sub) and after partial failures (the user's own
 // customer is always searched before creating, so a customer created before a crash is found by the retry).
 // Independent Capillary calls run concurrently: a new user costs 2 sequential round trips (3 when joining an
-// existing member), a returning one 1.
+// existing member, 4 on an org that refuses the cuid lookup), a returning one 1.
 import { sleep as realSleep } from '../lang/sleep.js';
 import { randomUUID } from 'node:crypto';
 import type { CapillaryClient } from '../capillary/capillary-client.js';
-import { CapillaryConflictError, CapillaryNotFoundError } from '../capillary/capillary-errors.js';
+import {
+  CapillaryConflictError,
+  CapillaryNotFoundError,
+  INFORMATIONAL_WARNING_CODES,
+} from '../capillary/capillary-errors.js';
 import {
   type AddCustomerInput,
   type CapillaryCustomer,
@@ -287,7 +291,7 @@ async function findOrCreate(
   }
   const registration: AddCustomerInput = { loyaltyInfo: { loyaltyType: 'loyalty' }, profiles };
   const created = await addProfile(client, caller, mapped, registration);
-  // A clean creation (no warning: nothing merged, nothing resolved by a lookup) holds exactly what was sent, so
+  // A clean creation (nothing merged, dropped or resolved by a lookup) holds exactly what was sent, so
   // the answer is built from it, like the names PUT: a registration costs 2 round trips (lookups, add), not 3.
   const customer = created.clean ? asCreated(created.customerId, registration) : undefined;
   return { customerId: created.customerId, status: 'created', reason: 'CREATED', ...(customer ? { customer } : {}) };
@@ -310,7 +314,8 @@ function asCreated(id: number, input: AddCustomerInput): CapillaryCustomer {
 
 /**
  * POST /v2/customers; a duplicate answer (e.g. a retried write) is resolved by finding the user's customer again.
- * `clean`: the add answered an id and no warning (a merge into a member warns 8050).
+ * `clean`: the add answered an id and no warning about the customer's data (a merge into a member warns 8050;
+ * 8107 "default status label not set" says nothing about it).
  */
 async function addProfile(
   client: CapillaryClient,
@@ -320,7 +325,7 @@ async function addProfile(
 ): Promise<{ customerId: number; clean: boolean }> {
   try {
     const { customerId, warnings } = await client.addCustomer(input);
-    return { customerId, clean: warnings.length === 0 };
+    return { customerId, clean: warnings.every((warning) => INFORMATIONAL_WARNING_CODES.has(warning.code)) };
   } catch (error) {
     if (!(error instanceof CapillaryConflictError)) throw error;
     const own = await findOwnCustomer(client, caller, mapped);

@@ -18,20 +18,23 @@ export interface HeaderSource {
 const MAX_AUTHORIZATION_LENGTH = MAX_TOKEN_LENGTH + 7;
 
 /**
- * `key` names `lowerName` (lower-case ASCII) in any letter case. Header names are ASCII tokens (RFC 9110
- * §5.1), so only ASCII letters fold, and no lower-cased copy of each key is made.
+ * `text` holds `lower` (lower-case ASCII) at `start` in any letter case. Header names and the auth scheme are
+ * ASCII tokens (RFC 9110 §5.1, §11.1), so only ASCII letters fold, and no lower-cased copy is made.
  */
-function sameName(key: string, lowerName: string): boolean {
-  const length = lowerName.length;
-  if (key.length !== length) return false;
-  for (let i = 0; i < length; i++) {
-    const want = lowerName.charCodeAt(i);
-    const got = key.charCodeAt(i);
+function holdsIgnoringCase(text: string, lower: string, start = 0): boolean {
+  if (text.length < start + lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const want = lower.charCodeAt(i);
+    const got = text.charCodeAt(start + i);
     // OR-ing 0x20 lower-cases an ASCII capital, and only a capital or the letter itself gives a letter.
     if (got !== want && !(want >= 97 && want <= 122 && (got | 0x20) === want)) return false;
   }
   return true;
 }
+
+/** `key` names the header `lowerName` in any letter case. */
+const sameName = (key: string, lowerName: string) =>
+  key.length === lowerName.length && holdsIgnoringCase(key, lowerName);
 
 /** Every value of header `name` (any letter case) across both maps. */
 export function headerValues(source: HeaderSource, name: string): string[] {
@@ -85,7 +88,7 @@ export type BearerResult = { token: string } | { reason: BearerRefusal };
 const NOT_B64TOKEN = /[^A-Za-z0-9\-._~+/]/;
 
 /** RFC 6750 b64token (`1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`). */
-export function isB64Token(token: string): boolean {
+function isB64Token(token: string): boolean {
   let end = token.length;
   while (end > 0 && token.charCodeAt(end - 1) === 61 /* = */) end--;
   if (end === 0) return false;
@@ -95,11 +98,7 @@ export function isB64Token(token: string): boolean {
 
 /** Length of the `Bearer` scheme and its spaces at the start of `value` (any letter case), 0 when absent. */
 function bearerSchemeLength(value: string): number {
-  if (value.length < 7) return 0;
-  for (let i = 0; i < 6; i++) {
-    // 'bearer' in any letter case: OR-ing 0x20 lower-cases ASCII letters and changes no other match.
-    if ((value.charCodeAt(i) | 0x20) !== 'bearer'.charCodeAt(i)) return 0;
-  }
+  if (!holdsIgnoringCase(value, 'bearer')) return 0;
   let end = 6;
   while (value.charCodeAt(end) === 32) end++;
   return end === 6 ? 0 : end;

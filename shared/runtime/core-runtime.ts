@@ -7,10 +7,13 @@ import { createDocumentClient, type DynamoDBDocumentClient } from '../adapters/d
 import type { AuditLog } from '../audit/audit-event.js';
 import { hashSubject } from '../audit/redaction.js';
 import { createAuditLogger, StructuredAuditLog } from '../audit/structured-audit-log.js';
+import { nodeHttpGet } from '../adapters/node-http-get.js';
+import { setJwksCacheDefaults } from '../auth/jwks-cache.js';
 import { parseStoredBrandConfig } from '../config/brand-item-parser.js';
 import { CachedBrandDirectory } from '../config/cached-brand-directory.js';
 import type { GatewaySettings } from '../env.js';
 import type { AuthGuard } from '../http/api-handler.js';
+import { httpsOnly } from '../http/outbound-url.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.js';
 import { CachedRevocationChecker } from '../revocation/cached-revocation-checker.js';
 import { DynamoRevocationStore } from '../adapters/dynamo-revocation-store.js';
@@ -27,7 +30,8 @@ export interface GatewayRuntimeOptions {
   /** Service name of the audit lines and metrics (the function name); defaults to `ciam-gateway`. */
   serviceName?: string;
   /** The document client to use instead of the default one (tests: dynalite with a command-counting middleware). */
-  documentClient?: DynamoDBDocumentClient;
+  documentClient?: DynamoDBDocumentClient /** Told about failed JWKS fetches of the container's caches (for logging). */;
+  onJwksFetchError?: (error: unknown) => void;
 }
 
 /** What the authorizer needs of the runtime. */
@@ -69,6 +73,13 @@ export function lazy<T>(build: () => T): () => T {
 /** Builds the authorizer's runtime for one Lambda container; nothing is constructed until a getter is read. */
 export function createCoreRuntime(settings: GatewaySettings, options: GatewayRuntimeOptions = {}): CoreRuntime {
   const now = options.now ?? Date.now;
+  // Every JWKS cache of the container (the authorizer's tokens, logout hints, ID tokens of post-auth calls) gets
+  // node:http(s), which the AWS SDK loads anyway (a first fetch() loads undici, 20-30 ms), and never plain http
+  // outside the local stage, whatever a brand item says. Caches created after this call use it.
+  setJwksCacheDefaults({
+    get: httpsOnly(nodeHttpGet, { allowHttp: settings.stage === 'local' }),
+    ...(options.onJwksFetchError ? { onFetchError: options.onJwksFetchError } : {}),
+  });
   const documentClient = lazy(() => options.documentClient ?? createDocumentClient());
   const brandReads = () => ({
     documentClient: documentClient(),

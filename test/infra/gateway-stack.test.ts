@@ -386,7 +386,7 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     const format = (stage.AccessLogSetting as { Format: string }).Format;
     expect(JSON.parse(format)).toEqual(ACCESS_LOG_FIELDS);
     expect(format).toContain('$context.authorizer.principalId');
-    expect(format).toContain('$context.authorizer.reason');
+    expect(format).toContain('$context.authorizer.revoked');
     expect(format).toContain('$context.requestId');
   });
 

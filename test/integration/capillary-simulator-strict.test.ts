@@ -179,7 +179,8 @@ describe('Capillary simulator strictness', () => {
       ],
     });
     expect(invalid.body).toHaveProperty('createdId');
-    expect(codes(invalid.body, 'warnings')).toEqual([8055]);
+    // 8107 beside every createdId on an org without a default status label (the simulator's default).
+    expect(codes(invalid.body, 'warnings')).toEqual([8055, 8107]);
     sim.seedCustomer({ profiles: [{ source: 'INSTORE', identifiers: [{ type: 'email', value: 'one@x.co' }] }] });
     sim.seedCustomer({ profiles: [{ source: 'INSTORE', identifiers: [{ type: 'mobile', value: '447700900666' }] }] });
     const conflicting = await cap('POST', '/v2/customers', {
@@ -195,7 +196,13 @@ describe('Capillary simulator strictness', () => {
       ],
     });
     expect(conflicting.body).toHaveProperty('createdId');
-    expect(codes(conflicting.body, 'warnings')).toEqual([8052]);
+    expect(codes(conflicting.body, 'warnings')).toEqual([8052, 8107]);
+    sim.configure({ defaultStatusLabel: true });
+    const labelled = await cap('POST', '/v2/customers', {
+      profiles: [{ source: 'INSTORE', identifiers: [{ type: 'mobile', value: '447700900777' }] }],
+    });
+    sim.configure({ defaultStatusLabel: false });
+    expect(codes(labelled.body, 'warnings')).toEqual([]);
   });
 
   it('records every call with its full query string and sequence numbers; latency is configurable over HTTP', async () => {

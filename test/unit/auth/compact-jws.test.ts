@@ -34,6 +34,7 @@ describe('decodeBase64UrlStrict', () => {
     ['padding', 'aGk=', 'not base64url'],
     ['standard-alphabet characters', 'ab+/', 'not base64url'],
     ['whitespace', 'ab c', 'not base64url'],
+    ['a character whose low byte is in the alphabet', 'aG\u014Aj', 'not base64url'],
     ['non-zero trailing bits after one byte', 'aB', 'non-canonical base64url'],
     ['non-zero trailing bits after two bytes', 'aGl', 'non-canonical base64url'],
   ])('refuses %s', (_name, input, message) => {
@@ -63,6 +64,13 @@ describe('decodeBase64UrlStrict', () => {
     'é',
     '\u0100',
     '\u{1F600}',
+    // Above U+00FF, characters whose low byte is in the alphabet: Node decodes '\u014A' as 'J', '\u0161' as 'a'.
+    '\u014A',
+    '\u0161',
+    '\u0130',
+    '\u0231',
+    '\uFF2D',
+    '\u2D2D',
   );
 
   it('accepts exactly the canonical base64url strings, and decodes them as Buffer does', () => {

@@ -240,6 +240,12 @@ describe('CapillaryClient', () => {
     ).rejects.toBeInstanceOf(CapillaryLookupRefusedError);
   });
 
+  it.each([8011, 8003])('reports the cuid lookup refused with %i (CAPILLARY.md §3) as a refusal too', async (code) => {
+    const c = client([TOKEN, { status: 400, body: { errors: [{ status: false, code, message: 'refused' }] } }]);
+    const query = { source: 'OAUTH_EXTERNAL', accountId: 'a', identifierName: 'cuid', identifierValue: 's' } as const;
+    await expect(c.api.lookupCustomerId(query)).rejects.toBeInstanceOf(CapillaryLookupRefusedError);
+  });
+
   it.each([
     [8070, ErrorCodes.IDENTIFIER_CHANGE_REFUSED],
     [8071, ErrorCodes.IDENTIFIER_TAKEN],

@@ -200,6 +200,13 @@ function keyedSource(initial: BrandConfig[]) {
   return { state, options };
 }
 
+/** A directory over per-key loaders (TTL 60 s, stale window 300 s) on a clock the test moves. */
+function clockedDirectory(options: ReturnType<typeof keyedSource>['options']) {
+  const clock = { now: 0 };
+  const dir = new CachedBrandDirectory({ ...options, ttlSeconds: 60, staleIfErrorSeconds: 300, now: () => clock.now });
+  return { dir, clock };
+}
+
 describe('CachedBrandDirectory with per-key loaders', () => {
   const flush = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -228,13 +235,7 @@ describe('CachedBrandDirectory with per-key loaders', () => {
   it('peeks only fresh, non-empty answers, each the one findByIssuer gives, with no read of its own', async () => {
     const issuer = 'https://ciam.example.com';
     const src = keyedSource([brand('a')]);
-    const clock = { now: 0 };
-    const dir = new CachedBrandDirectory({
-      ...src.options,
-      ttlSeconds: 60,
-      staleIfErrorSeconds: 300,
-      now: () => clock.now,
-    });
+    const { dir, clock } = clockedDirectory(src.options);
 
     expect(dir.peekByIssuer(issuer)).toBeUndefined(); // cold: ask findByIssuer
     const found = await dir.findByIssuer(issuer);
@@ -258,15 +259,26 @@ describe('CachedBrandDirectory with per-key loaders', () => {
     expect(full.peekByIssuer(issuer)).toBe(indexed);
   });
 
+  it('keeps the answer of a read in flight across clear() out of the cleared maps', async () => {
+    const src = keyedSource([brand('a')]);
+    let release = () => {};
+    src.state.gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { dir } = clockedDirectory(src.options);
+    const pending = dir.findByIssuer('https://ciam.example.com');
+    dir.clear();
+    release();
+    await pending; // answered version 1
+    src.state.gate = undefined;
+    src.state.brands = [{ ...brand('a'), version: 2 }];
+    // The id lookup after clear() reads the table (version 2), not the pre-clear read's answer (version 1).
+    expect((await dir.getBrand('a'))?.version).toBe(2);
+  });
+
   it('sees a disabled or changed brand once the TTL has passed', async () => {
     const src = keyedSource([brand('a')]);
-    const clock = { now: 0 };
-    const dir = new CachedBrandDirectory({
-      ...src.options,
-      ttlSeconds: 60,
-      staleIfErrorSeconds: 300,
-      now: () => clock.now,
-    });
+    const { dir, clock } = clockedDirectory(src.options);
     expect((await dir.findByIssuer('https://ciam.example.com'))[0]?.status).toBe('active');
     src.state.brands = [{ ...brand('a'), status: 'disabled', version: 2 }];
     clock.now = 59_999;
@@ -281,13 +293,7 @@ describe('CachedBrandDirectory with per-key loaders', () => {
   it('loads the full index in the background after an unknown issuer or id, and answers from it while fresh', async () => {
     // Arrange
     const src = keyedSource([brand('a')]);
-    const clock = { now: 0 };
-    const dir = new CachedBrandDirectory({
-      ...src.options,
-      ttlSeconds: 60,
-      staleIfErrorSeconds: 300,
-      now: () => clock.now,
-    });
+    const { dir, clock } = clockedDirectory(src.options);
 
     // Act
     const unknown = await dir.findByIssuer('https://attacker.example');

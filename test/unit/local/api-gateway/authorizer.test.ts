@@ -49,6 +49,20 @@ describe('authorizerStage', () => {
     expect(loads()).toBe(1);
   });
 
+  it('loads the handler again after a failed load instead of answering 503 until a restart', async () => {
+    let attempts = 0;
+    const { stage } = setup(async () => ALLOW, {
+      loadAuthorizer: async () => {
+        attempts++;
+        if (attempts === 1) throw new Error('import failed');
+        return async () => ALLOW;
+      },
+    });
+    expect(statusOf(await stage.authorize(EVENT, 'Bearer a', 'r'))).toBe(503);
+    expect(await stage.authorize(EVENT, 'Bearer a', 'r')).toMatchObject({ result: { principalId: 'demo|alice' } });
+    expect(attempts).toBe(2);
+  });
+
   it('asks every time with a TTL of 0, and after a flush', async () => {
     const zero = setup(async () => ALLOW, { ttlMs: 0 });
     await zero.stage.authorize(EVENT, 'Bearer a', 'r');
