@@ -15,6 +15,14 @@ export const MetricNames = {
   CAPILLARY_LATENCY: 'CapillaryLatency',
   CAPILLARY_ERROR: 'CapillaryError',
   AUDIT_REDACTION: 'AuditRedaction',
+  /** Per logical Capillary call and brand: 1 when it failed for availability (or was refused fast), else 0. */
+  CAPILLARY_FAILURE: 'CapillaryFailure',
+  /** Per logical Capillary call and brand: 1 when the open circuit refused it, else 0. */
+  CAPILLARY_CIRCUIT_OPEN: 'CapillaryCircuitOpen',
+  /** A brand's circuit changed state (dimension State: the new state). */
+  CAPILLARY_CIRCUIT_TRANSITION: 'CapillaryCircuitTransition',
+  /** Per authorizer decision and brand: 1 when the token was refused (401), 0 when allowed. */
+  AUTHZ_REFUSED: 'AuthzRefused',
 } as const;
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
 
@@ -98,6 +106,42 @@ export function recordAuthzDecision(
     { Outcome: decision.outcome, Reason: decision.reason },
     decision.brandId ? { brandId: decision.brandId } : {},
   );
+}
+
+/** Brand dimension value of decisions made before the token named a known brand (e.g. an unknown issuer). */
+export const UNIDENTIFIED_BRAND = '(unidentified)';
+
+/**
+ * One 0/1 point per authorizer decision, with the brand as a dimension: its average per brand is the share of the
+ * brand's tokens refused (the refusal-rate alarm), its sum by brand and reason the dashboard's breakdown.
+ */
+export function recordAuthzRefusal(
+  metrics: GatewayMetrics,
+  decision: { refused: boolean; reason: string; brandId?: string | undefined },
+): void {
+  metrics.count(
+    MetricNames.AUTHZ_REFUSED,
+    { brandId: decision.brandId ?? UNIDENTIFIED_BRAND, Reason: decision.refused ? decision.reason : 'ALLOWED' },
+    {},
+    decision.refused ? 1 : 0,
+  );
+}
+
+/**
+ * The circuit breaker's view of one brand's Capillary calls: CapillaryFailure and CapillaryCircuitOpen as 0/1
+ * points per call (averaged per brand they are rates), and a count per state change.
+ */
+export function recordCircuitCall(
+  metrics: GatewayMetrics,
+  brandId: string,
+  outcome: 'success' | 'failure' | 'refused',
+): void {
+  metrics.count(MetricNames.CAPILLARY_FAILURE, { brandId }, {}, outcome === 'success' ? 0 : 1);
+  metrics.count(MetricNames.CAPILLARY_CIRCUIT_OPEN, { brandId }, {}, outcome === 'refused' ? 1 : 0);
+}
+
+export function recordCircuitTransition(metrics: GatewayMetrics, brandId: string, to: string): void {
+  metrics.count(MetricNames.CAPILLARY_CIRCUIT_TRANSITION, { brandId, State: to });
 }
 
 /** Session link outcome count (CREATED, LINKED, UPDATED, or a failure code). */
