@@ -17,6 +17,7 @@ import type { JwksProvider } from '../../shared/auth/jwks-cache.js';
 import type { TokenVerifier } from '../../shared/auth/verify-access-token.js';
 import type { BrandDirectory } from '../../shared/config/brand-directory.js';
 import type { Logger } from '../../shared/observability/logger.js';
+import { requestIdMiddleware, withRequestId } from '../../shared/observability/request-context.js';
 import type { RevocationChecker } from '../../shared/revocation/revocation-checker.js';
 
 export interface AuthorizerDeps {
@@ -51,21 +52,24 @@ function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
 export function createHandler(deps: AuthorizerDeps) {
   const authorize = createRequestAuthorizer(deps);
   // Lambda context on the decision lines; no key outlives its invocation.
-  return middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>()
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
-    .handler(async (event) => {
-      const decision = await authorize(event ?? {});
-      try {
-        record(deps, decision);
-      } catch {
-        // A failing log or audit sink must not turn a decision into a 500.
-      }
-      if (decision.effect === 'Unauthorized') throw new Error('Unauthorized');
-      if (decision.effect === 'Unavailable') throw new AuthorizerUnavailableError(decision.reason);
-      // A revoked token passes the gateway marked as revoked, and every authenticated handler answers it
-      // 401 TOKEN_REVOKED: an explicit Deny would be API Gateway's 403, unlike the handlers' own answer to
-      // the same token. It is as safe to cache as a Deny (a revocation is for good). So Deny and Allow both
-      // answer an Allow policy; the context tells them apart.
-      return buildPolicy('Allow', decision.principalId, decision.resource, toWireContext(decision.context));
-    });
+  return withRequestId(
+    middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>()
+      .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+      .use(requestIdMiddleware(deps.logger))
+      .handler(async (event) => {
+        const decision = await authorize(event ?? {});
+        try {
+          record(deps, decision);
+        } catch {
+          // A failing log or audit sink must not turn a decision into a 500.
+        }
+        if (decision.effect === 'Unauthorized') throw new Error('Unauthorized');
+        if (decision.effect === 'Unavailable') throw new AuthorizerUnavailableError(decision.reason);
+        // A revoked token passes the gateway marked as revoked, and every authenticated handler answers it
+        // 401 TOKEN_REVOKED: an explicit Deny would be API Gateway's 403, unlike the handlers' own answer to
+        // the same token. It is as safe to cache as a Deny (a revocation is for good). So Deny and Allow both
+        // answer an Allow policy; the context tells them apart.
+        return buildPolicy('Allow', decision.principalId, decision.resource, toWireContext(decision.context));
+      }),
+  );
 }

@@ -2,6 +2,7 @@
 // helpers for the gateway's metric families, and a fetch wrapper that times Capillary calls.
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { FetchFn } from '../http/fetch.js';
+import { currentRequestId } from './request-context.js';
 
 /** Every metric the gateway emits (namespace `CiamGateway`, dimension `service` added by Powertools). */
 export const MetricNames = {
@@ -68,6 +69,8 @@ export class PowertoolsGatewayMetrics implements GatewayMetrics {
     const single = this.metrics.singleMetric();
     for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
     for (const [key, item] of Object.entries(metadata)) single.addMetadata(key, item);
+    const requestId = currentRequestId();
+    if (requestId !== undefined) single.addMetadata('requestId', requestId);
     single.addMetric(name, unit, value);
   }
 }
