@@ -6,6 +6,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import type { AuditLog } from '../../shared/audit/audit-event.js';
+import type { SubjectHasher } from '../../shared/audit/subject-hasher.js';
 import { toWireContext } from '../../shared/auth/authorizer-context.js';
 import {
   type AuthorizerDecision,
@@ -29,6 +30,7 @@ export interface AuthorizerDeps {
   now: () => number;
   jwks?: JwksProvider;
   tokenVerifier?: TokenVerifier;
+  subjectHasher?: SubjectHasher;
 }
 
 function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
@@ -44,7 +46,7 @@ function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
     outcome: effect === 'Allow' ? 'allow' : effect === 'Unavailable' ? 'failure' : 'deny',
     reason,
     ...(brandId ? { brandId } : {}),
-    ...(effect === 'Allow' || effect === 'Deny' ? { subjectHash: decision.subjectHash } : {}),
+    ...((effect === 'Allow' || effect === 'Deny') && decision.subjectHash ? { subjectHash: decision.subjectHash } : {}),
     details: { tokenHash, ...(effect === 'Allow' ? { principalType: decision.context.principalType } : {}) },
   });
 }

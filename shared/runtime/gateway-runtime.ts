@@ -81,5 +81,8 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
     get auditLog() {
       return core.auditLog;
     },
+    get subjectHasher() {
+      return core.subjectHasher;
+    },
   };
 }
