@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import type { AuditLog } from '../../shared/audit/audit-event.js';
 import type { SubjectHasher } from '../../shared/audit/subject-hasher.js';
+import { type GatewayMetrics, recordAuthzRefusal } from '../../shared/observability/metrics.js';
 import { toWireContext } from '../../shared/auth/authorizer-context.js';
 import {
   type AuthorizerDecision,
@@ -31,6 +32,8 @@ export interface AuthorizerDeps {
   jwks?: JwksProvider;
   tokenVerifier?: TokenVerifier;
   subjectHasher?: SubjectHasher;
+  /** The 0/1 refusal point per decision and brand (the refusal-rate alarms). */
+  metrics?: GatewayMetrics;
 }
 
 function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
@@ -40,6 +43,10 @@ function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
     deps.logger.error('authorizer decision', { decision: effect, reason, brandId, tokenHash, error: decision.error });
   } else {
     deps.logger.info('authorizer decision', { decision: effect, reason, brandId, tokenHash });
+  }
+  // A failing peer is not a refusal of the token: it has its own alarm (AUTHORIZER_FAILURE).
+  if (effect !== 'Unavailable' && deps.metrics) {
+    recordAuthzRefusal(deps.metrics, { refused: effect === 'Unauthorized', reason, brandId });
   }
   deps.auditLog.record({
     type: 'authz.decision',

@@ -24,6 +24,10 @@ export const handler = createHandler({
   revocationChecker: { check: (query) => runtime.authorizerRevocationChecker.check(query) },
   auditLog: { record: (event) => runtime.auditLog.record(event) },
   subjectHasher: (brandId, sub) => runtime.subjectHasher(brandId, sub),
+  metrics: {
+    count: (...args) => runtime.metrics.count(...args),
+    milliseconds: (...args) => runtime.metrics.milliseconds(...args),
+  },
   logger,
   now: Date.now,
 });

@@ -94,3 +94,32 @@ describe('the API Gateway request id in function logs', () => {
     for (const line of written) expect(line[REQUEST_ID_KEY]).toBe('apigw-auth-1');
   });
 });
+
+describe('the authorizer refusal point', () => {
+  it('is 1 for a refused token, with the brand (or unidentified) and reason as dimensions', async () => {
+    const { InMemoryGatewayMetrics } = await import('../../../shared/observability/metrics.js');
+    const metrics = new InMemoryGatewayMetrics();
+    captureLines();
+    const handler = createAuthorizerHandler({
+      brandDirectory: {} as BrandDirectory,
+      revocationChecker: {} as RevocationChecker,
+      auditLog: { record: () => undefined },
+      logger: new Logger({ serviceName: 'authorizer-test', logLevel: 'INFO' }),
+      now: Date.now,
+      metrics,
+    });
+    const event = {
+      type: 'REQUEST',
+      methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:api/prod/GET/v1/me',
+      headers: {},
+    };
+    await expect(handler(event as never, lambdaContext)).rejects.toThrow('Unauthorized');
+    expect(metrics.points).toEqual([
+      expect.objectContaining({
+        name: MetricNames.AUTHZ_REFUSED,
+        value: 1,
+        dimensions: { brandId: '(unidentified)', Reason: 'AUTHORIZATION_MISSING' },
+      }),
+    ]);
+  });
+});
