@@ -51,7 +51,11 @@ const postAuth = (links: readonly DynamoAction[]): FunctionAccess => ({
 const linkSession: readonly DynamoAction[] = ['GetItem', 'PutItem', 'DeleteItem'];
 
 export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, FunctionAccess>> = {
-  authorizer: { group: 'authorizer', tables: { brands: brandDirectory, revocations: revocationCheck }, subjectKey: true },
+  authorizer: {
+    group: 'authorizer',
+    tables: { brands: brandDirectory, revocations: revocationCheck },
+    subjectKey: true,
+  },
   health: { group: 'health', tables: {} },
   session: postAuth(linkSession),
   // Reads the link; re-links a merged customer (PutItem), never takes the first-session lease.

@@ -258,17 +258,27 @@ export class GatewayStack extends Stack {
     }
 
     const parameterArn = (path: string) =>
-      Arn.format({ service: 'ssm', resource: 'parameter', resourceName: path.slice(1), arnFormat: ArnFormat.SLASH_RESOURCE_NAME }, this);
+      Arn.format(
+        {
+          service: 'ssm',
+          resource: 'parameter',
+          resourceName: path.slice(1),
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        },
+        this,
+      );
     // `/ciam-gateway/<stage>/brands/*`: each brand's parameters, written by the admin function only.
     const brandParameters = parameterArn(`${prefix}/brands/*`);
     const subjectKey = parameterArn(subjectKeyParameter(this.settings.stage));
-    const readable = [
-      ...(access.secrets ? [brandParameters] : []),
-      ...(access.subjectKey ? [subjectKey] : []),
-    ];
+    const readable = [...(access.secrets ? [brandParameters] : []), ...(access.subjectKey ? [subjectKey] : [])];
     if (readable.length === 0) return;
     fn.role.addToPrincipalPolicy(
-      new PolicyStatement({ sid: 'ReadParameters', effect: Effect.ALLOW, actions: ['ssm:GetParameter'], resources: readable }),
+      new PolicyStatement({
+        sid: 'ReadParameters',
+        effect: Effect.ALLOW,
+        actions: ['ssm:GetParameter'],
+        resources: readable,
+      }),
     );
     if (access.secrets === 'write') {
       fn.role.addToPrincipalPolicy(
@@ -337,6 +347,18 @@ export class GatewayStack extends Stack {
       description: 'Brand credentials: <prefix>/brands/<brandId>/capillary (SecureString)',
     });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'BrandAdminPolicyArn', {
+      value: this.brandAdminPolicy.managedPolicyArn,
+      description: 'Attach to the role or user of brand administrators: execute-api:Invoke on the admin routes only',
+    });
+    new CfnOutput(this, 'SecretsKeyArn', {
+      value: this.secretsKey.keyArn,
+      description: 'KMS key of the brand secrets and of the subject-hash key (put-parameter --key-id)',
+    });
+    new CfnOutput(this, 'SubjectHashKeyParameter', {
+      value: subjectKeyParameter(this.settings.stage),
+      description: 'Create once per stage (SecureString, 32+ random bytes): docs/deploy.md, first deploy',
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.monitoring.alarmTopic.topicArn,
       description: 'Every alarm and OK transition is published here',

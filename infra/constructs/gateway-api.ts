@@ -274,7 +274,9 @@ export class GatewayApi extends Construct {
           statement: {
             rateBasedStatement: {
               aggregateKeyType: 'CUSTOM_KEYS',
-              customKeys: [{ header: { name: BRAND_HEADER, textTransformations: [{ priority: 0, type: 'LOWERCASE' }] } }],
+              customKeys: [
+                { header: { name: BRAND_HEADER, textTransformations: [{ priority: 0, type: 'LOWERCASE' }] } },
+              ],
               limit: limits.brandRateLimit,
               evaluationWindowSec: limits.ipRateWindowSeconds,
             },

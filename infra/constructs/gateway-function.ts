@@ -4,7 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import { type ILambdaDeploymentConfig, LambdaDeploymentGroup, type LambdaApplication } from 'aws-cdk-lib/aws-codedeploy';
+import {
+  type ILambdaDeploymentConfig,
+  LambdaDeploymentGroup,
+  type LambdaApplication,
+} from 'aws-cdk-lib/aws-codedeploy';
 import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import {

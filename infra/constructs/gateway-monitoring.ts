@@ -206,10 +206,30 @@ export class GatewayMonitoring extends Construct {
       rates.authorizerRefusal,
       "Share of one brand's tokens refused (each brand a contributor; the dashboard splits it by reason): the likeliest cause is the brand rotating keys (KID_UNKNOWN) or changing issuer (ISSUER_UNKNOWN, under (unidentified)). On call: the brand's integration owner, with the gateway team.",
     );
-    alarm('AuthorizerLatencyP99', authorizerP99, thresholds.authorizerP99LatencyMs, 'Authorizer p99 duration (ms): every uncached request waits for it. On call: the gateway team.');
-    alarm('Api4xxRate', api4xxRate, rates.api4xx, "Share of the stage's answers that are 4xx: a client release sending bad requests, or refusals. On call: the gateway team, then the brand.");
-    alarm('Api429Rate', api429Rate, rates.api429, 'Share of answers that are 429 (stage, route or WAF throttling). On call: the gateway team (limits, or the brand whose app floods).');
-    const api5xx = alarm('Api5xxRate', api5xxRate, rates.api5xx, 'Share of answers that are 5xx (503s of a failing authorizer or Capillary included). On call: the gateway team.');
+    alarm(
+      'AuthorizerLatencyP99',
+      authorizerP99,
+      thresholds.authorizerP99LatencyMs,
+      'Authorizer p99 duration (ms): every uncached request waits for it. On call: the gateway team.',
+    );
+    alarm(
+      'Api4xxRate',
+      api4xxRate,
+      rates.api4xx,
+      "Share of the stage's answers that are 4xx: a client release sending bad requests, or refusals. On call: the gateway team, then the brand.",
+    );
+    alarm(
+      'Api429Rate',
+      api429Rate,
+      rates.api429,
+      'Share of answers that are 429 (stage, route or WAF throttling). On call: the gateway team (limits, or the brand whose app floods).',
+    );
+    const api5xx = alarm(
+      'Api5xxRate',
+      api5xxRate,
+      rates.api5xx,
+      'Share of answers that are 5xx (503s of a failing authorizer or Capillary included). On call: the gateway team.',
+    );
     alarm(
       'CapillaryFailureRateByBrand',
       new MathExpression({
@@ -255,11 +275,15 @@ export class GatewayMonitoring extends Construct {
     // DynamoDB: throttled requests and system errors per request, per table.
     for (const [key, tableName] of Object.entries(props.tableNames)) {
       const table = (metricName: string, statistic: string, extra: Record<string, string> = {}) =>
-        new Metric({ namespace: 'AWS/DynamoDB', metricName, dimensionsMap: { TableName: tableName, ...extra }, statistic, period });
+        new Metric({
+          namespace: 'AWS/DynamoDB',
+          metricName,
+          dimensionsMap: { TableName: tableName, ...extra },
+          statistic,
+          period,
+        });
       const operations = [
-        ...new Set(
-          Object.values(FunctionAccessMatrix).flatMap((access) => access.tables[key as TableKey] ?? []),
-        ),
+        ...new Set(Object.values(FunctionAccessMatrix).flatMap((access) => access.tables[key as TableKey] ?? [])),
       ];
       const using: Record<string, IMetric> = {
         readThrottles: table('ReadThrottleEvents', 'Sum'),
@@ -273,7 +297,12 @@ export class GatewayMonitoring extends Construct {
       const errors = ['readThrottles', 'writeThrottles', ...operations.map((_, index) => `e${index}`)].join(' + ');
       alarm(
         `DynamoErrors${key.charAt(0).toUpperCase()}${key.slice(1)}`,
-        new MathExpression({ expression: share(errors, 'reads + writes'), usingMetrics: using, period, label: `${tableName} throttles and system errors per request` }),
+        new MathExpression({
+          expression: share(errors, 'reads + writes'),
+          usingMetrics: using,
+          period,
+          label: `${tableName} throttles and system errors per request`,
+        }),
         rates.dynamoErrors,
         `Throttled requests and DynamoDB system errors per request on ${tableName}. On call: the gateway team (AWS Health, then a support case).`,
       );
@@ -392,7 +421,11 @@ export class GatewayMonitoring extends Construct {
     const perBrand = (title: string, expression: string, label: string) =>
       new GraphWidget({ title, left: [new MathExpression({ expression, period, label })], width: 12 });
     this.dashboard.addWidgets(
-      perBrand('Authorizer refusal rate by brand', perBrandRateQuery(MetricNames.AUTHZ_REFUSED, settings.stage), 'refused'),
+      perBrand(
+        'Authorizer refusal rate by brand',
+        perBrandRateQuery(MetricNames.AUTHZ_REFUSED, settings.stage),
+        'refused',
+      ),
       perBrand(
         'Authorizer refusals by brand and reason',
         insights('SUM', MetricNames.AUTHZ_REFUSED, settings.stage, 'brandId, Reason'),
@@ -400,8 +433,16 @@ export class GatewayMonitoring extends Construct {
       ),
     );
     this.dashboard.addWidgets(
-      perBrand('Capillary failure rate by brand', perBrandRateQuery(MetricNames.CAPILLARY_FAILURE, settings.stage), 'failed'),
-      perBrand('Capillary circuit open by brand', perBrandRateQuery(MetricNames.CAPILLARY_CIRCUIT_OPEN, settings.stage), 'refused fast'),
+      perBrand(
+        'Capillary failure rate by brand',
+        perBrandRateQuery(MetricNames.CAPILLARY_FAILURE, settings.stage),
+        'failed',
+      ),
+      perBrand(
+        'Capillary circuit open by brand',
+        perBrandRateQuery(MetricNames.CAPILLARY_CIRCUIT_OPEN, settings.stage),
+        'refused fast',
+      ),
     );
     this.dashboard.addWidgets(
       new GraphWidget({
@@ -429,10 +470,7 @@ export class GatewayMonitoring extends Construct {
       }),
       new GraphWidget({
         title: 'API latency p99 (ms)',
-        left: [
-          apiMetric('Latency', 'p99'),
-          apiMetric('IntegrationLatency', 'p99'),
-        ],
+        left: [apiMetric('Latency', 'p99'), apiMetric('IntegrationLatency', 'p99')],
         width: 12,
       }),
     );
@@ -476,7 +514,11 @@ export class GatewayMonitoring extends Construct {
         title: 'Function errors',
         // The authorizer's Errors include every 401 (`throw new Error('Unauthorized')`): labelled so.
         left: functionEntries.map(([name, fn]) =>
-          fn.live.metricErrors({ period, statistic: 'Sum', label: name === 'authorizer' ? 'authorizer (incl. 401s)' : name }),
+          fn.live.metricErrors({
+            period,
+            statistic: 'Sum',
+            label: name === 'authorizer' ? 'authorizer (incl. 401s)' : name,
+          }),
         ),
         width: 12,
       }),

@@ -21,7 +21,12 @@ export const COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   BatchGetCommand: ['dynamodb:BatchGetItem'],
   BatchWriteCommand: ['dynamodb:BatchWriteItem'],
   // A transaction is authorised item by item: each Put/Update/Delete/ConditionCheck needs its own action.
-  TransactWriteCommand: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  TransactWriteCommand: [
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:ConditionCheckItem',
+  ],
   TransactGetCommand: ['dynamodb:GetItem'],
   GetParameterCommand: ['ssm:GetParameter'],
   GetParametersCommand: ['ssm:GetParameters'],
@@ -42,8 +47,14 @@ interface AdapterSymbol {
 
 const COMMAND_PATTERN = /\bnew (\w+Command)\s*\(/g;
 
+const sources = new Map<string, string>();
 function readSource(file: string): string {
-  return readFileSync(file, 'utf8');
+  let source = sources.get(file);
+  if (source === undefined) {
+    source = readFileSync(file, 'utf8');
+    sources.set(file, source);
+  }
+  return source;
 }
 
 /** Relative imports (static and dynamic) of one TypeScript module, resolved to .ts files. */
