@@ -40,12 +40,13 @@ function derived(name: GatewayFunctionName): Access {
 
 function granted(synth: Synthesized, name: GatewayFunctionName, stage: string): Access {
   const fn = resourcesOfType(synth.template, 'AWS::Lambda::Function')[functionLogicalId(name)];
-  const roleId = (fn?.Properties?.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  const roleId = ((fn?.Properties ?? {}).Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
   const statements = Object.values(resourcesOfType(synth.template, 'AWS::IAM::Policy'))
     .filter((p) => JSON.stringify(p.Properties?.Roles).includes(`"${roleId}"`))
     .flatMap(
       (p) =>
-        (p.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }).Statement,
+        ((p.Properties ?? {}).PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] })
+          .Statement,
     );
   const result: Record<string, Set<string>> = {};
   for (const statement of statements) {

@@ -56,7 +56,7 @@ describe('the prod template', () => {
     expect(key?.Properties?.EnableKeyRotation).toBe(true);
     expect(key?.DeletionPolicy).toBe('Retain');
     const statements = (
-      key?.Properties?.KeyPolicy as {
+      (key?.Properties ?? {}).KeyPolicy as {
         Statement: { Sid: string; Action: string | string[]; Principal: unknown; Condition?: unknown }[];
       }
     ).Statement;
@@ -107,7 +107,7 @@ describe('the prod template', () => {
     const policies = Object.values(resourcesOfType(synth.template, 'AWS::IAM::ManagedPolicy'));
     expect(policies).toHaveLength(1);
     const statements = (
-      policies[0]?.Properties?.PolicyDocument as { Statement: { Action: string; Resource: unknown[] }[] }
+      (policies[0]?.Properties ?? {}).PolicyDocument as { Statement: { Action: string; Resource: unknown[] }[] }
     ).Statement;
     expect(statements).toHaveLength(1);
     expect(statements[0]?.Action).toBe('execute-api:Invoke');
