@@ -8,14 +8,15 @@ export interface AttemptTimeouts {
   writeMs: number;
 }
 
-/** Reads get this share of the brand's (write) timeout. */
+/** Reads get this share of the brand's (write) timeout... */
 export const READ_TIMEOUT_SHARE = 0.4;
-/** No attempt is given less than this (the brand setting's own minimum). */
-export const MIN_ATTEMPT_TIMEOUT_MS = 100;
+/** ...but never less than this (a healthy Capillary read answers well within it), nor more than the write timeout. */
+export const MIN_READ_TIMEOUT_MS = 1_000;
 
 /** The timeouts derived from a brand's `capillary.timeoutMs` (the write timeout). */
 export function attemptTimeoutsFor(writeMs: number): AttemptTimeouts {
-  return { readMs: Math.max(MIN_ATTEMPT_TIMEOUT_MS, Math.round(writeMs * READ_TIMEOUT_SHARE)), writeMs };
+  const readMs = Math.min(writeMs, Math.max(MIN_READ_TIMEOUT_MS, Math.round(writeMs * READ_TIMEOUT_SHARE)));
+  return { readMs, writeMs };
 }
 
 /** GET is a read; every other method writes. */

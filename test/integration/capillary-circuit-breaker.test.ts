@@ -165,16 +165,17 @@ describe('per-attempt timeouts', () => {
 
   it('give reads a shorter attempt than writes, derived from the brand timeout', () => {
     expect(attemptTimeoutsFor(5_000)).toEqual({ readMs: 2_000, writeMs: 5_000 });
-    expect(attemptTimeoutsFor(100)).toEqual({ readMs: 100, writeMs: 100 });
+    expect(attemptTimeoutsFor(2_000)).toEqual({ readMs: 1_000, writeMs: 2_000 });
+    expect(attemptTimeoutsFor(300)).toEqual({ readMs: 300, writeMs: 300 });
   });
 
   it('time a slow read out while a write that slow completes', async () => {
-    // Arrange: every customer call answers after 250 ms; reads get 200 ms (40 % of 500), writes 500 ms.
-    sim.injectFault({ kind: 'latency', ms: 250, match: '/v2/customers', rate: 1 });
+    // Arrange: every customer call answers after 1.3 s; reads get 1 s (40 % of 2.5 s, at least 1 s), writes 2.5 s.
+    sim.injectFault({ kind: 'latency', ms: 1_300, match: '/v2/customers', rate: 1 });
     const api = createCapillaryClient(
       {
         brandId: 'brand-t',
-        capillary: { baseUrl: sim.baseUrl, authMode: 'oauth', credentialsParameter: '/cap', timeoutMs: 500 },
+        capillary: { baseUrl: sim.baseUrl, authMode: 'oauth', credentialsParameter: '/cap', timeoutMs: 2_500 },
       },
       {
         secrets: new InMemorySecretSource({ '/cap': JSON.stringify({ key: 'k', secret: 's' }) }),
