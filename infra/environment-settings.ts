@@ -17,6 +17,7 @@ const RETENTION_DAYS = [
 export const API_GATEWAY_INTEGRATION_TIMEOUT_SECONDS = 29;
 
 const positiveInt = z.number().int().positive();
+const rate = z.number().gt(0).max(1);
 const seconds = (max: number) => z.number().int().min(0).max(max);
 const lambdaMemorySize = z.number().int().min(128).max(10_240);
 /** Below API Gateway's 29 s integration timeout, so the function's own error answer reaches the client. */
@@ -59,9 +60,33 @@ export const EnvironmentSettingsSchema = z.strictObject({
   removalPolicy: z.enum(['retain', 'destroy']),
   /** DynamoDB deletion protection (an extra guard on top of `retain`). */
   deletionProtection: z.boolean(),
+  /** How long client IP addresses are kept: the retention of the API access and execution logs (the only logs holding them). */
+  clientIpRetentionDays: z
+    .number()
+    .refine((days) => RETENTION_DAYS.includes(days), `one of ${RETENTION_DAYS.join(', ')}`),
   functions: z.strictObject({
     memorySize: lambdaMemorySize,
     timeoutSeconds: lambdaTimeoutSeconds,
+  }),
+  /**
+   * Reserved concurrency of each function of a group (infra/function-access.ts gives each function its group);
+   * null = the account's shared pool. The authorizer's is `authorizer.reservedConcurrency`.
+   */
+  concurrencyBudgets: z.strictObject({
+    postAuth: positiveInt.nullable(),
+    logout: positiveInt.nullable(),
+    admin: positiveInt.nullable(),
+    health: positiveInt.nullable(),
+  }),
+  /** How CodeDeploy moves each function's `live` alias to a new version (rolled back when a release alarm fires). */
+  release: z.strictObject({
+    deploymentConfig: z.enum([
+      'ALL_AT_ONCE',
+      'CANARY_10PERCENT_5MINUTES',
+      'CANARY_10PERCENT_10MINUTES',
+      'LINEAR_10PERCENT_EVERY_1MINUTE',
+      'LINEAR_10PERCENT_EVERY_2MINUTES',
+    ]),
   }),
   authorizer: z.strictObject({
     /** API Gateway's authorizer result cache TTL (0 disables caching; the maximum is 3600). */
@@ -89,6 +114,11 @@ export const EnvironmentSettingsSchema = z.strictObject({
     executionLogLevel: z.enum(['ERROR', 'INFO']),
     /** Browser origins allowed by CORS; empty = no CORS preflight at all (server-to-server use only). */
     corsAllowedOrigins: z.array(Origin),
+    /**
+     * The explicit "no browser will call this API" choice: stage and prod refuse an empty corsAllowedOrigins
+     * without it (a web app's first production call would fail CORS), and it excludes listing origins.
+     */
+    serverToServerOnly: z.boolean().default(false),
     /** Optional custom domain; null = only the execute-api URL. */
     customDomain: z
       .strictObject({
@@ -106,8 +136,13 @@ export const EnvironmentSettingsSchema = z.strictObject({
         z.strictObject({
           /** Requests one client IP may send per window before WAF blocks it (WAF's minimum is 10). */
           ipRateLimit: z.number().int().min(10).max(2_000_000_000),
-          /** The rate-based rule's evaluation window. */
+          /** The rate-based rule's evaluation window (both rate rules). */
           ipRateWindowSeconds: z.union([z.literal(60), z.literal(120), z.literal(300), z.literal(600)]),
+          /**
+           * Requests one brand's apps may send per window (counted on the X-Brand-Id header), so one brand cannot
+           * use up the stage's rate for every brand.
+           */
+          brandRateLimit: z.number().int().min(10).max(2_000_000_000),
         }),
       ])
       .nullable(),
@@ -122,20 +157,41 @@ export const EnvironmentSettingsSchema = z.strictObject({
     /** Alarm evaluation: each datapoint covers `periodSeconds`; `evaluationPeriods` in a row trigger. */
     periodSeconds: z.union([z.literal(60), z.literal(300)]),
     evaluationPeriods: z.number().int().min(1).max(10),
-    /** AUTHORIZER_FAILURE answers (503: the authorizer threw or timed out), never its 401s. */
-    authorizerFailures: positiveInt,
+    /** Rates are shares (0-1) of the requests, calls or decisions in a period, never counts. */
+    rates: z.strictObject({
+      /** AUTHORIZER_FAILURE answers (503: the authorizer threw or timed out) per request; never its 401s. */
+      authorizerFailure: rate,
+      /** Share of one brand's tokens the authorizer refused (a key rotation or issuer change at its CIAM). */
+      authorizerRefusal: rate,
+      api4xx: rate,
+      api429: rate,
+      api5xx: rate,
+      /** Failed Capillary calls of one brand (timeouts, 5xx, refused by its open circuit). */
+      capillaryFailure: rate,
+      /** Calls of one brand refused by its open circuit. */
+      circuitOpen: rate,
+      /** DynamoDB throttled requests and system errors per request, per table. */
+      dynamoErrors: rate,
+      /** Lambda errors and ERROR log lines per invocation of one function (also each release's rollback alarm). */
+      functionErrors: rate,
+      /** Throttled invocations of one function per invocation. */
+      functionThrottles: rate,
+      /** Requests WAF blocked per request. */
+      wafBlocked: rate,
+      /** Peak concurrency of a function with reserved concurrency, as a share of its budget. */
+      concurrencyUtilization: rate,
+    }),
     authorizerP99LatencyMs: positiveInt,
-    api5xxErrors: positiveInt,
-    capillaryErrors: positiveInt,
-    throttles: positiveInt,
+    /** p99 latency of each route (API Gateway's own per-method metric). */
+    routeP99LatencyMs: positiveInt,
     /** An existing SNS topic for every alarm; null = the stack creates `ciam-gateway-<stage>-alarms`. */
     topicArn: Arn('sns').nullable(),
     /** E-mail subscriptions added to the created topic (each must be confirmed from the mail AWS sends). */
     emailSubscriptions: z.array(z.email()).default([]),
   }),
   /**
-   * Optional customer-managed KMS key the brands' SecureString parameters are encrypted with. null = the SSM
-   * AWS-managed key, and the functions' kms:Decrypt grant is then limited by the SSM service and parameter path.
+   * The customer-managed KMS key of the brands' SecureString parameters and the subject-hash key. null = the stack
+   * creates one whose key policy lets only the functions that need it use it; or an existing key's ARN.
    */
   secretsKmsKeyArn: Arn('kms').nullable(),
 });
@@ -166,6 +222,12 @@ function crossFieldProblems(settings: EnvironmentSettings, protectedEnvironment:
       problems.push(`${path}.rateLimit must not exceed api.throttling.rateLimit`);
     }
   }
+  if (api.serverToServerOnly && api.corsAllowedOrigins.length > 0) {
+    problems.push('api.serverToServerOnly: true excludes api.corsAllowedOrigins; choose one');
+  }
+  if (api.waf && 'brandRateLimit' in api.waf && api.waf.brandRateLimit < api.waf.ipRateLimit) {
+    problems.push('api.waf.brandRateLimit must be >= ipRateLimit (a brand has at least one client)');
+  }
   // Lambda refuses provisioned concurrency above the function's reserved concurrency.
   if (authorizer.reservedConcurrency !== null && authorizer.provisionedConcurrency > authorizer.reservedConcurrency) {
     problems.push('authorizer.provisionedConcurrency must not exceed authorizer.reservedConcurrency');
@@ -179,6 +241,11 @@ function crossFieldProblems(settings: EnvironmentSettings, protectedEnvironment:
     if (api.waf === null) {
       problems.push(
         `api.waf: ${settings.stage} must sit behind WAF: set { ipRateLimit, ipRateWindowSeconds } or { webAclArn }`,
+      );
+    }
+    if (api.corsAllowedOrigins.length === 0 && !api.serverToServerOnly) {
+      problems.push(
+        `api.corsAllowedOrigins: ${settings.stage} needs an explicit choice: list the brands' browser origins, or set api.serverToServerOnly: true`,
       );
     }
     for (const origin of api.corsAllowedOrigins.filter(isPlaceholderOrigin)) {

@@ -1,36 +1,95 @@
-// Least-privilege matrix: which table and SSM access each function gets. The stack turns every entry into IAM
-// grants (and nothing else), so this table is the one place to review who may touch what.
+// Least-privilege matrix: for each function, its group (concurrency budget, release alarms) and the exact
+// DynamoDB actions per table and the SSM access its code calls. The stack turns every entry into IAM grants (and
+// nothing else); test/infra/iam-derived.test.ts derives the actions from the adapters each function's code
+// reaches and fails when this table grants one the code never calls, or misses one it does. A new function is
+// declared here like the others and gets its alias, deployment group, budget, alarms and grants from it.
 import type { FunctionName } from '../shared/routes.js';
+import type { EnvironmentSettings } from './environment-settings.js';
 import type { TableKey } from '../shared/storage/tables.js';
 
 /** The API functions plus the authorizer (which is not behind a route). */
 export type GatewayFunctionName = FunctionName | 'authorizer';
 
-export type TableAccess = 'read' | 'readwrite';
+/** Functions that share a concurrency budget (settings `concurrencyBudgets`; the authorizer's is its own). */
+export type FunctionGroup = 'authorizer' | 'postAuth' | 'logout' | 'admin' | 'health';
+
+/** DynamoDB data-plane actions (IAM names without the `dynamodb:` prefix). */
+export type DynamoAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'Scan'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem'
+  | 'ConditionCheckItem';
 
 /** `read`: GetParameter on the brands' SSM path (+ kms:Decrypt through SSM); `write`: Put/Delete there too. */
 export type SecretAccess = 'read' | 'write';
 
 export interface FunctionAccess {
-  tables: Partial<Record<TableKey, TableAccess>>;
+  group: FunctionGroup;
+  tables: Partial<Record<TableKey, readonly DynamoAction[]>>;
   secrets?: SecretAccess;
+  /** Reads the stage's subject-hash key (every function that writes hashed subjects to its logs). */
+  subjectKey?: boolean;
 }
 
-const postAuth: FunctionAccess = {
-  tables: { brands: 'read', links: 'readwrite', revocations: 'read' },
+/** The brand directory's reads: GetItem by id, Query on the issuer index, the background Scan of the index. */
+const brandDirectory: readonly DynamoAction[] = ['GetItem', 'Query', 'Scan'];
+/** The revocation check: one BatchGetItem (GetItem for a single key). */
+const revocationCheck: readonly DynamoAction[] = ['GetItem', 'BatchGetItem'];
+
+const postAuth = (links: readonly DynamoAction[]): FunctionAccess => ({
+  group: 'postAuth',
+  tables: { brands: brandDirectory, links, revocations: revocationCheck },
   secrets: 'read',
-};
+  subjectKey: true,
+});
+/** Get the link, put it (first session, re-link, lease) and release the first-session lease. */
+const linkSession: readonly DynamoAction[] = ['GetItem', 'PutItem', 'DeleteItem'];
 
 export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, FunctionAccess>> = {
-  authorizer: { tables: { brands: 'read', revocations: 'read' } },
-  health: { tables: {} },
-  session: postAuth,
-  me: postAuth,
-  profile: postAuth,
-  registration: postAuth,
-  identifiers: postAuth,
-  logout: { tables: { brands: 'read', revocations: 'readwrite' } },
-  'backchannel-logout': { tables: { brands: 'read', revocations: 'readwrite' } },
-  // links: a deleted brand's links are removed with it; an issuer change checks for links first.
-  admin: { tables: { brands: 'readwrite', links: 'readwrite' }, secrets: 'write' },
+  authorizer: {
+    group: 'authorizer',
+    tables: { brands: brandDirectory, revocations: revocationCheck },
+    subjectKey: true,
+  },
+  health: { group: 'health', tables: {} },
+  session: postAuth(linkSession),
+  // Reads the link; re-links a merged customer (PutItem), never takes the first-session lease.
+  me: postAuth(['GetItem', 'PutItem']),
+  profile: postAuth(linkSession),
+  registration: postAuth(linkSession),
+  identifiers: postAuth(['GetItem', 'PutItem']),
+  logout: {
+    group: 'logout',
+    tables: { brands: brandDirectory, revocations: [...revocationCheck, 'PutItem', 'UpdateItem'] },
+    subjectKey: true,
+  },
+  'backchannel-logout': {
+    group: 'logout',
+    // PutItem/UpdateItem revoke, the replay marker is a conditional PutItem, DeleteItem forgets it after a failure.
+    tables: { brands: brandDirectory, revocations: [...revocationCheck, 'PutItem', 'UpdateItem', 'DeleteItem'] },
+    subjectKey: true,
+  },
+  admin: {
+    group: 'admin',
+    // brands: versioned puts and deletes with their pair guards; links: a deleted brand's links are removed
+    // with it (Scan + BatchWriteItem), an issuer change checks for links first.
+    tables: {
+      brands: ['GetItem', 'Query', 'Scan', 'PutItem', 'DeleteItem'],
+      links: ['GetItem', 'PutItem', 'Scan', 'BatchWriteItem'],
+      revocations: revocationCheck,
+    },
+    secrets: 'write',
+    subjectKey: true,
+  },
 };
+
+/** The reserved concurrency of one function: its group's budget (the authorizer's own setting), or null. */
+export function reservedConcurrencyOf(settings: EnvironmentSettings, name: GatewayFunctionName): number | null {
+  const group = FunctionAccessMatrix[name].group;
+  return group === 'authorizer' ? settings.authorizer.reservedConcurrency : settings.concurrencyBudgets[group];
+}

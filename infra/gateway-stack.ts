@@ -2,15 +2,17 @@
 // REST API of shared/routes.ts, alarms and a dashboard, and the outputs operators need.
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Arn, ArnFormat, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { type IFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import type { Construct } from 'constructs';
+import { Arn, ArnFormat, Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { LambdaApplication, LambdaDeploymentConfig } from 'aws-cdk-lib/aws-codedeploy';
+import { AccountRootPrincipal, Effect, ManagedPolicy, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IKey, Key } from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
 import { EnvNames } from '../shared/env.js';
-import { FunctionNames } from '../shared/routes.js';
+import { FunctionNames, Routes } from '../shared/routes.js';
 import { type TableKey, TableSchemas } from '../shared/storage/tables.js';
 import type { EnvironmentSettings } from './environment-settings.js';
-import { FunctionAccessMatrix, type GatewayFunctionName } from './function-access.js';
+import { FunctionAccessMatrix, type GatewayFunctionName, reservedConcurrencyOf } from './function-access.js';
 import { GatewayApi } from './constructs/gateway-api.js';
 import { GatewayFunction, pascalCase } from './constructs/gateway-function.js';
 import { GatewayMonitoring } from './constructs/gateway-monitoring.js';
@@ -32,24 +34,36 @@ export function ssmPrefix(stage: string): string {
   return `/ciam-gateway/${stage}`;
 }
 
-/** DynamoDB data-plane actions a reader needs (Scan only matters for the admin's brand list). */
-export const TABLE_READ_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-];
-/** Added for writers (conditional puts, TTL'd lock items, transactions of these). */
-export const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-];
+/** The fixed name of one table (its functions are given the name, not a reference: see GatewayStack). */
+export function tableNameOf(stage: string, key: TableKey): string {
+  return `ciam-gateway-${stage}-${key}`;
+}
+
+/** SSM name of the stage's subject-hash key (a SecureString the first-deploy procedure creates). */
+export function subjectKeyParameter(stage: string): string {
+  return `${ssmPrefix(stage)}/subject-hash-key`;
+}
 
 const TableKeys = Object.keys(TableSchemas).filter((key): key is TableKey => key in TableSchemas);
+
+/** Key administration without use: the account may manage the stack's key, never encrypt or decrypt with it. */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:Create*',
+  'kms:Describe*',
+  'kms:Enable*',
+  'kms:List*',
+  'kms:Put*',
+  'kms:Update*',
+  'kms:Revoke*',
+  'kms:Disable*',
+  'kms:Get*',
+  'kms:Delete*',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
 
 /** Builds a record with one value per name (the names are the record's complete key set). */
 function recordOf<K extends string, V>(names: readonly K[], build: (name: K) => V): Record<K, V> {
@@ -69,6 +83,10 @@ export class GatewayStack extends Stack {
   readonly tables: GatewayTables;
   readonly gatewayApi: GatewayApi;
   readonly monitoring: GatewayMonitoring;
+  /** The key of the brands' secrets and the subject-hash key (created by the stack unless one is named). */
+  readonly secretsKey: IKey;
+  /** The managed policy brand administrators are given: execute-api:Invoke on the admin routes only. */
+  readonly brandAdminPolicy: ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
@@ -81,29 +99,47 @@ export class GatewayStack extends Stack {
       settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     const prefix = ssmPrefix(settings.stage);
 
-    this.tables = new GatewayTables(this, 'Tables', {
-      stage: settings.stage,
-      removalPolicy,
-      deletionProtection: settings.deletionProtection,
-    });
-    const tables = this.tables.tables;
+    this.secretsKey = settings.secretsKmsKeyArn
+      ? Key.fromKeyArn(this, 'SecretsKey', settings.secretsKmsKeyArn)
+      : new Key(this, 'SecretsKey', {
+          description: `ciam-gateway ${settings.stage}: brand secrets and the subject-hash key (SSM SecureStrings)`,
+          enableKeyRotation: true,
+          // Only key administration for the account: no IAM policy can give anyone else its use. The functions
+          // that need it are named in the key policy below.
+          policy: new PolicyDocument({
+            statements: [
+              new PolicyStatement({
+                sid: 'AccountAdministersTheKey',
+                principals: [new AccountRootPrincipal()],
+                actions: KEY_ADMIN_ACTIONS,
+                resources: ['*'],
+              }),
+            ],
+          }),
+          removalPolicy: settings.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        });
 
+    // The functions get the tables' fixed names (not Refs), so nothing depends on the tables and the tables can
+    // be created last (below): a first deploy that fails earlier has not created the deletion-protected tables.
+    const tableNames = recordOf(TableKeys, (key) => tableNameOf(settings.stage, key));
     const sharedEnvironment: Record<string, string> = {
       [EnvNames.STAGE]: settings.stage,
       [EnvNames.SSM_PREFIX]: prefix,
-      [EnvNames.BRANDS_TABLE]: tables.brands.tableName,
-      [EnvNames.LINKS_TABLE]: tables.links.tableName,
-      [EnvNames.REVOCATIONS_TABLE]: tables.revocations.tableName,
+      [EnvNames.BRANDS_TABLE]: tableNames.brands,
+      [EnvNames.LINKS_TABLE]: tableNames.links,
+      [EnvNames.REVOCATIONS_TABLE]: tableNames.revocations,
       [EnvNames.CONFIG_CACHE_TTL_SECONDS]: String(settings.caches.configCacheTtlSeconds),
       [EnvNames.CONFIG_STALE_IF_ERROR_SECONDS]: String(settings.caches.configStaleIfErrorSeconds),
       [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(settings.caches.revocationCacheTtlSeconds),
       [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(settings.authorizer.resultCacheTtlSeconds),
       [EnvNames.CORS_ALLOWED_ORIGINS]: settings.api.corsAllowedOrigins.join(','),
+      [EnvNames.SUBJECT_HASH_KEY_PARAMETER]: subjectKeyParameter(settings.stage),
     };
     // Only the writer needs the key id (readers decrypt with the key the ciphertext names).
-    const writerEnvironment: Record<string, string> = settings.secretsKmsKeyArn
-      ? { ...sharedEnvironment, [EnvNames.SECRETS_KMS_KEY_ID]: settings.secretsKmsKeyArn }
-      : sharedEnvironment;
+    const writerEnvironment: Record<string, string> = {
+      ...sharedEnvironment,
+      [EnvNames.SECRETS_KMS_KEY_ID]: this.secretsKey.keyArn,
+    };
 
     this.functions = recordOf(GatewayFunctionNames, (name) => {
       const isAuthorizer = name === 'authorizer';
@@ -111,6 +147,7 @@ export class GatewayStack extends Stack {
       if (!existsSync(entry)) {
         throw new Error(`Function entry ${relative(projectRoot, entry)} is missing: every function needs one`);
       }
+      const reserved = reservedConcurrencyOf(settings, name);
       const fn = new GatewayFunction(this, `${name}`, {
         name,
         entry,
@@ -128,114 +165,161 @@ export class GatewayStack extends Stack {
             : FunctionAccessMatrix[name].secrets === 'write'
               ? writerEnvironment
               : sharedEnvironment,
-        ...(isAuthorizer && settings.authorizer.reservedConcurrency !== null
-          ? { reservedConcurrency: settings.authorizer.reservedConcurrency }
-          : {}),
+        ...(reserved !== null ? { reservedConcurrency: reserved } : {}),
+        ...(isAuthorizer ? { provisionedConcurrency: settings.authorizer.provisionedConcurrency } : {}),
       });
-      this.grantAccess(fn, name, prefix);
+      this.grantAccess(fn, name, prefix, tableNames);
       return fn;
     });
     const functions = this.functions;
 
-    // Provisioned concurrency lives on an alias; the authorizer then invokes the alias, never $LATEST.
-    const authorizerHandler = this.authorizerHandler(functions.authorizer, settings.authorizer.provisionedConcurrency);
-
-    const routeHandlers = recordOf(FunctionNames, (name): IFunction => functions[name].function);
+    // Every caller invokes the `live` alias, never $LATEST: CodeDeploy moves it release by release.
+    const routeHandlers = recordOf(FunctionNames, (name): IFunction => functions[name].live);
     this.gatewayApi = new GatewayApi(this, 'Gateway', {
       settings,
       removalPolicy,
       functions: routeHandlers,
-      authorizer: authorizerHandler,
+      authorizer: functions.authorizer.live,
     });
 
-    const allFunctions = recordOf(GatewayFunctionNames, (name): IFunction => functions[name].function);
     this.monitoring = new GatewayMonitoring(this, 'Monitoring', {
       settings,
       api: this.gatewayApi.api,
       accessLogGroup: this.gatewayApi.accessLogGroup,
-      functions: allFunctions,
+      functions,
+      tableNames,
       webAcl: this.gatewayApi.webAcl,
+    });
+
+    // Safe releases: each function's alias moves through CodeDeploy with the environment's traffic shift, and
+    // rolls back on its own release alarms plus the stage's failure alarms.
+    const application = new LambdaApplication(this, 'Releases', {
+      applicationName: `ciam-gateway-${settings.stage}-${Aws.REGION}`,
+    });
+    const config = LambdaDeploymentConfig[settings.release.deploymentConfig];
+    for (const name of GatewayFunctionNames) {
+      functions[name].release(application, config, this.monitoring.releaseAlarmsOf(name));
+    }
+
+    // Tables last: they depend on everything else, so a first deploy that fails (a concurrency quota, a WAF
+    // limit...) rolls back before any deletion-protected table exists. Nothing references them but the outputs.
+    this.tables = new GatewayTables(this, 'Tables', {
+      stage: settings.stage,
+      removalPolicy,
+      deletionProtection: settings.deletionProtection,
+    });
+    for (const child of this.node.children) {
+      if (child !== this.tables && child instanceof Construct && !(child instanceof CfnOutput)) {
+        this.tables.node.addDependency(child);
+      }
+    }
+
+    this.brandAdminPolicy = new ManagedPolicy(this, 'BrandAdminPolicy', {
+      description: `ciam-gateway ${settings.stage} (${Aws.REGION}): call the brand admin API (SigV4), nothing else`,
+      statements: [
+        new PolicyStatement({
+          sid: 'InvokeAdminRoutes',
+          actions: ['execute-api:Invoke'],
+          resources: Routes.filter((route) => route.auth === 'iam').map((route) =>
+            this.gatewayApi.api.arnForExecuteApi(route.method, route.path.replace(/\{[^}]+\}/g, '*'), settings.stage),
+          ),
+        }),
+      ],
     });
 
     this.addOutputs(prefix);
   }
 
-  private authorizerHandler(authorizer: GatewayFunction, provisionedConcurrency: number): IFunction {
-    if (provisionedConcurrency === 0) return authorizer.function;
-    const alias = authorizer.function.addAlias('live', { provisionedConcurrentExecutions: provisionedConcurrency });
-    // Referenced by ARN because Alias's `role` typing clashes with IFunction under exactOptionalPropertyTypes.
-    return LambdaFunction.fromFunctionAttributes(this, 'AuthorizerLiveAlias', {
-      functionArn: alias.functionArn,
-      sameEnvironment: true,
-    });
-  }
-
-  /** Turns the function's FunctionAccessMatrix entry into IAM grants: its tables, its SSM path, nothing else. */
-  private grantAccess(fn: GatewayFunction, name: GatewayFunctionName, prefix: string): void {
+  /** Turns the function's FunctionAccessMatrix entry into IAM grants: its tables, its SSM paths, nothing else. */
+  private grantAccess(
+    fn: GatewayFunction,
+    name: GatewayFunctionName,
+    prefix: string,
+    tableNames: Readonly<Record<TableKey, string>>,
+  ): void {
     const access = FunctionAccessMatrix[name];
     for (const key of TableKeys) {
-      const mode = access.tables[key];
-      if (mode === undefined) continue;
-      const table = this.tables.tables[key];
+      const actions = access.tables[key];
+      if (actions === undefined || actions.length === 0) continue;
+      const tableArn = Arn.format({ service: 'dynamodb', resource: 'table', resourceName: tableNames[key] }, this);
       // Explicit actions and resources instead of grantReadData(): that one adds `index/*` and stream actions;
-      // here a function gets the table and the indexes the schema declares, nothing more.
-      const indexes = TableSchemas[key].indexes.map((index) => `${table.tableArn}/index/${index.name}`);
+      // here a function gets the table and, when it queries or scans, the indexes the schema declares.
+      const indexes = actions.some((action) => action === 'Query' || action === 'Scan')
+        ? TableSchemas[key].indexes.map((index) => `${tableArn}/index/${index.name}`)
+        : [];
       fn.role.addToPrincipalPolicy(
         new PolicyStatement({
-          sid: `${pascalCase(key)}Table${mode === 'read' ? 'Read' : 'ReadWrite'}`,
+          sid: `${pascalCase(key)}Table`,
           effect: Effect.ALLOW,
-          actions: mode === 'read' ? TABLE_READ_ACTIONS : [...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS],
-          resources: [table.tableArn, ...indexes],
+          actions: actions.map((action) => `dynamodb:${action}`),
+          resources: [tableArn, ...indexes],
         }),
       );
     }
-    if (!access.secrets) return;
 
-    // `/ciam-gateway/<stage>/brands/*`: each brand's parameters, written by the admin function only.
-    const brandParameters = Arn.format(
-      {
-        service: 'ssm',
-        resource: 'parameter',
-        resourceName: `${prefix.slice(1)}/brands/*`,
-        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-      },
-      this,
-    );
-    const ssmActions =
-      access.secrets === 'write'
-        ? ['ssm:GetParameter', 'ssm:PutParameter', 'ssm:DeleteParameter']
-        : ['ssm:GetParameter', 'ssm:GetParameters'];
-    fn.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'BrandParameters',
-        effect: Effect.ALLOW,
-        actions: ssmActions,
-        resources: [brandParameters],
-      }),
-    );
-
-    // SecureString values: KMS use only through SSM, and only for this stage's brand parameters (SSM passes
-    // the parameter ARN as encryption context).
-    const kmsActions =
-      access.secrets === 'write' ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'];
-    const keyArn =
-      this.settings.secretsKmsKeyArn ??
+    const parameterArn = (path: string) =>
       Arn.format(
-        { service: 'kms', resource: 'key', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME },
+        {
+          service: 'ssm',
+          resource: 'parameter',
+          resourceName: path.slice(1),
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        },
         this,
       );
+    // `/ciam-gateway/<stage>/brands/*`: each brand's parameters, written by the admin function only.
+    const brandParameters = parameterArn(`${prefix}/brands/*`);
+    const subjectKey = parameterArn(subjectKeyParameter(this.settings.stage));
+    const readable = [...(access.secrets ? [brandParameters] : []), ...(access.subjectKey ? [subjectKey] : [])];
+    if (readable.length === 0) return;
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({
-        sid: 'BrandParametersKms',
+        sid: 'ReadParameters',
         effect: Effect.ALLOW,
-        actions: kmsActions,
-        resources: [keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `ssm.${this.region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': brandParameters },
-        },
+        actions: ['ssm:GetParameter'],
+        resources: readable,
       }),
     );
+    if (access.secrets === 'write') {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'WriteBrandParameters',
+          effect: Effect.ALLOW,
+          actions: ['ssm:PutParameter', 'ssm:DeleteParameter'],
+          resources: [brandParameters],
+        }),
+      );
+    }
+
+    // SecureString values: KMS use only through SSM, and only for these parameters (SSM passes the parameter ARN
+    // as encryption context), on the stack's key alone.
+    const kmsActions =
+      access.secrets === 'write' ? ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'];
+    const conditions = {
+      StringEquals: { 'kms:ViaService': `ssm.${this.region}.amazonaws.com` },
+      StringLike: { 'kms:EncryptionContext:PARAMETER_ARN': readable },
+    };
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ParametersKms',
+        effect: Effect.ALLOW,
+        actions: kmsActions,
+        resources: [this.secretsKey.keyArn],
+        conditions,
+      }),
+    );
+    // A key the stack made trusts no IAM policy: its key policy names each function that may use it.
+    if (this.secretsKey instanceof Key) {
+      this.secretsKey.addToResourcePolicy(
+        new PolicyStatement({
+          sid: `${pascalCase(name)}UsesKeyThroughSsm`,
+          principals: [fn.role],
+          actions: kmsActions,
+          resources: ['*'],
+          conditions,
+        }),
+      );
+    }
   }
 
   private addOutputs(prefix: string): void {
@@ -263,6 +347,18 @@ export class GatewayStack extends Stack {
       description: 'Brand credentials: <prefix>/brands/<brandId>/capillary (SecureString)',
     });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'BrandAdminPolicyArn', {
+      value: this.brandAdminPolicy.managedPolicyArn,
+      description: 'Attach to the role or user of brand administrators: execute-api:Invoke on the admin routes only',
+    });
+    new CfnOutput(this, 'SecretsKeyArn', {
+      value: this.secretsKey.keyArn,
+      description: 'KMS key of the brand secrets and of the subject-hash key (put-parameter --key-id)',
+    });
+    new CfnOutput(this, 'SubjectHashKeyParameter', {
+      value: subjectKeyParameter(this.settings.stage),
+      description: 'Create once per stage (SecureString, 32+ random bytes): docs/deploy.md, first deploy',
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.monitoring.alarmTopic.topicArn,
       description: 'Every alarm and OK transition is published here',

@@ -1,7 +1,7 @@
 // Every cdk-nag (AwsSolutions) acknowledgement of the project, each with its reason, in one place. Each is
 // scoped to the construct it is about and names the exact finding (`[Resource::...]` suffix included), so a new
 // finding of the same rule elsewhere still fails the synth.
-import { Validations } from 'aws-cdk-lib';
+import { type CfnElement, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { Routes } from '../shared/routes.js';
 import { FunctionAccessMatrix } from './function-access.js';
@@ -21,6 +21,14 @@ export function acknowledgeNagFindings(stack: GatewayStack): void {
   const api = stack.gatewayApi.api;
 
   for (const name of GatewayFunctionNames) {
+    const releaseRole = stack.functions[name].node.tryFindChild('Release')?.node.tryFindChild('ServiceRole');
+    if (releaseRole) {
+      acknowledge(
+        releaseRole,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited]',
+        "CodeDeploy's own role for Lambda releases: AWS documents this managed policy for it; it lets CodeDeploy move the alias, read the alarms and publish to SNS topics named CodeDeployTopic*, nothing else.",
+      );
+    }
     const role = stack.functions[name].role;
     acknowledge(
       role,
@@ -34,13 +42,17 @@ export function acknowledgeNagFindings(stack: GatewayStack): void {
       `AwsSolutions-IAM5[Resource::${nagArn('ssm', `parameter${ssmPrefix(settings.stage)}/brands/*`)}]`,
       "Brand credential parameters are created at run time by the admin API, one per brand; the grant is confined to this stage's brands path.",
     );
-    if (settings.secretsKmsKeyArn === null) {
-      acknowledge(
-        role,
-        `AwsSolutions-IAM5[Resource::${nagArn('kms', 'key/*')}]`,
-        "SecureStrings use the SSM AWS-managed key, whose id is unknown at synth; the grant is limited by kms:ViaService (SSM) and the PARAMETER_ARN encryption context to this stage's brands path.",
-      );
-    }
+  }
+
+  // The brand administrators' policy: the admin routes take the brand id in the path, so the ARN ends in *.
+  const apiId = stack.getLogicalId(api.node.defaultChild as CfnElement);
+  for (const route of Routes.filter((r) => r.auth === 'iam' && r.path.includes('{'))) {
+    const path = route.path.replace(/\{[^}]+\}/g, '*');
+    acknowledge(
+      stack.brandAdminPolicy,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${settings.stage}/${route.method}${path}]`,
+      'The brand id is a path parameter: the wildcard stands for any brand on this one admin route and method of this stage, nothing else.',
+    );
   }
 
   if (settings.api.manageCloudWatchRole) {

@@ -24,6 +24,11 @@ export const EnvNames = {
   LOG_LEVEL: 'LOG_LEVEL',
   /** Customer KMS key (id or ARN) brand secrets are written with; unset = SSM's AWS-managed key. Admin only. */
   SECRETS_KMS_KEY_ID: 'SECRETS_KMS_KEY_ID',
+  /**
+   * SSM name of the stage's subject-hash key (SecureString, or `/aws/reference/secretsmanager/<secret>`): logs hash
+   * users with it (HMAC). Unset = a key of the process only (tools, local runs).
+   */
+  SUBJECT_HASH_KEY_PARAMETER: 'SUBJECT_HASH_KEY_PARAMETER',
   /** Only set by the local stack: admin key for the admin API. */
   LOCAL_ADMIN_KEY: 'LOCAL_ADMIN_KEY',
 } as const;
@@ -53,6 +58,8 @@ export interface GatewaySettings extends BaseSettings {
   corsAllowedOrigins: string[];
   /** KMS key for SecureString writes (brand admin); undefined = the SSM AWS-managed key. */
   secretsKmsKeyId?: string;
+  /** SSM name of the stage's subject-hash key; undefined = a key of the process only. */
+  subjectHashKeyParameter?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -148,5 +155,6 @@ export function loadSettings(env: Env): GatewaySettings {
     corsAllowedOrigins: reader.origins(EnvNames.CORS_ALLOWED_ORIGINS),
     // Optional by design: unset means SSM's AWS-managed key (the stack sets it only with secretsKmsKeyArn).
     ...optionalText(env, EnvNames.SECRETS_KMS_KEY_ID, 'secretsKmsKeyId'),
+    ...optionalText(env, EnvNames.SUBJECT_HASH_KEY_PARAMETER, 'subjectHashKeyParameter'),
   });
 }

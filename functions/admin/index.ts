@@ -1,6 +1,7 @@
 // Composition root of the admin function: settings at cold start, AWS clients on first request.
 import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
-import { SsmSecretSource } from '../../shared/adapters/ssm-secret-source.js';
+import { DynamoBrandStore } from '../../shared/adapters/dynamo-brand-store.js';
+import { SsmSecretSource, SsmSecretWriter } from '../../shared/adapters/ssm-secret-source.js';
 import { createAuditLogger, StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
 import { BrandAdmin } from '../../shared/config/brand-admin.js';
 import { EnvNames, loadSettings } from '../../shared/env.js';
@@ -19,8 +20,10 @@ export const handler = createHandler({
   admin: lazy(
     () =>
       new BrandAdmin({
-        store: runtime.brandStore,
-        secretWriter: runtime.secretWriter,
+        // The brand writer and the secret writer are the admin function's alone (not in the shared runtime, so no
+        // other function's code, or role, reaches them).
+        store: new DynamoBrandStore({ documentClient: runtime.documentClient, tableName: settings.tables.brands }),
+        secretWriter: new SsmSecretWriter({ ssm: runtime.ssm, kmsKeyId: settings.secretsKmsKeyId }),
         secretReader: new SsmSecretSource({ ssm: runtime.ssm }),
         audit: new StructuredAuditLog({ logger: createAuditLogger('admin') }),
         ssmPrefix: settings.ssmPrefix,

@@ -6,6 +6,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent, Context } from 'aws-lambda';
 import type { AuditLog } from '../../shared/audit/audit-event.js';
+import type { SubjectHasher } from '../../shared/audit/subject-hasher.js';
+import { type GatewayMetrics, recordAuthzRefusal } from '../../shared/observability/metrics.js';
 import { toWireContext } from '../../shared/auth/authorizer-context.js';
 import {
   type AuthorizerDecision,
@@ -17,6 +19,7 @@ import type { JwksProvider } from '../../shared/auth/jwks-cache.js';
 import type { TokenVerifier } from '../../shared/auth/verify-access-token.js';
 import type { BrandDirectory } from '../../shared/config/brand-directory.js';
 import type { Logger } from '../../shared/observability/logger.js';
+import { requestIdMiddleware, withRequestId } from '../../shared/observability/request-context.js';
 import type { RevocationChecker } from '../../shared/revocation/revocation-checker.js';
 
 export interface AuthorizerDeps {
@@ -28,6 +31,9 @@ export interface AuthorizerDeps {
   now: () => number;
   jwks?: JwksProvider;
   tokenVerifier?: TokenVerifier;
+  subjectHasher?: SubjectHasher;
+  /** The 0/1 refusal point per decision and brand (the refusal-rate alarms). */
+  metrics?: GatewayMetrics;
 }
 
 function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
@@ -38,12 +44,16 @@ function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
   } else {
     deps.logger.info('authorizer decision', { decision: effect, reason, brandId, tokenHash });
   }
+  // A failing peer is not a refusal of the token: it has its own alarm (AUTHORIZER_FAILURE).
+  if (effect !== 'Unavailable' && deps.metrics) {
+    recordAuthzRefusal(deps.metrics, { refused: effect === 'Unauthorized', reason, brandId });
+  }
   deps.auditLog.record({
     type: 'authz.decision',
     outcome: effect === 'Allow' ? 'allow' : effect === 'Unavailable' ? 'failure' : 'deny',
     reason,
     ...(brandId ? { brandId } : {}),
-    ...(effect === 'Allow' || effect === 'Deny' ? { subjectHash: decision.subjectHash } : {}),
+    ...((effect === 'Allow' || effect === 'Deny') && decision.subjectHash ? { subjectHash: decision.subjectHash } : {}),
     details: { tokenHash, ...(effect === 'Allow' ? { principalType: decision.context.principalType } : {}) },
   });
 }
@@ -51,21 +61,24 @@ function record(deps: AuthorizerDeps, decision: AuthorizerDecision): void {
 export function createHandler(deps: AuthorizerDeps) {
   const authorize = createRequestAuthorizer(deps);
   // Lambda context on the decision lines; no key outlives its invocation.
-  return middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>()
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
-    .handler(async (event) => {
-      const decision = await authorize(event ?? {});
-      try {
-        record(deps, decision);
-      } catch {
-        // A failing log or audit sink must not turn a decision into a 500.
-      }
-      if (decision.effect === 'Unauthorized') throw new Error('Unauthorized');
-      if (decision.effect === 'Unavailable') throw new AuthorizerUnavailableError(decision.reason);
-      // A revoked token passes the gateway marked as revoked, and every authenticated handler answers it
-      // 401 TOKEN_REVOKED: an explicit Deny would be API Gateway's 403, unlike the handlers' own answer to
-      // the same token. It is as safe to cache as a Deny (a revocation is for good). So Deny and Allow both
-      // answer an Allow policy; the context tells them apart.
-      return buildPolicy('Allow', decision.principalId, decision.resource, toWireContext(decision.context));
-    });
+  return withRequestId(
+    middy<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult, Error, Context>()
+      .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+      .use(requestIdMiddleware(deps.logger))
+      .handler(async (event) => {
+        const decision = await authorize(event ?? {});
+        try {
+          record(deps, decision);
+        } catch {
+          // A failing log or audit sink must not turn a decision into a 500.
+        }
+        if (decision.effect === 'Unauthorized') throw new Error('Unauthorized');
+        if (decision.effect === 'Unavailable') throw new AuthorizerUnavailableError(decision.reason);
+        // A revoked token passes the gateway marked as revoked, and every authenticated handler answers it
+        // 401 TOKEN_REVOKED: an explicit Deny would be API Gateway's 403, unlike the handlers' own answer to
+        // the same token. It is as safe to cache as a Deny (a revocation is for good). So Deny and Allow both
+        // answer an Allow policy; the context tells them apart.
+        return buildPolicy('Allow', decision.principalId, decision.resource, toWireContext(decision.context));
+      }),
+  );
 }

@@ -11,6 +11,7 @@ const runtime = createCoreRuntime(settings, {
   serviceName: 'authorizer',
   onConfigRefreshError: (error, servingStale) => logger.warn('brand config refresh failed', { error, servingStale }),
   onJwksFetchError: (error) => logger.warn('JWKS fetch failed', { error }),
+  onSubjectKeyError: (error) => logger.error('subject-hash key unreadable', { error }),
 });
 
 export const handler = createHandler({
@@ -22,6 +23,11 @@ export const handler = createHandler({
   },
   revocationChecker: { check: (query) => runtime.authorizerRevocationChecker.check(query) },
   auditLog: { record: (event) => runtime.auditLog.record(event) },
+  subjectHasher: (brandId, sub) => runtime.subjectHasher(brandId, sub),
+  metrics: {
+    count: (...args) => runtime.metrics.count(...args),
+    milliseconds: (...args) => runtime.metrics.milliseconds(...args),
+  },
   logger,
   now: Date.now,
 });

@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { oauthErrorResponse } from '../../shared/http/responses.js';
 import type { Logger } from '../../shared/observability/logger.js';
+import { requestIdMiddleware, withRequestId } from '../../shared/observability/request-context.js';
 import {
   BackchannelLogoutError,
   type BackchannelLogoutDeps,
@@ -19,21 +20,24 @@ export interface BackchannelLogoutHandlerDeps extends BackchannelLogoutDeps {
 
 export function createHandler(deps: BackchannelLogoutHandlerDeps) {
   // Its answers are the OAuth error shape of the protocol (not the API error body), so it maps errors itself.
-  return middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-    .use(injectLambdaContext(deps.logger, { resetKeys: true }))
-    .handler(async (event) => {
-      try {
-        const token = readLogoutTokenForm(event);
-        const result = await processBackchannelLogout(deps, event.pathParameters?.brandId, token);
-        deps.logger.info('back-channel logout accepted', { ...result });
-        return { statusCode: 200, headers: { 'cache-control': 'no-store' }, body: '' };
-      } catch (error) {
-        if (error instanceof BackchannelLogoutError) {
-          deps.logger.info('back-channel logout refused', { reason: error.reason });
-          return oauthErrorResponse(400, 'invalid_request', error.description);
+  return withRequestId(
+    middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+      .use(injectLambdaContext(deps.logger, { resetKeys: true }))
+      .use(requestIdMiddleware(deps.logger))
+      .handler(async (event) => {
+        try {
+          const token = readLogoutTokenForm(event);
+          const result = await processBackchannelLogout(deps, event.pathParameters?.brandId, token);
+          deps.logger.info('back-channel logout accepted', { ...result });
+          return { statusCode: 200, headers: { 'cache-control': 'no-store' }, body: '' };
+        } catch (error) {
+          if (error instanceof BackchannelLogoutError) {
+            deps.logger.info('back-channel logout refused', { reason: error.reason });
+            return oauthErrorResponse(400, 'invalid_request', error.description);
+          }
+          deps.logger.error('back-channel logout failed', { error });
+          return oauthErrorResponse(400, 'invalid_request', 'logout failed');
         }
-        deps.logger.error('back-channel logout failed', { error });
-        return oauthErrorResponse(400, 'invalid_request', 'logout failed');
-      }
-    });
+      }),
+  );
 }

@@ -14,6 +14,7 @@ export const handler = createHandler({
   store: runtime.revocationStore,
   brands: runtime.brandDirectory,
   audit: runtime.auditLog,
+  subjectHasher: (brandId, sub) => runtime.subjectHasher(brandId, sub),
   now: Date.now,
   verify: (token, brand) =>
     verifyLogoutToken(

@@ -87,7 +87,14 @@ export const ROUTE_THROTTLES = {
 } as const;
 
 /** Names of the WAF rules the stack's web ACL holds (also its CloudWatch metric names). */
-export const WAF_RULES = { common: 'AWSManagedRulesCommonRuleSet', ipRate: 'RateLimitPerClientIp' } as const;
+export const WAF_RULES = {
+  common: 'AWSManagedRulesCommonRuleSet',
+  ipRate: 'RateLimitPerClientIp',
+  brandRate: 'RateLimitPerBrand',
+} as const;
+
+/** The header the per-brand rate rule counts on (apps send their brand id; the handlers check it is the token's). */
+export const BRAND_HEADER = 'x-brand-id';
 
 export interface GatewayApiProps {
   settings: EnvironmentSettings;
@@ -102,6 +109,8 @@ export class GatewayApi extends Construct {
   readonly api: RestApi;
   readonly authorizer: RequestAuthorizer;
   readonly accessLogGroup: LogGroup;
+  /** API Gateway's execution log group, made by the stack (with a retention) before the stage writes to it. */
+  readonly executionLogGroup: LogGroup;
   readonly domainName: DomainName | undefined;
   /** The web ACL the stack created (undefined when WAF is off or an existing ACL is associated). */
   readonly webAcl: CfnWebACL | undefined;
@@ -111,9 +120,10 @@ export class GatewayApi extends Construct {
     const { settings } = props;
     const api = settings.api;
 
+    // The access and execution logs are the only ones holding client IPs: they keep them clientIpRetentionDays.
     this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
       logGroupName: `/aws/apigateway/ciam-gateway-${settings.stage}/access`,
-      retention: settings.logRetentionDays,
+      retention: settings.clientIpRetentionDays,
       removalPolicy: props.removalPolicy,
     });
 
@@ -151,6 +161,13 @@ export class GatewayApi extends Construct {
     // The account's CloudWatch role must be set before the stage turns logging on.
     const account = this.api.node.tryFindChild('Account');
     if (account) this.api.deploymentStage.node.addDependency(account);
+    // Otherwise API Gateway creates this group itself on the first log line, with no retention, and outside the stack.
+    this.executionLogGroup = new LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${settings.stage}`,
+      retention: settings.clientIpRetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
+    this.api.deploymentStage.node.addDependency(this.executionLogGroup);
 
     this.authorizer = new RequestAuthorizer(this, 'Authorizer', {
       authorizerName: `ciam-gateway-${settings.stage}-authorizer`,
@@ -212,7 +229,10 @@ export class GatewayApi extends Construct {
   }
 
   /** AWS managed common rule set, then a per-client-IP rate limit; everything else is allowed. */
-  private createWebAcl(stage: string, limits: { ipRateLimit: number; ipRateWindowSeconds: number }): CfnWebACL {
+  private createWebAcl(
+    stage: string,
+    limits: { ipRateLimit: number; ipRateWindowSeconds: number; brandRateLimit: number },
+  ): CfnWebACL {
     const visibility = (metricName: string) => ({
       cloudWatchMetricsEnabled: true,
       metricName,
@@ -220,7 +240,7 @@ export class GatewayApi extends Construct {
     });
     return new CfnWebACL(this, 'WebAcl', {
       name: `ciam-gateway-${stage}`,
-      description: `ciam-gateway ${stage}: AWS common rule set and a per-IP rate limit`,
+      description: `ciam-gateway ${stage}: AWS common rule set, a per-IP and a per-brand rate limit`,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       visibilityConfig: visibility(`ciam-gateway-${stage}`),
@@ -244,6 +264,24 @@ export class GatewayApi extends Construct {
             },
           },
           visibilityConfig: visibility(WAF_RULES.ipRate),
+        },
+        {
+          // After the per-IP rule: a request it blocked is not counted against the brand it names, so a few
+          // addresses spoofing a brand's header cannot use up that brand's limit.
+          name: WAF_RULES.brandRate,
+          priority: 2,
+          action: { block: {} },
+          statement: {
+            rateBasedStatement: {
+              aggregateKeyType: 'CUSTOM_KEYS',
+              customKeys: [
+                { header: { name: BRAND_HEADER, textTransformations: [{ priority: 0, type: 'LOWERCASE' }] } },
+              ],
+              limit: limits.brandRateLimit,
+              evaluationWindowSec: limits.ipRateWindowSeconds,
+            },
+          },
+          visibilityConfig: visibility(WAF_RULES.brandRate),
         },
       ],
     });

@@ -4,8 +4,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import {
+  type ILambdaDeploymentConfig,
+  LambdaDeploymentGroup,
+  type LambdaApplication,
+} from 'aws-cdk-lib/aws-codedeploy';
+import type { IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  type Alias,
+  Architecture,
+  CfnFunction,
+  type IFunction,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CfnLogGroup, LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -42,7 +56,12 @@ export interface GatewayFunctionProps {
   removalPolicy: RemovalPolicy;
   environment: Record<string, string>;
   reservedConcurrency?: number;
+  /** Provisioned concurrency on the `live` alias (0 = none). */
+  provisionedConcurrency?: number;
 }
+
+/** The alias every caller (API, authorizer) invokes; CodeDeploy moves it from version to version. */
+export const LIVE_ALIAS = 'live';
 
 /** `backchannel-logout` -> `BackchannelLogout`. */
 export function pascalCase(name: string): string {
@@ -61,6 +80,11 @@ export class GatewayFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
+  /** `live`: what API Gateway invokes; a release shifts it gradually to the new version. */
+  readonly alias: Alias;
+  /** The alias as an IFunction (Alias's `role` typing clashes with IFunction under exactOptionalPropertyTypes). */
+  readonly live: IFunction;
+  private deploymentGroup: LambdaDeploymentGroup | undefined;
 
   constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
     super(scope, id);
@@ -120,6 +144,28 @@ export class GatewayFunction extends Construct {
       },
     });
     overrideLogicalId(this.function.node.defaultChild, CfnFunction, functionLogicalId(props.name));
+    this.alias = this.function.addAlias(LIVE_ALIAS, {
+      ...(props.provisionedConcurrency ? { provisionedConcurrentExecutions: props.provisionedConcurrency } : {}),
+    });
+    this.live = LambdaFunction.fromFunctionAttributes(this, 'Live', {
+      functionArn: this.alias.functionArn,
+      sameEnvironment: true,
+    });
+  }
+
+  /**
+   * Releases through CodeDeploy: the alias moves to each new version as `config` says, and rolls back by itself
+   * when one of `alarms` fires (CloudFormation waits for it, so the stack update fails and rolls back too).
+   */
+  release(application: LambdaApplication, config: ILambdaDeploymentConfig, alarms: IAlarm[]): LambdaDeploymentGroup {
+    this.deploymentGroup ??= new LambdaDeploymentGroup(this, 'Release', {
+      application,
+      alias: this.alias,
+      deploymentConfig: config,
+      alarms,
+      autoRollback: { failedDeployment: true, stoppedDeployment: true, deploymentInAlarm: true },
+    });
+    return this.deploymentGroup;
   }
 }
 

@@ -19,6 +19,7 @@ export const AuditLineSchema = z.object({
     .optional(),
   details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])),
   redactedFields: z.array(z.string()).optional(),
+  requestId: z.string().optional(),
 });
 
 // Compile-time pin: the hand-written AuditLine and the schema describe the same shape.

@@ -1,17 +1,17 @@
 // What may go into an audit line: subjects hashed, e-mails and mobiles masked, and a safety net that
 // redacts any value that still looks like a token, an e-mail address or a phone number.
-import { hash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 /** Placeholder written instead of a refused value. */
 export const REDACTED = '[REDACTED]';
 
 /**
- * Pseudonymous id of a user: sha256 of brand id + NUL + sub, first 16 hex characters (64 bits). The
- * same input always gives the same hash, so events of one user can be correlated without the raw sub.
+ * Pseudonymous id of a user: HMAC-SHA256 under the stage's subject key of brand id + NUL + sub, first 16 hex
+ * characters (64 bits). The same user always gets the same hash within a stage, so their events correlate
+ * without the raw sub; without the key nobody holding a `sub` (the brand's CIAM, a log reader) can recompute it.
  */
-export function hashSubject(brandId: string, sub: string): string {
-  // One-shot crypto.hash (same digest as createHash, no Hash object): on the authorizer's per-token path.
-  return hash('sha256', `${brandId}\u0000${sub}`, 'hex').slice(0, 16);
+export function hashSubject(key: string | Uint8Array, brandId: string, sub: string): string {
+  return createHmac('sha256', key).update(`${brandId}\u0000${sub}`).digest('hex').slice(0, 16);
 }
 
 /** Masks an e-mail address: first character of the local part and the domain (`a***@example.com`). */

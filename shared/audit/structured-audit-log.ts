@@ -4,6 +4,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { BRAND_ID_PATTERN } from '../config/brand-rules.js';
 import { type GatewayMetrics, type MetricName, MetricNames, NoMetrics } from '../observability/metrics.js';
+import { currentRequestId } from '../observability/request-context.js';
 import { AUDIT_SCHEMA_VERSION, type AuditEvent, type AuditEventType, type AuditLog } from './audit-event.js';
 import { REDACTED, sanitizeCode, sanitizeDetails } from './redaction.js';
 
@@ -25,6 +26,8 @@ export interface AuditLine {
   subjectHash?: string | undefined;
   details: Record<string, string | number | boolean | string[]>;
   redactedFields?: string[] | undefined;
+  /** API Gateway's request id of the invocation (the access log's `requestId`). */
+  requestId?: string | undefined;
 }
 
 const METRIC_BY_TYPE: Record<AuditEventType, MetricName> = {
@@ -105,6 +108,8 @@ export class StructuredAuditLog implements AuditLog {
       if (line.subjectHash === REDACTED) redacted.push('subjectHash');
     }
     if (redacted.length > 0) line.redactedFields = redacted;
+    const requestId = currentRequestId();
+    if (requestId !== undefined) line.requestId = requestId;
     return line;
   }
 }

@@ -5,7 +5,7 @@
 // every call; a failing peer (brand store, JWKS, revocation store) is 'Unavailable', which the handler
 // throws as an error API Gateway does not cache (503 AUTHORIZER_UNAVAILABLE at the gateway).
 import { hash } from 'node:crypto';
-import { hashSubject } from '../audit/redaction.js';
+import { processSubjectHasher, type SubjectHasher } from '../audit/subject-hasher.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import { GatewayError } from '../errors.js';
 import type { RevocationChecker, RevocationReason } from '../revocation/revocation-checker.js';
@@ -59,6 +59,8 @@ export interface RequestAuthorizerDeps {
   jwks?: JwksProvider;
   /** Defaults to a fresh per-container verifier with its repeated-token cache. */
   tokenVerifier?: TokenVerifier;
+  /** The stage's keyed subject hash; defaults to a key of this process only. */
+  subjectHasher?: SubjectHasher;
 }
 
 /** Retry-After (seconds) of the gateway's 503 AUTHORIZER_UNAVAILABLE answer (stack and local emulator). */
@@ -107,6 +109,7 @@ export function createRequestAuthorizer(
       now: deps.now,
       ...(deps.jwks ? { jwks: deps.jwks } : {}),
     });
+  const subjectHasher = deps.subjectHasher ?? processSubjectHasher();
 
   return async function authorize(input) {
     const resource = stageWildcardResource(input.methodArn);
@@ -134,9 +137,9 @@ export function createRequestAuthorizer(
     const { brand, sub } = verified;
     const brandId = brand.brandId;
     const tokenHash = hashToken(bearer.token);
-    const subjectHash = hashSubject(brandId, sub);
-    // The principal is what API Gateway writes to access and execution logs: the hashed subject, never the raw sub.
-    const principalId = `${brandId}|${subjectHash}`;
+    const subjectHash = (await subjectHasher(brandId, sub)) ?? '';
+    // The principal is what API Gateway writes to access and execution logs: the keyed hash, never the raw sub.
+    const principalId = `${brandId}|${subjectHash || 'unhashed'}`;
     const { sid, jti, iat } = verified;
     let revoked: RevocationReason | undefined;
     try {
@@ -157,6 +160,7 @@ export function createRequestAuthorizer(
       exp: verified.exp,
       clockSkew: brand.clockSkewSeconds,
       tokenHash,
+      subjectHash,
     };
     // A revocation is for good (a session, token or user before iat never comes back): caching it is right.
     // Both answers are spelled out rather than spread from a shared object: one literal each, measurably

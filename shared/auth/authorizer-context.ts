@@ -22,6 +22,8 @@ export interface AuthorizerContext {
   clockSkew: number;
   /** Short SHA-256 prefix of the token: correlates logs without exposing the token. */
   tokenHash: string;
+  /** The user's keyed hash (shared/audit/subject-hasher.ts), for the handlers' log and audit lines; '' when unknown. */
+  subjectHash: string;
   /**
    * Set when the token is on the revocation list (SESSION_REVOKED, TOKEN_REVOKED, USER_REVOKED): every
    * authenticated handler answers it 401 TOKEN_REVOKED, so the gateway and the handlers refuse it alike.
@@ -68,6 +70,8 @@ export function parseAuthorizerContext(raw: unknown): AuthorizerContext {
     exp: readNumber(record, 'exp'),
     clockSkew: readNumber(record, 'clockSkew'),
     tokenHash: readString(record, 'tokenHash'),
+    // Absent from an Allow cached before the field existed: the lines are then written without it.
+    subjectHash: typeof record.subjectHash === 'string' ? record.subjectHash : '',
     ...(record.revoked === undefined || record.revoked === '' ? {} : { revoked: readString(record, 'revoked') }),
   };
 }

@@ -14,6 +14,8 @@ import {
   IDENTIFIER_CHANGE_FAILURES,
 } from './capillary-errors.js';
 import { type EnvelopeAnswer, type Expectation, judgeApiAnswer } from './capillary-envelope.js';
+import { type AttemptTimeouts, attemptTimeoutMs, attemptTimeoutsFor } from './attempt-timeouts.js';
+import type { CircuitBreaker, CircuitBreakers } from './circuit-breaker.js';
 import {
   CapillaryTransport,
   type CapillaryLogger,
@@ -43,7 +45,12 @@ export interface CapillaryClientOptions {
   /** SSM parameter holding `{key, secret}` (oauth) or `{tillId, password}` (basic). */
   credentialsParameter: string;
   secrets: SecretSource;
+  /** Per-attempt timeout of writes (and of the token call). */
   timeoutMs: number;
+  /** Per-attempt timeouts by kind; defaults to attemptTimeoutsFor(timeoutMs) (reads shorter than writes). */
+  attemptTimeouts?: AttemptTimeouts;
+  /** Fails calls fast while this brand's Capillary is failing (see circuit-breaker.ts). */
+  breaker?: CircuitBreaker;
   fetch?: FetchFn;
   retry?: Partial<RetryPolicy>;
   sleep?: (ms: number) => Promise<void>;
@@ -56,6 +63,8 @@ interface ClientCore {
   baseUrl: string;
   auth: CapillaryAuth;
   transport: CapillaryTransport;
+  timeouts: AttemptTimeouts;
+  breaker: CircuitBreaker | undefined;
 }
 
 /** A Capillary client bound to one brand's cluster and credentials (and, via `within`, to a deadline). */
@@ -91,7 +100,13 @@ export class CapillaryClient {
       retryAfterSeconds: retry.retryAfterSeconds,
       now: options.now ?? Date.now,
     });
-    this.core = { baseUrl: options.baseUrl, auth, transport };
+    this.core = {
+      baseUrl: options.baseUrl,
+      auth,
+      transport,
+      timeouts: options.attemptTimeouts ?? attemptTimeoutsFor(options.timeoutMs),
+      breaker: options.breaker,
+    };
   }
 
   /** The same client (token cache shared) whose calls stop in time for `deadline`. */
@@ -207,19 +222,23 @@ export class CapillaryClient {
   ): Promise<EnvelopeAnswer> {
     const url = new URL(path, this.core.baseUrl);
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
-    const { auth } = this.core;
-    return this.core.transport.run(
-      {
-        operation,
-        method,
-        url: url.href,
-        ...(body === undefined ? {} : { body }),
-        headers: () => auth.headers(this.deadline),
-        renewAuth: () => auth.clear(),
-      },
-      (answer) => judgeApiAnswer(operation, answer, expect, auth.renewable),
-      this.deadline,
-    );
+    const { auth, breaker } = this.core;
+    const run = () =>
+      this.core.transport.run(
+        {
+          operation,
+          method,
+          url: url.href,
+          ...(body === undefined ? {} : { body }),
+          headers: () => auth.headers(this.deadline),
+          renewAuth: () => auth.clear(),
+          timeoutMs: attemptTimeoutMs(this.core.timeouts, method),
+        },
+        (answer) => judgeApiAnswer(operation, answer, expect, auth.renewable),
+        this.deadline,
+      );
+    // The one seam of the circuit breaker: around the whole logical call (its retries and token included).
+    return breaker ? breaker.run(run) : run();
   }
 }
 
@@ -248,12 +267,27 @@ function parseCustomer(json: unknown): CapillaryCustomer {
   return parsed.data;
 }
 
-type ClientDeps = Omit<CapillaryClientOptions, 'baseUrl' | 'authMode' | 'credentialsParameter' | 'timeoutMs'>;
+type ClientDeps = Omit<
+  CapillaryClientOptions,
+  'baseUrl' | 'authMode' | 'credentialsParameter' | 'timeoutMs' | 'attemptTimeouts' | 'breaker'
+> & {
+  /** One circuit breaker per brand, shared by the brand's successive clients. */
+  breakers?: CircuitBreakers;
+};
 
 /** Builds the client for a brand from its configuration. */
-export function createCapillaryClient(brand: Pick<BrandConfig, 'capillary'>, deps: ClientDeps): CapillaryClient {
+export function createCapillaryClient(
+  brand: {
+    brandId?: string;
+    capillary: Pick<BrandConfig['capillary'], 'baseUrl' | 'authMode' | 'credentialsParameter' | 'timeoutMs'>;
+  },
+  deps: ClientDeps,
+): CapillaryClient {
+  const { breakers, ...options } = deps;
+  const breaker = brand.brandId !== undefined ? breakers?.forBrand(brand.brandId) : undefined;
   return new CapillaryClient({
-    ...deps,
+    ...options,
+    ...(breaker ? { breaker } : {}),
     baseUrl: brand.capillary.baseUrl,
     authMode: brand.capillary.authMode,
     credentialsParameter: brand.capillary.credentialsParameter,

@@ -55,6 +55,8 @@ export interface CallSpec {
   headers: () => Promise<Record<string, string>>;
   /** Called once on a `renew-auth` verdict, before the free extra attempt. */
   renewAuth?: () => void;
+  /** This call's per-attempt timeout (reads are shorter than writes); defaults to the transport's. */
+  timeoutMs?: number;
 }
 
 type Attempt = { kind: 'answer'; answer: RawAnswer } | { kind: 'timeout' } | { kind: 'network' } | { kind: 'deadline' };
@@ -78,7 +80,7 @@ export class CapillaryTransport {
         last = { kind: 'deadline' };
         break;
       }
-      last = await this.send(spec, Math.min(this.options.timeoutMs, remaining));
+      last = await this.send(spec, Math.min(spec.timeoutMs ?? this.options.timeoutMs, remaining));
       if (last.kind !== 'answer') {
         logger?.warn('capillary call failed', { operation: spec.operation, failure: last.kind, attempt });
         continue;

@@ -1,6 +1,5 @@
 // Audit records of the post-auth use-cases: the caller's brand and hashed subject added to each event.
 import type { AuditEvent } from '../audit/audit-event.js';
-import { hashSubject } from '../audit/redaction.js';
 import type { PostAuthCaller } from './post-auth-caller.js';
 import type { PostAuthServices } from './post-auth-ports.js';
 
@@ -12,6 +11,7 @@ export function audit(
   services.audit.record({
     ...event,
     brandId: caller.brand.brandId,
-    subjectHash: hashSubject(caller.brand.brandId, caller.auth.sub),
+    // The authorizer's keyed hash, passed in its context.
+    ...(caller.auth.subjectHash ? { subjectHash: caller.auth.subjectHash } : {}),
   });
 }

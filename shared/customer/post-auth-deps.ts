@@ -3,9 +3,15 @@
 // CIAM claim source, the runtime's audit log and its uncached revocation guard. Called once per cold start.
 import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';
 import { CapillaryClients } from '../capillary/capillary-client.js';
+import { CircuitBreakers } from '../capillary/circuit-breaker.js';
 import { httpsOnly } from '../http/outbound-url.js';
 import { createLogger } from '../observability/logger.js';
-import { type GatewayMetrics, instrumentCapillaryFetch } from '../observability/metrics.js';
+import {
+  type GatewayMetrics,
+  instrumentCapillaryFetch,
+  recordCircuitCall,
+  recordCircuitTransition,
+} from '../observability/metrics.js';
 import type { AuditLog } from '../audit/audit-event.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import type { SecretSource } from '../config/secret-source.js';
@@ -40,6 +46,15 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
       capillary: new CapillaryClients({
         secrets: runtime.secretSource,
         logger,
+        breakers: new CircuitBreakers({
+          listener: {
+            onCall: (brandId, outcome) => recordCircuitCall(runtime.metrics, brandId, outcome),
+            onTransition: (brandId, from, to) => {
+              logger.warn('capillary circuit', { brandId, from, to });
+              recordCircuitTransition(runtime.metrics, brandId, to);
+            },
+          },
+        }),
         fetch: instrumentCapillaryFetch((input, init) => globalThis.fetch(input, init), runtime.metrics),
       }),
       links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: runtime.settings.tables.links }),

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { type AuthorizerContext, parseAuthorizerContext } from '../auth/authorizer-context.js';
 import { ConfigError, ErrorCodes, ForbiddenError, GatewayError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+import { requestIdMiddleware, withRequestId } from '../observability/request-context.js';
 import { firstHeader, singleHeader } from './headers.js';
 import { assertJsonContentType, parseJsonObjectBody } from './json.js';
 import { errorResponse } from './responses.js';
@@ -95,15 +96,14 @@ function errorFormatter(options: ApiHandlerOptions): ApiMiddleware {
   };
 }
 
-function wrap(
-  options: ApiHandlerOptions,
-  run: (request: ApiRequest) => Promise<APIGatewayProxyResult>,
-): middy.MiddyfiedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
-  return (
+function wrap(options: ApiHandlerOptions, run: (request: ApiRequest) => Promise<APIGatewayProxyResult>): LambdaHandler {
+  return withRequestId(
     middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
       // Lambda context on every log line; keys appended during an invocation (brandId, tokenHash, ...) are
       // removed after it, so a warm container never logs one caller's keys on the next caller's lines.
       .use(injectLambdaContext(options.logger, { resetKeys: true }))
+      // API Gateway's request id on every line: the access log's `requestId` finds them.
+      .use(requestIdMiddleware(options.logger))
       .use(errorFormatter(options))
       .handler(async (event, context) => {
         assertJsonContentType(firstHeader(event, 'content-type'), event.body);
@@ -114,7 +114,7 @@ function wrap(
             : Number.POSITIVE_INFINITY;
         const response = await run({ event, body, requestId: requestIdOf(event, context), remainingTimeMs });
         return withCors(response, event, options.corsAllowedOrigins);
-      })
+      }),
   );
 }
 

@@ -2,6 +2,7 @@
 // helpers for the gateway's metric families, and a fetch wrapper that times Capillary calls.
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { FetchFn } from '../http/fetch.js';
+import { currentRequestId } from './request-context.js';
 
 /** Every metric the gateway emits (namespace `CiamGateway`, dimension `service` added by Powertools). */
 export const MetricNames = {
@@ -15,6 +16,14 @@ export const MetricNames = {
   CAPILLARY_LATENCY: 'CapillaryLatency',
   CAPILLARY_ERROR: 'CapillaryError',
   AUDIT_REDACTION: 'AuditRedaction',
+  /** Per logical Capillary call and brand: 1 when it failed for availability (or was refused fast), else 0. */
+  CAPILLARY_FAILURE: 'CapillaryFailure',
+  /** Per logical Capillary call and brand: 1 when the open circuit refused it, else 0. */
+  CAPILLARY_CIRCUIT_OPEN: 'CapillaryCircuitOpen',
+  /** A brand's circuit changed state (dimension State: the new state). */
+  CAPILLARY_CIRCUIT_TRANSITION: 'CapillaryCircuitTransition',
+  /** Per authorizer decision and brand: 1 when the token was refused (401), 0 when allowed. */
+  AUTHZ_REFUSED: 'AuthzRefused',
 } as const;
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
 
@@ -60,6 +69,8 @@ export class PowertoolsGatewayMetrics implements GatewayMetrics {
     const single = this.metrics.singleMetric();
     for (const [key, dimension] of Object.entries(dimensions)) single.addDimension(key, dimension);
     for (const [key, item] of Object.entries(metadata)) single.addMetadata(key, item);
+    const requestId = currentRequestId();
+    if (requestId !== undefined) single.addMetadata('requestId', requestId);
     single.addMetric(name, unit, value);
   }
 }
@@ -98,6 +109,42 @@ export function recordAuthzDecision(
     { Outcome: decision.outcome, Reason: decision.reason },
     decision.brandId ? { brandId: decision.brandId } : {},
   );
+}
+
+/** Brand dimension value of decisions made before the token named a known brand (e.g. an unknown issuer). */
+export const UNIDENTIFIED_BRAND = '(unidentified)';
+
+/**
+ * One 0/1 point per authorizer decision, with the brand as a dimension: its average per brand is the share of the
+ * brand's tokens refused (the refusal-rate alarm), its sum by brand and reason the dashboard's breakdown.
+ */
+export function recordAuthzRefusal(
+  metrics: GatewayMetrics,
+  decision: { refused: boolean; reason: string; brandId?: string | undefined },
+): void {
+  metrics.count(
+    MetricNames.AUTHZ_REFUSED,
+    { brandId: decision.brandId ?? UNIDENTIFIED_BRAND, Reason: decision.refused ? decision.reason : 'ALLOWED' },
+    {},
+    decision.refused ? 1 : 0,
+  );
+}
+
+/**
+ * The circuit breaker's view of one brand's Capillary calls: CapillaryFailure and CapillaryCircuitOpen as 0/1
+ * points per call (averaged per brand they are rates), and a count per state change.
+ */
+export function recordCircuitCall(
+  metrics: GatewayMetrics,
+  brandId: string,
+  outcome: 'success' | 'failure' | 'refused',
+): void {
+  metrics.count(MetricNames.CAPILLARY_FAILURE, { brandId }, {}, outcome === 'success' ? 0 : 1);
+  metrics.count(MetricNames.CAPILLARY_CIRCUIT_OPEN, { brandId }, {}, outcome === 'refused' ? 1 : 0);
+}
+
+export function recordCircuitTransition(metrics: GatewayMetrics, brandId: string, to: string): void {
+  metrics.count(MetricNames.CAPILLARY_CIRCUIT_TRANSITION, { brandId, State: to });
 }
 
 /** Session link outcome count (CREATED, LINKED, UPDATED, or a failure code). */

@@ -4,7 +4,6 @@
 // token of the brand, and its `sid` is revoked too.
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-event.js';
-import { hashSubject } from '../audit/redaction.js';
 import type { AuthorizerContext } from '../auth/authorizer-context.js';
 import { MAX_TOKEN_LENGTH } from '../auth/compact-jws.js';
 import type { JwksProvider } from '../auth/jwks-cache.js';
@@ -101,7 +100,7 @@ export async function logoutCaller(
       outcome: 'success',
       reason: `APP_${reason}`,
       brandId: auth.brandId,
-      subjectHash: hashSubject(auth.brandId, auth.sub),
+      ...(auth.subjectHash ? { subjectHash: auth.subjectHash } : {}),
       details: { channel: 'app', principalType: auth.principalType },
     });
 

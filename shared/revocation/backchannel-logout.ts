@@ -3,7 +3,7 @@
 // the user's earlier tokens. Every failure is one BackchannelLogoutError with a stable reason code.
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { AuditLog } from '../audit/audit-event.js';
-import { hashSubject } from '../audit/redaction.js';
+import { processSubjectHasher, type SubjectHasher } from '../audit/subject-hasher.js';
 import { TokenError } from '../auth/token-error.js';
 import type { LogoutTokenClaims } from '../auth/verify-logout-token.js';
 import { type BrandConfig, BrandIdSchema } from '../config/brand-config.js';
@@ -64,7 +64,11 @@ export interface BackchannelLogoutDeps {
    * (default true: access tokens often carry no sid, so a sid-only revocation would not reach them).
    */
   sessionLogoutRevokesUser?: boolean;
+  /** The stage's keyed subject hash of the audit line; defaults to a key of this process only. */
+  subjectHasher?: SubjectHasher;
 }
+
+const fallbackSubjectHasher = processSubjectHasher();
 
 export interface BackchannelLogoutResult {
   brandId: string;
@@ -127,6 +131,8 @@ export async function processBackchannelLogout(
     await deps.store.forgetLogoutToken(brandId, claims.jti).catch(() => undefined);
     return fail('LOGOUT_FAILED', 'logout failed', error);
   }
+  const subjectHash =
+    claims.sub !== undefined ? await (deps.subjectHasher ?? fallbackSubjectHasher)(brandId, claims.sub) : undefined;
   const result = {
     brandId,
     sessionRevoked: claims.sid !== undefined,
@@ -137,7 +143,7 @@ export async function processBackchannelLogout(
     outcome: 'success',
     reason: 'BACKCHANNEL',
     brandId,
-    ...(claims.sub !== undefined ? { subjectHash: hashSubject(brandId, claims.sub) } : {}),
+    ...(subjectHash ? { subjectHash } : {}),
     details: { channel: 'backchannel', sessionRevoked: result.sessionRevoked, userRevoked: result.userRevoked },
   });
   return result;

@@ -5,8 +5,8 @@
 import { getBrandItem, queryBrandItemsByIssuer, scanBrandItems } from '../adapters/dynamo-brand-scan.js';
 import { createDocumentClient, type DynamoDBDocumentClient } from '../adapters/dynamo-client.js';
 import type { AuditLog } from '../audit/audit-event.js';
-import { hashSubject } from '../audit/redaction.js';
 import { createAuditLogger, StructuredAuditLog } from '../audit/structured-audit-log.js';
+import { keyedSubjectHasher, processSubjectHasher, type SubjectHasher } from '../audit/subject-hasher.js';
 import { nodeHttpGet } from '../adapters/node-http-get.js';
 import { setJwksCacheDefaults } from '../auth/jwks-cache.js';
 import { parseStoredBrandConfig } from '../config/brand-item-parser.js';
@@ -32,6 +32,8 @@ export interface GatewayRuntimeOptions {
   /** The document client to use instead of the default one (tests: dynalite with a command-counting middleware). */
   documentClient?: DynamoDBDocumentClient /** Told about failed JWKS fetches of the container's caches (for logging). */;
   onJwksFetchError?: (error: unknown) => void;
+  /** Told when the subject-hash key cannot be read (the lines are then written without the subject). */
+  onSubjectKeyError?: (error: unknown) => void;
 }
 
 /** What the authorizer needs of the runtime. */
@@ -55,6 +57,8 @@ export interface CoreRuntime {
   readonly metrics: GatewayMetrics;
   /** Audit trail: JSON lines through a dedicated INFO logger, plus metrics. */
   readonly auditLog: AuditLog;
+  /** The stage's keyed subject hash (HMAC under SUBJECT_HASH_KEY_PARAMETER, read once and cached). */
+  readonly subjectHasher: SubjectHasher;
 }
 
 /** Memoizes a factory: the value is built on first access only. */
@@ -107,6 +111,7 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
     () => new CachedRevocationChecker(revocationStore(), { ttlSeconds: settings.revocationCacheTtlSeconds, now }),
   );
   const metrics = lazy(() => createGatewayMetrics(serviceName, settings.stage));
+  const subjectHasher = lazy(() => subjectHasherFor(settings, options.onSubjectKeyError));
   const auditLog = lazy(
     () => new StructuredAuditLog({ logger: createAuditLogger(serviceName), metrics: metrics(), now }),
   );
@@ -118,7 +123,7 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
           outcome: 'deny',
           reason,
           brandId: auth.brandId,
-          subjectHash: hashSubject(auth.brandId, auth.sub),
+          ...(auth.subjectHash ? { subjectHash: auth.subjectHash } : {}),
           details: { checkedBy: 'handler' },
         }),
     }),
@@ -146,5 +151,31 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
     get auditLog() {
       return auditLog();
     },
+    get subjectHasher() {
+      return subjectHasher();
+    },
   };
+}
+
+/**
+ * The keyed hasher of the stage. The key is read with decryption through SSM on the first hash (the SSM client
+ * module is loaded then, not at cold start), kept for the container's life, and read again after a failure.
+ */
+function subjectHasherFor(settings: GatewaySettings, onKeyError?: (error: unknown) => void): SubjectHasher {
+  const parameter = settings.subjectHashKeyParameter;
+  if (parameter === undefined) return processSubjectHasher();
+  let key: Promise<string> | undefined;
+  const loadKey = () => {
+    key ??= import('../adapters/aws-clients.js')
+      .then(async ({ createSsmClient }) => {
+        const { SsmSecretSource } = await import('../adapters/ssm-secret-source.js');
+        return new SsmSecretSource({ ssm: createSsmClient() }).getSecret(parameter);
+      })
+      .catch((error: unknown) => {
+        key = undefined;
+        throw error;
+      });
+    return key;
+  };
+  return keyedSubjectHasher(loadKey, onKeyError);
 }

@@ -3,10 +3,8 @@
 // life of the Lambda container. index.ts files create one runtime at cold start and take what they need.
 // The authorizer uses createCoreRuntime alone (no SSM client, no zod classic in its bundle).
 import { createSsmClient, type SSMClient } from '../adapters/aws-clients.js';
-import { DynamoBrandStore } from '../adapters/dynamo-brand-store.js';
-import { SsmSecretSource, SsmSecretWriter } from '../adapters/ssm-secret-source.js';
+import { SsmSecretSource } from '../adapters/ssm-secret-source.js';
 import { CachedSecretSource } from '../config/cached-secret-source.js';
-import type { SecretWriter } from '../config/secret-writer.js';
 import type { GatewaySettings } from '../env.js';
 import { type CoreRuntime, createCoreRuntime, type GatewayRuntimeOptions, lazy } from './core-runtime.js';
 
@@ -14,12 +12,8 @@ export type { GatewayRuntimeOptions } from './core-runtime.js';
 
 export interface GatewayRuntime extends CoreRuntime {
   readonly ssm: SSMClient;
-  /** Versioned brand records (brand administration). */
-  readonly brandStore: DynamoBrandStore;
   /** SSM SecureString reader, cached with the config TTL and stale-if-error window. */
   readonly secretSource: CachedSecretSource;
-  /** SSM SecureString writer (brand administration only). */
-  readonly secretWriter: SecretWriter;
 }
 
 /** Builds the runtime for one Lambda container; nothing is constructed until a getter is first read. */
@@ -27,15 +21,6 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
   const now = options.now ?? Date.now;
   const core = createCoreRuntime(settings, options);
   const ssm = lazy(() => createSsmClient());
-  const brandStore = lazy(
-    () =>
-      new DynamoBrandStore({
-        documentClient: core.documentClient,
-        tableName: settings.tables.brands,
-        now,
-        ...(options.onInvalidBrandItem ? { onInvalidItem: options.onInvalidBrandItem } : {}),
-      }),
-  );
   const secretSource = lazy(
     () =>
       new CachedSecretSource({
@@ -45,7 +30,6 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
         now,
       }),
   );
-  const secretWriter = lazy(() => new SsmSecretWriter({ ssm: ssm(), kmsKeyId: settings.secretsKmsKeyId }));
   return {
     settings,
     get documentClient() {
@@ -54,17 +38,11 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
     get ssm() {
       return ssm();
     },
-    get brandStore() {
-      return brandStore();
-    },
     get brandDirectory() {
       return core.brandDirectory;
     },
     get secretSource() {
       return secretSource();
-    },
-    get secretWriter() {
-      return secretWriter();
     },
     get revocationStore() {
       return core.revocationStore;
@@ -80,6 +58,9 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
     },
     get auditLog() {
       return core.auditLog;
+    },
+    get subjectHasher() {
+      return core.subjectHasher;
     },
   };
 }

@@ -9,7 +9,8 @@ import {
   EnvironmentNames,
   type EnvironmentSettings,
 } from '../../infra/environment-settings.js';
-import { repositoryRoot } from '../../infra/gateway-stack.js';
+import { reservedConcurrencyOf } from '../../infra/function-access.js';
+import { GatewayFunctionNames, repositoryRoot } from '../../infra/gateway-stack.js';
 import { JwksCache } from '../../shared/auth/jwks-cache.js';
 import { deployableSettings } from './support/synth.js';
 
@@ -34,11 +35,32 @@ describe('docs/deploy.md', () => {
     expect(doc).toContain(`| \`${env}\` | ${reserved} | ${provisionedConcurrency} |`);
   });
 
-  it('asks for enough account concurrency for the reserved one plus the 100 Lambda keeps unreserved', () => {
+  it('asks for enough account concurrency for every reserved budget plus the 100 Lambda keeps unreserved', () => {
     const reserved = Math.max(
-      ...EnvironmentNames.map((env) => deployableSettings(env).authorizer.reservedConcurrency ?? 0),
+      ...EnvironmentNames.map((env) => {
+        const settings = deployableSettings(env);
+        return GatewayFunctionNames.reduce((sum, name) => sum + (reservedConcurrencyOf(settings, name) ?? 0), 0);
+      }),
     );
     expect(doc).toContain(`**≥ ${reserved + 100}** (${reserved} reserved + 100)`);
+  });
+
+  it('documents the pre-flight quota command, the release, rollback and first-deploy procedures and every alarm', () => {
+    expect(doc).toContain('aws lambda get-account-settings');
+    for (const heading of ['### Release', '### Rollback', '### First deploy', '## 7. Cost'])
+      expect(doc).toContain(heading);
+    for (const alarm of [
+      'AuthorizerFailureRate',
+      'AuthorizerRefusalRateByBrand',
+      'Api429Rate',
+      'CapillaryCircuitOpenByBrand',
+      'DynamoErrors',
+      'ConcurrencyNearBudget',
+      'RouteLatencyP99',
+      'FunctionErrorRate',
+    ]) {
+      expect(doc, alarm).toContain(`\`${alarm}`);
+    }
   });
 });
 

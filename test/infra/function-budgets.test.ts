@@ -32,14 +32,18 @@ describe('post-auth function time budgets', () => {
     expect(budget).toBeGreaterThan(4_000);
   });
 
-  it.each(EnvironmentNames)('gives every post-auth function of %s a timeout above its worst-case budget', (env) => {
-    const synth = synthGateway(env);
-    synths.push(synth);
-    const functions = resourcesOfType(synth.template, 'AWS::Lambda::Function');
-    for (const name of PostAuthFunctions) {
-      const resource = functions[functionLogicalId(name)];
-      const timeoutMs = Number(resource?.Properties?.Timeout) * 1000;
-      expect(timeoutMs, `${env} ${name}`).toBeGreaterThan(worstCaseBudgetMs(name));
-    }
-  });
+  it.each(EnvironmentNames)(
+    'gives every post-auth function of %s a timeout above its worst-case budget',
+    (env) => {
+      const synth = synthGateway(env);
+      synths.push(synth);
+      const functions = resourcesOfType(synth.template, 'AWS::Lambda::Function');
+      for (const name of PostAuthFunctions) {
+        const resource = functions[functionLogicalId(name)];
+        const timeoutMs = Number(resource?.Properties?.Timeout) * 1000;
+        expect(timeoutMs, `${env} ${name}`).toBeGreaterThan(worstCaseBudgetMs(name));
+      }
+    },
+    120_000,
+  );
 });

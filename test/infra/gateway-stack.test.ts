@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
+import { LambdaDeploymentConfig } from 'aws-cdk-lib/aws-codedeploy';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,10 +15,11 @@ import {
   ROUTE_THROTTLES,
   WAF_RULES,
 } from '../../infra/constructs/gateway-api.js';
-import { functionLogicalId } from '../../infra/constructs/gateway-function.js';
+import { functionLogicalId, pascalCase } from '../../infra/constructs/gateway-function.js';
 import {
   AUTHORIZER_FAILURE_METRIC,
   AUTHORIZER_FAILURE_RESPONSE_TYPES,
+  perBrandRateQuery,
   authzDecisionsQuery,
   capillaryErrorsQuery,
   capillaryLatencyQuery,
@@ -27,7 +29,7 @@ import { FunctionAccessMatrix, type GatewayFunctionName } from '../../infra/func
 import { GatewayFunctionNames, type GatewayStack, repositoryRoot } from '../../infra/gateway-stack.js';
 import { EnvNames } from '../../shared/env.js';
 import { ErrorCatalog } from '../../shared/errors.js';
-import { METRICS_NAMESPACE } from '../../shared/observability/metrics.js';
+import { METRICS_NAMESPACE, MetricNames } from '../../shared/observability/metrics.js';
 import { Routes } from '../../shared/routes.js';
 import { TableSchemas } from '../../shared/storage/tables.js';
 import {
@@ -52,7 +54,6 @@ const TABLE_LOGICAL_IDS = {
   links: 'LinksTable',
   revocations: 'RevocationsTable',
 } as const;
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
 
 function asArray<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
@@ -105,11 +106,9 @@ function acknowledgedRules(stack: GatewayStack): string[] {
   return rules;
 }
 
-function tablesReferencedBy(statement: Statement): string[] {
+function tablesReferencedBy(statement: Statement, stage: string): string[] {
   const text = JSON.stringify(statement.Resource);
-  return Object.entries(TABLE_LOGICAL_IDS)
-    .filter(([, logicalId]) => text.includes(`"${logicalId}"`))
-    .map(([key]) => key);
+  return Object.keys(TABLE_LOGICAL_IDS).filter((key) => text.includes(`:table/ciam-gateway-${stage}-${key}"`));
 }
 
 // One synth per environment for the whole file: the first synth in a process costs seconds (aws-cdk-lib and
@@ -177,7 +176,8 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       else expect(props.AuthorizerId).toBeUndefined();
       const integration = props.Integration as { Type: string; Uri: Json };
       expect(integration.Type).toBe('AWS_PROXY');
-      expect(JSON.stringify(integration.Uri)).toContain(`"${functionLogicalId(route.functionName)}"`);
+      // The function's `live` alias (never $LATEST).
+      expect(JSON.stringify(integration.Uri)).toContain(`"${route.functionName.replace('-', '')}FunctionAliaslive`);
     }
   });
 
@@ -206,23 +206,69 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     });
   });
 
-  it('points the authorizer at a provisioned alias only when provisioned concurrency is set', () => {
-    const authorizer = Object.values(resourcesOfType(template, 'AWS::ApiGateway::Authorizer'))[0];
-    const uri = JSON.stringify(authorizer?.Properties?.AuthorizerUri);
+  it('releases every function through its live alias with CodeDeploy, the environment traffic shift and rollback alarms', () => {
     const aliases = resourcesOfType(template, 'AWS::Lambda::Alias');
-    if (settings.authorizer.provisionedConcurrency > 0) {
-      const [aliasId, alias] = Object.entries(aliases)[0] ?? [];
-      expect(alias?.Properties?.ProvisionedConcurrencyConfig).toEqual({
-        ProvisionedConcurrentExecutions: settings.authorizer.provisionedConcurrency,
+    const groups = resourcesOfType(template, 'AWS::CodeDeploy::DeploymentGroup');
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+    expect(Object.keys(aliases)).toHaveLength(GatewayFunctionNames.length);
+    expect(Object.keys(groups)).toHaveLength(GatewayFunctionNames.length);
+    for (const name of GatewayFunctionNames) {
+      const [aliasId, alias] =
+        Object.entries(aliases).find(([, a]) =>
+          JSON.stringify(a.Properties?.FunctionName).includes(`"${functionLogicalId(name)}"`),
+        ) ?? [];
+      expect(alias?.Properties?.Name, name).toBe('live');
+      // CloudFormation hands the alias update to CodeDeploy, and fails (rolls back) the stack when CodeDeploy does.
+      const policy = alias?.UpdatePolicy as { CodeDeployLambdaAliasUpdate: { DeploymentGroupName: { Ref: string } } };
+      const group = groups[policy.CodeDeployLambdaAliasUpdate.DeploymentGroupName.Ref]?.Properties ?? {};
+      expect(group.DeploymentConfigName, name).toBe(
+        LambdaDeploymentConfig[settings.release.deploymentConfig].deploymentConfigName,
+      );
+      expect(group.AutoRollbackConfiguration).toEqual({
+        Enabled: true,
+        Events: ['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM'],
       });
-      expect(uri).toContain(`"${aliasId}"`);
-    } else {
-      expect(Object.keys(aliases)).toHaveLength(0);
-      expect(uri).toContain(`"${functionLogicalId('authorizer')}"`);
+      const watched = (
+        group.AlarmConfiguration as { Alarms: { Name: { Ref: string } }[]; Enabled: boolean }
+      ).Alarms.map((a) => String(alarms[a.Name.Ref]?.Properties?.AlarmName));
+      expect(watched, name).toContain(`ciam-gateway-${settings.stage}-FunctionErrorRate${pascalCase(name)}`);
+      expect(watched, name).toContain(
+        `ciam-gateway-${settings.stage}-${name === 'authorizer' ? 'AuthorizerFailureRate' : 'Api5xxRate'}`,
+      );
+      if (name === 'authorizer') {
+        expect(watched).toContain(`ciam-gateway-${settings.stage}-AuthorizerRefusalRate`);
+        expect(alias?.Properties?.ProvisionedConcurrencyConfig).toEqual(
+          settings.authorizer.provisionedConcurrency > 0
+            ? { ProvisionedConcurrentExecutions: settings.authorizer.provisionedConcurrency }
+            : undefined,
+        );
+        const authorizer = Object.values(resourcesOfType(template, 'AWS::ApiGateway::Authorizer'))[0];
+        expect(JSON.stringify(authorizer?.Properties?.AuthorizerUri)).toContain(`"${aliasId}"`);
+      }
     }
-    const reserved = resourcesOfType(template, 'AWS::Lambda::Function')[functionLogicalId('authorizer')]?.Properties
-      ?.ReservedConcurrentExecutions;
-    expect(reserved).toBe(settings.authorizer.reservedConcurrency ?? undefined);
+    // Every route's integration calls an alias, never $LATEST.
+    for (const method of Object.values(resourcesOfType(template, 'AWS::ApiGateway::Method'))) {
+      if (method.Properties?.HttpMethod === 'OPTIONS') continue;
+      const uri = JSON.stringify(((method.Properties ?? {}).Integration as { Uri: unknown }).Uri);
+      expect(Object.keys(aliases).some((id) => uri.includes(`"${id}"`))).toBe(true);
+    }
+  });
+
+  it('gives each function group its concurrency budget', () => {
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    for (const name of GatewayFunctionNames) {
+      const group = FunctionAccessMatrix[name].group;
+      const budget =
+        group === 'authorizer' ? settings.authorizer.reservedConcurrency : settings.concurrencyBudgets[group];
+      expect(functions[functionLogicalId(name)]?.Properties?.ReservedConcurrentExecutions, name).toBe(
+        budget ?? undefined,
+      );
+    }
+    if (env === 'prod') {
+      // Logout and admin keep their own budget whatever a slow Capillary does to the post-auth functions.
+      expect(settings.concurrencyBudgets.logout).toBeGreaterThan(0);
+      expect(settings.concurrencyBudgets.postAuth).toBeGreaterThan(0);
+    }
   });
 
   it('deploys every function on nodejs24.x arm64 with ESM bundles, X-Ray, Powertools settings and its own log group', () => {
@@ -246,9 +292,9 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       if (name !== 'health') {
         expect(variables).toMatchObject({
           [EnvNames.SSM_PREFIX]: `/ciam-gateway/${settings.stage}`,
-          [EnvNames.BRANDS_TABLE]: { Ref: 'BrandsTable' },
-          [EnvNames.LINKS_TABLE]: { Ref: 'LinksTable' },
-          [EnvNames.REVOCATIONS_TABLE]: { Ref: 'RevocationsTable' },
+          [EnvNames.BRANDS_TABLE]: `ciam-gateway-${settings.stage}-brands`,
+          [EnvNames.LINKS_TABLE]: `ciam-gateway-${settings.stage}-links`,
+          [EnvNames.REVOCATIONS_TABLE]: `ciam-gateway-${settings.stage}-revocations`,
           [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(settings.authorizer.resultCacheTtlSeconds),
           [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(settings.caches.revocationCacheTtlSeconds),
         });
@@ -309,6 +355,11 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     }
     for (const [id, role] of Object.entries(resourcesOfType(template, 'AWS::IAM::Role'))) {
       if (id.includes('CloudWatchRole')) continue;
+      // CodeDeploy's own service role for Lambda releases (AWSCodeDeployRoleForLambdaLimited).
+      if (id.includes('ReleaseServiceRole')) {
+        expect(JSON.stringify(role.Properties?.ManagedPolicyArns)).toContain('AWSCodeDeployRoleForLambdaLimited');
+        continue;
+      }
       expect(role.Properties?.ManagedPolicyArns, id).toBeUndefined();
     }
   });
@@ -317,25 +368,34 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     const access = FunctionAccessMatrix[name];
     const statements = functionStatements(template, name);
 
-    const granted: Record<string, 'read' | 'readwrite'> = {};
+    const granted: Record<string, string[]> = {};
     for (const statement of statements) {
       const actions = asArray(statement.Action);
       if (!actions.some((action) => action.startsWith('dynamodb:'))) continue;
-      for (const table of tablesReferencedBy(statement)) {
-        granted[table] = actions.some((action) => WRITE_ACTIONS.includes(action)) ? 'readwrite' : 'read';
+      for (const table of tablesReferencedBy(statement, settings.stage)) {
+        granted[table] = actions.map((action) => action.replace('dynamodb:', '')).sort();
       }
     }
-    expect(granted).toEqual(access.tables);
+    const declared = Object.fromEntries(
+      Object.entries(access.tables).map(([table, actions]) => [table, [...(actions ?? [])].sort()]),
+    );
+    expect(granted).toEqual(declared);
 
     const ssmStatements = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('ssm:')));
     const kmsStatements = statements.filter((s) => asArray(s.Action).some((a) => a.startsWith('kms:')));
-    if (access.secrets === undefined) {
+    if (access.secrets === undefined && !access.subjectKey) {
       expect(ssmStatements).toHaveLength(0);
       expect(kmsStatements).toHaveLength(0);
       return;
     }
     const brandPath = `:parameter/ciam-gateway/${settings.stage}/brands/*`;
+    const keyPath = `:parameter/ciam-gateway/${settings.stage}/subject-hash-key`;
+    if (access.secrets === undefined) {
+      expect(ssmStatements.map((s) => JSON.stringify(s.Resource)).join()).not.toContain(brandPath);
+      return;
+    }
     for (const statement of ssmStatements) expect(JSON.stringify(statement.Resource)).toContain(brandPath);
+    if (access.subjectKey) expect(JSON.stringify(ssmStatements)).toContain(keyPath);
     const ssmActions = ssmStatements.flatMap((s) => asArray(s.Action));
     if (access.secrets === 'read') expect(ssmActions).not.toContain('ssm:PutParameter');
     else expect(ssmActions).toEqual(expect.arrayContaining(['ssm:PutParameter', 'ssm:DeleteParameter']));
@@ -455,36 +515,85 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     expect(text).not.toContain("'*'");
   });
 
-  it('alarms on authorizer failures (not its 401s), p99 latency, 5xx, Capillary errors and throttles', () => {
+  it('alarms on rates of what really breaks: stage, brand, route, table and function', () => {
     const alarms = Object.values(resourcesOfType(template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties ?? {});
-    const byName = new Map(alarms.map((alarm) => [String(alarm.AlarmName).split('-').pop(), alarm]));
-    const thresholds = settings.alarms;
-    expect([...byName.keys()].sort()).toEqual(
-      ['Api5xx', 'AuthorizerFailures', 'AuthorizerLatencyP99', 'CapillaryErrors', 'Throttles'].sort(),
+    const byName = new Map(
+      alarms.map((alarm) => [String(alarm.AlarmName).replace(`ciam-gateway-${settings.stage}-`, ''), alarm]),
     );
-    // Lambda's Errors metric counts every `throw new Error('Unauthorized')` (a 401): no alarm may use it.
-    for (const alarm of alarms) expect(alarm.MetricName, String(alarm.AlarmName)).not.toBe('Errors');
-    expect(byName.get('AuthorizerFailures')).toMatchObject({
-      Threshold: thresholds.authorizerFailures,
-      Namespace: METRICS_NAMESPACE,
-      MetricName: AUTHORIZER_FAILURE_METRIC,
-      Dimensions: [{ Name: 'stage', Value: settings.stage }],
-    });
-    expect(byName.get('AuthorizerLatencyP99')).toMatchObject({
-      Threshold: thresholds.authorizerP99LatencyMs,
-      MetricName: 'Duration',
-      ExtendedStatistic: 'p99',
-    });
-    expect(byName.get('Api5xx')).toMatchObject({ Threshold: thresholds.api5xxErrors, MetricName: '5XXError' });
-    expect(byName.get('CapillaryErrors')).toMatchObject({ Threshold: thresholds.capillaryErrors });
-    expect(JSON.stringify(byName.get('CapillaryErrors')?.Metrics)).toContain(
-      JSON.stringify(capillaryErrorsQuery(settings.stage)).slice(1, -1),
+    const rates = settings.alarms.rates;
+    const expected: Record<string, number> = {
+      AuthorizerFailureRate: rates.authorizerFailure,
+      AuthorizerRefusalRate: rates.authorizerRefusal,
+      AuthorizerRefusalRateByBrand: rates.authorizerRefusal,
+      AuthorizerLatencyP99: settings.alarms.authorizerP99LatencyMs,
+      Api4xxRate: rates.api4xx,
+      Api429Rate: rates.api429,
+      Api5xxRate: rates.api5xx,
+      CapillaryFailureRateByBrand: rates.capillaryFailure,
+      CapillaryCircuitOpenByBrand: rates.circuitOpen,
+      DynamoErrorsBrands: rates.dynamoErrors,
+      DynamoErrorsLinks: rates.dynamoErrors,
+      DynamoErrorsRevocations: rates.dynamoErrors,
+    };
+    for (const name of GatewayFunctionNames) {
+      expected[`FunctionErrorRate${pascalCase(name)}`] = rates.functionErrors;
+      expected[`FunctionThrottleRate${pascalCase(name)}`] = rates.functionThrottles;
+    }
+    for (const [name, threshold] of Object.entries(expected)) {
+      expect(byName.get(name)?.Threshold, name).toBe(threshold);
+    }
+    // p99 per route, from API Gateway's per-method metric.
+    for (const route of Routes) {
+      const alarm = alarms.find((a) => {
+        const dimensions = JSON.stringify(a.Dimensions ?? []);
+        return dimensions.includes(`"${route.path}"`) && dimensions.includes(`"${route.method}"`);
+      });
+      expect(alarm, `${route.method} ${route.path}`).toMatchObject({
+        MetricName: 'Latency',
+        ExtendedStatistic: 'p99',
+        Threshold: settings.alarms.routeP99LatencyMs,
+      });
+    }
+    // Rates, not counts: stage shares are Averages or math over the request count; per-brand ones AVG of 0/1 points.
+    for (const [name, metric] of [
+      ['Api5xxRate', '5XXError'],
+      ['Api4xxRate', '4XXError'],
+    ]) {
+      const text = JSON.stringify(byName.get(name ?? ''));
+      expect(text, name).toContain(`"MetricName":"${metric}"`);
+      expect(text, name).toContain('"Stat":"Average"');
+    }
+    for (const name of ['AuthorizerFailureRate', 'Api429Rate']) {
+      expect(JSON.stringify(byName.get(name)?.Metrics), name).toMatch(/IF\(requests > 0/);
+    }
+    expect(JSON.stringify(byName.get('CapillaryFailureRateByBrand')?.Metrics)).toContain(
+      JSON.stringify(perBrandRateQuery(MetricNames.CAPILLARY_FAILURE, settings.stage)).slice(1, -1),
     );
-    expect(byName.get('Throttles')).toMatchObject({ Threshold: thresholds.throttles });
+    expect(JSON.stringify(byName.get('CapillaryCircuitOpenByBrand')?.Metrics)).toContain('GROUP BY brandId');
+    expect(JSON.stringify(byName.get('AuthorizerRefusalRateByBrand')?.Metrics)).toContain('AVG(AuthzRefused)');
+    // Concurrency near each reserved budget.
+    for (const name of GatewayFunctionNames) {
+      const group = FunctionAccessMatrix[name].group;
+      const budget =
+        group === 'authorizer' ? settings.authorizer.reservedConcurrency : settings.concurrencyBudgets[group];
+      const alarm = byName.get(`ConcurrencyNearBudget${pascalCase(name)}`);
+      if (budget === null) expect(alarm, name).toBeUndefined();
+      else {
+        expect(alarm?.Threshold, name).toBe(rates.concurrencyUtilization);
+        expect(JSON.stringify(alarm?.Metrics), name).toContain(`peak / ${budget}`);
+      }
+    }
+    // Lambda's Errors metric counts every authorizer 401: no authorizer alarm may use it.
+    expect(JSON.stringify(byName.get('FunctionErrorRateAuthorizer')?.Metrics)).not.toContain('"Errors"');
+    if (settings.api.waf && 'ipRateLimit' in settings.api.waf) {
+      expect(byName.get('WafBlockedRate')?.Threshold).toBe(rates.wafBlocked);
+    }
   });
 
   it('counts AUTHORIZER_FAILURE answers from the access log into the alarm metric', () => {
-    const filters = Object.values(resourcesOfType(template, 'AWS::Logs::MetricFilter'));
+    const filters = Object.values(resourcesOfType(template, 'AWS::Logs::MetricFilter')).filter((f) =>
+      JSON.stringify(f.Properties?.MetricTransformations).includes(AUTHORIZER_FAILURE_METRIC),
+    );
     expect(filters).toHaveLength(1);
     const props = filters[0]?.Properties ?? {};
     const accessLogGroup = Object.entries(resourcesOfType(template, 'AWS::Logs::LogGroup')).find(([, group]) =>
@@ -616,6 +725,19 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
           },
         },
       }),
+      // Per brand, counted after the per-IP rule on the brand header.
+      expect.objectContaining({
+        Name: WAF_RULES.brandRate,
+        Action: { Block: {} },
+        Statement: {
+          RateBasedStatement: {
+            AggregateKeyType: 'CUSTOM_KEYS',
+            CustomKeys: [{ Header: { Name: 'x-brand-id', TextTransformations: [{ Priority: 0, Type: 'LOWERCASE' }] } }],
+            Limit: waf.brandRateLimit,
+            EvaluationWindowSec: waf.ipRateWindowSeconds,
+          },
+        },
+      }),
     ]);
   });
 
@@ -723,7 +845,11 @@ describe('optional environment features', () => {
       const environment = functions[functionLogicalId(name)]?.Properties?.Environment as { Variables: object };
       const variables = environment.Variables as Record<string, unknown>;
       if (access === undefined) {
-        expect(kms, name).toHaveLength(0);
+        // Only the subject-hash key is read: kms:Decrypt through SSM on that key.
+        expect(
+          kms.flatMap((s) => asArray(s.Action)),
+          name,
+        ).toEqual(FunctionAccessMatrix[name].subjectKey ? ['kms:Decrypt'] : []);
         expect(variables[EnvNames.SECRETS_KMS_KEY_ID], name).toBeUndefined();
         continue;
       }

@@ -9,6 +9,7 @@ import { type DevCiam, loginWithCode, logoutAtCiam, startDevCiam } from '../../l
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
 import { AuditEventTypes } from '../../shared/audit/audit-event.js';
 import { hashSubject, maskEmail, maskMobile } from '../../shared/audit/redaction.js';
+import { TEST_SUBJECT_KEY, testSubjectHasher } from '../support/subject-key.js';
 import { AuditLineSchema } from '../../shared/audit/audit-line-schema.js';
 import { AUDIT_MESSAGE, createAuditLogger, StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
 import { JwksCache, verifyLogoutToken } from '../../shared/auth/verify-logout-token.js';
@@ -94,6 +95,7 @@ describe('audit trail of a full flow', () => {
       audit,
       now: Date.now,
       logger,
+      subjectHasher: testSubjectHasher,
       verify: (token, b) => verifyLogoutToken(token, b, { jwks, now: Date.now }),
     });
     forward = async (body, contentType) =>
@@ -109,7 +111,7 @@ describe('audit trail of a full flow', () => {
         )
       ).statusCode;
     const logout = createLogoutHandler({ store, brands, audit, now: Date.now, logger });
-    const subjectHash = hashSubject('demo', SUB);
+    const subjectHash = hashSubject(TEST_SUBJECT_KEY, 'demo', SUB);
     const me = createAuthenticatedApiHandler(
       {
         logger,
@@ -145,6 +147,7 @@ describe('audit trail of a full flow', () => {
         exp: Number(claims.exp),
         clockSkew: brand.clockSkewSeconds,
         tokenHash: 'ab12cd34ef56ab78',
+        subjectHash,
       };
       audit.record({
         type: 'authz.decision',

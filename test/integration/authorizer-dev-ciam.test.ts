@@ -2,6 +2,7 @@
 // client-credentials tokens are allowed, with the JWKS fetched over HTTP once; its ID tokens only for a brand
 // that accepts them, and app logout with the ID token as `id_token_hint` ends every token of that login.
 import { hashSubject } from '../../shared/audit/redaction.js';
+import { TEST_SUBJECT_KEY, testSubjectHasher } from '../support/subject-key.js';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevCiam, clientCredentialsToken, loginWithCode, startDevCiam } from '../../local/dev-ciam.js';
@@ -49,6 +50,7 @@ describe('authorizer with the development CIAM', () => {
       },
     });
     handler = createHandler({
+      subjectHasher: testSubjectHasher,
       brandDirectory: new InMemoryBrandDirectory([brand]),
       revocationChecker: NeverRevoked,
       auditLog: new InMemoryAuditLog(),
@@ -70,7 +72,7 @@ describe('authorizer with the development CIAM', () => {
     const tokens = await loginWithCode(ciam, CLIENT, 'cust-1');
     const result = await decide(tokens.accessToken);
     expect(result.policyDocument.Statement[0]?.Effect).toBe('Allow');
-    expect(result.principalId).toBe(`brand-a|${hashSubject('brand-a', 'cust-1')}`);
+    expect(result.principalId).toBe(`brand-a|${hashSubject(TEST_SUBJECT_KEY, 'brand-a', 'cust-1')}`);
     expect(parseAuthorizerContext(result.context)).toMatchObject({
       sub: 'cust-1',
       principalType: 'user',
@@ -123,6 +125,7 @@ describe('app logout with id_token_hint against the development CIAM', () => {
     const cache = new JwksCache(ciam.jwksUri);
     const brands = new InMemoryBrandDirectory([brand]);
     authorize = createHandler({
+      subjectHasher: testSubjectHasher,
       brandDirectory: brands,
       revocationChecker: store,
       auditLog: new InMemoryAuditLog(),

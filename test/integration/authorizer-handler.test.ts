@@ -1,4 +1,5 @@
 import { hashSubject } from '../../shared/audit/redaction.js';
+import { TEST_SUBJECT_KEY, testSubjectHasher } from '../support/subject-key.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -59,6 +60,7 @@ afterEach(() => vi.restoreAllMocks());
 
 function handler() {
   return createHandler({
+    subjectHasher: testSubjectHasher,
     brandDirectory: directory,
     revocationChecker: revocation as unknown as RevocationChecker,
     auditLog: audit,
@@ -110,7 +112,7 @@ describe('authorizer handler', () => {
   it('allows a valid token with a stage-wide policy, a stable principal and a flat context', async () => {
     const token = signJwt(accessClaims(brand), key);
     const result = await decide(handler(), bearer(token));
-    expect(result.principalId).toBe(`brand-a|${hashSubject('brand-a', 'user-1')}`);
+    expect(result.principalId).toBe(`brand-a|${hashSubject(TEST_SUBJECT_KEY, 'brand-a', 'user-1')}`);
     expect(result.policyDocument.Statement).toEqual([
       {
         Action: 'execute-api:Invoke',
@@ -264,14 +266,16 @@ describe('authorizer handler', () => {
       const h = handler();
       const tokenA = signJwt(accessClaims(brand), key);
       const forgedB = signJwt(accessClaims(brandB), key); // A's key, B's claims
-      expect((await decide(h, bearer(tokenA))).principalId).toBe(`brand-a|${hashSubject('brand-a', 'user-1')}`);
+      expect((await decide(h, bearer(tokenA))).principalId).toBe(
+        `brand-a|${hashSubject(TEST_SUBJECT_KEY, 'brand-a', 'user-1')}`,
+      );
       await expectUnauthorized(decide(h, bearer(forgedB)));
       // X-Brand-Id cannot re-label it either: the context keeps the token's own brand for the handlers' check.
       expect((await decide(h, { ...bearer(tokenA), 'X-Brand-Id': 'brand-b' })).context).toMatchObject({
         brandId: 'brand-a',
       });
       expect((await decide(h, bearer(signJwt(accessClaims(brandB), keyB)))).principalId).toBe(
-        `brand-b|${hashSubject('brand-b', 'user-1')}`,
+        `brand-b|${hashSubject(TEST_SUBJECT_KEY, 'brand-b', 'user-1')}`,
       );
     } finally {
       await serverB.close();

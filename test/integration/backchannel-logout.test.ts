@@ -10,6 +10,7 @@ import { type DevCiam, loginWithCode, logoutAtCiam, startDevCiam } from '../../l
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
 import { InMemoryAuditLog } from '../../shared/audit/audit-event.js';
 import { hashSubject } from '../../shared/audit/redaction.js';
+import { TEST_SUBJECT_KEY, testSubjectHasher } from '../support/subject-key.js';
 import { BACKCHANNEL_LOGOUT_EVENT, JwksCache, verifyLogoutToken } from '../../shared/auth/verify-logout-token.js';
 import type { BrandConfig } from '../../shared/config/brand-config.js';
 import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
@@ -77,6 +78,7 @@ describe('back-channel logout', () => {
       now: Date.now,
       verify: (token, brand) => verifyLogoutToken(token, brand, { jwks: jwks(brand), now: Date.now }),
       logger: createLogger('backchannel-test'),
+      subjectHasher: testSubjectHasher,
     });
     const items = async () =>
       (await documentClient.send(new ScanCommand({ TableName: names.revocations }))).Items ?? [];
@@ -157,7 +159,7 @@ describe('back-channel logout', () => {
           outcome: 'success',
           reason: 'BACKCHANNEL',
           brandId: 'demo',
-          subjectHash: hashSubject('demo', 'user-1'),
+          subjectHash: hashSubject(TEST_SUBJECT_KEY, 'demo', 'user-1'),
           details: { channel: 'backchannel', sessionRevoked: true, userRevoked: true },
         },
       ]);

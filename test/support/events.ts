@@ -48,6 +48,7 @@ export function sampleAuth(overrides: Partial<AuthorizerContext> = {}): Authoriz
     exp: nowSeconds + 840,
     clockSkew: 60,
     tokenHash: 'abc123',
+    subjectHash: '0123456789abcdef',
     ...overrides,
   };
 }

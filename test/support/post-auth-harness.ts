@@ -1,6 +1,8 @@
 // The post-auth test rig: a real oidc-provider CIAM, the Capillary simulator and dynalite on loopback,
 // the five post-auth handlers wired to them, and helpers that log a user in and call a handler with the
 // authorizer context taken from the verified access token.
+import { hashSubject } from '../../shared/audit/redaction.js';
+import { TEST_SUBJECT_KEY } from './subject-key.js';
 import { hashToken } from '../../shared/auth/authorize-request.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -220,6 +222,7 @@ export async function startPostAuthRig(options: {
       orgId: verified.brand.orgId,
       iss: verified.brand.issuer,
       sub: verified.sub,
+      subjectHash: hashSubject(TEST_SUBJECT_KEY, verified.brand.brandId, verified.sub),
       principalType: verified.principalType,
       sid: verified.sid,
       jti: verified.jti,

@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,14 +15,24 @@ const SAMPLE_JWT =
   'eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJ1c2VyLTEiLCJpc3MiOiJodHRwczovL2NpYW0ifQ.c2lnbmF0dXJlLWJ5dGVzLWhlcmU';
 
 describe('hashSubject', () => {
+  const key = 'stage-key';
   it('gives 16 hex characters, stable per brand and sub, different across brands', () => {
-    expect(hashSubject('demo', 'user-1')).toMatch(/^[0-9a-f]{16}$/);
-    expect(hashSubject('demo', 'user-1')).toBe(hashSubject('demo', 'user-1'));
-    expect(hashSubject('demo', 'user-1')).not.toBe(hashSubject('other', 'user-1'));
+    expect(hashSubject(key, 'demo', 'user-1')).toMatch(/^[0-9a-f]{16}$/);
+    expect(hashSubject(key, 'demo', 'user-1')).toBe(hashSubject(key, 'demo', 'user-1'));
+    expect(hashSubject(key, 'demo', 'user-1')).not.toBe(hashSubject(key, 'other', 'user-1'));
   });
 
   it('cannot be confused by moving characters between brand and sub', () => {
-    expect(hashSubject('ab', 'c')).not.toBe(hashSubject('a', 'bc'));
+    expect(hashSubject(key, 'ab', 'c')).not.toBe(hashSubject(key, 'a', 'bc'));
+  });
+
+  it('is keyed: another stage key gives another hash, and nobody holding the sub recomputes it with a plain digest', () => {
+    const plain = createHash('sha256').update('demo\u0000user-1').digest('hex').slice(0, 16);
+    expect(hashSubject(key, 'demo', 'user-1')).not.toBe(plain);
+    expect(hashSubject(key, 'demo', 'user-1')).not.toBe(hashSubject('other-stage-key', 'demo', 'user-1'));
+    expect(hashSubject(key, 'demo', 'user-1')).toBe(
+      createHmac('sha256', key).update('demo\u0000user-1').digest('hex').slice(0, 16),
+    );
   });
 });
 

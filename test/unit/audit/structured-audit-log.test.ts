@@ -27,7 +27,7 @@ describe('StructuredAuditLog', () => {
       outcome: 'success',
       reason: 'CREATED',
       brandId: 'demo',
-      subjectHash: hashSubject('demo', 'user-1'),
+      subjectHash: hashSubject('key', 'demo', 'user-1'),
       details: { customerId: 42, email: maskEmail('ada@example.com') },
     });
     expect(lines).toHaveLength(1);
@@ -41,7 +41,7 @@ describe('StructuredAuditLog', () => {
       outcome: 'success',
       reason: 'CREATED',
       brandId: 'demo',
-      subjectHash: hashSubject('demo', 'user-1'),
+      subjectHash: hashSubject('key', 'demo', 'user-1'),
       details: { customerId: 42, email: 'a***@example.com' },
     });
   });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryAuditLog } from '../../../shared/audit/audit-event.js';
-import { hashSubject } from '../../../shared/audit/redaction.js';
 import { InMemoryBrandDirectory } from '../../../shared/config/brand-directory.js';
 import { ErrorCodes, ForbiddenError, ValidationError } from '../../../shared/errors.js';
 import { logoutCaller, parseAppLogoutBody } from '../../../shared/revocation/app-logout.js';
@@ -91,7 +90,8 @@ describe('logoutCaller', () => {
         outcome: 'success',
         reason: 'APP_SESSION',
         brandId: 'demo',
-        subjectHash: hashSubject('demo', 'user-1'),
+        // The authorizer's keyed hash from its context, never recomputed here.
+        subjectHash: auth().subjectHash,
         details: { channel: 'app', principalType: 'user' },
       },
     ]);

@@ -1,4 +1,5 @@
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SsmSecretWriter } from '../../../shared/adapters/ssm-secret-source.js';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,10 +52,13 @@ afterEach(() => {
 });
 
 describe('createGatewayRuntime', () => {
-  it('hands the secrets KMS key of the settings to the secret writer', async () => {
+  it("has no brand or secret writer: the admin function builds those on the runtime's SSM client", async () => {
     ssm.on(PutParameterCommand).resolves({ Version: 1 });
     const runtime = createGatewayRuntime({ ...settings, secretsKmsKeyId: 'alias/brand-secrets' });
-    await runtime.secretWriter.putSecret('/gw/test/brands/b/capillary', 'v');
+    expect(runtime).not.toHaveProperty('secretWriter');
+    expect(runtime).not.toHaveProperty('brandStore');
+    const writer = new SsmSecretWriter({ ssm: runtime.ssm, kmsKeyId: runtime.settings.secretsKmsKeyId });
+    await writer.putSecret('/gw/test/brands/b/capillary', 'v');
     expect(ssm.commandCalls(PutParameterCommand)[0]?.args[0].input.KeyId).toBe('alias/brand-secrets');
   });
 
