@@ -164,7 +164,7 @@ describe.each(CuidLookupModes)('post-auth flows: CIAM, Capillary simulator (cuid
     expect(rig.audit.events.at(-1)).toMatchObject({ reason: 'LINKED' });
   });
 
-  it('refuses to take over an existing member on an unverified e-mail, and changes nothing', async () => {
+  it('never takes over a member on an unverified e-mail: the user gets a customer with the cuid only', async () => {
     const member = rig.sim.seedCustomer({
       profiles: [
         {
@@ -175,18 +175,16 @@ describe.each(CuidLookupModes)('post-auth flows: CIAM, Capillary simulator (cuid
         },
       ],
     });
-    const before = rig.sim.customers().length;
     const { accessToken } = await rig.login('member-unverified');
     const answer = await rig.call('session', accessToken);
-    expect(answer).toMatchObject({ status: 403, body: { error: { code: 'UNVERIFIED_IDENTIFIER' } } });
-    expect(rig.sim.customers()).toHaveLength(before);
+    expect(answer).toMatchObject({ status: 201, body: { status: 'created' } });
+    expect(answer.body.customerId).not.toBe(member.id);
     expect(rig.sim.customer(member.id)?.profiles).toHaveLength(1);
-    expect(await rig.links.get('demo', 'member-unverified')).toBeUndefined();
-    expect(rig.audit.events.at(-1)).toMatchObject({
-      type: 'session.link',
-      outcome: 'failure',
-      reason: 'UNVERIFIED_IDENTIFIER',
-    });
+    expect(oauthProfileOf(rig, Number(answer.body.customerId))?.identifiers).toEqual([
+      { type: 'cuid', value: 'member-unverified' },
+    ]);
+    // The unverified address was never looked up.
+    expect(rig.sim.calls.some((call) => call.query.identifierValue === 'alan@example.com')).toBe(false);
   });
 
   it('reports an identifier change as pending, applies it on sync, and is a no-op when repeated', async () => {

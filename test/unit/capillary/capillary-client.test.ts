@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { CapillaryClient, type CapillaryClientOptions } from '../../../shared/capillary/capillary-client.js';
 import {
+  CapillaryAccountUnknownError,
   CapillaryConflictError,
   CapillaryIdentifierChangeError,
   CapillaryLookupRefusedError,
@@ -240,10 +241,18 @@ describe('CapillaryClient', () => {
     ).rejects.toBeInstanceOf(CapillaryLookupRefusedError);
   });
 
-  it.each([8011, 8003])('reports the cuid lookup refused with %i (CAPILLARY.md §3) as a refusal too', async (code) => {
-    const c = client([TOKEN, { status: 400, body: { errors: [{ status: false, code, message: 'refused' }] } }]);
+  it('reports the cuid lookup refused with 8003 (CAPILLARY.md §3) as a refusal too', async () => {
+    const c = client([TOKEN, { status: 400, body: { errors: [{ status: false, code: 8003, message: 'refused' }] } }]);
     const query = { source: 'OAUTH_EXTERNAL', accountId: 'a', identifierName: 'cuid', identifierValue: 's' } as const;
     await expect(c.api.lookupCustomerId(query)).rejects.toBeInstanceOf(CapillaryLookupRefusedError);
+  });
+
+  it.each([8011, 8127, 8045])('reports %i (an unknown source account) as SOURCE_ACCOUNT_UNKNOWN', async (code) => {
+    const c = client([TOKEN, { status: 400, body: { errors: [{ status: false, code, message: 'invalid account' }] } }]);
+    const query = { source: 'OAUTH_EXTERNAL', accountId: 'a', identifierName: 'cuid', identifierValue: 's' } as const;
+    const error = await c.api.lookupCustomerId(query).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapillaryAccountUnknownError);
+    expect(error).toMatchObject({ status: 502, code: ErrorCodes.SOURCE_ACCOUNT_UNKNOWN });
   });
 
   it.each([

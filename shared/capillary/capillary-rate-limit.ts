@@ -1,0 +1,132 @@
+// The brand's Capillary rate limit, kept by the gateway itself so that a burst is answered with the gateway's own
+// 429 + Retry-After instead of spending the org's quota on calls Capillary would throttle. Capillary sets its
+// limits per API and per API key, in calls per minute (https://docs.capillarytech.com/reference/rate-limits;
+// e.g. 100 a minute for v2 add customer on some clusters, reference/v2-add-customer), so the brand lists them
+// per API (`capillary.rateLimits`, e.g. `{"POST /v2/customers": 100, "*": 1000}`).
+//
+// One container knows only its own calls, and a stage runs many containers, so the count lives in a store every
+// container shares (RateWindowStore: DynamoDB in AWS), per brand, API and clock minute. To keep that off the hot
+// path, a container reserves a small block of calls at a time (an atomic, conditional add that never passes the
+// limit) and spends it locally: one store round trip per block, none while the block lasts, and calls of one
+// wave reserve concurrently (one round trip). The price is that a container may end a minute with up to
+// block-1 reserved calls unused, so the stage as a whole may stay slightly under the limit, never over it. If
+// the store fails, the container falls back to counting alone (the full limit per container) rather than
+// refusing logins because of a counter.
+
+/** `METHOD /path` of a call, numeric path segments as `{id}` (the form `capillary.rateLimits` keys use). */
+export function apiOf(method: string, url: string): string {
+  const path = URL.canParse(url) ? new URL(url).pathname : url;
+  return `${method.toUpperCase()} ${path.replace(/\/\d+(?=\/|$)/g, '/{id}')}`;
+}
+
+/** The key every unlisted API falls back to. */
+export const ANY_API = '*';
+
+/** The calls per minute allowed for `api` by the brand's limits (the exact API first, else `*`); undefined: none. */
+export function limitFor(limits: Readonly<Record<string, number>>, api: string): number | undefined {
+  return limits[api] ?? limits[ANY_API];
+}
+
+export type RateDecision = { granted: true } | { granted: false; retryAfterMs: number };
+
+/** Takes one call of `api` from the brand's budget before it is sent. */
+export interface CapillaryRateLimiter {
+  take(api: string): Promise<RateDecision>;
+}
+
+/** Port: counters every container of a stage shares, one per key (brand, API, minute). */
+export interface RateWindowStore {
+  /**
+   * Adds `count` to the counter of `key` when the result stays at or under `limit`; false (nothing added)
+   * otherwise. The counter may be forgotten after `expiresAtMs`.
+   */
+  reserve(key: string, count: number, limit: number, expiresAtMs: number): Promise<boolean>;
+}
+
+/** Counters of one process: the store of a single container, of tests, and the fallback when the shared one fails. */
+export class InMemoryRateWindowStore implements RateWindowStore {
+  private readonly counters = new Map<string, { count: number; expiresAtMs: number }>();
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
+
+  async reserve(key: string, count: number, limit: number, expiresAtMs: number): Promise<boolean> {
+    for (const [k, counter] of this.counters) if (counter.expiresAtMs < this.now()) this.counters.delete(k);
+    const current = this.counters.get(key)?.count ?? 0;
+    if (current + count > limit) return false;
+    this.counters.set(key, { count: current + count, expiresAtMs });
+    return true;
+  }
+}
+
+const WINDOW_MS = 60_000;
+
+/** Calls reserved from the shared counter at a time: 1 % of the limit, at least 1 (the waste bound per container). */
+export function blockSize(limit: number): number {
+  return Math.max(1, Math.ceil(limit / 100));
+}
+
+export interface WindowRateLimiterOptions {
+  /** Requests per minute per API (`capillary.rateLimits`). */
+  limits: Readonly<Record<string, number>>;
+  /** Scopes the counters (the brand id). */
+  scope: string;
+  store: RateWindowStore;
+  now?: () => number;
+  /** Told when the shared store failed and the container counts alone for now. */
+  onStoreError?: (error: unknown) => void;
+}
+
+/** Fixed one-minute windows per API, reserved from the shared store in small blocks (see the header). */
+export class WindowRateLimiter implements CapillaryRateLimiter {
+  private readonly options: WindowRateLimiterOptions;
+  private readonly now: () => number;
+  private readonly blocks = new Map<string, { window: number; left: number }>();
+  private readonly fallback: InMemoryRateWindowStore;
+
+  constructor(options: WindowRateLimiterOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.fallback = new InMemoryRateWindowStore(this.now);
+  }
+
+  async take(api: string): Promise<RateDecision> {
+    const limit = limitFor(this.options.limits, api);
+    if (limit === undefined) return { granted: true };
+    const now = this.now();
+    const window = Math.floor(now / WINDOW_MS);
+    const denied: RateDecision = { granted: false, retryAfterMs: (window + 1) * WINDOW_MS - now };
+    if (limit <= 0) return denied;
+    const block = this.blocks.get(api);
+    if (block && block.window === window && block.left > 0) {
+      block.left--;
+      return { granted: true };
+    }
+    const key = `${this.options.scope}#${api}#${window}`;
+    const expiresAtMs = (window + 1) * WINDOW_MS;
+    const size = blockSize(limit);
+    // The whole block, else the last single calls of the window.
+    const sizes = size > 1 ? [size, 1] : [1];
+    for (const count of sizes) {
+      if (await this.reserve(key, count, limit, expiresAtMs)) {
+        const current = this.blocks.get(api);
+        // Concurrent reservations of one wave add up; the one that takes this call keeps the rest for the next.
+        const left = (current && current.window === window ? current.left : 0) + count - 1;
+        this.blocks.set(api, { window, left });
+        return { granted: true };
+      }
+    }
+    return denied;
+  }
+
+  private async reserve(key: string, count: number, limit: number, expiresAtMs: number): Promise<boolean> {
+    try {
+      return await this.options.store.reserve(key, count, limit, expiresAtMs);
+    } catch (error) {
+      this.options.onStoreError?.(error);
+      return this.fallback.reserve(key, count, limit, expiresAtMs);
+    }
+  }
+}
