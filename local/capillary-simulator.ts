@@ -135,6 +135,8 @@ export interface SimOrgConfig {
   baseCountry: string;
   /** Mobiles compared as sent, or national numbers completed with the base country. */
   mobileMatch: 'as-sent' | 'base-country';
+  /** Digits of a national mobile number in the base country (the org's mobile length rule). */
+  nationalMobileLength: number;
   /** A read of a PII-erased customer: a bare `message`, or an `errors[]` item (8015) with that message. */
   piiDeletedAnswer: 'message' | 'error';
 }
@@ -346,6 +348,7 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     throttleAnswer: options.throttleAnswer ?? 'retry-after',
     baseCountry: options.baseCountry ?? 'IN',
     mobileMatch: options.mobileMatch ?? 'as-sent',
+    nationalMobileLength: options.nationalMobileLength ?? 10,
     piiDeletedAnswer: options.piiDeletedAnswer ?? 'message',
   };
   let nextId = 1000;
@@ -378,7 +381,8 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
   /** The org's spelling of an identifier (mobiles per `mobileMatch`). */
   function canonical(identifier: SimIdentifier): SimIdentifier {
     if (identifier.type !== 'mobile') return identifier;
-    return { type: 'mobile', value: canonicalMobile(identifier.value, org.mobileMatch, org.baseCountry) };
+    const value = canonicalMobile(identifier.value, org.mobileMatch, org.baseCountry, org.nationalMobileLength);
+    return { type: 'mobile', value };
   }
 
   function holderInSource(source: string, accountId: string, identifier: SimIdentifier): SimCustomer | undefined {
@@ -987,6 +991,7 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
         org.baseCountry = change.baseCountry;
       }
       if (isRecord(change.rateLimits)) org.rateLimits = clone(change.rateLimits) as Record<string, number>;
+      if (typeof change.nationalMobileLength === 'number') org.nationalMobileLength = change.nationalMobileLength;
     },
     injectFault: (fault) => {
       faults.push({ ...fault, used: 0, seen: 0 });

@@ -145,6 +145,9 @@ export interface DemoBrandSettings {
   capillaryBaseUrl: string;
   ssmPrefix: string;
   brandClientId: string;
+  /** The simulated org's dual eligibility and primary identifier, which the brand must state (default: off, mobile). */
+  dualEligibility?: boolean;
+  primaryIdentifier?: 'mobile' | 'email' | 'externalId';
 }
 
 /** The demo brand as the admin API takes it (PUT body), Capillary credentials included. */
@@ -176,6 +179,8 @@ export function demoBrandDocument(settings: DemoBrandSettings) {
     clockSkewSeconds: 60,
     maxTokenLifetimeSeconds: 86_400,
     status: 'active',
+    // The demo users' numbers are Indian (the simulated org's base country).
+    phoneDefaultCountry: 'IN',
     capillary: {
       baseUrl: settings.capillaryBaseUrl,
       sourceAccountId: DEMO_SOURCE_ACCOUNT_ID,
@@ -187,6 +192,9 @@ export function demoBrandDocument(settings: DemoBrandSettings) {
       // The simulated org's fields, so the playground's INSTORE registration can send them.
       customFields: DEFAULT_ORG_FIELDS.customFields,
       extendedFields: DEFAULT_ORG_FIELDS.extendedFields,
+      rateLimits: {},
+      primaryIdentifier: settings.primaryIdentifier ?? 'mobile',
+      dualEligibility: settings.dualEligibility ?? false,
     },
   } as const;
 }

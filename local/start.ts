@@ -1,6 +1,7 @@
 // `npm start`: the whole gateway on 127.0.0.1 with persisted local data (.local-data/, git-ignored).
 // Prints every URL, the admin key and the seeded users, then a ready line; Ctrl-C stops it cleanly.
 import { readFileSync } from 'node:fs';
+import { simReadingsFromEnv } from './capillary-sim/readings.js';
 import { ADMIN_KEY_FILE } from './local-data.js';
 import { nodeVersionProblem } from './node-version.js';
 import type { LocalStack, LocalStackOptions } from './stack.js';
@@ -54,6 +55,8 @@ function optionsFromEnv(DEFAULT_PORTS: typeof import('./stack.js').DEFAULT_PORTS
     ciamPort: port('CIAM_PORT', DEFAULT_PORTS.ciam),
     capillaryPort: port('CAPILLARY_PORT', DEFAULT_PORTS.capillary),
     capillaryCuidLookup: cuidLookup(),
+    // Every other reading of the simulated org (CAPILLARY_SIM_*, docs/local-stack.md).
+    capillaryOrg: simReadingsFromEnv(env),
     dynamoPort: port('DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
     ssmPort: port('SSM_PORT', DEFAULT_PORTS.ssm),
     ...(env.LOCAL_DATA_DIR ? { dataDir: env.LOCAL_DATA_DIR } : {}),

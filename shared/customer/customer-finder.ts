@@ -5,8 +5,9 @@
 // container which one each org answers.
 //
 // Identifiers are unique only per source (or account), so several customers can hold one e-mail, and which one
-// `source=ALL` answers is undocumented: every identifier is also looked up on INSTORE (where members are), and
-// two different answers are "several holders". An org with dual eligibility answers a lookup by a non-primary
+// `source=ALL` answers is undocumented: every identifier is also looked up on INSTORE (where members are) and on
+// the brand's OAUTH_EXTERNAL account (where the brand's other CIAM users are), concurrently, and two different
+// answers are "several holders". (Holders on yet other sources, behind ALL's one answer, stay invisible.) An org with dual eligibility answers a lookup by a non-primary
 // identifier alone with 8015 (reference/get-customer-details, "Using Multiple Identifiers"), so there only the
 // primary identifier is looked up. An identifier the CIAM has not verified is never looked up at all.
 import type { CapillaryClient } from '../capillary/capillary-client.js';
@@ -64,18 +65,25 @@ export function searchableIdentifiers<T extends { type: string }>(brand: BrandCo
 }
 
 /**
- * The customers holding each identifier: `GET /v2/customers/lookup?source=ALL|INSTORE&identifierName=<type>
- * &identifierValue=<value>` (reference/customer-1), every lookup concurrently (one round trip).
+ * The customers holding each identifier: `GET /v2/customers/lookup?source=ALL|INSTORE|OAUTH_EXTERNAL
+ * &identifierName=<type>&identifierValue=<value>` (reference/customer-1; OAUTH_EXTERNAL with the brand's
+ * account), every lookup concurrently (one round trip).
  */
 export function lookupHolders<T extends { type: string; value: string }>(
   client: CapillaryClient,
+  brand: BrandConfig,
   identifiers: readonly T[],
 ): Promise<(T & { holders: number[] })[]> {
+  const scopes = [
+    { source: CapillarySources.ALL },
+    { source: CapillarySources.INSTORE },
+    { source: CapillarySources.OAUTH_EXTERNAL, accountId: brand.capillary.sourceAccountId },
+  ];
   return Promise.all(
     identifiers.map(async (identifier) => {
       const found = await Promise.all(
-        [CapillarySources.ALL, CapillarySources.INSTORE].map((source) =>
-          client.lookupCustomerId({ source, identifierName: identifier.type, identifierValue: identifier.value }),
+        scopes.map((scope) =>
+          client.lookupCustomerId({ ...scope, identifierName: identifier.type, identifierValue: identifier.value }),
         ),
       );
       const holders = [...new Set(found.filter((id): id is number => id !== undefined))];
@@ -159,7 +167,8 @@ export async function findOwnCustomer(
     if (answer.kind === 'found') return answer.customerId;
     if (answer.kind === 'absent') return undefined;
   }
-  const holders = await lookupHolders(client, searchableIdentifiers(caller.brand, verifiedIdentifiers(mapped)));
+  const identifiers = searchableIdentifiers(caller.brand, verifiedIdentifiers(mapped));
+  const holders = await lookupHolders(client, caller.brand, identifiers);
   return (await findByProfiles(client, caller, holders))?.id;
 }
 
@@ -178,7 +187,7 @@ export async function gatherLinkEvidence(
   const skipped: CuidAnswer = { kind: 'refused' };
   const [byCuid, searched] = await Promise.all([
     cuidStrategy(caller.brand) === 'lookup' ? lookupCuid(client, caller) : Promise.resolve(skipped),
-    lookupHolders(client, searchableIdentifiers(caller.brand, verified)),
+    lookupHolders(client, caller.brand, searchableIdentifiers(caller.brand, verified)),
   ]);
   const own = byCuid.kind === 'refused' ? await findByProfiles(client, caller, searched) : undefined;
   return { evidence: { byCuid, ownByProfile: own?.id, verified, searched }, own };

@@ -36,7 +36,7 @@ export async function syncIdentifiers(
   caller: PostAuthCaller,
 ): Promise<IdentifierSyncResult> {
   const { customerId, customer } = await resolveLinkedCustomer(services, caller);
-  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
+  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings, caller.brand);
   const changes = planIdentifierChanges(mapped, customer, caller.brand);
   if (changes.length === 0) return { customerId, status: 'unchanged', changes: [] };
 
@@ -53,11 +53,11 @@ export async function syncIdentifiers(
       );
     }
   }
-  // The new identifiers' holders (ALL and INSTORE, concurrently: several customers may hold one identifier, and
-  // ALL answers only one of them). A dual-eligibility org lets customers share a secondary identifier, and its
+  // The new identifiers' holders (ALL, INSTORE and the brand's OAUTH_EXTERNAL account, concurrently: several
+  // customers may hold one identifier, and ALL answers only one of them). A dual-eligibility org lets customers share a secondary identifier, and its
   // lookups cannot see them: only the primary one is checked there.
   const searched = searchableIdentifiers(caller.brand, [...added.values()]);
-  for (const identifier of await lookupHolders(client, searched)) {
+  for (const identifier of await lookupHolders(client, caller.brand, searched)) {
     if (identifier.holders.some((holder) => holder !== customerId)) {
       audit(services, caller, {
         type: 'identifier.change',

@@ -102,7 +102,7 @@ export async function registerInstore(
   body: RegistrationBody,
 ): Promise<RegistrationResult> {
   checkOrgFields(caller.brand, body);
-  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
+  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings, caller.brand);
   const identifiers: CapillaryIdentifier[] = verifiedIdentifiers(mapped);
   if (identifiers.length === 0) {
     throw new ForbiddenError(
@@ -142,9 +142,13 @@ export async function registerInstore(
     status = 'updated';
   } else {
     // Check first so the add merges into the linked customer and never creates a second one: no other customer
-    // may hold an identifier (ALL and INSTORE lookups: several customers can hold one, and ALL names only one;
+    // may hold an identifier (ALL, INSTORE and OAUTH_EXTERNAL lookups: several customers can hold one, and ALL names one;
     // a dual-eligibility org's lookups see its primary identifier only), and the linked customer must hold one.
-    for (const identifier of await lookupHolders(client, searchableIdentifiers(caller.brand, identifiers))) {
+    for (const identifier of await lookupHolders(
+      client,
+      caller.brand,
+      searchableIdentifiers(caller.brand, identifiers),
+    )) {
       if (identifier.holders.some((holder) => holder !== linked.customerId)) {
         throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, `The ${identifier.type} belongs to another customer`);
       }

@@ -56,7 +56,7 @@ function mappedView(mapped: MappedCustomer): SessionResult['mapped'] {
 /** Links the caller to a Capillary customer and syncs the names; see docs/post-auth.md for the flows. */
 export async function linkSession(services: PostAuthServices, caller: PostAuthCaller): Promise<SessionResult> {
   const claims = await services.claims.load(caller);
-  const mapped = mapClaims(claims, caller.brand.fieldMappings);
+  const mapped = mapClaims(claims, caller.brand.fieldMappings, caller.brand);
   try {
     const { customer: _customer, ...linked } = await linkWithMapped(services, caller, mapped);
     const claimsSource = claimsSourceOf(claims);
@@ -69,6 +69,8 @@ export async function linkSession(services: PostAuthServices, caller: PostAuthCa
         customerId: result.customerId,
         changedFields: result.changedFields,
         identifierChangePending: result.identifierChangePending,
+        // A mobile claim Capillary could not be given (no country code and no phoneDefaultCountry) is said.
+        ...(mapped.mobileProblem ? { mobileProblem: mapped.mobileProblem } : {}),
       },
     });
     return result;
@@ -201,6 +203,15 @@ async function establishLink(
         const stored = current
           ? await services.links.replace(link, current.customerId)
           : await services.links.putIfAbsent(link);
+        if (current && stored.customerId === found.customerId) {
+          // The link named a customer that is gone (merged away without a survivor named, or not found).
+          audit(services, caller, {
+            type: 'session.link',
+            outcome: 'success',
+            reason: 'LINK_REPAIRED',
+            details: { customerId: found.customerId, previousCustomerId: current.customerId, cause: 'STALE' },
+          });
+        }
         return stored.customerId === found.customerId
           ? found
           : { customerId: stored.customerId, status: 'linked', reason: 'CONCURRENT_SESSION' };

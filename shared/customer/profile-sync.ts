@@ -16,7 +16,7 @@ export interface ProfileSyncResult {
 /** Re-reads the claims and updates the names that differ; identical names cause no write. */
 export async function syncProfile(services: PostAuthServices, caller: PostAuthCaller): Promise<ProfileSyncResult> {
   const { customerId, customer } = await resolveLinkedCustomer(services, caller);
-  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
+  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings, caller.brand);
   const changedFields = changedProfileFields(mapped, oauthProfile(customer, caller.brand));
   if (changedFields.length === 0) return { customerId, status: 'unchanged', changedFields };
   await updateNames(capillaryFor(services, caller), caller, customerId, mapped, changedFields);

@@ -4,7 +4,7 @@ import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
 import { ErrorCodes, UnauthorizedError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { authorizedEvent, lambdaContext } from '../support/events.js';
-import { ACCOUNT_ID, CuidLookupModes, type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
+import { ACCOUNT_ID, OrgReadings, type PostAuthRig, startPostAuthRig } from '../support/post-auth-harness.js';
 
 const accounts = {
   'new-user': {
@@ -39,13 +39,13 @@ function oauthProfileOf(rig: PostAuthRig, customerId: number) {
   return rig.sim.customer(customerId)?.profiles.find((p) => p.source === 'OAUTH_EXTERNAL');
 }
 
-describe.each(CuidLookupModes)('post-auth flows: CIAM, Capillary simulator (cuid %s), dynalite', (cuidLookup) => {
+describe.each(OrgReadings)('post-auth flows: CIAM, Capillary simulator ($name), dynalite', (reading) => {
   let rig: PostAuthRig;
   beforeAll(async () => {
     rig = await startPostAuthRig({
       accounts: structuredClone(accounts),
-      tablePrefix: `flows-${cuidLookup}`,
-      cuidLookup,
+      tablePrefix: `flows-${OrgReadings.indexOf(reading)}`,
+      reading,
     });
   });
   afterAll(() => rig.close());
