@@ -37,10 +37,10 @@ export interface CapillaryRateLimiter {
 /** Port: counters every container of a stage shares, one per key (brand, API, minute). */
 export interface RateWindowStore {
   /**
-   * Adds `count` to the counter of `key` when the result stays at or under `limit`; false (nothing added)
-   * otherwise. The counter may be forgotten after `expiresAtMs`.
+   * Adds up to `count` to the counter of `key`, as many as keep it at or under `limit`, atomically; answers
+   * how many were added (0: the window is spent). The counter may be forgotten after `expiresAtMs`.
    */
-  reserve(key: string, count: number, limit: number, expiresAtMs: number): Promise<boolean>;
+  reserve(key: string, count: number, limit: number, expiresAtMs: number): Promise<number>;
 }
 
 /** Counters of one process: the store of a single container, of tests, and the fallback when the shared one fails. */
@@ -52,12 +52,12 @@ export class InMemoryRateWindowStore implements RateWindowStore {
     this.now = now;
   }
 
-  async reserve(key: string, count: number, limit: number, expiresAtMs: number): Promise<boolean> {
+  async reserve(key: string, count: number, limit: number, expiresAtMs: number): Promise<number> {
     for (const [k, counter] of this.counters) if (counter.expiresAtMs < this.now()) this.counters.delete(k);
     const current = this.counters.get(key)?.count ?? 0;
-    if (current + count > limit) return false;
-    this.counters.set(key, { count: current + count, expiresAtMs });
-    return true;
+    const added = Math.max(0, Math.min(count, limit - current));
+    if (added > 0) this.counters.set(key, { count: current + added, expiresAtMs });
+    return added;
   }
 }
 
@@ -84,6 +84,8 @@ export class WindowRateLimiter implements CapillaryRateLimiter {
   private readonly options: WindowRateLimiterOptions;
   private readonly now: () => number;
   private readonly blocks = new Map<string, { window: number; left: number }>();
+  /** The reservation being gathered per API: the calls of one wave join it (one store round trip). */
+  private readonly pending = new Map<string, { wanted: number; granted: Promise<boolean> }>();
   private readonly fallback: InMemoryRateWindowStore;
 
   constructor(options: WindowRateLimiterOptions) {
@@ -95,33 +97,53 @@ export class WindowRateLimiter implements CapillaryRateLimiter {
   async take(api: string): Promise<RateDecision> {
     const limit = limitFor(this.options.limits, api);
     if (limit === undefined) return { granted: true };
+    // A reservation smaller than the wave that asked for it leaves some calls to try again (a few rounds).
+    for (let round = 0; ; round++) {
+      const window = Math.floor(this.now() / WINDOW_MS);
+      if (limit > 0 && this.takeFromBlock(api, window)) return { granted: true };
+      if (limit <= 0 || round === 4 || !(await this.join(api, window, limit))) break;
+    }
     const now = this.now();
-    const window = Math.floor(now / WINDOW_MS);
-    const denied: RateDecision = { granted: false, retryAfterMs: (window + 1) * WINDOW_MS - now };
-    if (limit <= 0) return denied;
-    const block = this.blocks.get(api);
-    if (block && block.window === window && block.left > 0) {
-      block.left--;
-      return { granted: true };
-    }
-    const key = `${this.options.scope}#${api}#${window}`;
-    const expiresAtMs = (window + 1) * WINDOW_MS;
-    const size = blockSize(limit);
-    // The whole block, else the last single calls of the window.
-    const sizes = size > 1 ? [size, 1] : [1];
-    for (const count of sizes) {
-      if (await this.reserve(key, count, limit, expiresAtMs)) {
-        const current = this.blocks.get(api);
-        // Concurrent reservations of one wave add up; the one that takes this call keeps the rest for the next.
-        const left = (current && current.window === window ? current.left : 0) + count - 1;
-        this.blocks.set(api, { window, left });
-        return { granted: true };
-      }
-    }
-    return denied;
+    return { granted: false, retryAfterMs: (Math.floor(now / WINDOW_MS) + 1) * WINDOW_MS - now };
   }
 
-  private async reserve(key: string, count: number, limit: number, expiresAtMs: number): Promise<boolean> {
+  private takeFromBlock(api: string, window: number): boolean {
+    const block = this.blocks.get(api);
+    if (!block || block.window !== window || block.left <= 0) return false;
+    block.left--;
+    return true;
+  }
+
+  /** Joins (or starts) the reservation of `api`; true when it added calls to the container's block. */
+  private join(api: string, window: number, limit: number): Promise<boolean> {
+    let batch = this.pending.get(api);
+    if (!batch) {
+      const started: { wanted: number; granted: Promise<boolean> } = { wanted: 0, granted: Promise.resolve(false) };
+      started.granted = (async () => {
+        // Let every call of the wave that is starting now join before asking the store.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        this.pending.delete(api);
+        const count = await this.reserve(api, window, limit, started.wanted);
+        if (count === 0) return false;
+        const block = this.blocks.get(api);
+        const left = block && block.window === window ? block.left : 0;
+        this.blocks.set(api, { window, left: left + count });
+        return true;
+      })();
+      batch = started;
+      this.pending.set(api, batch);
+    }
+    batch.wanted++;
+    return batch.granted;
+  }
+
+  /** Reserves a block for the `wanted` calls of a wave (at least blockSize, at most what is left); the count got. */
+  private reserve(api: string, window: number, limit: number, wanted: number): Promise<number> {
+    const key = `${this.options.scope}#${api}#${window}`;
+    return this.reserveOnce(key, Math.min(limit, Math.max(blockSize(limit), wanted)), limit, (window + 1) * WINDOW_MS);
+  }
+
+  private async reserveOnce(key: string, count: number, limit: number, expiresAtMs: number): Promise<number> {
     try {
       return await this.options.store.reserve(key, count, limit, expiresAtMs);
     } catch (error) {
