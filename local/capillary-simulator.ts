@@ -990,7 +990,11 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       if (typeof change.baseCountry === 'string' && /^[A-Z]{2}$/.test(change.baseCountry)) {
         org.baseCountry = change.baseCountry;
       }
-      if (isRecord(change.rateLimits)) org.rateLimits = clone(change.rateLimits) as Record<string, number>;
+      if (isRecord(change.rateLimits)) {
+        // New limits start counting afresh.
+        org.rateLimits = clone(change.rateLimits) as Record<string, number>;
+        throttle.clear();
+      }
       if (typeof change.nationalMobileLength === 'number') org.nationalMobileLength = change.nationalMobileLength;
     },
     injectFault: (fault) => {
