@@ -18,7 +18,7 @@ import { SimRateLimits, simApiOf } from './capillary-sim/rate-limits.js';
 
 import { SimReadings } from './capillary-sim/readings.js';
 
-export { SimReadings, simReadingsFromEnv } from './capillary-sim/readings.js';
+export { SimReadings, simReadingDefaults, simReadingsFromEnv } from './capillary-sim/readings.js';
 
 export interface SimIdentifier {
   type: string;

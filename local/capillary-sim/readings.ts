@@ -111,6 +111,16 @@ export const SimReadings = [
 
 export type SimReadingKey = (typeof SimReadings)[number]['key'];
 
+/** Every reading at its default (the first value: the documented one where the reference says). */
+export function simReadingDefaults(): Record<string, string | boolean> {
+  const defaults: Record<string, string | boolean> = {};
+  for (const reading of SimReadings as readonly SimReading[]) {
+    const [first] = reading.values;
+    if (first !== undefined) defaults[reading.key] = first;
+  }
+  return defaults;
+}
+
 /**
  * The readings named by `CAPILLARY_SIM_*` variables (plus CAPILLARY_SIM_BASE_COUNTRY and
  * CAPILLARY_SIM_RATE_LIMITS); throws one error naming every bad value.

@@ -35,10 +35,12 @@ export type LinkState =
 export async function readLinkState(
   services: PostAuthServices,
   caller: PostAuthCaller,
-  client: CapillaryClient = capillaryFor(services, caller),
+  given?: CapillaryClient,
 ): Promise<LinkState> {
   const link = await services.links.get(caller.brand.brandId, caller.auth.sub);
   if (!link) return { kind: 'none' };
+  // Capillary is asked only once there is a link to read.
+  const client = given ?? capillaryFor(services, caller);
   let survivor: CapillaryCustomer | undefined;
   try {
     return { kind: 'linked', customerId: link.customerId, customer: await client.getCustomer(link.customerId) };
@@ -101,7 +103,7 @@ async function repairLink(
 export async function resolveLinkedCustomer(
   services: PostAuthServices,
   caller: PostAuthCaller,
-  client: CapillaryClient = capillaryFor(services, caller),
+  client?: CapillaryClient,
 ): Promise<LinkedCustomer> {
   const state = await readLinkState(services, caller, client);
   if (state.kind === 'linked') {

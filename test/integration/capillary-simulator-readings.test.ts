@@ -5,24 +5,17 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CapillarySimulator,
   type SimOrgConfig,
+  simReadingDefaults,
   startCapillarySimulator,
 } from '../../local/capillary-simulator.js';
+import { simulatorToken } from '../support/simulator-http.js';
 
 let sim: CapillarySimulator;
 let token = '';
 const initial: Partial<SimOrgConfig> = {
-  mergedCustomer: 'error',
-  dualEligibility: false,
-  primaryIdentifier: 'mobile',
-  allSourceMatch: 'first',
-  notFoundCodes: 'uniform',
-  unknownAccountWrites: 'refused',
-  expiredTokenAnswer: 'http401',
+  ...simReadingDefaults(),
   rateLimits: {},
-  throttleAnswer: 'retry-after',
-  mobileMatch: 'as-sent',
   baseCountry: 'IN',
-  piiDeletedAnswer: 'message',
   sourceAccounts: { OAUTH_EXTERNAL: ['acc'] },
 };
 
@@ -50,11 +43,7 @@ const lookup = (source: string, name: string, value: string, account = '') =>
 
 beforeAll(async () => {
   sim = await startCapillarySimulator({ clients: [{ key: 'k', secret: 's' }] });
-  const issued = await fetch(`${sim.baseUrl}/v3/oauth/token/generate`, {
-    method: 'POST',
-    body: JSON.stringify({ key: 'k', secret: 's' }),
-  });
-  token = ((await issued.json()) as { data: { accessToken: string } }).data.accessToken;
+  token = await simulatorToken(sim, 'k', 's');
 });
 beforeEach(() => {
   sim.reset();

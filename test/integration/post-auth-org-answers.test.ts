@@ -6,6 +6,7 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHandler as createSessionHandler } from '../../functions/session/handler.js';
+import { simReadingDefaults } from '../../local/capillary-simulator.js';
 import type { AccountClaims } from '../../local/dev-ciam.js';
 import { DynamoRateWindowStore } from '../../shared/adapters/dynamo-rate-window-store.js';
 import { CapillaryClients } from '../../shared/capillary/capillary-client.js';
@@ -16,21 +17,8 @@ import { ACCOUNT_ID, type PostAuthRig, startPostAuthRig } from '../support/post-
 
 let rig: PostAuthRig;
 let counter = 0;
-const documented = {
-  cuidLookup: 'documented',
-  mergedCustomer: 'error',
-  dualEligibility: false,
-  primaryIdentifier: 'mobile',
-  allSourceMatch: 'first',
-  notFoundCodes: 'uniform',
-  unknownAccountWrites: 'refused',
-  expiredTokenAnswer: 'http401',
-  rateLimits: {},
-  throttleAnswer: 'retry-after',
-  mobileMatch: 'as-sent',
-  baseCountry: 'IN',
-  piiDeletedAnswer: 'message',
-} as const;
+/** Every reading at its default (the documented one where the reference says), no rate limit. */
+const documented = { ...simReadingDefaults(), rateLimits: {}, baseCountry: 'IN' };
 
 beforeAll(async () => {
   rig = await startPostAuthRig({ accounts: {}, tablePrefix: 'org-answers' });

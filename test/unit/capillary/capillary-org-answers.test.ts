@@ -15,9 +15,9 @@ import {
   CapillaryUnavailableError,
 } from '../../../shared/capillary/capillary-errors.js';
 import { InMemoryRateWindowStore, WindowRateLimiter } from '../../../shared/capillary/capillary-rate-limit.js';
-import { parseBrandConfig } from '../../../shared/config/brand-config.js';
 import { InMemorySecretSource } from '../../../shared/config/secret-source.js';
 import { ErrorCodes } from '../../../shared/errors.js';
+import { makeBrand } from '../../support/jwt.js';
 import { client, scriptedFetch, TOKEN } from '../../support/scripted-capillary.js';
 
 const customer = (id: number, identifiers: { type: string; value: string }[] = []) => ({
@@ -142,15 +142,7 @@ describe('throttling and tokens (item 5)', () => {
       fetch: scripted.fetch,
       secrets: new InMemorySecretSource({ '/cap/demo': JSON.stringify({ key: 'k', secret: 's' }) }),
     });
-    const brand = parseBrandConfig({
-      brandId: 'demo',
-      brandName: 'Demo',
-      orgId: 1,
-      issuer: 'https://id.example.com',
-      applicationId: 'app',
-      clientId: 'client',
-      jwksUri: 'https://id.example.com/jwks',
-      fieldMappings: { firstName: 'a', lastName: 'b', mobile: 'c', email: 'd' },
+    const brand = makeBrand({
       capillary: {
         baseUrl: 'https://eu.api.capillarytech.test',
         sourceAccountId: 'acc',
