@@ -77,6 +77,11 @@ export interface WindowRateLimiterOptions {
   now?: () => number;
   /** Told when the shared store failed and the container counts alone for now. */
   onStoreError?: (error: unknown) => void;
+  /**
+   * Longest wait for the shared store before the container counts alone for that reservation (default 1 s),
+   * so a slow store costs a login at most this much of its time budget.
+   */
+  storeTimeoutMs?: number;
 }
 
 /** Fixed one-minute windows per API, reserved from the shared store in small blocks (see the header). */
@@ -144,11 +149,20 @@ export class WindowRateLimiter implements CapillaryRateLimiter {
   }
 
   private async reserveOnce(key: string, count: number, limit: number, expiresAtMs: number): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error('rate limit store did not answer in time')),
+        this.options.storeTimeoutMs ?? 1_000,
+      );
+    });
     try {
-      return await this.options.store.reserve(key, count, limit, expiresAtMs);
+      return await Promise.race([this.options.store.reserve(key, count, limit, expiresAtMs), slow]);
     } catch (error) {
       this.options.onStoreError?.(error);
       return this.fallback.reserve(key, count, limit, expiresAtMs);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

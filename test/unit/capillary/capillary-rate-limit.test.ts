@@ -70,6 +70,22 @@ describe('WindowRateLimiter', () => {
     expect(reservations).toBe(10);
   });
 
+  it('counts alone for a reservation the shared store does not answer in time', async () => {
+    const clock = { now: 5 * MINUTE };
+    const errors: unknown[] = [];
+    const hanging: RateWindowStore = { reserve: () => new Promise<number>(() => undefined) };
+    const rate = new WindowRateLimiter({
+      limits: { '*': 5 },
+      scope: 'demo',
+      store: hanging,
+      now: () => clock.now,
+      storeTimeoutMs: 20,
+      onStoreError: (error) => errors.push(error),
+    });
+    expect(await rate.take('GET /v2/customers/{id}')).toEqual({ granted: true });
+    expect(errors).toEqual([expect.objectContaining({ message: 'rate limit store did not answer in time' })]);
+  });
+
   it('counts in the container alone when the shared store fails, rather than refusing logins', async () => {
     const clock = { now: 5 * MINUTE };
     const errors: unknown[] = [];
