@@ -137,7 +137,10 @@ export class CapillaryClient {
     this.core.auth.clear();
   }
 
-  /** `GET /v2/customers/lookup`: the customer id, or undefined on 8015; 8013/8011 throw CapillaryLookupRefusedError. */
+  /**
+   * `GET /v2/customers/lookup`: the customer id, or undefined when not found (8015, 8065, 816); a refused lookup
+   * (8013/8003) throws CapillaryLookupRefusedError, an unknown source account (8011) CapillaryAccountUnknownError.
+   */
   async lookupCustomerId(query: LookupQuery): Promise<number | undefined> {
     try {
       const { envelope } = await this.call('lookup', 'GET', '/v2/customers/lookup', lookupParams(query), 'id');
