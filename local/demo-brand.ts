@@ -21,6 +21,12 @@ export const DEMO_CAPILLARY_CREDENTIALS = { key: 'demo-capillary-key', secret: '
 export const DEMO_ORG_ID = 100458;
 export const DEMO_SOURCE_ACCOUNT_ID = 'demo-oauth-external';
 
+/**
+ * The OAUTH_EXTERNAL accounts of the demo org, as Intouch's Channel Configurations list them: the demo brand's and
+ * that of the second local brand (brand.local.example.json). The simulated org refuses any other (8011, 8127).
+ */
+export const DEMO_ORG_SOURCE_ACCOUNTS = [DEMO_SOURCE_ACCOUNT_ID, 'demo-local-oauth-external'];
+
 export interface DemoUser {
   sub: string;
   claims: AccountClaims;

@@ -23,7 +23,7 @@ import {
   DEMO_APP_CLIENT_ID,
   DEMO_BRAND_ID,
   DEMO_CAPILLARY_CREDENTIALS,
-  DEMO_SOURCE_ACCOUNT_ID,
+  DEMO_ORG_SOURCE_ACCOUNTS,
   DEMO_SPA_CLIENT_ID,
   type DemoUser,
   demoBrandDocument,
@@ -313,7 +313,7 @@ async function startCapillary(run: StackRun): Promise<CapillarySimulator> {
     clients: [{ ...DEMO_CAPILLARY_CREDENTIALS }],
     cuidLookup: options.capillaryCuidLookup ?? 'documented',
     // The org's OAUTH_EXTERNAL account, as added in Intouch's Channel Configurations: any other id is refused.
-    sourceAccounts: { OAUTH_EXTERNAL: [DEMO_SOURCE_ACCOUNT_ID] },
+    sourceAccounts: { OAUTH_EXTERNAL: [...DEMO_ORG_SOURCE_ACCOUNTS] },
     ...options.capillaryOrg,
   });
   const customersFile = dataDir ? join(dataDir, 'capillary-customers.json') : undefined;
