@@ -2,13 +2,23 @@
 // reference (each rule names the documented code it follows, from docs.capillarytech.com/reference): the OAuth token
 // endpoint, lookup, customerDetails, add, get, update and changeIdentifier with per-source profiles,
 // identifier uniqueness per source+account, Capillary's envelope and codes, X-Cap-Requestid on every
-// answer, fault injection and an inspection API. Never deploy it.
+// answer, fault injection and an inspection API. Codes come from per-family tables (capillary-sim/codes.ts);
+// where the reference is silent or contradicts itself, every reading is a switch (capillary-sim/readings.ts).
+// Never deploy it.
 import { sleep } from '../shared/lang/sleep.js';
 import { isRecord } from '../shared/lang/is-record.js';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { PII_DELETED_MESSAGE } from '../shared/capillary/capillary-codes.js';
+import { CustomerV2, type SimCode } from './capillary-sim/codes.js';
+import { canonicalMobile } from './capillary-sim/mobiles.js';
+import { SimRateLimits, simApiOf } from './capillary-sim/rate-limits.js';
+
+import { SimReadings } from './capillary-sim/readings.js';
+
+export { SimReadings, simReadingDefaults, simReadingsFromEnv } from './capillary-sim/readings.js';
 
 export interface SimIdentifier {
   type: string;
@@ -103,6 +113,32 @@ export interface SimOrgConfig {
    * example of add customer does (reference/v2-add-customer). true: no such warning.
    */
   defaultStatusLabel: boolean;
+  /** How a get of (or a write to) a merged-away id answers: 8069 error, survivor + 8069 warning, survivor alone. */
+  mergedCustomer: 'error' | 'warning' | 'silent';
+  /** Dual eligibility: secondary identifiers may be shared, and a lookup by one of them alone answers 8015. */
+  dualEligibility: boolean;
+  /** CONF_REGISTRATION_PRIMARY_KEY (matters with dual eligibility). */
+  primaryIdentifier: 'mobile' | 'email' | 'externalId';
+  /** Which holder `source=ALL` answers when several customers hold one identifier (undocumented). */
+  allSourceMatch: 'first' | 'last';
+  /** 8015 everywhere, or 8065 for a one-source lookup and 816 for an unknown id. */
+  notFoundCodes: 'uniform' | 'per-source';
+  /** A write with an account not in `sourceAccounts`: 8127, or accepted. */
+  unknownAccountWrites: 'refused' | 'accepted';
+  /** An expired or unknown token: HTTP 401, or code 401 in `errors[]` of an HTTP 500. */
+  expiredTokenAnswer: 'http401' | 'envelope401';
+  /** Calls per minute per API (`METHOD /path` with `{id}`, or `*`) and per API key; over it: HTTP 429. */
+  rateLimits: Record<string, number>;
+  /** The throttled answer: 429 with Retry-After, or without. */
+  throttleAnswer: 'retry-after' | 'bare';
+  /** The org's base country (ISO 3166-1 alpha-2). */
+  baseCountry: string;
+  /** Mobiles compared as sent, or national numbers completed with the base country. */
+  mobileMatch: 'as-sent' | 'base-country';
+  /** Digits of a national mobile number in the base country (the org's mobile length rule). */
+  nationalMobileLength: number;
+  /** A read of a PII-erased customer: a bare `message`, or an `errors[]` item (8015) with that message. */
+  piiDeletedAnswer: 'message' | 'error';
 }
 
 /** The demo org's fields (the local stack's demo brand lists the same ones). */
@@ -141,6 +177,8 @@ export interface CapillarySimulator {
   seedCustomer(input: { profiles: Partial<SimProfile>[]; extendedFields?: Record<string, unknown> }): SimCustomer;
   /** Merges `mergedId` into `survivorId` as Member Care does: its profiles move over; its id answers 8069. */
   mergeCustomers(survivorId: number, mergedId: number): void;
+  /** Erases a customer as an approved PII deletion request does (reference/add-a-pii-deletion-request). */
+  deleteCustomerPii(customerId: number): void;
   calls: SimCall[];
   /** Calls matching `METHOD path` text (e.g. `PUT /v2/customers`), or all. */
   callCount(match?: string): number;
@@ -195,8 +233,6 @@ interface StatusItem {
   message: string;
 }
 
-const NOT_FOUND_MESSAGE = 'Customer not found for the given identifiers';
-
 /** Sources of the "get customer id" lookup (get customer id, reference/customer-1) plus OAUTH_EXTERNAL, the CIAM integration's channel. */
 const LOOKUP_SOURCES = new Set([
   'FACEBOOK',
@@ -228,6 +264,11 @@ function item(code: number, message: string): StatusItem {
 
 function errorAnswer(status: number, code: number, message: string): Answer {
   return { status, body: { warnings: [], errors: [item(code, message)] } };
+}
+
+/** An answer with one documented code of a family table (capillary-sim/codes.ts). */
+function fail(status: number, code: SimCode, message: string = code.message): Answer {
+  return errorAnswer(status, code.code, message);
 }
 
 function md5Hex(value: string): string {
@@ -296,12 +337,29 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     latencyMs: options.latencyMs ?? 0,
     sourceAccounts: options.sourceAccounts ?? {},
     defaultStatusLabel: options.defaultStatusLabel ?? false,
+    mergedCustomer: options.mergedCustomer ?? 'error',
+    dualEligibility: options.dualEligibility ?? false,
+    primaryIdentifier: options.primaryIdentifier ?? 'mobile',
+    allSourceMatch: options.allSourceMatch ?? 'first',
+    notFoundCodes: options.notFoundCodes ?? 'uniform',
+    unknownAccountWrites: options.unknownAccountWrites ?? 'refused',
+    expiredTokenAnswer: options.expiredTokenAnswer ?? 'http401',
+    rateLimits: options.rateLimits ?? {},
+    throttleAnswer: options.throttleAnswer ?? 'retry-after',
+    baseCountry: options.baseCountry ?? 'IN',
+    mobileMatch: options.mobileMatch ?? 'as-sent',
+    nationalMobileLength: options.nationalMobileLength ?? 10,
+    piiDeletedAnswer: options.piiDeletedAnswer ?? 'message',
   };
   let nextId = 1000;
   let customers = new Map<number, SimCustomer>();
   /** Merged-away id -> the customer it was merged into. */
   let mergedInto = new Map<number, number>();
-  const tokens = new Map<string, number>();
+  /** Ids erased by a PII deletion, and the identifiers they held (a new add of one answers 8026). */
+  let erased = new Set<number>();
+  let erasedIdentifiers: SimIdentifier[] = [];
+  const throttle = new SimRateLimits();
+  const tokens = new Map<string, { expiresAt: number; key: string }>();
   let issued = 0;
   let faults: (SimFault & { used: number; seen: number })[] = [];
   const calls: SimCall[] = [];
@@ -311,7 +369,24 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
   const sameAccount = (p: SimProfile, source: string, accountId: string) =>
     p.source === source && (SINGLE_ACCOUNT_SOURCES.has(source) || p.accountId === accountId);
 
+  /**
+   * A secondary identifier of a dual-eligibility org: several customers may hold it, it never merges them, and
+   * a lookup by it alone finds nobody (reference/get-customer-details, "Using Multiple Identifiers"). The cuid
+   * is the OAUTH_EXTERNAL profile's key, not a customer identifier of the registration configuration.
+   */
+  function isShareable(identifier: SimIdentifier): boolean {
+    return org.dualEligibility && identifier.type !== org.primaryIdentifier && identifier.type !== 'cuid';
+  }
+
+  /** The org's spelling of an identifier (mobiles per `mobileMatch`). */
+  function canonical(identifier: SimIdentifier): SimIdentifier {
+    if (identifier.type !== 'mobile') return identifier;
+    const value = canonicalMobile(identifier.value, org.mobileMatch, org.baseCountry, org.nationalMobileLength);
+    return { type: 'mobile', value };
+  }
+
   function holderInSource(source: string, accountId: string, identifier: SimIdentifier): SimCustomer | undefined {
+    if (isShareable(identifier)) return undefined;
     for (const customer of customers.values()) {
       for (const p of customer.profiles) {
         if (!sameAccount(p, source, accountId)) continue;
@@ -321,40 +396,65 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     return undefined;
   }
 
+  /** Every customer holding the identifier on any source, oldest first (none for a dual org's secondary one). */
   function holdersAnywhere(identifier: SimIdentifier): SimCustomer[] {
+    if (isShareable(identifier)) return [];
     return [...customers.values()].filter((customer) =>
       customer.profiles.some((p) => p.identifiers.some((i) => sameIdentifier(i, identifier))),
     );
   }
 
   /** Source/account checks shared by lookups and writes; undefined when they pass. */
-  function checkAccount(source: string, accountId: string | undefined): Answer | undefined {
+  function checkAccount(source: string, accountId: string | undefined, use: 'lookup' | 'write'): Answer | undefined {
     if (SINGLE_ACCOUNT_SOURCES.has(source)) return undefined;
     // 8045 "account id is not passed" (lookup codes, reference/customer-1).
-    if (!accountId) return errorAnswer(400, 8045, 'Account id is not passed');
+    if (!accountId) return fail(400, CustomerV2.ACCOUNT_ID_MISSING);
     const known = org.sourceAccounts[source];
-    // 8011 "invalid source account passed".
-    if (known && !known.includes(accountId)) return errorAnswer(400, 8011, 'Invalid source account passed');
-    return undefined;
+    if (!known || known.includes(accountId)) return undefined;
+    // 8011 "invalid source account passed" on lookups; on writes 8127 "invalid source or accountId passed",
+    // unless the org takes unknown accounts on writes (the `unknownAccountWrites` reading).
+    if (use === 'lookup') return fail(400, CustomerV2.INVALID_SOURCE_ACCOUNT);
+    return org.unknownAccountWrites === 'refused' ? fail(400, CustomerV2.INVALID_SOURCE_OR_ACCOUNT) : undefined;
+  }
+
+  /** "Not found" in the org's reading: 8015, or 8065 for a lookup on one source (`notFoundCodes: per-source`). */
+  function notFound(scope: 'all' | 'source' | 'id'): Answer {
+    if (org.notFoundCodes === 'per-source' && scope === 'source') return fail(200, CustomerV2.NOT_FOUND_IN_SOURCE);
+    if (org.notFoundCodes === 'per-source' && scope === 'id') return fail(400, CustomerV2.NOT_FOUND_FOR_ORG);
+    // 8015, answered 200 with errors[] in the reference's lookup example.
+    return fail(scope === 'id' ? 400 : 200, CustomerV2.NOT_FOUND);
   }
 
   function lookup(query: Record<string, string>): SimCustomer | Answer {
     const source = query.source ?? '';
-    const name = query.identifierName ?? '';
-    const value = query.identifierValue ?? '';
     // 8001 "lookup failed, no source passed"; 8003 "invalid source passed" (get customer id, reference/customer-1).
-    if (!source) return errorAnswer(400, 8001, 'Lookup failed, no source passed');
-    if (!LOOKUP_SOURCES.has(source)) return errorAnswer(400, 8003, 'Invalid source passed');
-    const accountProblem = checkAccount(source, query.accountId);
+    if (!source) return fail(400, CustomerV2.LOOKUP_NO_SOURCE);
+    if (!LOOKUP_SOURCES.has(source)) return fail(400, CustomerV2.INVALID_SOURCE);
+    const accountProblem = checkAccount(source, query.accountId, 'lookup');
     if (accountProblem) return accountProblem;
+    const names = (query.identifierName ?? '').split(',');
+    const values = (query.identifierValue ?? '').split(',');
+    // Several comma-separated pairs are accepted with dual eligibility only; the primary one is looked up
+    // (reference/get-customer-details, "Using Multiple Identifiers").
+    if (names.length !== values.length || (names.length > 1 && !org.dualEligibility)) {
+      return fail(400, CustomerV2.INVALID_IDENTIFIER);
+    }
+    const pairs = names.map((name, i) => ({ type: name, value: values[i] ?? '' }));
     // 8013 "invalid identifier passed": the documented identifierName enum has no cuid.
-    const allowed = LOOKUP_IDENTIFIERS.has(name) || (name === 'cuid' && org.cuidLookup === 'permissive');
-    if (!allowed || !value) return errorAnswer(400, 8013, 'Invalid identifier passed');
-    const identifier = { type: name, value };
-    const found =
-      source === 'ALL' ? holdersAnywhere(identifier)[0] : holderInSource(source, query.accountId ?? '', identifier);
-    // 8015 "customer not found for given identifiers", answered 200 with errors[] in the reference's example.
-    return found ?? errorAnswer(200, 8015, NOT_FOUND_MESSAGE);
+    for (const { type, value } of pairs) {
+      const allowed = LOOKUP_IDENTIFIERS.has(type) || (type === 'cuid' && org.cuidLookup === 'permissive');
+      if (!allowed || !value) return fail(400, CustomerV2.INVALID_IDENTIFIER);
+    }
+    const pair = pairs.length > 1 ? pairs.find((p) => p.type === org.primaryIdentifier) : pairs[0];
+    const scope = source === 'ALL' ? 'all' : 'source';
+    // "If you provide only one identifier that is not the primary identifier, the system will return an error,
+    // 8015" (dual eligibility); the same when none of several pairs is the primary one.
+    if (!pair || isShareable(pair)) return notFound(scope);
+    const identifier = canonical(pair);
+    if (source !== 'ALL') return holderInSource(source, query.accountId ?? '', identifier) ?? notFound(scope);
+    const holders = holdersAnywhere(identifier);
+    // Several holders (identifiers are unique per source or account only): which one ALL answers is undocumented.
+    return (org.allSourceMatch === 'last' ? holders.at(-1) : holders[0]) ?? notFound(scope);
   }
 
   function toProfile(raw: Record<string, unknown>): SimProfile {
@@ -371,9 +471,9 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
 
   /** Mobile (8014: base country / length rules) is an error; a bad e-mail is warning 8055 and is dropped. */
   function checkIdentifier(identifier: SimIdentifier): Answer | 'drop' | undefined {
-    if (!identifier.type || !identifier.value) return errorAnswer(400, 8005, 'No valid identifiers');
+    if (!identifier.type || !identifier.value) return fail(400, CustomerV2.NO_VALID_IDENTIFIERS);
     if (identifier.type === 'mobile' && !/^[1-9]\d{7,14}$/.test(identifier.value)) {
-      return errorAnswer(400, 8014, 'Invalid mobile');
+      return fail(400, CustomerV2.INVALID_MOBILE);
     }
     if (identifier.type === 'email' && (identifier.value.length > 255 || !/^[^@\s]+@[^@\s]+$/.test(identifier.value))) {
       return 'drop';
@@ -386,25 +486,42 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     for (const [name, value] of Object.entries(fields)) {
       const definition = org.customFields.find((field) => field.name === name);
       if (!definition || !fitsType(value, definition.type)) {
-        return errorAnswer(400, 1017, `Provided custom field is invalid: ${name}`);
+        return fail(400, CustomerV2.INVALID_CUSTOM_FIELD, `Provided custom field is invalid: ${name}`);
       }
     }
     for (const [name, value] of Object.entries(extendedFields)) {
       const definition = org.extendedFields.find((field) => field.name === name);
       // CONF_REJECT_EMPTY_OR_NULL_EF_VALUES is on by default: empty or null values are refused.
       if (!definition || value === null || value === '' || !fitsType(value, definition.type)) {
-        return errorAnswer(400, 91015, `Extended field is invalid: ${name}`);
+        return fail(400, CustomerV2.INVALID_EXTENDED_FIELD, `Extended field is invalid: ${name}`);
       }
     }
     return undefined;
   }
 
-  function live(id: number): SimCustomer | Answer {
+  /**
+   * The customer an id names now: itself; for a merged-away id the survivor (with the 8069 warning in the
+   * `warning` reading) or the 8069 error (`error` reading, the older status-code page); an erased id answers
+   * the PII-deleted message; an unknown id "not found".
+   */
+  function live(id: number): { customer: SimCustomer; warnings: StatusItem[] } | Answer {
     const customer = customers.get(id);
-    if (customer) return customer;
-    // 8069 "the customer is merged into another account" (reference/status-codes-customer).
-    if (mergedInto.has(id)) return errorAnswer(400, 8069, 'The customer is merged into another account');
-    return errorAnswer(400, 8015, NOT_FOUND_MESSAGE);
+    if (customer) return { customer, warnings: [] };
+    const survivorId = mergedInto.get(id);
+    const survivor = survivorId === undefined ? undefined : customers.get(survivorId);
+    if (survivor) {
+      if (org.mergedCustomer === 'error') return fail(400, CustomerV2.MERGED);
+      const warnings =
+        org.mergedCustomer === 'warning' ? [item(CustomerV2.MERGED_FOUND.code, CustomerV2.MERGED_FOUND.message)] : [];
+      return { customer: survivor, warnings };
+    }
+    if (erased.has(id)) {
+      // "If you attempt to retrieve data of any deleted customer after a successful PII deletion, you will
+      // receive the following response: "message": "Customer is deleted after PII delete request"".
+      if (org.piiDeletedAnswer === 'message') return { status: 200, body: { message: PII_DELETED_MESSAGE } };
+      return fail(400, CustomerV2.NOT_FOUND, PII_DELETED_MESSAGE);
+    }
+    return notFound('id');
   }
 
   function merge(survivor: SimCustomer, merged: SimCustomer): void {
@@ -415,10 +532,15 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     for (const [from, to] of mergedInto) if (to === merged.id) mergedInto.set(from, survivor.id);
   }
 
+  /** Whether an identifier was held by a customer erased on a PII deletion request. */
+  function wasErased(identifier: SimIdentifier): boolean {
+    return identifier.type !== 'cuid' && erasedIdentifiers.some((i) => sameIdentifier(i, identifier));
+  }
+
   function addCustomer(body: unknown): Answer {
     // 8004 "no source".
     if (!isRecord(body) || !Array.isArray(body.profiles) || body.profiles.length === 0) {
-      return errorAnswer(400, 8004, 'No source');
+      return fail(400, CustomerV2.NO_SOURCE);
     }
     const profiles = body.profiles.filter(isRecord).map(toProfile);
     const warnings: StatusItem[] = [];
@@ -428,29 +550,31 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     let target: SimCustomer | undefined;
     let conflicting = false;
     for (const profile of profiles) {
-      if (!profile.source) return errorAnswer(400, 8004, 'No source');
+      if (!profile.source) return fail(400, CustomerV2.NO_SOURCE);
       // 3217 "source invalid" (add customer page).
-      if (!PROFILE_SOURCES.has(profile.source)) return errorAnswer(400, 3217, 'Source is invalid');
-      const accountProblem = checkAccount(profile.source, profile.accountId);
+      if (!PROFILE_SOURCES.has(profile.source)) return fail(400, CustomerV2.SOURCE_INVALID);
+      const accountProblem = checkAccount(profile.source, profile.accountId, 'write');
       if (accountProblem) return accountProblem;
       const kept: SimIdentifier[] = [];
       for (const identifier of profile.identifiers) {
         const problem = checkIdentifier(identifier);
         if (problem === 'drop') {
           // 8055 "invalid email id" is a warning: the identifier is left out.
-          warnings.push(item(8055, 'Invalid email id'));
+          warnings.push(item(CustomerV2.INVALID_EMAIL.code, CustomerV2.INVALID_EMAIL.message));
           continue;
         }
         if (problem) return problem;
-        kept.push(identifier);
+        kept.push(canonical(identifier));
       }
       profile.identifiers = kept;
       // 8005 "no valid identifiers".
-      if (kept.length === 0) return errorAnswer(400, 8005, 'No valid identifiers');
+      if (kept.length === 0) return fail(400, CustomerV2.NO_VALID_IDENTIFIERS);
       for (const identifier of kept) {
+        // 8026 "same customer was deleted for PII feature, could not add".
+        if (wasErased(identifier)) return fail(400, CustomerV2.PII_DELETED_ADD);
         // 8006 "customer already exists for same source".
         if (holderInSource(profile.source, profile.accountId, identifier)) {
-          return errorAnswer(400, 8006, 'Customer already exists for same source');
+          return fail(400, CustomerV2.EXISTS_IN_SOURCE);
         }
         for (const other of holdersAnywhere(identifier)) {
           if (target && other.id !== target.id) conflicting = true;
@@ -459,48 +583,61 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       }
       // 8008 "same source different profile for identifiers".
       if (target?.profiles.some((p) => sameAccount(p, profile.source, profile.accountId))) {
-        return errorAnswer(400, 8008, 'Same source different profile for identifiers');
+        return fail(400, CustomerV2.SAME_SOURCE_OTHER_PROFILE);
       }
     }
     if (target && !conflicting) {
       target.profiles.push(...profiles);
       Object.assign(target.extendedFields, extendedFields);
       // 8050 warning on the survivor: "Same Customer found in other sources,Combining".
-      warnings.push(item(8050, 'Same Customer found in other sources,Combining'));
+      warnings.push(item(CustomerV2.MERGED_COMBINING.code, CustomerV2.MERGED_COMBINING.message));
       return { status: 200, body: { createdId: target.id, warnings, sideEffects: [] } };
     }
     // 8052 is a warning: the identifiers point at several customers, so nothing is combined.
-    if (conflicting) warnings.push(item(8052, 'Conflicting customers found, not combining'));
+    if (conflicting)
+      warnings.push(item(CustomerV2.CONFLICTING_CUSTOMERS.code, CustomerV2.CONFLICTING_CUSTOMERS.message));
     if (org.requireInstoreProfile && !profiles.some((p) => p.source === 'INSTORE')) {
       // 8090 "unable to create profile as instore profile doesn't exist" (reference/status-codes-customer).
-      return errorAnswer(400, 8090, "Unable to create profile as instore profile doesn't exist");
+      return fail(400, CustomerV2.INSTORE_REQUIRED);
     }
     const loyaltyType = isRecord(body.loyaltyInfo) ? str(body.loyaltyInfo.loyaltyType) || 'loyalty' : 'loyalty';
     const customer: SimCustomer = { id: nextId++, profiles, extendedFields, loyaltyInfo: { loyaltyType } };
     customers.set(customer.id, customer);
     // 8107 "Default customer status label not set": a warning beside the createdId on orgs without one.
-    if (!org.defaultStatusLabel) warnings.push(item(8107, 'Default customer status label not set'));
+    if (!org.defaultStatusLabel) {
+      warnings.push(item(CustomerV2.DEFAULT_STATUS_LABEL.code, CustomerV2.DEFAULT_STATUS_LABEL.message));
+    }
     return { status: 200, body: { createdId: customer.id, warnings, sideEffects: [] } };
   }
 
   function profileOf(customer: SimCustomer, query: Record<string, string>): SimProfile | Answer {
     const source = query.source ?? '';
-    if (!source) return errorAnswer(400, 8004, 'No source');
-    const accountProblem = checkAccount(source, query.accountId);
+    if (!source) return fail(400, CustomerV2.NO_SOURCE);
+    const accountProblem = checkAccount(source, query.accountId, 'write');
     if (accountProblem) return accountProblem;
     const profile = customer.profiles.find((p) => sameAccount(p, source, query.accountId ?? ''));
     // 8127 "invalid source or accountId".
-    return profile ?? errorAnswer(400, 8127, 'Invalid source or accountId');
+    return profile ?? fail(400, CustomerV2.INVALID_SOURCE_OR_ACCOUNT);
+  }
+
+  /** The answer of a write to `target`, with the merged-customer warning when the id asked for was merged away. */
+  function written(target: { customer: SimCustomer; warnings: StatusItem[] }, warnings: StatusItem[] = []): Answer {
+    return {
+      status: 200,
+      body: { createdId: target.customer.id, warnings: [...target.warnings, ...warnings], sideEffects: [] },
+    };
   }
 
   function updateCustomer(id: number, query: Record<string, string>, body: unknown): Answer {
-    const customer = live(id);
-    if ('body' in customer) return customer;
+    const target = live(id);
+    if ('body' in target) return target;
+    const { customer } = target;
     const profile = profileOf(customer, query);
     if ('body' in profile) return profile;
-    if (!isRecord(body)) return errorAnswer(400, 8004, 'Invalid body');
+    if (!isRecord(body)) return fail(400, CustomerV2.NO_SOURCE, 'Invalid body');
     const input = Array.isArray(body.profiles) && isRecord(body.profiles[0]) ? body.profiles[0] : {};
-    if ('identifiers' in input) return errorAnswer(400, 8007, 'Identifiers cannot be updated here');
+    if ('identifiers' in input)
+      return fail(400, CustomerV2.UPDATE_EXISTS_IN_SOURCE, 'Identifiers cannot be updated here');
     const extendedFields = isRecord(body.extendedFields) ? body.extendedFields : {};
     const invalidFields = checkFields(isRecord(input.fields) ? input.fields : {}, extendedFields);
     if (invalidFields) return invalidFields;
@@ -509,47 +646,47 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     if (isRecord(input.fields)) Object.assign(profile.fields, input.fields);
     if (Array.isArray(input.commChannels)) profile.commChannels = input.commChannels.filter(isRecord);
     Object.assign(customer.extendedFields, extendedFields);
-    return { status: 200, body: { createdId: customer.id, warnings: [], sideEffects: [] } };
+    return written(target);
   }
 
   /** changeIdentifier reports refusals as warnings 8070-8075 beside the createdId (reference/update-identifiersissue-card). */
   function changeIdentifier(id: number, query: Record<string, string>, body: unknown): Answer {
-    const customer = live(id);
-    if ('body' in customer) return customer;
+    const target = live(id);
+    if ('body' in target) return target;
+    const { customer } = target;
     const profile = profileOf(customer, query);
     if ('body' in profile) return profile;
-    const refused = (code: number, message: string): Answer => ({
+    const refused = (code: SimCode): Answer => ({
       status: 200,
-      body: { createdId: customer.id, warnings: [item(code, message)] },
+      body: { createdId: customer.id, warnings: [...target.warnings, item(code.code, code.message)] },
     });
-    const add = isRecord(body) ? toIdentifiers(body.add) : [];
-    const remove = isRecord(body) ? toIdentifiers(body.remove) : [];
+    const add = isRecord(body) ? toIdentifiers(body.add).map(canonical) : [];
+    const remove = isRecord(body) ? toIdentifiers(body.remove).map(canonical) : [];
     const removable = remove.every((r) => profile.identifiers.some((i) => sameIdentifier(i, r)));
-    // 8070 "no valid change identifiers detected".
-    if ((add.length === 0 && remove.length === 0) || !removable)
-      return refused(8070, 'No valid change identifiers detected');
+    // 8070 "no valid change identifiers detected" (nothing to do: the change may already be in place).
+    const noop = add.every((a) => profile.identifiers.some((i) => sameIdentifier(i, a))) && remove.length === 0;
+    if ((add.length === 0 && remove.length === 0) || !removable || noop) return refused(CustomerV2.NO_VALID_CHANGE);
     // Validate everything first: a refused change leaves the customer untouched.
     const toMerge = new Map<number, SimCustomer>();
     for (const identifier of add) {
       const problem = checkIdentifier(identifier);
-      if (problem === 'drop') return refused(8070, 'No valid change identifiers detected');
+      if (problem === 'drop') return refused(CustomerV2.NO_VALID_CHANGE);
       if (problem) return problem;
       const sameSource = holderInSource(profile.source, profile.accountId, identifier);
-      if (sameSource && sameSource.id !== id) {
+      if (sameSource && sameSource.id !== customer.id) {
         // 8071/8072/8073 "mobile / email / external id already attached".
-        if (identifier.type === 'mobile') return refused(8071, 'Mobile already attached to another customer');
-        if (identifier.type === 'email') return refused(8072, 'Email already attached to another customer');
-        if (identifier.type === 'externalId') return refused(8073, 'External id already attached to another customer');
-        return refused(8074, 'Change failed, identifier found in multiple sources and user ids');
+        if (identifier.type === 'mobile') return refused(CustomerV2.MOBILE_ATTACHED);
+        if (identifier.type === 'email') return refused(CustomerV2.EMAIL_ATTACHED);
+        if (identifier.type === 'externalId') return refused(CustomerV2.EXTERNAL_ID_ATTACHED);
+        return refused(CustomerV2.IN_MULTIPLE_CUSTOMERS);
       }
-      for (const other of holdersAnywhere(identifier)) if (other.id !== id) toMerge.set(other.id, other);
+      for (const other of holdersAnywhere(identifier)) if (other.id !== customer.id) toMerge.set(other.id, other);
     }
     const clash = [...toMerge.values()].some((other) =>
       other.profiles.some((p) => customer.profiles.some((q) => sameAccount(q, p.source, p.accountId))),
     );
     // 8074 "change failed, identifier found in multiple sources and user ids".
-    if (toMerge.size > 1 || clash)
-      return refused(8074, 'Change failed, identifier found in multiple sources and user ids');
+    if (toMerge.size > 1 || clash) return refused(CustomerV2.IN_MULTIPLE_CUSTOMERS);
     profile.identifiers = profile.identifiers.filter((i) => !remove.some((r) => sameIdentifier(r, i)));
     for (const identifier of add) {
       if (!profile.identifiers.some((i) => sameIdentifier(i, identifier))) profile.identifiers.push(identifier);
@@ -559,43 +696,47 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     const survivor = [...toMerge.values()][0];
     if (survivor) {
       merge(survivor, customer);
-      return {
-        status: 200,
-        body: { createdId: survivor.id, warnings: [item(8050, 'Same Customer found in other sources,Combining')] },
-      };
+      return written({ customer: survivor, warnings: target.warnings }, [
+        item(CustomerV2.MERGED_COMBINING.code, CustomerV2.MERGED_COMBINING.message),
+      ]);
     }
-    return { status: 200, body: { createdId: customer.id, warnings: [] } };
+    return written(target);
   }
 
   function getCustomer(id: number, query: Record<string, string>): Answer {
     const source = query.source ?? '';
     // 8016 "GET failed, no source passed" (reference/get-customer-details-v2).
-    if (!source) return errorAnswer(400, 8016, 'GET failed, no source passed');
-    if (!GET_SOURCES.has(source)) return errorAnswer(400, 8003, 'Invalid source passed');
+    if (!source) return fail(400, CustomerV2.GET_NO_SOURCE);
+    if (!GET_SOURCES.has(source)) return fail(400, CustomerV2.INVALID_SOURCE);
     // 8091 "GET failed, no account id passed" for a multi-account source.
-    if (!SINGLE_ACCOUNT_SOURCES.has(source) && !query.accountId) {
-      return errorAnswer(400, 8091, 'GET failed, no account id passed');
-    }
-    const customer = live(id);
-    if ('body' in customer) return customer;
+    if (!SINGLE_ACCOUNT_SOURCES.has(source) && !query.accountId) return fail(400, CustomerV2.GET_NO_ACCOUNT);
+    const target = live(id);
+    if ('body' in target) return target;
+    const { customer } = target;
     // source=ALL fetches every profile, each with its source and accountId; another source only its own.
     const profiles =
       source === 'ALL'
         ? customer.profiles
         : customer.profiles.filter((p) => sameAccount(p, source, query.accountId ?? ''));
-    return { status: 200, body: { ...clone(customer), profiles: clone(profiles), warnings: [] } };
+    return { status: 200, body: { ...clone(customer), profiles: clone(profiles), warnings: target.warnings } };
   }
 
-  function authorized(req: IncomingMessage): boolean {
+  /** The API key or till a request authenticates as (rate limits count per API key), or undefined. */
+  function caller(req: IncomingMessage): string | undefined {
     const token = req.headers['x-cap-api-oauth-token'];
     if (typeof token === 'string') {
-      const expiresAt = tokens.get(token);
-      return expiresAt !== undefined && expiresAt > Date.now();
+      const issued = tokens.get(token);
+      return issued !== undefined && issued.expiresAt > Date.now() ? `key:${issued.key}` : undefined;
     }
     const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!basic) return false;
+    if (!basic) return undefined;
     const [tillId, hash] = Buffer.from(basic, 'base64').toString('utf8').split(':');
-    return tills.some((t) => t.tillId === tillId && md5Hex(t.password) === hash);
+    return tills.some((t) => t.tillId === tillId && md5Hex(t.password) === hash) ? `till:${tillId}` : undefined;
+  }
+
+  /** An expired or unknown token: "401 Authentication failed" as HTTP 401, or in the body of an HTTP 500. */
+  function unauthenticated(): Answer {
+    return fail(org.expiredTokenAnswer === 'http401' ? 401 : 500, CustomerV2.AUTH_FAILED);
   }
 
   async function route(req: IncomingMessage, url: URL, query: Record<string, string>): Promise<Answer> {
@@ -606,13 +747,19 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     if (method === 'POST' && path === '/v3/oauth/token/generate') {
       const ok = isRecord(body) && clients.some((c) => c.key === body.key && c.secret === body.secret);
       if (!ok) return { status: 401, body: { data: null, errors: [{ code: 1001, message: 'Invalid key or secret' }] } };
+      const key = String(body.key);
+      const throttled = throttled429(`key:${key}`, method, path);
+      if (throttled) return throttled;
       const accessToken = randomBytes(24).toString('base64url');
-      tokens.set(accessToken, Date.now() + ttl * 1000);
+      tokens.set(accessToken, { expiresAt: Date.now() + ttl * 1000, key });
       issued++;
       return { status: 200, body: { data: { accessToken, ttlSeconds: ttl }, errors: null } };
     }
     if (!path.startsWith('/v2/')) return errorAnswer(404, 404, 'Not found');
-    if (!authorized(req)) return errorAnswer(401, 401, 'Authentication failed');
+    const who = caller(req);
+    if (!who) return unauthenticated();
+    const throttled = throttled429(who, method, path);
+    if (throttled) return throttled;
     if (method === 'GET' && (path === '/v2/customers/lookup' || path === '/v2/customers/lookup/customerDetails')) {
       const found = lookup(query);
       if ('body' in found) return found;
@@ -628,6 +775,16 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       if (method === 'POST' && byId[2]) return changeIdentifier(id, query, body);
     }
     return errorAnswer(405, 405, 'Method not allowed');
+  }
+
+  /** The org's rate limit per API and API key: HTTP 429, with Retry-After in the `retry-after` reading. */
+  function throttled429(who: string, method: string, path: string): Answer | undefined {
+    const wait = throttle.take(org.rateLimits, who, simApiOf(method, path), Date.now());
+    if (wait === undefined) return undefined;
+    return {
+      ...errorAnswer(429, 429, 'Too many requests'),
+      ...(org.throttleAnswer === 'retry-after' ? { headers: { 'retry-after': String(wait) } } : {}),
+    };
   }
 
   /** "500: requests have failed due to errors": a share of 8xxx error answers goes out as HTTP 500. */
@@ -682,6 +839,10 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     }
     if (method === 'POST' && path === '/__sim/merge' && isRecord(body)) {
       api.mergeCustomers(Number(body.survivorId), Number(body.mergedId));
+      return reply(200, {});
+    }
+    if (method === 'POST' && path === '/__sim/pii-delete' && isRecord(body)) {
+      api.deleteCustomerPii(Number(body.customerId));
       return reply(200, {});
     }
     if (method === 'POST' && path === '/__sim/faults' && isRecord(body) && typeof body.kind === 'string') {
@@ -795,6 +956,16 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       if (!survivor || !merged || survivor === merged) throw new Error('mergeCustomers needs two live customers');
       merge(survivor, merged);
     },
+    deleteCustomerPii: (customerId) => {
+      const customer = customers.get(customerId);
+      if (!customer) throw new Error('deleteCustomerPii needs a live customer');
+      // The customer moves to deleted; its reads answer the PII-deleted message and its identifiers cannot be
+      // registered again (8026) (reference/add-a-pii-deletion-request, reference/status-codes-customer).
+      customers.delete(customerId);
+      erased.add(customerId);
+      erasedIdentifiers.push(...customer.profiles.flatMap((p) => p.identifiers));
+      for (const [from, to] of mergedInto) if (to === customerId) erased.add(from);
+    },
     calls,
     callCount: (match) =>
       match === undefined ? calls.length : calls.filter((c) => `${c.method} ${c.path}`.includes(match)).length,
@@ -810,6 +981,21 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       if (Array.isArray(change.extendedFields)) org.extendedFields = clone(change.extendedFields);
       if (isRecord(change.sourceAccounts)) org.sourceAccounts = clone(change.sourceAccounts);
       if (typeof change.defaultStatusLabel === 'boolean') org.defaultStatusLabel = change.defaultStatusLabel;
+      // Every reading switch takes one of its documented values (capillary-sim/readings.ts).
+      for (const reading of SimReadings as readonly { key: string; values: readonly (string | boolean)[] }[]) {
+        const value = (change as Record<string, unknown>)[reading.key];
+        if (reading.values.includes(value as string | boolean))
+          (org as unknown as Record<string, unknown>)[reading.key] = value;
+      }
+      if (typeof change.baseCountry === 'string' && /^[A-Z]{2}$/.test(change.baseCountry)) {
+        org.baseCountry = change.baseCountry;
+      }
+      if (isRecord(change.rateLimits)) {
+        // New limits start counting afresh.
+        org.rateLimits = clone(change.rateLimits) as Record<string, number>;
+        throttle.clear();
+      }
+      if (typeof change.nationalMobileLength === 'number') org.nationalMobileLength = change.nationalMobileLength;
     },
     injectFault: (fault) => {
       faults.push({ ...fault, used: 0, seen: 0 });
@@ -822,6 +1008,9 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     reset: () => {
       customers = new Map();
       mergedInto = new Map();
+      erased = new Set();
+      erasedIdentifiers = [];
+      throttle.clear();
       faults = [];
       calls.length = 0;
     },

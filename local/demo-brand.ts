@@ -21,6 +21,12 @@ export const DEMO_CAPILLARY_CREDENTIALS = { key: 'demo-capillary-key', secret: '
 export const DEMO_ORG_ID = 100458;
 export const DEMO_SOURCE_ACCOUNT_ID = 'demo-oauth-external';
 
+/**
+ * The OAUTH_EXTERNAL accounts of the demo org, as Intouch's Channel Configurations list them: the demo brand's and
+ * that of the second local brand (brand.local.example.json). The simulated org refuses any other (8011, 8127).
+ */
+export const DEMO_ORG_SOURCE_ACCOUNTS = [DEMO_SOURCE_ACCOUNT_ID, 'demo-local-oauth-external'];
+
 export interface DemoUser {
   sub: string;
   claims: AccountClaims;
@@ -145,6 +151,9 @@ export interface DemoBrandSettings {
   capillaryBaseUrl: string;
   ssmPrefix: string;
   brandClientId: string;
+  /** The simulated org's dual eligibility and primary identifier, which the brand must state (default: off, mobile). */
+  dualEligibility?: boolean;
+  primaryIdentifier?: 'mobile' | 'email' | 'externalId';
 }
 
 /** The demo brand as the admin API takes it (PUT body), Capillary credentials included. */
@@ -176,6 +185,8 @@ export function demoBrandDocument(settings: DemoBrandSettings) {
     clockSkewSeconds: 60,
     maxTokenLifetimeSeconds: 86_400,
     status: 'active',
+    // The demo users' numbers are Indian (the simulated org's base country).
+    phoneDefaultCountry: 'IN',
     capillary: {
       baseUrl: settings.capillaryBaseUrl,
       sourceAccountId: DEMO_SOURCE_ACCOUNT_ID,
@@ -187,6 +198,9 @@ export function demoBrandDocument(settings: DemoBrandSettings) {
       // The simulated org's fields, so the playground's INSTORE registration can send them.
       customFields: DEFAULT_ORG_FIELDS.customFields,
       extendedFields: DEFAULT_ORG_FIELDS.extendedFields,
+      rateLimits: {},
+      primaryIdentifier: settings.primaryIdentifier ?? 'mobile',
+      dualEligibility: settings.dualEligibility ?? false,
     },
   } as const;
 }

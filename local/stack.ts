@@ -12,12 +12,18 @@ import { EnvNames } from '../shared/env.js';
 import { type FunctionName, Routes } from '../shared/routes.js';
 import { startApiGatewayEmulator } from './api-gateway/server.js';
 import type { ApiGatewayEmulator, AuthorizerHandler, ProxyHandler } from './api-gateway/types.js';
-import { type CapillarySimulator, type SimCustomer, startCapillarySimulator } from './capillary-simulator.js';
+import {
+  type CapillarySimulator,
+  type SimCustomer,
+  type SimOrgConfig,
+  startCapillarySimulator,
+} from './capillary-simulator.js';
 import {
   DEMO_API_RESOURCE,
   DEMO_APP_CLIENT_ID,
   DEMO_BRAND_ID,
   DEMO_CAPILLARY_CREDENTIALS,
+  DEMO_ORG_SOURCE_ACCOUNTS,
   DEMO_SPA_CLIENT_ID,
   type DemoUser,
   demoBrandDocument,
@@ -50,6 +56,11 @@ export interface LocalStackOptions {
   capillaryPort?: number;
   /** How the simulated Capillary org answers the cuid lookup (default `documented`: refused with 8013). */
   capillaryCuidLookup?: 'documented' | 'permissive';
+  /**
+   * The simulated org's readings and settings (local/capillary-sim/readings.ts; `npm start` reads them from the
+   * CAPILLARY_SIM_* variables). The demo brand states the org's dual eligibility and primary identifier.
+   */
+  capillaryOrg?: Partial<SimOrgConfig>;
   dynamoPort?: number;
   ssmPort?: number;
   /** Keep DynamoDB, SSM and Capillary data under `dataDir` across restarts (implied when `dataDir` is given). */
@@ -301,6 +312,9 @@ async function startCapillary(run: StackRun): Promise<CapillarySimulator> {
     port: options.capillaryPort ?? 0,
     clients: [{ ...DEMO_CAPILLARY_CREDENTIALS }],
     cuidLookup: options.capillaryCuidLookup ?? 'documented',
+    // The org's OAUTH_EXTERNAL account, as added in Intouch's Channel Configurations: any other id is refused.
+    sourceAccounts: { OAUTH_EXTERNAL: [...DEMO_ORG_SOURCE_ACCOUNTS] },
+    ...options.capillaryOrg,
   });
   const customersFile = dataDir ? join(dataDir, 'capillary-customers.json') : undefined;
   const saved = customersFile ? loadCustomers(customersFile) : [];
@@ -503,6 +517,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       capillaryBaseUrl: capillary.baseUrl,
       ssmPrefix: run.ssmPrefix,
       brandClientId,
+      dualEligibility: capillary.config().dualEligibility,
+      primaryIdentifier: capillary.config().primaryIdentifier,
     });
 
     const clients = {

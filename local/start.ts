@@ -1,6 +1,7 @@
 // `npm start`: the whole gateway on 127.0.0.1 with persisted local data (.local-data/, git-ignored).
 // Prints every URL, the admin key and the seeded users, then a ready line; Ctrl-C stops it cleanly.
 import { readFileSync } from 'node:fs';
+import { simReadingsFromEnv } from './capillary-sim/readings.js';
 import { ADMIN_KEY_FILE } from './local-data.js';
 import { nodeVersionProblem } from './node-version.js';
 import type { LocalStack, LocalStackOptions } from './stack.js';
@@ -36,12 +37,6 @@ function seconds(name: string): number | undefined {
   return value;
 }
 
-function cuidLookup(): 'documented' | 'permissive' {
-  const raw = process.env.CAPILLARY_SIM_CUID_LOOKUP;
-  if (raw === undefined || raw === '' || raw === 'documented' || raw === 'permissive') return raw || 'documented';
-  throw new Error(`CAPILLARY_SIM_CUID_LOOKUP must be documented or permissive, got ${JSON.stringify(raw)}`);
-}
-
 function optionsFromEnv(DEFAULT_PORTS: typeof import('./stack.js').DEFAULT_PORTS): LocalStackOptions {
   const env = process.env;
   const authorizerTtl = seconds('AUTHORIZER_CACHE_TTL_SECONDS');
@@ -53,7 +48,8 @@ function optionsFromEnv(DEFAULT_PORTS: typeof import('./stack.js').DEFAULT_PORTS
     port: port('PORT', DEFAULT_PORTS.gateway),
     ciamPort: port('CIAM_PORT', DEFAULT_PORTS.ciam),
     capillaryPort: port('CAPILLARY_PORT', DEFAULT_PORTS.capillary),
-    capillaryCuidLookup: cuidLookup(),
+    // The simulated org's readings (CAPILLARY_SIM_CUID_LOOKUP and the other CAPILLARY_SIM_*, docs/local-stack.md).
+    capillaryOrg: simReadingsFromEnv(env),
     dynamoPort: port('DYNAMODB_PORT', DEFAULT_PORTS.dynamodb),
     ssmPort: port('SSM_PORT', DEFAULT_PORTS.ssm),
     ...(env.LOCAL_DATA_DIR ? { dataDir: env.LOCAL_DATA_DIR } : {}),

@@ -60,6 +60,14 @@ export const ErrorCodes = {
   INSTORE_PROFILE_REQUIRED: 'INSTORE_PROFILE_REQUIRED',
   /** The org refuses the cuid lookup (8013/8011) while the brand forces `capillary.cuidLookup: lookup` (502). */
   CUID_LOOKUP_REFUSED: 'CUID_LOOKUP_REFUSED',
+  /** The brand's `capillary.sourceAccountId` is not an OAUTH_EXTERNAL account of the org (8011/8127) (502). */
+  SOURCE_ACCOUNT_UNKNOWN: 'SOURCE_ACCOUNT_UNKNOWN',
+  /** The linked customer was erased on a PII deletion request (410). */
+  CUSTOMER_DELETED: 'CUSTOMER_DELETED',
+  /** The gateway keeps under the brand's Capillary rate limit: retry after `Retry-After` (429). */
+  CAPILLARY_RATE_LIMITED: 'CAPILLARY_RATE_LIMITED',
+  /** A dual-eligibility org identifies members by its primary identifier, which the CIAM has not verified (409). */
+  PRIMARY_IDENTIFIER_REQUIRED: 'PRIMARY_IDENTIFIER_REQUIRED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -172,6 +180,22 @@ const catalog = {
     status: [502],
     when: 'the org refuses the cuid lookup (Capillary 8013/8011) while the brand sets `capillary.cuidLookup: lookup`',
   },
+  SOURCE_ACCOUNT_UNKNOWN: {
+    status: [502],
+    when: "the org does not know the brand's `capillary.sourceAccountId` as an OAUTH_EXTERNAL account (Capillary 8011/8127)",
+  },
+  CUSTOMER_DELETED: {
+    status: [410],
+    when: "the caller's Capillary customer was erased on a PII deletion request (Capillary 8026 or its deleted answer)",
+  },
+  CAPILLARY_RATE_LIMITED: {
+    status: [429],
+    when: "the brand's Capillary rate limit (`capillary.rateLimits`) is spent for now; retry after `Retry-After`",
+  },
+  PRIMARY_IDENTIFIER_REQUIRED: {
+    status: [409],
+    when: "the org has dual eligibility and the CIAM has not verified the user's primary identifier (`capillary.primaryIdentifier`)",
+  },
   CONFIG_UNAVAILABLE: {
     status: [503],
     when: 'brand configuration or secrets cannot be read (DynamoDB, SSM); retry after `Retry-After`',
@@ -267,6 +291,20 @@ export class MethodNotAllowedError extends GatewayError {
 export class ConflictError extends GatewayError {
   constructor(code: CodeWithStatus<409>, message: string, options?: GatewayErrorOptions) {
     super(409, code, message, options);
+  }
+}
+
+/** The resource existed and is gone for good (a customer erased on a PII deletion request). */
+export class GoneError extends GatewayError {
+  constructor(code: CodeWithStatus<410>, message: string) {
+    super(410, code, message);
+  }
+}
+
+/** The gateway throttles the call itself (always with `Retry-After`). */
+export class TooManyRequestsError extends GatewayError {
+  constructor(code: CodeWithStatus<429>, message: string, retryAfterSeconds: number) {
+    super(429, code, message, { retryAfterSeconds });
   }
 }
 

@@ -31,6 +31,8 @@ export const handler = createHandler({
         onChange: () => runtime.brandDirectory.clear(),
         // The local stack (admin key set) runs its CIAM on loopback; a deployed stage never does.
         allowLoopbackUrls: adminKey !== undefined && adminKey !== '',
+        // Warn when the org does not know the brand's OAUTH_EXTERNAL account, or phoneDefaultCountry is unset.
+        orgChecks: true,
       }),
   ),
 });

@@ -1,6 +1,8 @@
 // Capillary authentication for one brand: OAuth client credentials (`POST /v3/oauth/token/generate` with
 // `{key, secret}`, the token cached until shortly before `ttlSeconds` and sent as X-CAP-API-OAUTH-TOKEN;
-// concurrent misses share one request) or Basic till auth (`till:md5(password)`).
+// concurrent misses share one request; renewed before `ttlSeconds` runs out and whenever Capillary refuses it)
+// or Basic till auth (`till:md5(password)`). The token lives in a slot shared by every client of the brand's
+// connection in the container (CapillaryClients), so a container holds one token per brand.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { SecretSource } from '../config/secret-source.js';
@@ -24,20 +26,30 @@ export interface CapillaryAuthOptions {
   transport: CapillaryTransport;
   retryAfterSeconds: number;
   now: () => number;
+  /** Where the token is kept; shared by the clients of one brand connection (default: this client's own). */
+  slot?: CapillaryTokenSlot;
 }
+
+/** The OAuth token of one brand connection and its in-flight renewal, shared by every client of that connection. */
+export class CapillaryTokenSlot {
+  token: { value: string; refreshAt: number } | undefined;
+  inFlight: Promise<string> | undefined;
+}
+
+/** The header that carries the OAuth token (reference/oauth; not the overview page's CAP-API-ACCESS-TOKEN). */
+const OAUTH_HEADER = 'X-CAP-API-OAUTH-TOKEN';
 
 function md5Hex(value: string): string {
   return createHash('md5').update(value, 'utf8').digest('hex');
 }
 
 export class CapillaryAuth {
-  private token: { value: string; refreshAt: number } | undefined;
-  private tokenInFlight: Promise<string> | undefined;
-
+  private readonly slot: CapillaryTokenSlot;
   private readonly options: CapillaryAuthOptions;
 
   constructor(options: CapillaryAuthOptions) {
     this.options = options;
+    this.slot = options.slot ?? new CapillaryTokenSlot();
   }
 
   /** Whether a 401 may be cured by a new token. */
@@ -47,7 +59,16 @@ export class CapillaryAuth {
 
   /** Drops the cached OAuth token (tests, or after Capillary refused it). */
   clear(): void {
-    this.token = undefined;
+    this.slot.token = undefined;
+  }
+
+  /**
+   * Capillary refused the credentials sent in `sent`: drops that token, unless a concurrent call already
+   * replaced it (a wave of calls refused together renews once).
+   */
+  renewAfterRefusal(sent: Record<string, string>): void {
+    const refused = sent[OAUTH_HEADER];
+    if (refused === undefined || this.slot.token?.value === refused) this.clear();
   }
 
   async headers(deadline: Deadline): Promise<Record<string, string>> {
@@ -55,7 +76,7 @@ export class CapillaryAuth {
       const { tillId, password } = await this.readSecret(BasicSecretSchema);
       return { authorization: `Basic ${Buffer.from(`${tillId}:${md5Hex(password)}`).toString('base64')}` };
     }
-    return { 'X-CAP-API-OAUTH-TOKEN': await this.oauthToken(deadline) };
+    return { [OAUTH_HEADER]: await this.oauthToken(deadline) };
   }
 
   private async readSecret<T extends z.ZodType>(schema: T): Promise<z.output<T>> {
@@ -82,11 +103,12 @@ export class CapillaryAuth {
   }
 
   private async oauthToken(deadline: Deadline): Promise<string> {
-    if (this.token && this.options.now() < this.token.refreshAt) return this.token.value;
-    this.tokenInFlight ??= this.generateToken(deadline).finally(() => {
-      this.tokenInFlight = undefined;
+    const { slot } = this;
+    if (slot.token && this.options.now() < slot.token.refreshAt) return slot.token.value;
+    slot.inFlight ??= this.generateToken(deadline).finally(() => {
+      slot.inFlight = undefined;
     });
-    return this.tokenInFlight;
+    return slot.inFlight;
   }
 
   private async generateToken(deadline: Deadline): Promise<string> {
@@ -117,7 +139,7 @@ export class CapillaryAuth {
     const ttlMs = issued.ttlSeconds * 1000;
     // Renew a little early so a token never expires in flight: 60 s or a fifth of its life, whichever is less.
     const margin = Math.min(60_000, ttlMs / 5);
-    this.token = { value: issued.accessToken, refreshAt: this.options.now() + ttlMs - margin };
-    return this.token.value;
+    this.slot.token = { value: issued.accessToken, refreshAt: this.options.now() + ttlMs - margin };
+    return issued.accessToken;
   }
 }

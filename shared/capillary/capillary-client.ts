@@ -1,14 +1,18 @@
 // Capillary v2 customer API client for one brand: the calls the post-auth flows make, each with its
 // documented query (`source` on every get). Auth lives in capillary-auth.ts, the retry loop in
-// capillary-transport.ts, the envelope decision in capillary-envelope.ts.
+// capillary-transport.ts, the envelope decision in capillary-envelope.ts, the code tables per endpoint family in
+// capillary-codes.ts, the brand's rate limit in capillary-rate-limit.ts. Other APIs (points, coupons, rewards)
+// call `request` with their own code family.
 import { sleep as realSleep } from '../lang/sleep.js';
 import type { FetchFn } from '../http/fetch.js';
 import type { BrandConfig } from '../config/brand-config.js';
 import type { SecretSource } from '../config/secret-source.js';
 import { ConfigError } from '../errors.js';
-import { CapillaryAuth } from './capillary-auth.js';
+import { CapillaryAuth, CapillaryTokenSlot } from './capillary-auth.js';
+import { type CodeFamily, CustomerV2Codes, meaningOf } from './capillary-codes.js';
 import {
   CapillaryIdentifierChangeError,
+  CapillaryMergedError,
   CapillaryNotFoundError,
   CapillaryRejectedError,
   IDENTIFIER_CHANGE_FAILURES,
@@ -16,6 +20,12 @@ import {
 import { type EnvelopeAnswer, type Expectation, judgeApiAnswer } from './capillary-envelope.js';
 import { type AttemptTimeouts, attemptTimeoutMs, attemptTimeoutsFor } from './attempt-timeouts.js';
 import type { CircuitBreaker, CircuitBreakers } from './circuit-breaker.js';
+import {
+  type CapillaryRateLimiter,
+  InMemoryRateWindowStore,
+  type RateWindowStore,
+  WindowRateLimiter,
+} from './capillary-rate-limit.js';
 import {
   CapillaryTransport,
   type CapillaryLogger,
@@ -57,6 +67,10 @@ export interface CapillaryClientOptions {
   random?: () => number;
   now?: () => number;
   logger?: CapillaryLogger;
+  /** The brand's Capillary rate limit (none: unlimited). */
+  rateLimiter?: CapillaryRateLimiter;
+  /** Where the OAuth token is kept (CapillaryClients shares one per brand connection). */
+  tokenSlot?: CapillaryTokenSlot;
 }
 
 interface ClientCore {
@@ -65,6 +79,21 @@ interface ClientCore {
   transport: CapillaryTransport;
   timeouts: AttemptTimeouts;
   breaker: CircuitBreaker | undefined;
+}
+
+/** One Capillary call as `request` takes it. */
+export interface CapillaryRequest {
+  /** Names the call in logs and errors (`lookup`, `get`, `points` ...). */
+  operation: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path from the cluster root, e.g. `/v2/customers/123/loyaltyDetails`. */
+  path: string;
+  params?: Record<string, string>;
+  /** `id` (createdId / entity) or `resource` (a body with an `id`). */
+  expect: Expectation;
+  body?: unknown;
+  /** The code table that reads the answer (default: the v2 customer APIs). */
+  family?: CodeFamily;
 }
 
 /** A Capillary client bound to one brand's cluster and credentials (and, via `within`, to a deadline). */
@@ -83,13 +112,16 @@ export class CapillaryClient {
     if (!URL.canParse(options.baseUrl)) throw new ConfigError('Capillary baseUrl must be an absolute URL');
     const retry = { ...DefaultRetryPolicy, ...options.retry };
     if (retry.maxAttempts < 1) throw new ConfigError('retry.maxAttempts must be at least 1');
+    const now = options.now ?? Date.now;
     const transport = new CapillaryTransport({
       timeoutMs: options.timeoutMs,
       retry,
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       sleep: options.sleep ?? realSleep,
       random: options.random ?? Math.random,
+      now,
       logger: options.logger,
+      rateLimiter: options.rateLimiter,
     });
     const auth = new CapillaryAuth({
       baseUrl: options.baseUrl,
@@ -98,7 +130,8 @@ export class CapillaryClient {
       secrets: options.secrets,
       transport,
       retryAfterSeconds: retry.retryAfterSeconds,
-      now: options.now ?? Date.now,
+      now,
+      ...(options.tokenSlot ? { slot: options.tokenSlot } : {}),
     });
     this.core = {
       baseUrl: options.baseUrl,
@@ -119,7 +152,10 @@ export class CapillaryClient {
     this.core.auth.clear();
   }
 
-  /** `GET /v2/customers/lookup`: the customer id, or undefined on 8015; 8013/8011 throw CapillaryLookupRefusedError. */
+  /**
+   * `GET /v2/customers/lookup`: the customer id, or undefined when not found (8015, 8065, 816); a refused lookup
+   * (8013/8003) throws CapillaryLookupRefusedError, an unknown source account (8011) CapillaryAccountUnknownError.
+   */
   async lookupCustomerId(query: LookupQuery): Promise<number | undefined> {
     try {
       const { envelope } = await this.call('lookup', 'GET', '/v2/customers/lookup', lookupParams(query), 'id');
@@ -144,11 +180,29 @@ export class CapillaryClient {
 
   /**
    * `GET /v2/customers/{id}?source=...` (`source` is mandatory, 8016 without it; ALL returns every profile).
-   * Throws CapillaryNotFoundError when it does not exist, CapillaryMergedError (8069) when merged away.
+   * Throws CapillaryNotFoundError when it does not exist, CapillaryDeletedError when erased (PII), and
+   * CapillaryMergedError when it was merged away: 8069 as an error (the older status-code page), or an answer
+   * that is another customer's (8069 as a warning on the current page, or just another `id`), whose data is
+   * then the error's `survivor`. So a caller never takes a survivor's data for the id it asked for.
    */
   async getCustomer(customerId: number, source: GetSource = CapillarySources.ALL): Promise<CapillaryCustomer> {
-    const { json } = await this.call('get', 'GET', `/v2/customers/${customerId}`, { source }, 'resource');
-    return parseCustomer(json);
+    const { json, envelope, requestId } = await this.call(
+      'get',
+      'GET',
+      `/v2/customers/${customerId}`,
+      { source },
+      'resource',
+    );
+    const customer = parseCustomer(json);
+    const warnings = (envelope.warnings ?? []).map((warning) => warning.code);
+    if (customer.id !== customerId || meaningOf(CustomerV2Codes, 'warnings', warnings) === 'merged') {
+      throw new CapillaryMergedError(
+        `Capillary get: customer ${customerId} was merged into ${customer.id}`,
+        { codes: warnings, httpStatus: 200, requestId },
+        { mergedId: customerId, ...(customer.id === customerId ? {} : { survivor: customer }) },
+      );
+    }
+    return customer;
   }
 
   /** `POST /v2/customers`; an 8050 merge warning is a success whose id is the surviving customer. */
@@ -177,26 +231,64 @@ export class CapillaryClient {
     change: { add: CapillaryIdentifier[]; remove: CapillaryIdentifier[] },
   ): Promise<WriteResult> {
     const path = `/v2/customers/${customerId}/changeIdentifier`;
-    const result = await this.write('changeIdentifier', 'POST', path, sourceParams(source, accountId), change);
-    const failure = result.warnings.find((warning) => IDENTIFIER_CHANGE_FAILURES.has(warning.code));
-    if (failure) {
-      throw new CapillaryIdentifierChangeError(
-        IDENTIFIER_CHANGE_FAILURES.get(failure.code) ?? 'IDENTIFIER_CHANGE_REFUSED',
-        `Capillary did not change the identifier (${failure.code}: ${failure.message})`,
-        { codes: result.warnings.map((w) => w.code), httpStatus: undefined, requestId: result.requestId },
-      );
+    try {
+      const result = await this.write('changeIdentifier', 'POST', path, sourceParams(source, accountId), change);
+      const failure = result.warnings.find((warning) => IDENTIFIER_CHANGE_FAILURES.has(warning.code));
+      if (failure) {
+        throw new CapillaryIdentifierChangeError(
+          IDENTIFIER_CHANGE_FAILURES.get(failure.code) ?? 'IDENTIFIER_CHANGE_REFUSED',
+          `Capillary did not change the identifier (${failure.code}: ${failure.message})`,
+          {
+            codes: result.warnings.map((w) => w.code),
+            httpStatus: undefined,
+            requestId: result.requestId,
+            ...(result.afterLostAnswer ? { afterLostAnswer: true } : {}),
+          },
+        );
+      }
+      return result;
+    } catch (error) {
+      // A retry after a lost answer may be refused only because the first attempt did the change (8070 "no
+      // valid change", 8071-8073 "already attached"): read the customer and report what is true.
+      const capillary = (error as { capillary?: { afterLostAnswer?: boolean } }).capillary;
+      if (!capillary?.afterLostAnswer) throw error;
+      const applied = await this.changeApplied(customerId, source, accountId, change);
+      if (applied === undefined) throw error;
+      return { customerId: applied, warnings: [], requestId: undefined };
     }
-    return result;
+  }
+
+  /** The id now holding the change when `change` is in place on the profile, else undefined. */
+  private async changeApplied(
+    customerId: number,
+    source: string,
+    accountId: string | undefined,
+    change: { add: CapillaryIdentifier[]; remove: CapillaryIdentifier[] },
+  ): Promise<number | undefined> {
+    let customer: CapillaryCustomer;
+    try {
+      customer = await this.getCustomer(customerId);
+    } catch (error) {
+      // Adding an identifier another customer holds merges this one into it: look at the survivor.
+      if (!(error instanceof CapillaryMergedError) || !error.survivor) return undefined;
+      customer = error.survivor;
+    }
+    const profiles = customer.profiles.filter(
+      (p) => p.source === source && (accountId === undefined || (p.accountId ?? '') === accountId),
+    );
+    const holds = (i: CapillaryIdentifier) =>
+      profiles.some((p) => p.identifiers.some((held) => held.type === i.type && held.value === i.value));
+    return change.add.every(holds) && !change.remove.some(holds) ? customer.id : undefined;
   }
 
   private async write(
     operation: string,
-    method: string,
+    method: CapillaryRequest['method'],
     path: string,
     params: Record<string, string>,
     body: unknown,
   ): Promise<WriteResult> {
-    const { envelope, requestId } = await this.call(operation, method, path, params, 'id', body);
+    const { envelope, requestId, afterLostAnswer } = await this.call(operation, method, path, params, 'id', body);
     const customerId = envelope.createdId ?? envelope.entity;
     if (typeof customerId !== 'number') {
       throw new CapillaryRejectedError(`Capillary ${operation}: no id in the answer`, {
@@ -209,36 +301,52 @@ export class CapillaryClient {
       customerId,
       warnings: (envelope.warnings ?? []).map(({ code, message }) => ({ code, message })),
       requestId,
+      ...(afterLostAnswer ? { afterLostAnswer } : {}),
     };
   }
 
   private call(
     operation: string,
-    method: string,
+    method: CapillaryRequest['method'],
     path: string,
     params: Record<string, string>,
     expect: Expectation,
     body?: unknown,
-  ): Promise<EnvelopeAnswer> {
-    const url = new URL(path, this.core.baseUrl);
-    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+  ): Promise<EnvelopeAnswer & { afterLostAnswer?: boolean }> {
+    return this.request({ operation, method, path, params, expect, ...(body === undefined ? {} : { body }) });
+  }
+
+  /**
+   * One Capillary call through the client's circuit breaker, auth, rate limit, retries, deadline and logs, its
+   * answer read with `spec.family`'s code table (the v2 customer table unless told). For calls this class has no
+   * method for.
+   */
+  async request(spec: CapillaryRequest): Promise<EnvelopeAnswer & { afterLostAnswer?: boolean }> {
+    const url = new URL(spec.path, this.core.baseUrl);
+    for (const [key, value] of Object.entries(spec.params ?? {})) url.searchParams.set(key, value);
     const { auth, breaker } = this.core;
+    const family = spec.family ?? CustomerV2Codes;
+    let lost = false;
     const run = () =>
       this.core.transport.run(
         {
-          operation,
-          method,
+          operation: spec.operation,
+          method: spec.method,
           url: url.href,
-          ...(body === undefined ? {} : { body }),
+          ...(spec.body === undefined ? {} : { body: spec.body }),
           headers: () => auth.headers(this.deadline),
-          renewAuth: () => auth.clear(),
-          timeoutMs: attemptTimeoutMs(this.core.timeouts, method),
+          renewAuth: (refused) => auth.renewAfterRefusal(refused),
+          onLostAnswer: () => {
+            lost = true;
+          },
+          timeoutMs: attemptTimeoutMs(this.core.timeouts, spec.method),
         },
-        (answer) => judgeApiAnswer(operation, answer, expect, auth.renewable),
+        (raw) => judgeApiAnswer(spec.operation, raw, spec.expect, auth.renewable, family),
         this.deadline,
       );
     // The one seam of the circuit breaker: around the whole logical call (its retries and token included).
-    return breaker ? breaker.run(run) : run();
+    const answer = await (breaker ? breaker.run(run) : run());
+    return lost ? { ...answer, afterLostAnswer: true } : answer;
   }
 }
 
@@ -269,22 +377,43 @@ function parseCustomer(json: unknown): CapillaryCustomer {
 
 type ClientDeps = Omit<
   CapillaryClientOptions,
-  'baseUrl' | 'authMode' | 'credentialsParameter' | 'timeoutMs' | 'attemptTimeouts' | 'breaker'
+  'baseUrl' | 'authMode' | 'credentialsParameter' | 'timeoutMs' | 'attemptTimeouts' | 'breaker' | 'rateLimiter'
 > & {
   /** One circuit breaker per brand, shared by the brand's successive clients. */
   breakers?: CircuitBreakers;
+  /**
+   * The counters of the brands' rate limits every container shares (DynamoDB in AWS). Without one, a brand's
+   * `capillary.rateLimits` are counted by this container alone.
+   */
+  rateStore?: RateWindowStore;
+  /** Told when the shared counters fail (the container then counts alone). */
+  onRateStoreError?: (error: unknown) => void;
 };
 
 /** Builds the client for a brand from its configuration. */
 export function createCapillaryClient(
   brand: {
-    brandId?: string;
-    capillary: Pick<BrandConfig['capillary'], 'baseUrl' | 'authMode' | 'credentialsParameter' | 'timeoutMs'>;
+    brandId: string;
+    capillary: Pick<
+      BrandConfig['capillary'],
+      'baseUrl' | 'authMode' | 'credentialsParameter' | 'timeoutMs' | 'rateLimits'
+    >;
   },
   deps: ClientDeps,
 ): CapillaryClient {
-  const { breakers, ...options } = deps;
-  const breaker = brand.brandId !== undefined ? breakers?.forBrand(brand.brandId) : undefined;
+  const { breakers, rateStore, onRateStoreError, ...options } = deps;
+  const breaker = breakers?.forBrand(brand.brandId);
+  const limits = brand.capillary.rateLimits;
+  const rateLimiter =
+    Object.keys(limits).length === 0
+      ? undefined
+      : new WindowRateLimiter({
+          limits,
+          scope: brand.brandId,
+          store: rateStore ?? new InMemoryRateWindowStore(deps.now),
+          ...(deps.now ? { now: deps.now } : {}),
+          ...(onRateStoreError ? { onStoreError: onRateStoreError } : {}),
+        });
   return new CapillaryClient({
     ...options,
     ...(breaker ? { breaker } : {}),
@@ -292,12 +421,17 @@ export function createCapillaryClient(
     authMode: brand.capillary.authMode,
     credentialsParameter: brand.capillary.credentialsParameter,
     timeoutMs: brand.capillary.timeoutMs,
+    ...(rateLimiter ? { rateLimiter } : {}),
   });
 }
 
-/** Hands out one client per brand revision, so token caches survive between warm calls but never a re-save. */
+/**
+ * Hands out one client per brand revision (a re-save takes effect at once), with one OAuth token per brand
+ * connection in the container: a re-save that keeps the cluster and credentials keeps the token.
+ */
 export class CapillaryClients {
   private readonly clients = new Map<string, { revision: string; client: CapillaryClient }>();
+  private readonly tokens = new Map<string, CapillaryTokenSlot>();
   private readonly deps: ClientDeps;
 
   constructor(deps: ClientDeps) {
@@ -307,12 +441,20 @@ export class CapillaryClients {
   forBrand(brand: BrandConfig): CapillaryClient {
     const cached = this.clients.get(brand.brandId);
     if (cached && cached.revision === brand.revision) return cached.client;
-    const client = createCapillaryClient(brand, this.deps);
+    const { baseUrl, authMode, credentialsParameter } = brand.capillary;
+    const connection = JSON.stringify([brand.brandId, baseUrl, authMode, credentialsParameter]);
+    let tokenSlot = this.tokens.get(connection);
+    if (!tokenSlot) {
+      tokenSlot = new CapillaryTokenSlot();
+      this.tokens.set(connection, tokenSlot);
+    }
+    const client = createCapillaryClient(brand, { ...this.deps, tokenSlot });
     this.clients.set(brand.brandId, { revision: brand.revision, client });
     return client;
   }
 
   clear(): void {
     this.clients.clear();
+    this.tokens.clear();
   }
 }

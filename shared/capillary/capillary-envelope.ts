@@ -1,15 +1,19 @@
-// Capillary's v2 envelope, decided from the body first: success is a created id / entity / the resource with
-// no `errors[]`; a business code (8xxx ...) is a final answer whatever the HTTP status says (Capillary sends
-// them with 500 as well, "500: requests have failed due to errors"); only a 5xx/429 without a business code,
-// 521 and timeouts are worth a retry.
+// Capillary's v2 envelope, decided from the body first, as the call's code family reads it: success is a
+// created id / entity / the resource with no `errors[]`; a business code (8xxx ...) is a final answer whatever
+// the HTTP status says (Capillary sends them with 500 as well, "500: requests have failed due to errors"); the
+// credentials' refusal (HTTP 401 or code 401 in the body) renews the token once; only a 5xx/429 without a
+// business code, 521 and timeouts are worth a retry.
 import {
-  CONCURRENT_ACTION_CODE,
-  type CapillaryCallError,
-  type CapillaryFailureInfo,
+  type CodeFamily,
+  CustomerV2Codes,
   isBusinessCode,
-  toCapillaryError,
-} from './capillary-errors.js';
+  meaningOf,
+  meaningOfMessages,
+  CONCURRENT_ACTION_CODE,
+} from './capillary-codes.js';
+import { type CapillaryCallError, type CapillaryFailureInfo, errorForMeaning } from './capillary-errors.js';
 import { type CapillaryEnvelope, EnvelopeSchema } from './capillary-types.js';
+import { isRecord } from '../lang/is-record.js';
 
 /** One HTTP answer as the transport read it. */
 export interface RawAnswer {
@@ -25,7 +29,7 @@ export type Expectation = 'id' | 'resource';
 export type Verdict<T> =
   | { kind: 'done'; value: T }
   | { kind: 'retry' }
-  /** 401 with OAuth: renew the token once, then try again. */
+  /** The gateway's token was refused (expired or revoked early): renew it once, then try again. */
   | { kind: 'renew-auth' }
   | { kind: 'fail'; error: Error };
 
@@ -44,6 +48,12 @@ export function errorCodes(json: unknown): number[] {
   return (parseEnvelope(json)?.errors ?? []).map((item) => item.code);
 }
 
+/** Every message of the body: the top-level `message` and those of `errors[]` and `warnings[]`. */
+function messagesOf(json: unknown, envelope: CapillaryEnvelope | undefined): string[] {
+  const items = [...(envelope?.errors ?? []), ...(envelope?.warnings ?? [])].map((item) => item.message);
+  return isRecord(json) && typeof json.message === 'string' ? [json.message, ...items] : items;
+}
+
 export function failureInfo(answer: RawAnswer): CapillaryFailureInfo {
   return { codes: errorCodes(answer.json), httpStatus: answer.status, requestId: answer.requestId };
 }
@@ -60,20 +70,30 @@ export function isRetryable(status: number, codes: readonly number[]): boolean {
   return status >= 500 || status === 429 || codes.includes(CONCURRENT_ACTION_CODE);
 }
 
-/** Classifies one answer of a v2 customer call (the body's codes before the HTTP status). */
+/** Classifies one answer of a Capillary call (the body's codes, as `family` reads them, before the HTTP status). */
 export function judgeApiAnswer(
   operation: string,
   answer: RawAnswer,
   expect: Expectation,
   renewableAuth: 'renewable' | 'fixed',
+  family: CodeFamily = CustomerV2Codes,
 ): Verdict<EnvelopeAnswer> {
   const envelope = parseEnvelope(answer.json);
+  const info = failureInfo(answer);
+  // The erased customer's read is documented by its message alone, whatever code or status travels with it.
+  if (meaningOfMessages(family, messagesOf(answer.json, envelope)) === 'deleted') {
+    return { kind: 'fail', error: errorForMeaning('deleted', operation, info) };
+  }
   if (envelope && succeeded(envelope, answer.json, expect)) {
     return { kind: 'done', value: { envelope, json: answer.json, requestId: answer.requestId } };
   }
-  const info = failureInfo(answer);
-  if (info.codes.some(isBusinessCode)) return { kind: 'fail', error: toCapillaryError(operation, info) };
-  if (answer.status === 401 && renewableAuth === 'renewable') return { kind: 'renew-auth' };
-  if (isRetryable(answer.status, info.codes)) return { kind: 'retry' };
-  return { kind: 'fail', error: toCapillaryError(operation, info) satisfies CapillaryCallError };
+  const meaning = meaningOf(family, 'errors', info.codes);
+  if (answer.status === 401 || meaning === 'auth-refused') {
+    return renewableAuth === 'renewable'
+      ? { kind: 'renew-auth' }
+      : { kind: 'fail', error: errorForMeaning('auth-refused', operation, info) };
+  }
+  if (info.codes.some(isBusinessCode)) return { kind: 'fail', error: errorForMeaning(meaning, operation, info) };
+  if (meaning === 'retry-later' || isRetryable(answer.status, info.codes)) return { kind: 'retry' };
+  return { kind: 'fail', error: errorForMeaning(meaning, operation, info) satisfies CapillaryCallError };
 }

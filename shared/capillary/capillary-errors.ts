@@ -1,9 +1,21 @@
-// Typed failures of Capillary calls, mapped onto the gateway's error model by the body's codes (never by
-// the HTTP status alone, since Capillary sends business errors with HTTP 500 too): not found (8015/8009),
-// merged away (8069), lookups the org refuses (8013/8011), duplicates (8006/8007/8008...), INSTORE profile
-// required (8090), refused identifier changes (warnings 8070-8075), retryable (521, 5xx, 429, timeouts) and
-// anything else (502). Each carries Capillary's codes and request id for the logs.
-import { type CodeWithStatus, ConflictError, ErrorCodes, NotFoundError, UpstreamError } from '../errors.js';
+// Typed failures of Capillary calls, mapped onto the gateway's error model by the body's codes (never by the
+// HTTP status alone, since Capillary sends business errors with HTTP 500 too) as the call's code family reads
+// them (capillary-codes.ts): not found, merged away, deleted (PII), lookups the org refuses, an unknown source
+// account, duplicates, INSTORE profile required, refused identifier changes (warnings 8070-8075), retryable
+// (521, 5xx, 429, timeouts) and anything else (502). Each carries Capillary's codes and request id for the logs.
+import {
+  type CodeWithStatus,
+  ConflictError,
+  ErrorCodes,
+  GoneError,
+  NotFoundError,
+  TooManyRequestsError,
+  UpstreamError,
+} from '../errors.js';
+import { type CodeFamily, type CodeMeaning, CustomerV2Codes, meaningOf } from './capillary-codes.js';
+import type { CapillaryCustomer } from './capillary-types.js';
+
+export { CONCURRENT_ACTION_CODE, isBusinessCode } from './capillary-codes.js';
 
 /** Capillary's `{status, code, message}` items of `warnings[]` and `errors[]`. */
 export interface CapillaryStatusItem {
@@ -15,29 +27,12 @@ export interface CapillaryFailureInfo {
   codes: number[];
   httpStatus: number | undefined;
   requestId: string | undefined;
+  /**
+   * An earlier attempt of this call ended without an answer (timeout, network, 5xx without a code): Capillary
+   * may have applied it, so a refusal now may only say that the work is already done.
+   */
+  afterLostAnswer?: boolean;
 }
-
-/** Codes meaning "no customer for these identifiers / this id". */
-export const NOT_FOUND_CODES: ReadonlySet<number> = new Set([8015, 8009]);
-/** "The customer is merged into another account" (get of a merged-away id). */
-export const MERGED_CODE = 8069;
-/**
- * "Invalid identifier passed" / "invalid source account passed" / "invalid source passed": the org does not
- * answer this lookup (CAPILLARY.md §3: the cuid lookup on OAUTH_EXTERNAL may meet 8003, 8011 or 8013).
- */
-export const LOOKUP_REFUSED_CODES: ReadonlySet<number> = new Set([8013, 8011, 8003]);
-/**
- * Warnings a successful add carries that say nothing about the customer it holds: 8107 "Default customer
- * status label not set" (the published success example). Any other warning (8050 merged, 8052 conflicting,
- * 8055 e-mail dropped, ...) means the customer is not exactly what was sent.
- */
-export const INFORMATIONAL_WARNING_CODES: ReadonlySet<number> = new Set([8107]);
-/** "Unable to create profile as instore profile doesn't exist." */
-export const INSTORE_REQUIRED_CODE = 8090;
-/** Codes meaning the identifier or profile already exists (same source) or would merge conflicting customers. */
-export const CONFLICT_CODES: ReadonlySet<number> = new Set([8006, 8007, 8008, 8028, 8052, 8053, 8066, 8067]);
-/** "Multiple actions running for the same customer, retry later." */
-export const CONCURRENT_ACTION_CODE = 521;
 
 /** changeIdentifier warnings that mean the change was not made, each with its gateway code. */
 export const IDENTIFIER_CHANGE_FAILURES: ReadonlyMap<number, CodeWithStatus<409>> = new Map<
@@ -52,12 +47,7 @@ export const IDENTIFIER_CHANGE_FAILURES: ReadonlyMap<number, CodeWithStatus<409>
   [8075, ErrorCodes.PRIMARY_IDENTIFIER_MISMATCH],
 ]);
 
-/** Business codes are Capillary's own (8xxx, 1017, 91015, 3217 ...); below 1000 they echo HTTP statuses. */
-export function isBusinessCode(code: number): boolean {
-  return code >= 1000;
-}
-
-/** Capillary has no customer for the given identifiers or id (8015, 8009). */
+/** Capillary has no customer for the given identifiers or id (8015, 8009, 8065, 816). */
 export class CapillaryNotFoundError extends NotFoundError {
   readonly capillary: CapillaryFailureInfo;
   constructor(message: string, capillary: CapillaryFailureInfo) {
@@ -66,8 +56,32 @@ export class CapillaryNotFoundError extends NotFoundError {
   }
 }
 
-/** The customer was merged into another one (8069): follow to the survivor. */
-export class CapillaryMergedError extends CapillaryNotFoundError {}
+/**
+ * The customer asked for was merged into another one: 8069 as an error (no survivor named), or a read that
+ * answered another customer (8069 as a warning, or simply another `id`): `survivor` is that customer.
+ */
+export class CapillaryMergedError extends CapillaryNotFoundError {
+  readonly mergedId: number | undefined;
+  readonly survivor: CapillaryCustomer | undefined;
+  constructor(
+    message: string,
+    capillary: CapillaryFailureInfo,
+    merge: { mergedId?: number; survivor?: CapillaryCustomer } = {},
+  ) {
+    super(message, capillary);
+    this.mergedId = merge.mergedId;
+    this.survivor = merge.survivor;
+  }
+}
+
+/** The customer was erased on a PII deletion request (its reads say so; a new add answers 8026): 410. */
+export class CapillaryDeletedError extends GoneError {
+  readonly capillary: CapillaryFailureInfo;
+  constructor(message: string, capillary: CapillaryFailureInfo) {
+    super(ErrorCodes.CUSTOMER_DELETED, message);
+    this.capillary = capillary;
+  }
+}
 
 /** Capillary refused a write because an identifier or profile already exists (8006/8007/8008, merge conflicts). */
 export class CapillaryConflictError extends ConflictError {
@@ -96,8 +110,15 @@ export class CapillaryRejectedError extends UpstreamError {
   }
 }
 
-/** The org refuses the lookup (8013/8011), e.g. `identifierName=cuid`, which the published enum leaves out. */
+/** The org refuses the lookup (8013/8003), e.g. `identifierName=cuid`, which the published enum leaves out. */
 export class CapillaryLookupRefusedError extends CapillaryRejectedError {}
+
+/** The org does not know the source account (8011/8127/8045/8091): the brand's `sourceAccountId` is wrong. */
+export class CapillaryAccountUnknownError extends CapillaryRejectedError {
+  constructor(message: string, capillary: CapillaryFailureInfo) {
+    super(message, capillary, ErrorCodes.SOURCE_ACCOUNT_UNKNOWN);
+  }
+}
 
 /** Capillary kept failing in a retryable way (5xx, 429, 521, timeouts) until the retries ran out: 502/503 + Retry-After. */
 export class CapillaryUnavailableError extends UpstreamError {
@@ -109,30 +130,69 @@ export class CapillaryUnavailableError extends UpstreamError {
   }
 }
 
-export type CapillaryCallError = CapillaryNotFoundError | CapillaryConflictError | CapillaryRejectedError;
-
-/** Maps a failed (non-retryable) Capillary answer to the right typed error. */
-export function toCapillaryError(operation: string, capillary: CapillaryFailureInfo): CapillaryCallError {
-  const has = (codes: ReadonlySet<number>) => capillary.codes.some((code) => codes.has(code));
-  if (capillary.codes.includes(MERGED_CODE)) {
-    return new CapillaryMergedError(`Capillary ${operation}: the customer was merged into another one`, capillary);
-  }
-  if (has(NOT_FOUND_CODES)) return new CapillaryNotFoundError(`Capillary ${operation}: customer not found`, capillary);
-  if (has(LOOKUP_REFUSED_CODES)) {
-    return new CapillaryLookupRefusedError(`Capillary ${operation}: the org refuses this lookup`, capillary);
-  }
-  if (capillary.codes.includes(INSTORE_REQUIRED_CODE)) {
-    return new CapillaryRejectedError(
-      `Capillary ${operation}: the org needs an INSTORE profile first (set capillary.createWithInstoreProfile)`,
-      capillary,
-      ErrorCodes.INSTORE_PROFILE_REQUIRED,
+/** The gateway's own throttle: the brand's Capillary rate limit is spent, so the call was not sent (429). */
+export class CapillaryRateLimitedError extends TooManyRequestsError {
+  readonly api: string;
+  constructor(api: string, retryAfterSeconds: number) {
+    super(
+      ErrorCodes.CAPILLARY_RATE_LIMITED,
+      `The brand's Capillary rate limit for ${api} is spent for now; retry later`,
+      retryAfterSeconds,
     );
+    this.api = api;
   }
-  if (has(CONFLICT_CODES)) {
-    return new CapillaryConflictError(`Capillary ${operation}: identifier or profile already exists`, capillary);
+}
+
+export type CapillaryCallError =
+  | CapillaryNotFoundError
+  | CapillaryDeletedError
+  | CapillaryConflictError
+  | CapillaryRejectedError;
+
+/** The typed error of a final (non-retryable) refusal whose meaning the family gave. */
+export function errorForMeaning(
+  meaning: CodeMeaning | undefined,
+  operation: string,
+  capillary: CapillaryFailureInfo,
+): CapillaryCallError {
+  switch (meaning) {
+    case 'merged':
+      return new CapillaryMergedError(`Capillary ${operation}: the customer was merged into another one`, capillary);
+    case 'deleted':
+      return new CapillaryDeletedError(
+        `Capillary ${operation}: the customer was erased on a PII deletion request`,
+        capillary,
+      );
+    case 'not-found':
+      return new CapillaryNotFoundError(`Capillary ${operation}: customer not found`, capillary);
+    case 'lookup-refused':
+      return new CapillaryLookupRefusedError(`Capillary ${operation}: the org refuses this lookup`, capillary);
+    case 'account-unknown':
+      return new CapillaryAccountUnknownError(
+        `Capillary ${operation}: the org does not know the source account (check capillary.sourceAccountId)`,
+        capillary,
+      );
+    case 'instore-required':
+      return new CapillaryRejectedError(
+        `Capillary ${operation}: the org needs an INSTORE profile first (set capillary.createWithInstoreProfile)`,
+        capillary,
+        ErrorCodes.INSTORE_PROFILE_REQUIRED,
+      );
+    case 'conflict':
+      return new CapillaryConflictError(`Capillary ${operation}: identifier or profile already exists`, capillary);
+    default:
+      if (capillary.httpStatus === 401 || capillary.httpStatus === 403 || meaning === 'auth-refused') {
+        return new CapillaryRejectedError(`Capillary ${operation}: gateway credentials refused`, capillary);
+      }
+      return new CapillaryRejectedError(`Capillary ${operation} failed`, capillary);
   }
-  if (capillary.httpStatus === 401 || capillary.httpStatus === 403) {
-    return new CapillaryRejectedError(`Capillary ${operation}: gateway credentials refused`, capillary);
-  }
-  return new CapillaryRejectedError(`Capillary ${operation} failed`, capillary);
+}
+
+/** Maps a failed (non-retryable) Capillary answer to the right typed error, as `family` reads its codes. */
+export function toCapillaryError(
+  operation: string,
+  capillary: CapillaryFailureInfo,
+  family: CodeFamily = CustomerV2Codes,
+): CapillaryCallError {
+  return errorForMeaning(meaningOf(family, 'errors', capillary.codes), operation, capillary);
 }

@@ -96,6 +96,8 @@ export interface WriteResult {
   customerId: number;
   warnings: { code: number; message: string }[];
   requestId: string | undefined;
+  /** An earlier attempt's answer was lost: the write may have been applied by it (the answer then says little). */
+  afterLostAnswer?: boolean;
 }
 
 /** Finds the profile of `source` (and `accountId` when given) in a customer. */

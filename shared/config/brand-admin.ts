@@ -27,6 +27,9 @@ import {
   toFieldIssues,
 } from './brand-config.js';
 import { checkDiscovery, checkJwks } from './brand-checks.js';
+import { checkSourceAccount, phoneCountryWarnings } from './brand-capillary-check.js';
+import { isSupportedCountry } from 'libphonenumber-js';
+import { InMemorySecretSource } from './secret-source.js';
 import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand, versionConflict } from './brand-store.js';
 import type { BrandLinks } from '../customer/link-store.js';
 import { checkOutboundHosts, type HostResolver, systemResolver } from '../http/outbound-url.js';
@@ -61,6 +64,11 @@ export interface BrandAdminOptions {
    * local stack (allowLoopbackUrls off) none may resolve to an internal address. Defaults to the system DNS.
    */
   resolveHost?: HostResolver;
+  /**
+   * Also check the brand against its Capillary org, as warnings: whether the org knows the OAUTH_EXTERNAL
+   * account (a read-only lookup with the brand's credentials) and whether `phoneDefaultCountry` is set.
+   */
+  orgChecks?: boolean;
 }
 
 /** The brand as GET returns it and PUT takes it (secrets never included). */
@@ -291,6 +299,9 @@ export class BrandAdmin {
       issues.push(...(error.details ?? []));
     }
     if (document && this.options.allowLoopbackUrls !== true) issues.push(...loopbackIssues(document));
+    if (document?.phoneDefaultCountry !== undefined && !isSupportedCountry(document.phoneDefaultCountry)) {
+      issues.push({ field: 'phoneDefaultCountry', message: 'is not a country whose phone numbers can be read' });
+    }
     // The functions' IAM policies only reach this brand's own SSM path, so any other parameter would fail at run time.
     const brandPath = ownParameter.slice(0, ownParameter.lastIndexOf('/') + 1);
     if (document && !document.capillary.credentialsParameter.startsWith(brandPath)) {
@@ -372,10 +383,11 @@ export class BrandAdmin {
       }
     }
     const remote = { fetch: this.fetch, timeoutMs: this.options.httpTimeoutMs ?? 5_000 };
-    const [jwksIssues, discovery, credentialIssues] = await Promise.all([
+    const [jwksIssues, discovery, credentialIssues, orgWarnings] = await Promise.all([
       checkJwks(document, remote),
       checkDiscovery(document, remote),
       request.capillarySecret ? Promise.resolve([]) : this.checkCredentialsExist(document),
+      this.checkOrg(request, remote),
     ]);
     const issues = [...jwksIssues, ...discovery.issues, ...credentialIssues];
     if (issues.length > 0) {
@@ -383,7 +395,26 @@ export class BrandAdmin {
         details: issues,
       });
     }
-    return discovery.warnings;
+    return [...discovery.warnings, ...orgWarnings];
+  }
+
+  /** The org checks (warnings only), with the credentials of the request or those already in SSM. */
+  private async checkOrg(request: ParsedRequest, remote: { fetch: FetchFn; timeoutMs: number }): Promise<string[]> {
+    if (this.options.orgChecks !== true) return [];
+    const { document, capillarySecret } = request;
+    const parameter = document.capillary.credentialsParameter;
+    const secrets = capillarySecret
+      ? new InMemorySecretSource({ [parameter]: JSON.stringify(capillarySecret) })
+      : this.options.secretReader;
+    const account = secrets
+      ? await checkSourceAccount(document, {
+          ...remote,
+          secrets,
+          resolveHost:
+            this.options.allowLoopbackUrls === true ? undefined : (this.options.resolveHost ?? systemResolver),
+        })
+      : [];
+    return [...account, ...phoneCountryWarnings(document)];
   }
 
   private async checkCredentialsExist(document: BrandDocument): Promise<FieldIssue[]> {

@@ -23,6 +23,13 @@ import {
   AudienceClaims,
   acceptedAudiencesOf,
   toFieldIssues,
+  COUNTRY_CODE_MESSAGE,
+  COUNTRY_CODE_PATTERN,
+  MAX_RATE_LIMIT_APIS,
+  MAX_RATE_LIMIT_PER_MINUTE,
+  PrimaryIdentifiers,
+  RATE_LIMIT_API_MESSAGE,
+  RATE_LIMIT_API_PATTERN,
 } from './brand-rules.js';
 
 export {
@@ -134,6 +141,31 @@ export const CapillaryConnectionSchema = z
       .max(100)
       .default([])
       .describe('Extended fields enabled for the Capillary org; the INSTORE registration refuses any other.'),
+    /** Calls per minute per Capillary API the gateway keeps under (Capillary's limits are per API and API key). */
+    rateLimits: z
+      .record(
+        z.string().regex(RATE_LIMIT_API_PATTERN, RATE_LIMIT_API_MESSAGE),
+        z.number().int().min(1).max(MAX_RATE_LIMIT_PER_MINUTE),
+      )
+      .refine((value) => Object.keys(value).length <= MAX_RATE_LIMIT_APIS, `at most ${MAX_RATE_LIMIT_APIS} APIs`)
+      .default({})
+      .describe(
+        "The org's Capillary rate limits in calls per minute, per API (`POST /v2/customers`, `GET /v2/customers/{id}`, ...; `*` for every other API). The gateway keeps the brand under them across its containers and answers its own 429 `CAPILLARY_RATE_LIMITED` with `Retry-After` instead of calling Capillary. Empty: no limit.",
+      ),
+    /** The org's Intouch CONF_REGISTRATION_PRIMARY_KEY. */
+    primaryIdentifier: z
+      .enum(PrimaryIdentifiers)
+      .default('mobile')
+      .describe(
+        "The org's primary identifier (Intouch CONF_REGISTRATION_PRIMARY_KEY). It matters with `dualEligibility`: such an org finds a customer by its primary identifier only.",
+      ),
+    /** Dual eligibility: customers may share secondary identifiers, and a lookup by one of them alone answers 8015. */
+    dualEligibility: z
+      .boolean()
+      .default(false)
+      .describe(
+        'The org has dual eligibility: several customers may share a secondary identifier and a lookup by a non-primary identifier alone answers "not found" (8015). The gateway then finds members by the verified primary identifier only, and refuses (409 `PRIMARY_IDENTIFIER_REQUIRED`) a first session with secondary identifiers but no verified primary one, instead of creating a duplicate.',
+      ),
   })
   .strict()
   .describe('The Capillary connection of the brand (secrets live in SSM, never here).');
@@ -164,6 +196,13 @@ export const BrandConfigSchema = z
         "The CIAM userinfo endpoint (https), called with the caller's access token for the mapped claims. Leave it out when the provider's userinfo does not accept the API's access tokens (Entra ID, Okta custom authorization servers): the claims then come from the verified ID token the app sends in the session body.",
       ),
     fieldMappings: FieldMappingsSchema,
+    phoneDefaultCountry: z
+      .string()
+      .regex(COUNTRY_CODE_PATTERN, COUNTRY_CODE_MESSAGE)
+      .optional()
+      .describe(
+        "The country (ISO 3166-1 alpha-2, e.g. `IN`) of mobile numbers the CIAM sends without a country code (`9800000077`, `07700 900000`); set it to the org's base country. Without it such numbers cannot be used.",
+      ),
     allowedAlgorithms: z
       .array(z.enum(SupportedAlgorithms))
       .min(1)

@@ -25,6 +25,13 @@ import {
   AudienceClaims,
   acceptedAudiencesOf,
   toFieldIssues,
+  COUNTRY_CODE_MESSAGE,
+  COUNTRY_CODE_PATTERN,
+  MAX_RATE_LIMIT_APIS,
+  MAX_RATE_LIMIT_PER_MINUTE,
+  PrimaryIdentifiers,
+  RATE_LIMIT_API_MESSAGE,
+  RATE_LIMIT_API_PATTERN,
 } from './brand-rules.js';
 
 const secureUrl = z.string().check(
@@ -59,6 +66,7 @@ const BrandItemSchema = z.strictObject({
     emailVerified: z._default(claimPath, 'email_verified'),
     mobileVerified: z._default(claimPath, 'phone_number_verified'),
   }),
+  phoneDefaultCountry: z.optional(z.string().check(z.regex(COUNTRY_CODE_PATTERN, COUNTRY_CODE_MESSAGE))),
   allowedAlgorithms: z._default(
     z.array(z.enum(SupportedAlgorithms)).check(z.minLength(1), z.maxLength(SupportedAlgorithms.length)),
     ['RS256', 'ES256'],
@@ -82,6 +90,19 @@ const BrandItemSchema = z.strictObject({
     createWithInstoreProfile: z._default(z.boolean(), false),
     customFields: z._default(z.array(capillaryField).check(z.maxLength(100)), []),
     extendedFields: z._default(z.array(capillaryField).check(z.maxLength(100)), []),
+    rateLimits: z._default(
+      z
+        .record(
+          z.string().check(z.regex(RATE_LIMIT_API_PATTERN, RATE_LIMIT_API_MESSAGE)),
+          intIn(1, MAX_RATE_LIMIT_PER_MINUTE),
+        )
+        .check(
+          z.refine((value) => Object.keys(value).length <= MAX_RATE_LIMIT_APIS, `at most ${MAX_RATE_LIMIT_APIS} APIs`),
+        ),
+      {},
+    ),
+    primaryIdentifier: z._default(z.enum(PrimaryIdentifiers), 'mobile'),
+    dualEligibility: z._default(z.boolean(), false),
   }),
 });
 

@@ -111,3 +111,16 @@ export const CAPILLARY_FIELD_NAME_MESSAGE = 'must be 1-64 letters, digits or und
 /** Value types of Capillary custom and extended fields. */
 export const CapillaryFieldTypes = ['string', 'number', 'boolean', 'date'] as const;
 export type CapillaryFieldType = (typeof CapillaryFieldTypes)[number];
+
+/** ISO 3166-1 alpha-2 region codes (`IN`, `GB`); whether libphonenumber knows it is a save-time check. */
+export const COUNTRY_CODE_PATTERN = /^[A-Z]{2}$/;
+export const COUNTRY_CODE_MESSAGE = 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. IN or GB';
+/** The identifiers an org can make primary (Intouch CONF_REGISTRATION_PRIMARY_KEY). */
+export const PrimaryIdentifiers = ['mobile', 'email', 'externalId'] as const;
+export type PrimaryIdentifier = (typeof PrimaryIdentifiers)[number];
+/** Keys of `capillary.rateLimits`: `*` or `METHOD /path` with `{id}` for customer ids (the form capillary-rate-limit.ts derives). */
+export const RATE_LIMIT_API_PATTERN = /^(\*|(GET|POST|PUT|PATCH|DELETE) \/[A-Za-z0-9_.{}/-]{1,200})$/;
+export const RATE_LIMIT_API_MESSAGE = 'must be * or METHOD /path, e.g. POST /v2/customers or GET /v2/customers/{id}';
+/** Most APIs listed in `capillary.rateLimits`, and the largest limit (calls per minute). */
+export const MAX_RATE_LIMIT_APIS = 50;
+export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;

@@ -1,6 +1,8 @@
 // Maps CIAM claims to the Capillary customer fields through a brand's field mappings: dotted claim
-// paths, trimming, Capillary's length limits, E.164 mobile -> Capillary's digits-only form, verified flags.
+// paths, trimming, Capillary's length limits, the mobile in Capillary's digits-only form (phone-number.ts, in
+// the brand's `phoneDefaultCountry` when it has no country code), verified flags.
 import type { BrandConfig } from '../config/brand-config.js';
+import { type MobileProblem, readMobile } from './phone-number.js';
 
 export const NAME_MAX_LENGTH = 100;
 export const EMAIL_MAX_LENGTH = 255;
@@ -14,6 +16,13 @@ export interface MappedCustomer {
   email?: string;
   emailVerified: boolean;
   mobileVerified: boolean;
+  /** Why the mobile claim was left out (a number Capillary could not be given), when it was. */
+  mobileProblem?: MobileProblem;
+}
+
+export interface MappingOptions {
+  /** ISO 3166-1 alpha-2 country of mobile numbers sent without a country code (the brand's `phoneDefaultCountry`). */
+  phoneDefaultCountry?: string | undefined;
 }
 
 export type Claims = Record<string, unknown>;
@@ -40,13 +49,15 @@ export function normaliseName(value: unknown): string | undefined {
   return [...trimmed].slice(0, NAME_MAX_LENGTH).join('').trim();
 }
 
-/** E.164 (`+44 7700 900000`, separators allowed) -> `447700900000`; undefined when it is not a plausible number. */
-export function normaliseMobile(value: unknown): string | undefined {
+/**
+ * A mobile in Capillary's form (`+44 7700 900000` -> `447700900000`; `9800000077` in `IN` -> `919800000077`);
+ * undefined when it is not a possible number (phone-number.ts).
+ */
+export function normaliseMobile(value: unknown, defaultCountry?: string): string | undefined {
   const trimmed = text(value);
   if (!trimmed) return undefined;
-  const compact = trimmed.replace(/[\s().-]/g, '');
-  const match = /^(?:\+|00)?([1-9]\d{7,14})$/.exec(compact);
-  return match?.[1];
+  const reading = readMobile(trimmed, defaultCountry);
+  return 'mobile' in reading ? reading.mobile : undefined;
 }
 
 /** Trimmed, lower-cased e-mail within Capillary's 255 characters; undefined otherwise. */
@@ -61,18 +72,24 @@ function flag(value: unknown): boolean {
 }
 
 /** Applies the brand's field mappings to the claims. */
-export function mapClaims(claims: Claims, mappings: BrandConfig['fieldMappings']): MappedCustomer {
+export function mapClaims(
+  claims: Claims,
+  mappings: BrandConfig['fieldMappings'],
+  options: MappingOptions = {},
+): MappedCustomer {
   const mapped: MappedCustomer = {
     emailVerified: flag(readClaimPath(claims, mappings.emailVerified)),
     mobileVerified: flag(readClaimPath(claims, mappings.mobileVerified)),
   };
   const firstName = normaliseName(readClaimPath(claims, mappings.firstName));
   const lastName = normaliseName(readClaimPath(claims, mappings.lastName));
-  const mobile = normaliseMobile(readClaimPath(claims, mappings.mobile));
+  const mobileClaim = text(readClaimPath(claims, mappings.mobile));
+  const mobile = mobileClaim ? readMobile(mobileClaim, options.phoneDefaultCountry) : undefined;
   const email = normaliseEmail(readClaimPath(claims, mappings.email));
   if (firstName) mapped.firstName = firstName;
   if (lastName) mapped.lastName = lastName;
-  if (mobile) mapped.mobile = mobile;
+  if (mobile && 'mobile' in mobile) mapped.mobile = mobile.mobile;
+  if (mobile && 'problem' in mobile) mapped.mobileProblem = mobile.problem;
   if (email) mapped.email = email;
   return mapped;
 }

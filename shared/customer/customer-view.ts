@@ -1,7 +1,8 @@
 // GET /v1/me: the linked customer as the app needs it (names, identifiers, source profiles) plus the principal.
 import { CapillarySources, findProfile, identifierOf } from '../capillary/capillary-types.js';
 import { oauthProfile } from './customer-sync.js';
-import { loadLinkedCustomer, type PostAuthCaller } from './post-auth-caller.js';
+import type { PostAuthCaller } from './post-auth-caller.js';
+import { resolveLinkedCustomer } from './linked-customer.js';
 import type { PostAuthServices } from './post-auth-ports.js';
 
 export interface CustomerView {
@@ -24,7 +25,7 @@ export interface CustomerView {
 
 /** The caller's linked customer; 404 CUSTOMER_NOT_LINKED before the first session. */
 export async function viewLinkedCustomer(services: PostAuthServices, caller: PostAuthCaller): Promise<CustomerView> {
-  const { customerId, customer } = await loadLinkedCustomer(services, caller);
+  const { customerId, customer } = await resolveLinkedCustomer(services, caller);
   const oauth = oauthProfile(customer, caller.brand);
   const named =
     oauth?.firstName || oauth?.lastName ? oauth : (findProfile(customer, CapillarySources.INSTORE) ?? oauth);

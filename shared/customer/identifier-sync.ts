@@ -6,9 +6,10 @@ import { CapillaryConflictError } from '../capillary/capillary-errors.js';
 import { ConflictError, ErrorCodes, ForbiddenError } from '../errors.js';
 import { mapClaims, maskIdentifier } from './claim-mapping.js';
 import { type IdentifierChange, planIdentifierChanges } from './customer-sync.js';
-import { lookupHolders } from './customer-finder.js';
+import { lookupHolders, searchableIdentifiers } from './customer-finder.js';
 import { audit } from './post-auth-audit.js';
-import { capillaryFor, loadLinkedCustomer, type PostAuthCaller } from './post-auth-caller.js';
+import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
+import { resolveLinkedCustomer } from './linked-customer.js';
 import type { PostAuthServices } from './post-auth-ports.js';
 
 export interface IdentifierSyncResult {
@@ -34,8 +35,8 @@ export async function syncIdentifiers(
   services: PostAuthServices,
   caller: PostAuthCaller,
 ): Promise<IdentifierSyncResult> {
-  const { customerId, customer } = await loadLinkedCustomer(services, caller);
-  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
+  const { customerId, customer } = await resolveLinkedCustomer(services, caller);
+  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings, caller.brand);
   const changes = planIdentifierChanges(mapped, customer, caller.brand);
   if (changes.length === 0) return { customerId, status: 'unchanged', changes: [] };
 
@@ -52,10 +53,12 @@ export async function syncIdentifiers(
       );
     }
   }
-  // The new identifiers' holders on any source, looked up concurrently.
-  for (const identifier of await lookupHolders(client, [...added.values()])) {
-    const holder = identifier.customerId;
-    if (holder !== undefined && holder !== customerId) {
+  // The new identifiers' holders (ALL, INSTORE and the brand's OAUTH_EXTERNAL account, concurrently: several
+  // customers may hold one identifier, and ALL answers only one of them). A dual-eligibility org lets customers share a secondary identifier, and its
+  // lookups cannot see them: only the primary one is checked there.
+  const searched = searchableIdentifiers(caller.brand, [...added.values()]);
+  for (const identifier of await lookupHolders(client, caller.brand, searched)) {
+    if (identifier.holders.some((holder) => holder !== customerId)) {
       audit(services, caller, {
         type: 'identifier.change',
         outcome: 'failure',

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CapillaryConflictError } from '../capillary/capillary-errors.js';
 import {
   type CapillaryCommChannel,
+  type CapillaryCustomer,
   type CapillaryIdentifier,
   CapillarySources,
   findProfile,
@@ -12,7 +13,7 @@ import type { BrandConfig } from '../config/brand-config.js';
 import { CAPILLARY_FIELD_NAME_PATTERN, type CapillaryFieldType } from '../config/brand-rules.js';
 import { ConflictError, ErrorCodes, type FieldIssue, ForbiddenError, ValidationError } from '../errors.js';
 import { mapClaims } from './claim-mapping.js';
-import { lookupHolders, userIdentifiers } from './customer-finder.js';
+import { lookupHolders, searchableIdentifiers, verifiedIdentifiers } from './customer-finder.js';
 import { linkWithMapped } from './link-session.js';
 import { audit } from './post-auth-audit.js';
 import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
@@ -101,10 +102,8 @@ export async function registerInstore(
   body: RegistrationBody,
 ): Promise<RegistrationResult> {
   checkOrgFields(caller.brand, body);
-  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
-  const identifiers: CapillaryIdentifier[] = userIdentifiers(mapped)
-    .filter((identifier) => identifier.verified)
-    .map(({ type, value }) => ({ type, value }));
+  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings, caller.brand);
+  const identifiers: CapillaryIdentifier[] = verifiedIdentifiers(mapped);
   if (identifiers.length === 0) {
     throw new ForbiddenError(
       ErrorCodes.UNVERIFIED_IDENTIFIER,
@@ -142,16 +141,19 @@ export async function registerInstore(
     });
     status = 'updated';
   } else {
-    // Check first so the add merges into the linked customer and never creates a second one.
-    let heldByLinked = false;
-    for (const identifier of await lookupHolders(client, identifiers)) {
-      const holder = identifier.customerId;
-      if (holder !== undefined && holder !== linked.customerId) {
+    // Check first so the add merges into the linked customer and never creates a second one: no other customer
+    // may hold an identifier (ALL, INSTORE and OAUTH_EXTERNAL lookups: several customers can hold one, and ALL names one;
+    // a dual-eligibility org's lookups see its primary identifier only), and the linked customer must hold one.
+    for (const identifier of await lookupHolders(
+      client,
+      caller.brand,
+      searchableIdentifiers(caller.brand, identifiers),
+    )) {
+      if (identifier.holders.some((holder) => holder !== linked.customerId)) {
         throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, `The ${identifier.type} belongs to another customer`);
       }
-      heldByLinked ||= holder === linked.customerId;
     }
-    if (!heldByLinked) {
+    if (!identifiers.some((identifier) => holds(linked.customer, identifier))) {
       throw new ConflictError(
         ErrorCodes.IDENTIFIER_CHANGE_PENDING,
         'The verified identifiers are not on the linked customer yet; call POST /v1/me/identifiers/sync first',
@@ -165,6 +167,15 @@ export async function registerInstore(
         ...extendedFields,
       }));
     } catch (error) {
+      // A retried add whose first answer was lost is refused as a duplicate of what it created: read the
+      // customer and report what is true.
+      if (error instanceof CapillaryConflictError && error.capillary.afterLostAnswer) {
+        const now = await client.getCustomer(linked.customerId);
+        const instore = findProfile(now, CapillarySources.INSTORE);
+        if (instore && identifiers.every((identifier) => holds({ ...now, profiles: [instore] }, identifier))) {
+          return finish(services, caller, body, linked.customerId, 'registered', identifiers);
+        }
+      }
       if (error instanceof CapillaryConflictError) {
         throw new ConflictError(
           ErrorCodes.IDENTIFIER_TAKEN,
@@ -180,15 +191,33 @@ export async function registerInstore(
     }
     status = 'registered';
   }
+  return finish(services, caller, body, linked.customerId, status, identifiers);
+}
+
+/** Whether one of the customer's profiles carries the identifier. */
+function holds(customer: CapillaryCustomer, identifier: CapillaryIdentifier): boolean {
+  return customer.profiles.some((p) =>
+    p.identifiers.some((i) => i.type === identifier.type && i.value === identifier.value),
+  );
+}
+
+function finish(
+  services: PostAuthServices,
+  caller: PostAuthCaller,
+  body: RegistrationBody,
+  customerId: number,
+  status: RegistrationResult['status'],
+  identifiers: CapillaryIdentifier[],
+): RegistrationResult {
   audit(services, caller, {
     type: 'instore.registration',
     outcome: 'success',
     reason: status.toUpperCase(),
     details: {
-      customerId: linked.customerId,
+      customerId,
       fields: Object.keys(body.fields ?? {}),
       extendedFields: Object.keys(body.extendedFields ?? {}),
     },
   });
-  return { customerId: linked.customerId, status, cuid: caller.auth.sub, identifiers };
+  return { customerId, status, cuid: caller.auth.sub, identifiers };
 }

@@ -3,15 +3,13 @@
 // Safe under concurrency (one short lease per brand + sub) and after partial failures (the user's own
 // customer is always searched before creating, so a customer created before a crash is found by the retry).
 // Independent Capillary calls run concurrently: a new user costs 2 sequential round trips (3 when joining an
-// existing member, 4 on an org that refuses the cuid lookup), a returning one 1.
+// existing member, 4 on an org that refuses the cuid lookup), a returning one 1. What a first session does is
+// decided by link-decision.ts from read-only evidence (customer-finder.ts); this file does the writes.
 import { sleep as realSleep } from '../lang/sleep.js';
 import { randomUUID } from 'node:crypto';
 import type { CapillaryClient } from '../capillary/capillary-client.js';
-import {
-  CapillaryConflictError,
-  CapillaryNotFoundError,
-  INFORMATIONAL_WARNING_CODES,
-} from '../capillary/capillary-errors.js';
+import { CustomerV2Codes } from '../capillary/capillary-codes.js';
+import { CapillaryConflictError, CapillaryDeletedError } from '../capillary/capillary-errors.js';
 import {
   type AddCustomerInput,
   type CapillaryCustomer,
@@ -22,15 +20,9 @@ import {
 import { ConflictError, ErrorCodes, ForbiddenError } from '../errors.js';
 import { type MappedCustomer, mapClaims } from './claim-mapping.js';
 import { type ClaimsSource, claimsSourceOf } from './claim-source.js';
-import {
-  type CuidAnswer,
-  cuidStrategy,
-  findByProfiles,
-  findOwnCustomer,
-  lookupCuid,
-  lookupHolders,
-  userIdentifiers,
-} from './customer-finder.js';
+import { findOwnCustomer, gatherLinkEvidence, verifiedIdentifiers } from './customer-finder.js';
+import { decideLink } from './link-decision.js';
+import { type LinkState, readLinkState } from './linked-customer.js';
 import { changedProfileFields, oauthProfile, planIdentifierChanges, type ProfileField } from './customer-sync.js';
 import { audit } from './post-auth-audit.js';
 import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
@@ -64,7 +56,7 @@ function mappedView(mapped: MappedCustomer): SessionResult['mapped'] {
 /** Links the caller to a Capillary customer and syncs the names; see docs/post-auth.md for the flows. */
 export async function linkSession(services: PostAuthServices, caller: PostAuthCaller): Promise<SessionResult> {
   const claims = await services.claims.load(caller);
-  const mapped = mapClaims(claims, caller.brand.fieldMappings);
+  const mapped = mapClaims(claims, caller.brand.fieldMappings, caller.brand);
   try {
     const { customer: _customer, ...linked } = await linkWithMapped(services, caller, mapped);
     const claimsSource = claimsSourceOf(claims);
@@ -77,6 +69,8 @@ export async function linkSession(services: PostAuthServices, caller: PostAuthCa
         customerId: result.customerId,
         changedFields: result.changedFields,
         identifierChangePending: result.identifierChangePending,
+        // A mobile claim Capillary could not be given (no country code and no phoneDefaultCountry) is said.
+        ...(mapped.mobileProblem ? { mobileProblem: mapped.mobileProblem } : {}),
       },
     });
     return result;
@@ -98,20 +92,28 @@ export async function linkWithMapped(
 ): Promise<SessionResult & { customer: CapillaryCustomer }> {
   const { brand, auth } = caller;
   const client = capillaryFor(services, caller);
-  const link = await services.links.get(brand.brandId, auth.sub);
-  let customer: CapillaryCustomer | undefined;
-  let established: Established | undefined;
-  if (link) {
-    try {
-      customer = await client.getCustomer(link.customerId);
-      established = { customerId: link.customerId, status: 'linked', reason: 'LINK_STORE' };
-    } catch (error) {
-      // Merged away (8069) or gone: follow the user to the surviving customer below and repair the link.
-      if (!(error instanceof CapillaryNotFoundError)) throw error;
-    }
+  let state: LinkState;
+  try {
+    // A merge Capillary names is followed to the survivor and the link repaired there.
+    state = await readLinkState(services, caller, client);
+  } catch (error) {
+    // An erased customer's link is stale: the user is found again (an org that refuses to re-register an
+    // erased customer answers 8026, a clear 410 CUSTOMER_DELETED).
+    if (!(error instanceof CapillaryDeletedError)) throw error;
+    const link = await services.links.get(brand.brandId, auth.sub);
+    state = link ? { kind: 'stale', customerId: link.customerId } : { kind: 'none' };
   }
-  if (!established || !customer) {
-    established = await establishLink(services, caller, mapped, link?.customerId);
+  let customer: CapillaryCustomer;
+  let established: Established;
+  if (state.kind === 'linked') {
+    customer = state.customer;
+    established = {
+      customerId: state.customerId,
+      status: 'linked',
+      reason: state.repairedFrom === undefined ? 'LINK_STORE' : 'MERGE_FOLLOWED',
+    };
+  } else {
+    established = await establishLink(services, caller, mapped, state.kind === 'stale' ? state.customerId : undefined);
     customer = established.customer ?? (await client.getCustomer(established.customerId));
   }
   let status: SessionStatus = established.status;
@@ -201,6 +203,15 @@ async function establishLink(
         const stored = current
           ? await services.links.replace(link, current.customerId)
           : await services.links.putIfAbsent(link);
+        if (current && stored.customerId === found.customerId) {
+          // The link named a customer that is gone (merged away without a survivor named, or not found).
+          audit(services, caller, {
+            type: 'session.link',
+            outcome: 'success',
+            reason: 'LINK_REPAIRED',
+            details: { customerId: found.customerId, previousCustomerId: current.customerId, cause: 'STALE' },
+          });
+        }
         return stored.customerId === found.customerId
           ? found
           : { customerId: stored.customerId, status: 'linked', reason: 'CONCURRENT_SESSION' };
@@ -228,22 +239,23 @@ async function findOrCreate(
   mapped: MappedCustomer,
 ): Promise<Established> {
   const { brand, auth } = caller;
-  // One wave: the cuid lookup (unless the org is known to refuse it) beside every identifier lookup on ALL.
-  const skipped: CuidAnswer = { kind: 'refused' };
-  const [byCuid, holders] = await Promise.all([
-    cuidStrategy(brand) === 'lookup' ? lookupCuid(client, caller) : Promise.resolve(skipped),
-    lookupHolders(client, userIdentifiers(mapped)),
-  ]);
-  if (byCuid.kind === 'found') return { customerId: byCuid.customerId, status: 'linked', reason: 'CUID' };
-  if (byCuid.kind === 'refused') {
-    const own = await findByProfiles(client, caller, holders);
-    if (own) return { customerId: own.id, status: 'linked', reason: 'CUID_PROFILE', customer: own };
+  const { evidence, own } = await gatherLinkEvidence(client, caller, mapped);
+  const decision = decideLink(brand.capillary, evidence);
+  if (decision.kind === 'refuse') {
+    if (decision.status === 403) throw new ForbiddenError(decision.code, decision.message);
+    throw new ConflictError(decision.code, decision.message);
+  }
+  if (decision.kind === 'link') {
+    return {
+      customerId: decision.customerId,
+      status: 'linked',
+      reason: decision.reason,
+      ...(own?.id === decision.customerId ? { customer: own } : {}),
+    };
   }
 
   // Only identifiers the CIAM verified reach Capillary: an unverified e-mail could be someone else's.
-  const verified: CapillaryIdentifier[] = holders
-    .filter((holder) => holder.verified)
-    .map(({ type, value }) => ({ type, value }));
+  const verified: CapillaryIdentifier[] = verifiedIdentifiers(mapped);
   const oauth: ProfileInput = {
     source: CapillarySources.OAUTH_EXTERNAL,
     accountId: brand.capillary.sourceAccountId,
@@ -252,36 +264,17 @@ async function findOrCreate(
     identifiers: [{ type: 'cuid', value: auth.sub }, ...verified],
   };
 
-  const matches = holders.filter((holder) => holder.customerId !== undefined);
-  if (matches.length > 0) {
-    const memberId = matches[0]?.customerId;
-    if (matches.some((match) => match.customerId !== memberId) || memberId === undefined) {
-      throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'The e-mail and mobile belong to different customers');
-    }
-    // Never take over an existing member on a claim the CIAM has not verified.
-    const unverified = matches.find((match) => !match.verified);
-    if (unverified) {
-      throw new ForbiddenError(
-        ErrorCodes.UNVERIFIED_IDENTIFIER,
-        `The ${unverified.type} matches an existing member but the CIAM has not verified it`,
-      );
-    }
+  if (decision.kind === 'join') {
     const { customerId: attached } = await addProfile(client, caller, mapped, { profiles: [oauth] });
-    if (attached !== memberId) {
+    if (attached !== decision.memberId) {
       throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'Capillary attached the profile to another customer');
     }
-    return { customerId: memberId, status: 'linked', reason: 'EXISTING_MEMBER' };
+    return { customerId: decision.memberId, status: 'linked', reason: decision.reason };
   }
 
   const profiles = [oauth];
   if (brand.capillary.createWithInstoreProfile) {
     // Orgs that answer 8090 need the INSTORE profile first: both go in the same add call.
-    if (verified.length === 0) {
-      throw new ForbiddenError(
-        ErrorCodes.UNVERIFIED_IDENTIFIER,
-        "This brand's Capillary org needs an INSTORE profile, which needs a mobile or e-mail verified by the CIAM",
-      );
-    }
     profiles.unshift({
       source: CapillarySources.INSTORE,
       ...(mapped.firstName ? { firstName: mapped.firstName } : {}),
@@ -324,8 +317,10 @@ async function addProfile(
   input: AddCustomerInput,
 ): Promise<{ customerId: number; clean: boolean }> {
   try {
-    const { customerId, warnings } = await client.addCustomer(input);
-    return { customerId, clean: warnings.every((warning) => INFORMATIONAL_WARNING_CODES.has(warning.code)) };
+    const { customerId, warnings, afterLostAnswer } = await client.addCustomer(input);
+    const clean =
+      !afterLostAnswer && warnings.every((warning) => CustomerV2Codes.warnings.get(warning.code) === 'informational');
+    return { customerId, clean };
   } catch (error) {
     if (!(error instanceof CapillaryConflictError)) throw error;
     const own = await findOwnCustomer(client, caller, mapped);

@@ -1,9 +1,7 @@
 // The caller of a post-auth route, resolved once per request from the authorizer context, and what it is
-// served with: the brand's Capillary client cut to its deadline, and its linked customer.
+// served with: the brand's Capillary client cut to its deadline (its linked customer: linked-customer.ts).
 import type { AuthorizerContext } from '../auth/authorizer-context.js';
 import type { CapillaryClient } from '../capillary/capillary-client.js';
-import { CapillaryNotFoundError } from '../capillary/capillary-errors.js';
-import type { CapillaryCustomer } from '../capillary/capillary-types.js';
 import type { BrandConfig } from '../config/brand-config.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import { ErrorCodes, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
@@ -45,30 +43,4 @@ export async function resolveCaller(brands: BrandDirectory, request: Authenticat
     accessToken: requireBearerToken(request.event),
     deadline: deadlineFrom(request.remainingTimeMs()),
   };
-}
-
-/** The linked customer of the caller; 404 CUSTOMER_NOT_LINKED before the first session. */
-export async function loadLinkedCustomer(
-  services: PostAuthServices,
-  caller: PostAuthCaller,
-): Promise<{ customerId: number; customer: CapillaryCustomer }> {
-  const link = await services.links.get(caller.brand.brandId, caller.auth.sub);
-  if (!link)
-    throw new NotFoundError(
-      ErrorCodes.CUSTOMER_NOT_LINKED,
-      'No Capillary customer is linked yet; call POST /v1/auth/session first',
-    );
-  try {
-    const customer = await capillaryFor(services, caller).getCustomer(link.customerId);
-    return { customerId: link.customerId, customer };
-  } catch (error) {
-    // Merged away (8069) or deleted in Capillary: the next session follows it to the survivor and re-links.
-    if (error instanceof CapillaryNotFoundError) {
-      throw new NotFoundError(
-        ErrorCodes.CUSTOMER_NOT_LINKED,
-        'The linked customer no longer exists; call POST /v1/auth/session',
-      );
-    }
-    throw error;
-  }
 }

@@ -2,6 +2,7 @@
 // composition root): per-brand Capillary clients over an instrumented fetch, the DynamoDB link store, the
 // CIAM claim source, the runtime's audit log and its uncached revocation guard. Called once per cold start.
 import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';
+import { DynamoRateWindowStore } from '../adapters/dynamo-rate-window-store.js';
 import { CapillaryClients } from '../capillary/capillary-client.js';
 import { CircuitBreakers } from '../capillary/circuit-breaker.js';
 import { httpsOnly } from '../http/outbound-url.js';
@@ -56,6 +57,13 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
           },
         }),
         fetch: instrumentCapillaryFetch((input, init) => globalThis.fetch(input, init), runtime.metrics),
+        // Brands' Capillary rate limits are counted across the stage's containers (links table, TTL items).
+        rateStore: new DynamoRateWindowStore({
+          documentClient: runtime.documentClient,
+          tableName: runtime.settings.tables.links,
+        }),
+        onRateStoreError: (error) =>
+          logger.warn('capillary rate limit counters unavailable; counting in this container', { error }),
       }),
       links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: runtime.settings.tables.links }),
       // Outside the local stage userinfo is never fetched over plain http, whatever the brand item says.

@@ -3,7 +3,8 @@ import { mapClaims } from './claim-mapping.js';
 import { changedProfileFields, oauthProfile, type ProfileField } from './customer-sync.js';
 import { updateNames } from './link-session.js';
 import { audit } from './post-auth-audit.js';
-import { capillaryFor, loadLinkedCustomer, type PostAuthCaller } from './post-auth-caller.js';
+import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
+import { resolveLinkedCustomer } from './linked-customer.js';
 import type { PostAuthServices } from './post-auth-ports.js';
 
 export interface ProfileSyncResult {
@@ -14,8 +15,8 @@ export interface ProfileSyncResult {
 
 /** Re-reads the claims and updates the names that differ; identical names cause no write. */
 export async function syncProfile(services: PostAuthServices, caller: PostAuthCaller): Promise<ProfileSyncResult> {
-  const { customerId, customer } = await loadLinkedCustomer(services, caller);
-  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings);
+  const { customerId, customer } = await resolveLinkedCustomer(services, caller);
+  const mapped = mapClaims(await services.claims.load(caller), caller.brand.fieldMappings, caller.brand);
   const changedFields = changedProfileFields(mapped, oauthProfile(customer, caller.brand));
   if (changedFields.length === 0) return { customerId, status: 'unchanged', changedFields };
   await updateNames(capillaryFor(services, caller), caller, customerId, mapped, changedFields);

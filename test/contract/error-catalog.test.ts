@@ -24,6 +24,8 @@ const FIXED_STATUS: Record<string, number> = {
   NotFoundError: 404,
   MethodNotAllowedError: 405,
   ConflictError: 409,
+  GoneError: 410,
+  TooManyRequestsError: 429,
   PayloadTooLargeError: 413,
   UnsupportedMediaTypeError: 415,
   UnprocessableEntityError: 422,
@@ -35,7 +37,7 @@ const FIXED_STATUS: Record<string, number> = {
 /** `[file, status, code]` for every error the code constructs with a literal status and code. */
 function thrownPairs(): [string, number, string][] {
   const pattern =
-    /new\s+(GatewayError|UpstreamError|BadRequestError|UnauthorizedError|ForbiddenError|NotFoundError|MethodNotAllowedError|ConflictError|PayloadTooLargeError|UnsupportedMediaTypeError|UnprocessableEntityError|HeadersTooLargeError|BadGatewayError|ServiceUnavailableError)\(\s*(?:(\d{3})\s*,\s*)?ErrorCodes\.([A-Z_]+)|super\(\s*(\d{3})\s*,\s*ErrorCodes\.([A-Z_]+)|gatewayError\(\s*(\d{3})\s*,\s*'([A-Z_]+)'/g;
+    /new\s+(GatewayError|UpstreamError|BadRequestError|UnauthorizedError|ForbiddenError|NotFoundError|MethodNotAllowedError|ConflictError|GoneError|TooManyRequestsError|PayloadTooLargeError|UnsupportedMediaTypeError|UnprocessableEntityError|HeadersTooLargeError|BadGatewayError|ServiceUnavailableError)\(\s*(?:(\d{3})\s*,\s*)?ErrorCodes\.([A-Z_]+)|super\(\s*(\d{3})\s*,\s*ErrorCodes\.([A-Z_]+)|gatewayError\(\s*(\d{3})\s*,\s*'([A-Z_]+)'/g;
   const pairs: [string, number, string][] = [];
   for (const file of [...sources('shared'), ...sources('functions'), ...sources('local')]) {
     const text = readFileSync(file, 'utf8');

@@ -37,7 +37,10 @@ describe('the Capillary circuit breaker against the simulator', () => {
 
   const client = (brandId: string, timeoutMs = 2_000) =>
     createCapillaryClient(
-      { brandId, capillary: { baseUrl: sim.baseUrl, authMode: 'oauth', credentialsParameter: '/cap', timeoutMs } },
+      {
+        brandId,
+        capillary: { baseUrl: sim.baseUrl, authMode: 'oauth', credentialsParameter: '/cap', timeoutMs, rateLimits: {} },
+      },
       { secrets, breakers, sleep: async () => undefined, retry: { maxAttempts: 2 } },
     );
   const points = (name: string, brandId: string) =>
@@ -175,7 +178,13 @@ describe('per-attempt timeouts', () => {
     const api = createCapillaryClient(
       {
         brandId: 'brand-t',
-        capillary: { baseUrl: sim.baseUrl, authMode: 'oauth', credentialsParameter: '/cap', timeoutMs: 2_500 },
+        capillary: {
+          baseUrl: sim.baseUrl,
+          authMode: 'oauth',
+          credentialsParameter: '/cap',
+          timeoutMs: 2_500,
+          rateLimits: {},
+        },
       },
       {
         secrets: new InMemorySecretSource({ '/cap': JSON.stringify({ key: 'k', secret: 's' }) }),

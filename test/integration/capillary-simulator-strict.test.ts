@@ -6,6 +6,7 @@ import {
   sequentialRoundTrips,
   startCapillarySimulator,
 } from '../../local/capillary-simulator.js';
+import { simulatorToken } from '../support/simulator-http.js';
 
 describe('Capillary simulator strictness', () => {
   let sim: CapillarySimulator;
@@ -24,11 +25,7 @@ describe('Capillary simulator strictness', () => {
 
   beforeAll(async () => {
     sim = await startCapillarySimulator({ clients: [{ key: 'k', secret: 's' }] });
-    const issued = await fetch(`${sim.baseUrl}/v3/oauth/token/generate`, {
-      method: 'POST',
-      body: JSON.stringify({ key: 'k', secret: 's' }),
-    });
-    token = ((await issued.json()) as { data: { accessToken: string } }).data.accessToken;
+    token = await simulatorToken(sim, 'k', 's');
   });
   beforeEach(() => {
     sim.reset();

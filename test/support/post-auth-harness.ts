@@ -97,6 +97,43 @@ export interface PostAuthRig {
 export const CuidLookupModes = ['documented', 'permissive'] as const;
 export type CuidLookupMode = (typeof CuidLookupModes)[number];
 
+/** A simulated org in one reading of the reference, with the brand settings that state it. */
+export interface OrgReading {
+  name: string;
+  org: Partial<SimOrgConfig>;
+  /** Brand `capillary` settings the reading needs (an org's dual eligibility is stated by the brand). */
+  capillary?: Record<string, unknown>;
+  /** Top-level brand settings (phoneDefaultCountry). */
+  brand?: Record<string, unknown>;
+}
+
+/**
+ * Every reading the simulator offers (local/capillary-sim/readings.ts), one at a time beside the documented
+ * one: the flows suites run under each, so the gateway is right whichever one a real org turns out to be.
+ */
+export const OrgReadings: readonly OrgReading[] = [
+  { name: 'documented', org: {} },
+  { name: 'cuid lookup answered', org: { cuidLookup: 'permissive' } },
+  { name: 'merged id answered with the survivor and 8069 warning', org: { mergedCustomer: 'warning' } },
+  { name: 'merged id answered with the survivor alone', org: { mergedCustomer: 'silent' } },
+  {
+    name: 'dual eligibility, e-mail primary',
+    org: { dualEligibility: true, primaryIdentifier: 'email' },
+    capillary: { dualEligibility: true, primaryIdentifier: 'email' },
+  },
+  { name: 'ALL answers the newest of several holders', org: { allSourceMatch: 'last' } },
+  { name: 'not found as 8065 / 816', org: { notFoundCodes: 'per-source' } },
+  { name: 'unknown accounts accepted on writes', org: { unknownAccountWrites: 'accepted' } },
+  { name: 'expired token refused in the body', org: { expiredTokenAnswer: 'envelope401' } },
+  { name: 'throttled without Retry-After', org: { throttleAnswer: 'bare' } },
+  {
+    name: 'mobiles completed with the base country',
+    org: { mobileMatch: 'base-country', baseCountry: 'GB' },
+    brand: { phoneDefaultCountry: 'GB' },
+  },
+  { name: 'PII-deleted read as an error', org: { piiDeletedAnswer: 'error' } },
+];
+
 /** A small seeded PRNG (mulberry32), so the simulator's HTTP 500 share is the same on every run. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -119,6 +156,10 @@ export async function startPostAuthRig(options: {
   org?: Partial<SimOrgConfig>;
   /** Brand `capillary` settings beyond the connection (cuidLookup, createWithInstoreProfile, fields). */
   capillary?: Record<string, unknown>;
+  /** Top-level brand settings (phoneDefaultCountry ...). */
+  brand?: Record<string, unknown>;
+  /** One reading of the reference: its org switches and the brand settings that state them. */
+  reading?: OrgReading;
 }): Promise<PostAuthRig> {
   const ciam = await startDevCiam({
     accounts: options.accounts,
@@ -131,6 +172,9 @@ export async function startPostAuthRig(options: {
     cuidLookup: options.cuidLookup ?? 'documented',
     businessErrorHttp500Share: 0.5,
     random: seededRandom(11),
+    // The org's OAUTH_EXTERNAL account, as Intouch's Channel Configurations hold it: other ids are refused.
+    sourceAccounts: { OAUTH_EXTERNAL: [ACCOUNT_ID] },
+    ...options.reading?.org,
     ...options.org,
   });
   const dynamo = await startLocalDynamo();
@@ -148,6 +192,8 @@ export async function startPostAuthRig(options: {
       jwksUri: ciam.jwksUri,
       userInfoEndpoint: ciam.userInfoEndpoint,
       fieldMappings: { firstName: 'given_name', lastName: 'family_name', mobile: 'phone_number', email: 'email' },
+      ...options.reading?.brand,
+      ...options.brand,
       capillary: {
         baseUrl: sim.baseUrl,
         sourceAccountId: ACCOUNT_ID,
@@ -156,6 +202,7 @@ export async function startPostAuthRig(options: {
         // The simulated org's fields (DEFAULT_ORG_FIELDS), as a brand would list them.
         customFields: DEFAULT_ORG_FIELDS.customFields,
         extendedFields: DEFAULT_ORG_FIELDS.extendedFields,
+        ...options.reading?.capillary,
         ...options.capillary,
       },
     },

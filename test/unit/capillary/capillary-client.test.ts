@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CapillaryClient, type CapillaryClientOptions } from '../../../shared/capillary/capillary-client.js';
 import {
+  CapillaryAccountUnknownError,
   CapillaryConflictError,
   CapillaryIdentifierChangeError,
   CapillaryLookupRefusedError,
@@ -10,75 +10,10 @@ import {
   CapillaryRejectedError,
   CapillaryUnavailableError,
 } from '../../../shared/capillary/capillary-errors.js';
+import { CapillaryClient } from '../../../shared/capillary/capillary-client.js';
 import { InMemorySecretSource } from '../../../shared/config/secret-source.js';
 import { ConfigError, ErrorCodes } from '../../../shared/errors.js';
-
-type Scripted = { status: number; body?: unknown; headers?: Record<string, string> } | 'timeout' | 'network';
-
-interface Recorded {
-  url: URL;
-  method: string;
-  headers: Record<string, string>;
-  body: unknown;
-}
-
-/** A fetch that answers from a script and records every request; fails the test when the script runs dry. */
-function scriptedFetch(script: Scripted[]) {
-  const requests: Recorded[] = [];
-  const fetch = async (input: string, init: RequestInit): Promise<Response> => {
-    requests.push({
-      url: new URL(input),
-      method: init.method ?? 'GET',
-      headers: (init.headers ?? {}) as Record<string, string>,
-      body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
-    });
-    const next = script.shift();
-    if (next === undefined) throw new Error(`unexpected request ${init.method} ${input}`);
-    if (next === 'timeout') throw new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-    if (next === 'network') throw new TypeError('fetch failed');
-    return new Response(next.body === undefined ? '' : JSON.stringify(next.body), {
-      status: next.status,
-      headers: { 'x-cap-requestid': `req-${requests.length}`, ...next.headers },
-    });
-  };
-  return { fetch, requests, remaining: () => script.length };
-}
-
-const TOKEN = { status: 200, body: { data: { accessToken: 'tok-1', ttlSeconds: 300 }, errors: null } };
-
-function client(script: Scripted[], overrides: Partial<CapillaryClientOptions> = {}) {
-  const scripted = scriptedFetch(script);
-  const sleeps: number[] = [];
-  const logs: { message: string; extra: unknown }[] = [];
-  let now = 1_000_000;
-  const options: CapillaryClientOptions = {
-    baseUrl: 'https://eu.api.capillarytech.test',
-    authMode: 'oauth',
-    credentialsParameter: '/cap/demo',
-    secrets: new InMemorySecretSource({ '/cap/demo': JSON.stringify({ key: 'k', secret: 's' }) }),
-    timeoutMs: 1_000,
-    fetch: scripted.fetch,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    random: () => 0.5,
-    now: () => now,
-    logger: {
-      info: (message: string, extra?: unknown) => logs.push({ message, extra }),
-      warn: (message: string, extra?: unknown) => logs.push({ message, extra }),
-    } as unknown as CapillaryClientOptions['logger'] & object,
-    ...overrides,
-  };
-  return {
-    api: new CapillaryClient(options),
-    ...scripted,
-    sleeps,
-    logs,
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-}
+import { client, TOKEN } from '../../support/scripted-capillary.js';
 
 describe('CapillaryClient', () => {
   it('gets an OAuth token once and sends it as X-CAP-API-OAUTH-TOKEN on every call', async () => {
@@ -240,10 +175,18 @@ describe('CapillaryClient', () => {
     ).rejects.toBeInstanceOf(CapillaryLookupRefusedError);
   });
 
-  it.each([8011, 8003])('reports the cuid lookup refused with %i (CAPILLARY.md §3) as a refusal too', async (code) => {
-    const c = client([TOKEN, { status: 400, body: { errors: [{ status: false, code, message: 'refused' }] } }]);
+  it('reports the cuid lookup refused with 8003 (CAPILLARY.md §3) as a refusal too', async () => {
+    const c = client([TOKEN, { status: 400, body: { errors: [{ status: false, code: 8003, message: 'refused' }] } }]);
     const query = { source: 'OAUTH_EXTERNAL', accountId: 'a', identifierName: 'cuid', identifierValue: 's' } as const;
     await expect(c.api.lookupCustomerId(query)).rejects.toBeInstanceOf(CapillaryLookupRefusedError);
+  });
+
+  it.each([8011, 8127, 8045])('reports %i (an unknown source account) as SOURCE_ACCOUNT_UNKNOWN', async (code) => {
+    const c = client([TOKEN, { status: 400, body: { errors: [{ status: false, code, message: 'invalid account' }] } }]);
+    const query = { source: 'OAUTH_EXTERNAL', accountId: 'a', identifierName: 'cuid', identifierValue: 's' } as const;
+    const error = await c.api.lookupCustomerId(query).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CapillaryAccountUnknownError);
+    expect(error).toMatchObject({ status: 502, code: ErrorCodes.SOURCE_ACCOUNT_UNKNOWN });
   });
 
   it.each([

@@ -59,6 +59,12 @@ const edgeStrings = [
   'basic',
   'aud',
   'client_id',
+  'IN',
+  'in',
+  'GBR',
+  'mobile',
+  'email',
+  'externalId',
 ];
 const edgeNumbers = [0, 1, -1, 59, 60, 99, 100, 300, 301, 5000, 30_000, 30_001, 604_800, 604_801, 1.5, 2 ** 53, -0];
 const scalar = fc.oneof(
@@ -90,10 +96,19 @@ const keys = {
     'clockSkewSeconds',
     'maxTokenLifetimeSeconds',
     'status',
+    'phoneDefaultCountry',
     'extra',
   ],
   fieldMappings: [...Object.keys(base.fieldMappings), 'emailVerified', 'mobileVerified', 'extra'],
-  capillary: [...Object.keys(base.capillary), 'authMode', 'timeoutMs', 'extra'],
+  capillary: [
+    ...Object.keys(base.capillary),
+    'authMode',
+    'timeoutMs',
+    'rateLimits',
+    'primaryIdentifier',
+    'dualEligibility',
+    'extra',
+  ],
 };
 const mutation: fc.Arbitrary<Mutation> = fc
   .constantFrom('top' as const, 'fieldMappings' as const, 'capillary' as const)
@@ -138,7 +153,22 @@ describe('the zod/mini brand item parser', () => {
   });
 
   it('agrees with the full schema on every field set to every edge value, or left out', () => {
-    const edges: unknown[] = [...edgeStrings, ...edgeNumbers, true, null, [], ['RS256'], ['HS256'], ['a', 'b'], {}];
+    const edges: unknown[] = [
+      ...edgeStrings,
+      ...edgeNumbers,
+      true,
+      null,
+      [],
+      ['RS256'],
+      ['HS256'],
+      ['a', 'b'],
+      {},
+      { '*': 100 },
+      { 'POST /v2/customers': 0 },
+      { 'GET /v2/customers/{id}': 1.5 },
+      { 'post /v2/customers': 10 },
+      Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`GET /v2/x${i}`, 1])),
+    ];
     let cases = 0;
     for (const path of ['top', 'fieldMappings', 'capillary'] as const) {
       for (const key of keys[path]) {

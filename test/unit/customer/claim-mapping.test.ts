@@ -69,7 +69,7 @@ describe('mapClaims', () => {
           fc.anything(),
         ),
         (claims) => {
-          const mapped = mapClaims(claims, mappings);
+          const mapped = mapClaims(claims, mappings, { phoneDefaultCountry: 'IN' });
           if (mapped.firstName !== undefined) expect(mapped.firstName.length).toBeLessThanOrEqual(100);
           if (mapped.email !== undefined) expect(mapped.email.length).toBeLessThanOrEqual(255);
           if (mapped.mobile !== undefined) expect(mapped.mobile).toMatch(/^[1-9]\d{7,14}$/);
@@ -86,13 +86,40 @@ describe('normaliseMobile', () => {
     ['+447700900000', '447700900000'],
     ['+1 (555) 000-0001', '15550000001'],
     ['0044 7700 900000', '447700900000'],
-    ['447700900000', '447700900000'],
+    ['+44 (0)7700 900000', '447700900000'],
+    ['447911123456', '447911123456'],
   ])('turns %s into %s', (input, expected) => {
     expect(normaliseMobile(input)).toBe(expected);
   });
 
-  it.each(['+0123456789', '12345', '+44 7700 abc', '+1234567890123456', 42])('refuses %s', (input) => {
-    expect(normaliseMobile(input)).toBeUndefined();
+  it.each([
+    ['9800000077', 'IN', '919800000077'],
+    ['+91 98000 00077', 'IN', '919800000077'],
+    ['919800000077', 'IN', '919800000077'],
+    ['0091-98000-00077', 'IN', '919800000077'],
+    ['07700 900000', 'GB', '447700900000'],
+    ['+1 555 000 0009', 'GB', '15550000009'],
+  ])('reads %s in the default country %s as %s (one spelling per phone)', (input, country, expected) => {
+    expect(normaliseMobile(input, country)).toBe(expected);
+  });
+
+  it.each(['+0123456789', '12345', '+44 7700 abc', '+1234567890123456', 42, '9800000077', '07700 900000'])(
+    'refuses %s without a default country',
+    (input) => {
+      expect(normaliseMobile(input)).toBeUndefined();
+    },
+  );
+
+  it('says why a national number was left out when the brand has no phoneDefaultCountry', () => {
+    const mapped = mapClaims({ address: { phone: '07700 900000' } }, mappings);
+    expect(mapped).toMatchObject({ mobileProblem: 'needs-country' });
+    expect(mapped.mobile).toBeUndefined();
+    expect(mapClaims({ address: { phone: '07700 900000' } }, mappings, { phoneDefaultCountry: 'GB' })).toMatchObject({
+      mobile: '447700900000',
+    });
+    expect(mapClaims({ address: { phone: 'call me' } }, mappings, { phoneDefaultCountry: 'GB' })).toMatchObject({
+      mobileProblem: 'invalid',
+    });
   });
 });
 
