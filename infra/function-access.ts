@@ -41,9 +41,12 @@ const brandDirectory: readonly DynamoAction[] = ['GetItem', 'Query', 'Scan'];
 /** The revocation check: one BatchGetItem (GetItem for a single key). */
 const revocationCheck: readonly DynamoAction[] = ['GetItem', 'BatchGetItem'];
 
+/** The brands' Capillary rate-limit counters (links table, TTL items): a read and a conditional block reservation. */
+const rateWindow: readonly DynamoAction[] = ['GetItem', 'UpdateItem'];
+
 const postAuth = (links: readonly DynamoAction[]): FunctionAccess => ({
   group: 'postAuth',
-  tables: { brands: brandDirectory, links, revocations: revocationCheck },
+  tables: { brands: brandDirectory, links: [...new Set([...links, ...rateWindow])], revocations: revocationCheck },
   secrets: 'read',
   subjectKey: true,
 });

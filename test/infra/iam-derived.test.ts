@@ -18,6 +18,7 @@ const ADAPTER_TARGETS: Readonly<Record<string, string>> = {
   getBrandItem: 'brands',
   DynamoBrandStore: 'brands',
   DynamoLinkStore: 'links',
+  DynamoRateWindowStore: 'links',
   DynamoRevocationStore: 'revocations',
   SsmSecretSource: 'ssm',
   SsmSecretWriter: 'ssm',
