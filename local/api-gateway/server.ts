@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { firstHeader, singleHeader } from '../../shared/http/headers.js';
 import type { FunctionName } from '../../shared/routes.js';
-import { authorizerStage } from './authorizer.js';
+import { AUTHORIZER_REASON_HEADER, allowedReason, authorizerStage } from './authorizer.js';
 import { preflight, withGatewayCors } from './cors.js';
 import { authorizerEvent, methodArnFor, proxyEvent, type RequestFacts } from './events.js';
 import { bodyTooLarge, clientErrorResponse, gatewayError } from './gateway-error.js';
@@ -114,18 +114,21 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     } else if (route.auth === 'ciam') {
       const identity = firstHeader({ headers, multiValueHeaders }, 'authorization');
       if (identity === undefined || identity === '') {
-        return gatewayError(401, 'UNAUTHORIZED', 'Unauthorized', requestId);
+        const missing = gatewayError(401, 'UNAUTHORIZED', 'Unauthorized', requestId);
+        missing.headers[AUTHORIZER_REASON_HEADER] = 'AUTHORIZATION_MISSING';
+        return missing;
       }
       const decided = await authorizer.authorize(authorizerEvent(facts), identity, requestId);
       if ('status' in decided) return decided;
       debugHeaders['x-local-authorizer-cache'] = decided.cache;
+      debugHeaders[AUTHORIZER_REASON_HEADER] = allowedReason(decided.result);
       debugHeaders['x-local-authorizer-context'] = JSON.stringify({
         principalId: decided.result.principalId,
         ...decided.result.context,
       });
       if (!policyAllows(decided.result.statements, methodArnFor(stage, routeMethod, path))) {
         const denied = gatewayError(403, 'FORBIDDEN', 'User is not authorized to access this resource', requestId);
-        Object.assign(denied.headers, debugHeaders);
+        Object.assign(denied.headers, debugHeaders, { [AUTHORIZER_REASON_HEADER]: 'POLICY_DENIES_ROUTE' });
         return denied;
       }
       // REST APIs hand the context to the integration with string values.
