@@ -9,7 +9,6 @@ import { type CapillaryCustomer, CapillarySources } from '../capillary/capillary
 import type { BrandConfig } from '../config/brand-config.js';
 import { ErrorCodes, UpstreamError } from '../errors.js';
 import type { MappedCustomer } from './claim-mapping.js';
-import type { PostAuthCaller } from './post-auth-caller.js';
 
 export type IdentifierKind = 'email' | 'mobile';
 
@@ -22,6 +21,15 @@ export interface IdentifierHolder {
 }
 
 export type CuidAnswer = { kind: 'found'; customerId: number } | { kind: 'absent' } | { kind: 'refused' };
+
+/** The read calls finding a customer makes: a dry run (doctor, prelink) hands in a client typed to these only. */
+export type CapillaryReader = Pick<CapillaryClient, 'lookupCustomerId' | 'getCustomer'>;
+
+/** Who is being looked for: the brand and the CIAM subject (a post-auth caller, or a user of a dry run). */
+export interface SubjectOfBrand {
+  brand: BrandConfig;
+  auth: { sub: string };
+}
 
 /** What each org answered to the cuid lookup, per brand + cluster, for `auto` (lives as long as the container). */
 const orgAnswers = new Map<string, 'lookup' | 'profiles'>();
@@ -48,7 +56,7 @@ export function userIdentifiers(mapped: MappedCustomer): Omit<IdentifierHolder, 
  * each identifier with the id of the customer holding it (undefined when none does).
  */
 export function lookupHolders<T extends { type: string; value: string }>(
-  client: CapillaryClient,
+  client: CapillaryReader,
   identifiers: readonly T[],
 ): Promise<(T & { customerId: number | undefined })[]> {
   return Promise.all(
@@ -67,7 +75,7 @@ export function lookupHolders<T extends { type: string; value: string }>(
  * `GET /v2/customers/lookup?source=OAUTH_EXTERNAL&accountId=<account>&identifierName=cuid&identifierValue=<sub>`.
  * A refusal (8013/8011) teaches `auto` to use the profiles; with `lookup` forced it is a 502 CUID_LOOKUP_REFUSED.
  */
-export async function lookupCuid(client: CapillaryClient, caller: PostAuthCaller): Promise<CuidAnswer> {
+export async function lookupCuid(client: CapillaryReader, caller: SubjectOfBrand): Promise<CuidAnswer> {
   const { brand } = caller;
   try {
     const customerId = await client.lookupCustomerId({
@@ -108,8 +116,8 @@ function carriesCuid(customer: CapillaryCustomer, brand: BrandConfig, sub: strin
  * identifiers and return the one whose OAUTH_EXTERNAL profile carries the cuid.
  */
 export async function findByProfiles(
-  client: CapillaryClient,
-  caller: PostAuthCaller,
+  client: CapillaryReader,
+  caller: SubjectOfBrand,
   holders: IdentifierHolder[],
 ): Promise<CapillaryCustomer | undefined> {
   const candidates = new Set<number>();
@@ -129,8 +137,8 @@ export async function findByProfiles(
 
 /** The customer already carrying the user's cuid, by the brand's strategy (used after a duplicate answer). */
 export async function findOwnCustomer(
-  client: CapillaryClient,
-  caller: PostAuthCaller,
+  client: CapillaryReader,
+  caller: SubjectOfBrand,
   mapped: MappedCustomer,
 ): Promise<number | undefined> {
   if (cuidStrategy(caller.brand) === 'lookup') {

@@ -19,16 +19,19 @@ import {
   CapillarySources,
   type ProfileInput,
 } from '../capillary/capillary-types.js';
-import { ConflictError, ErrorCodes, ForbiddenError } from '../errors.js';
+import { ConflictError, ErrorCodes, ForbiddenError, type GatewayError } from '../errors.js';
 import { type MappedCustomer, mapClaims } from './claim-mapping.js';
 import { type ClaimsSource, claimsSourceOf } from './claim-source.js';
 import {
+  type CapillaryReader,
   type CuidAnswer,
   cuidStrategy,
   findByProfiles,
   findOwnCustomer,
   lookupCuid,
+  type IdentifierKind,
   lookupHolders,
+  type SubjectOfBrand,
   userIdentifiers,
 } from './customer-finder.js';
 import { changedProfileFields, oauthProfile, planIdentifierChanges, type ProfileField } from './customer-sync.js';
@@ -50,7 +53,23 @@ export interface SessionResult {
   claimsSource?: ClaimsSource;
 }
 
-type Established = { customerId: number; status: 'created' | 'linked'; reason: string; customer?: CapillaryCustomer };
+export type Established = {
+  customerId: number;
+  status: 'created' | 'linked';
+  reason: string;
+  customer?: CapillaryCustomer;
+};
+
+/** A first session's course, decided before any write (see planFirstSession). */
+export type FirstSessionPlan =
+  /** The customer already carries the cuid: found by the cuid lookup, or on a verified identifier's holder. */
+  | { kind: 'link'; customerId: number; reason: 'CUID' | 'CUID_PROFILE'; customer?: CapillaryCustomer }
+  /** An existing member holds the verified identifiers (`matched`): the OAUTH_EXTERNAL profile is added to it. */
+  | { kind: 'join'; memberId: number; input: AddCustomerInput; matched: IdentifierKind[] }
+  /** Nobody holds the user's identifiers: a new customer. */
+  | { kind: 'create'; input: AddCustomerInput }
+  /** Refused before any write (IDENTIFIER_TAKEN, UNVERIFIED_IDENTIFIER). */
+  | { kind: 'refuse'; error: GatewayError };
 
 function mappedView(mapped: MappedCustomer): SessionResult['mapped'] {
   return {
@@ -222,11 +241,17 @@ async function establishLink(
   }
 }
 
-async function findOrCreate(
-  client: CapillaryClient,
-  caller: PostAuthCaller,
+/**
+ * What a first session does for this user, decided from reads alone (lookups, gets): link the customer already
+ * carrying the cuid, join an existing member found by verified identifiers (Capillary merges the new profile into
+ * it, warning 8050), create a customer, or refuse. The session carries the plan out; the go-live dry runs (the
+ * brand doctor, `brand prelink`) call this same function with a client typed to its read calls only.
+ */
+export async function planFirstSession(
+  client: CapillaryReader,
+  caller: SubjectOfBrand,
   mapped: MappedCustomer,
-): Promise<Established> {
+): Promise<FirstSessionPlan> {
   const { brand, auth } = caller;
   // One wave: the cuid lookup (unless the org is known to refuse it) beside every identifier lookup on ALL.
   const skipped: CuidAnswer = { kind: 'refused' };
@@ -234,10 +259,10 @@ async function findOrCreate(
     cuidStrategy(brand) === 'lookup' ? lookupCuid(client, caller) : Promise.resolve(skipped),
     lookupHolders(client, userIdentifiers(mapped)),
   ]);
-  if (byCuid.kind === 'found') return { customerId: byCuid.customerId, status: 'linked', reason: 'CUID' };
+  if (byCuid.kind === 'found') return { kind: 'link', customerId: byCuid.customerId, reason: 'CUID' };
   if (byCuid.kind === 'refused') {
     const own = await findByProfiles(client, caller, holders);
-    if (own) return { customerId: own.id, status: 'linked', reason: 'CUID_PROFILE', customer: own };
+    if (own) return { kind: 'link', customerId: own.id, reason: 'CUID_PROFILE', customer: own };
   }
 
   // Only identifiers the CIAM verified reach Capillary: an unverified e-mail could be someone else's.
@@ -256,30 +281,32 @@ async function findOrCreate(
   if (matches.length > 0) {
     const memberId = matches[0]?.customerId;
     if (matches.some((match) => match.customerId !== memberId) || memberId === undefined) {
-      throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'The e-mail and mobile belong to different customers');
+      return refuse(
+        new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'The e-mail and mobile belong to different customers'),
+      );
     }
     // Never take over an existing member on a claim the CIAM has not verified.
     const unverified = matches.find((match) => !match.verified);
     if (unverified) {
-      throw new ForbiddenError(
-        ErrorCodes.UNVERIFIED_IDENTIFIER,
-        `The ${unverified.type} matches an existing member but the CIAM has not verified it`,
+      return refuse(
+        new ForbiddenError(
+          ErrorCodes.UNVERIFIED_IDENTIFIER,
+          `The ${unverified.type} matches an existing member but the CIAM has not verified it`,
+        ),
       );
     }
-    const { customerId: attached } = await addProfile(client, caller, mapped, { profiles: [oauth] });
-    if (attached !== memberId) {
-      throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'Capillary attached the profile to another customer');
-    }
-    return { customerId: memberId, status: 'linked', reason: 'EXISTING_MEMBER' };
+    return { kind: 'join', memberId, input: { profiles: [oauth] }, matched: matches.map((match) => match.type) };
   }
 
   const profiles = [oauth];
   if (brand.capillary.createWithInstoreProfile) {
     // Orgs that answer 8090 need the INSTORE profile first: both go in the same add call.
     if (verified.length === 0) {
-      throw new ForbiddenError(
-        ErrorCodes.UNVERIFIED_IDENTIFIER,
-        "This brand's Capillary org needs an INSTORE profile, which needs a mobile or e-mail verified by the CIAM",
+      return refuse(
+        new ForbiddenError(
+          ErrorCodes.UNVERIFIED_IDENTIFIER,
+          "This brand's Capillary org needs an INSTORE profile, which needs a mobile or e-mail verified by the CIAM",
+        ),
       );
     }
     profiles.unshift({
@@ -289,12 +316,56 @@ async function findOrCreate(
       identifiers: verified,
     });
   }
-  const registration: AddCustomerInput = { loyaltyInfo: { loyaltyType: 'loyalty' }, profiles };
-  const created = await addProfile(client, caller, mapped, registration);
-  // A clean creation (nothing merged, dropped or resolved by a lookup) holds exactly what was sent, so
-  // the answer is built from it, like the names PUT: a registration costs 2 round trips (lookups, add), not 3.
-  const customer = created.clean ? asCreated(created.customerId, registration) : undefined;
-  return { customerId: created.customerId, status: 'created', reason: 'CREATED', ...(customer ? { customer } : {}) };
+  return { kind: 'create', input: { loyaltyInfo: { loyaltyType: 'loyalty' }, profiles } };
+}
+
+const refuse = (error: GatewayError): FirstSessionPlan => ({ kind: 'refuse', error });
+
+/** Carries a first-session plan out: the writes (add customer), or the plan's refusal. */
+export async function carryOutFirstSession(
+  client: CapillaryClient,
+  caller: SubjectOfBrand,
+  mapped: MappedCustomer,
+  plan: FirstSessionPlan,
+): Promise<Established> {
+  switch (plan.kind) {
+    case 'refuse':
+      throw plan.error;
+    case 'link':
+      return {
+        customerId: plan.customerId,
+        status: 'linked',
+        reason: plan.reason,
+        ...(plan.customer ? { customer: plan.customer } : {}),
+      };
+    case 'join': {
+      const { customerId: attached } = await addProfile(client, caller, mapped, plan.input);
+      if (attached !== plan.memberId) {
+        throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'Capillary attached the profile to another customer');
+      }
+      return { customerId: plan.memberId, status: 'linked', reason: 'EXISTING_MEMBER' };
+    }
+    case 'create': {
+      const created = await addProfile(client, caller, mapped, plan.input);
+      // A clean creation (nothing merged, dropped or resolved by a lookup) holds exactly what was sent, so
+      // the answer is built from it, like the names PUT: a registration costs 2 round trips (lookups, add), not 3.
+      const customer = created.clean ? asCreated(created.customerId, plan.input) : undefined;
+      return {
+        customerId: created.customerId,
+        status: 'created',
+        reason: 'CREATED',
+        ...(customer ? { customer } : {}),
+      };
+    }
+  }
+}
+
+async function findOrCreate(
+  client: CapillaryClient,
+  caller: PostAuthCaller,
+  mapped: MappedCustomer,
+): Promise<Established> {
+  return carryOutFirstSession(client, caller, mapped, await planFirstSession(client, caller, mapped));
 }
 
 /** The customer a clean `POST /v2/customers` of `input` created, as `GET ?source=ALL` would answer it. */
@@ -319,7 +390,7 @@ function asCreated(id: number, input: AddCustomerInput): CapillaryCustomer {
  */
 async function addProfile(
   client: CapillaryClient,
-  caller: PostAuthCaller,
+  caller: SubjectOfBrand,
   mapped: MappedCustomer,
   input: AddCustomerInput,
 ): Promise<{ customerId: number; clean: boolean }> {

@@ -347,6 +347,7 @@ describe('startApiGatewayEmulator', () => {
       const { unauthorizedError, AuthorizerUnavailableError } = await import(
         '../../../shared/auth/authorize-request.js'
       );
+      const allowAny = async () => allow(ANY);
       const answers: Record<string, () => Promise<unknown>> = {
         expired: async () => {
           throw unauthorizedError('TOKEN_EXPIRED');
@@ -355,10 +356,10 @@ describe('startApiGatewayEmulator', () => {
           throw new AuthorizerUnavailableError('JWKS_UNAVAILABLE');
         },
         revoked: async () => allow(ANY, { brandId: 'demo', revoked: 'SESSION_REVOKED' }),
-        ok: async () => allow(ANY),
+        ok: allowAny,
         route: async () => allow('arn:aws:execute-api:local:000000000000:local/local/POST/*'),
       };
-      authorizerAnswer = (event) => (answers[String(event.headers?.authorization).slice(7)] ?? answers.ok)();
+      authorizerAnswer = (event) => (answers[String(event.headers?.authorization).slice(7)] ?? allowAny)();
 
       // Act
       const read = async (headers: Record<string, string>) => {
