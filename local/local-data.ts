@@ -11,6 +11,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Default folder of the persisted local data (git-ignored). */
 export const DEFAULT_DATA_DIR = join(ROOT, '.local-data');
 
+/** The ports `npm start` takes unless PORT, CIAM_PORT, CAPILLARY_PORT, DYNAMODB_PORT or SSM_PORT say otherwise. */
+export const DEFAULT_PORTS = { gateway: 3000, ciam: 3001, capillary: 3002, dynamodb: 3003, ssm: 3004 } as const;
+
 /** The file where the stack writes its URLs, demo clients and admin key for the local tools. */
 export const DEV_CLIENTS_FILE = 'dev-clients.json';
 
@@ -31,6 +34,8 @@ const ClientSchema = z.object({
 export const DevClientsSchema = z.object({
   issuer: z.string().min(1),
   gatewayUrl: z.string().min(1).optional(),
+  /** The Capillary simulator's base URL (`brand init` with a loopback issuer points the brand at it). */
+  capillaryUrl: z.string().min(1).optional(),
   adminKey: z.string().min(1).optional(),
   brandId: z.string().optional(),
   clients: z.object({ app: ClientSchema, spa: ClientSchema, brandClientId: z.string().optional() }),

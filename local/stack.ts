@@ -41,7 +41,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export { DEFAULT_DATA_DIR, DEV_CLIENTS_FILE } from './local-data.js';
 
-export const DEFAULT_PORTS = { gateway: 3000, ciam: 3001, capillary: 3002, dynamodb: 3003, ssm: 3004 } as const;
+export { DEFAULT_PORTS } from './local-data.js';
 
 export interface LocalStackOptions {
   /** Gateway port (PORT); 0 = any free port. */
@@ -445,7 +445,14 @@ function applyEnvironment(run: StackRun, handlerEnv: Record<string, string>): vo
 /** Seeding, for the tools: dev-clients.json in the data dir (issuer, gateway, admin key, clients, users). */
 function writeDevClients(
   dataDir: string,
-  facts: { issuer: string; gatewayUrl: string; adminKey: string; clients: LocalStack['clients']; users: DemoUser[] },
+  facts: {
+    issuer: string;
+    gatewayUrl: string;
+    capillaryUrl: string;
+    adminKey: string;
+    clients: LocalStack['clients'];
+    users: DemoUser[];
+  },
 ): void {
   writePrivateFile(
     join(dataDir, DEV_CLIENTS_FILE),
@@ -454,6 +461,7 @@ function writeDevClients(
         note: 'Written by the local stack at every start for npm run token / brand / ciam. Local development only.',
         issuer: facts.issuer,
         gatewayUrl: facts.gatewayUrl,
+        capillaryUrl: facts.capillaryUrl,
         adminKey: facts.adminKey,
         apiResource: DEMO_API_RESOURCE,
         brandId: DEMO_BRAND_ID,
@@ -510,7 +518,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       spa: { clientId: DEMO_SPA_CLIENT_ID, redirectUri: `${gatewayUrl}/` },
       brandClientId,
     };
-    if (dataDir) writeDevClients(dataDir, { issuer: devCiam.issuer, gatewayUrl, adminKey, clients, users });
+    if (dataDir) {
+      const facts = { issuer: devCiam.issuer, gatewayUrl, capillaryUrl: capillary.baseUrl, adminKey, clients, users };
+      writeDevClients(dataDir, facts);
+    }
 
     let closed: Promise<void> | undefined;
     return {

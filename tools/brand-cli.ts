@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { DEV_CLIENTS_FILE, DevClientsSchema, localDataDir } from '../local/local-data.js';
+import { DEMO_CAPILLARY_CREDENTIALS, DEMO_ORG_ID } from '../local/demo-brand.js';
+import { DEFAULT_PORTS, DEV_CLIENTS_FILE, DevClientsSchema, localDataDir } from '../local/local-data.js';
 import { InMemoryAuditLog } from '../shared/audit/audit-event.js';
 import { BrandAdmin } from '../shared/config/brand-admin.js';
 import { buildBrandJsonSchema } from '../shared/config/brand-json-schema.js';
@@ -208,8 +209,10 @@ async function readBrandFile(io: CliIo, file: string | undefined): Promise<Recor
   return value;
 }
 
-/** The running local stack's gateway URL and admin key from dev-clients.json; nothing when it is absent. */
-async function localStackDefaults(io: CliIo): Promise<{ gatewayUrl?: string; adminKey?: string }> {
+/** The running local stack's URLs and admin key from dev-clients.json; nothing when it is absent. */
+async function localStackDefaults(
+  io: CliIo,
+): Promise<{ gatewayUrl?: string; adminKey?: string; capillaryUrl?: string }> {
   try {
     const parsed = DevClientsSchema.safeParse(
       JSON.parse(await io.readFile(join(localDataDir(io.env), DEV_CLIENTS_FILE))),
@@ -218,6 +221,7 @@ async function localStackDefaults(io: CliIo): Promise<{ gatewayUrl?: string; adm
     return {
       ...(parsed.data.gatewayUrl ? { gatewayUrl: parsed.data.gatewayUrl } : {}),
       ...(parsed.data.adminKey ? { adminKey: parsed.data.adminKey } : {}),
+      ...(parsed.data.capillaryUrl ? { capillaryUrl: parsed.data.capillaryUrl } : {}),
     };
   } catch {
     return {};
@@ -233,6 +237,7 @@ function validateOffline(brand: Record<string, unknown>, stage: string): { statu
   const admin = new BrandAdmin({
     store: { get: unreachable, list: unreachable, save: unreachable, delete: unreachable },
     secretWriter: { putSecret: unreachable, deleteSecret: unreachable },
+    capillaryCredentials: unreachable,
     audit: new InMemoryAuditLog(),
     ssmPrefix: `/ciam-gateway/${stage}`,
     allowLoopbackUrls: stage === 'local',
@@ -269,6 +274,9 @@ async function runInit(io: CliIo, values: Record<string, string | boolean | unde
   const orgId = text('org-id');
   if (orgId !== undefined && !/^[1-9]\d*$/.test(orgId)) throw new UsageError('--org-id must be a positive integer');
   const optional = (key: string, name: string) => (text(name) === undefined ? {} : { [key]: text(name) });
+  // A loopback issuer's brand uses the running stack's simulator (else its default port) and its credentials.
+  const simulator = (await localStackDefaults(io)).capillaryUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.capillary}`;
+  const localCapillary = { baseUrl: simulator, orgId: DEMO_ORG_ID, credentials: { ...DEMO_CAPILLARY_CREDENTIALS } };
   const result = await initBrand(
     {
       issuer,
@@ -279,6 +287,7 @@ async function runInit(io: CliIo, values: Record<string, string | boolean | unde
       ...optional('sourceAccountId', 'source-account'),
       ...optional('capillaryBaseUrl', 'capillary-url'),
       ...(orgId ? { orgId: Number(orgId) } : {}),
+      localCapillary,
     },
     io.fetch,
   );

@@ -2,6 +2,7 @@
 import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { SsmSecretSource } from '../../shared/adapters/ssm-secret-source.js';
 import { createAuditLogger, StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
+import { createCapillaryCredentialCheck } from '../../shared/capillary/capillary-credentials.js';
 import { BrandAdmin } from '../../shared/config/brand-admin.js';
 import { EnvNames, loadSettings } from '../../shared/env.js';
 import { createLogger } from '../../shared/observability/logger.js';
@@ -22,6 +23,10 @@ export const handler = createHandler({
         store: runtime.brandStore,
         secretWriter: runtime.secretWriter,
         secretReader: new SsmSecretSource({ ssm: runtime.ssm }),
+        capillaryCredentials: createCapillaryCredentialCheck({
+          fetch: (input, init) => globalThis.fetch(input, init),
+          timeoutMs: 5_000,
+        }),
         audit: new StructuredAuditLog({ logger: createAuditLogger('admin') }),
         ssmPrefix: settings.ssmPrefix,
         links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: settings.tables.links }),

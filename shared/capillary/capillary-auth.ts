@@ -31,7 +31,7 @@ function md5Hex(value: string): string {
 }
 
 export class CapillaryAuth {
-  private token: { value: string; refreshAt: number } | undefined;
+  private token: { value: string; refreshAt: number; ttlSeconds: number } | undefined;
   private tokenInFlight: Promise<string> | undefined;
 
   private readonly options: CapillaryAuthOptions;
@@ -48,6 +48,21 @@ export class CapillaryAuth {
   /** Drops the cached OAuth token (tests, or after Capillary refused it). */
   clear(): void {
     this.token = undefined;
+  }
+
+  /**
+   * Authenticates now, a fresh token for oauth (the save-time check and the brand doctor): the token's
+   * `ttlSeconds`, or undefined for basic auth, which makes no call of its own.
+   * @throws CapillaryRejectedError when Capillary refuses the credentials.
+   */
+  async authenticate(deadline: Deadline): Promise<{ ttlSeconds: number | undefined }> {
+    if (this.options.authMode === 'basic') {
+      await this.headers(deadline);
+      return { ttlSeconds: undefined };
+    }
+    this.clear();
+    await this.oauthToken(deadline);
+    return { ttlSeconds: this.token?.ttlSeconds };
   }
 
   async headers(deadline: Deadline): Promise<Record<string, string>> {
@@ -117,7 +132,11 @@ export class CapillaryAuth {
     const ttlMs = issued.ttlSeconds * 1000;
     // Renew a little early so a token never expires in flight: 60 s or a fifth of its life, whichever is less.
     const margin = Math.min(60_000, ttlMs / 5);
-    this.token = { value: issued.accessToken, refreshAt: this.options.now() + ttlMs - margin };
+    this.token = {
+      value: issued.accessToken,
+      refreshAt: this.options.now() + ttlMs - margin,
+      ttlSeconds: issued.ttlSeconds,
+    };
     return this.token.value;
   }
 }

@@ -2,7 +2,13 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/admin/handler.js';
 import { Routes } from '../../shared/routes.js';
-import { type BrandAdminRig, brandBody, silentLogger, startBrandAdminRig } from '../support/brand-admin-harness.js';
+import {
+  type BrandAdminRig,
+  brandBody,
+  credentialsAccepted,
+  silentLogger,
+  startBrandAdminRig,
+} from '../support/brand-admin-harness.js';
 import { lambdaContext, proxyEvent } from '../support/events.js';
 
 let rig: BrandAdminRig;
@@ -15,6 +21,7 @@ function rigOptions() {
   return {
     store: rig.store,
     secretWriter: { putSecret: async () => undefined, deleteSecret: async () => undefined },
+    capillaryCredentials: credentialsAccepted,
     audit: rig.audit,
     ssmPrefix: '/t',
   };

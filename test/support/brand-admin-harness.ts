@@ -15,9 +15,17 @@ import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { SsmSecretSource, SsmSecretWriter } from '../../shared/adapters/ssm-secret-source.js';
 import { InMemoryAuditLog } from '../../shared/audit/audit-event.js';
 import { BrandAdmin } from '../../shared/config/brand-admin.js';
+import type { CapillaryCredentialCheck } from '../../shared/capillary/capillary-credentials.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 
 export const SSM_PREFIX = '/ciam-gateway/test';
+
+/**
+ * The rig's Capillary credential check: its brands name Capillary's real EU host, which no test reaches, so the
+ * token is taken as issued. The real check is proven against the simulator (test/integration/brand-save-checks.test.ts)
+ * and through the local stack's admin function.
+ */
+export const credentialsAccepted: CapillaryCredentialCheck = async () => ({ issues: [] });
 
 /** A Logger that writes nothing (handler tests would otherwise print every refused request). */
 export function silentLogger(): Logger {
@@ -130,6 +138,7 @@ export async function startBrandAdminRig(): Promise<BrandAdminRig> {
     links,
     secretWriter: new SsmSecretWriter({ ssm: ssmClient }),
     secretReader: secrets,
+    capillaryCredentials: credentialsAccepted,
     audit,
     ssmPrefix: SSM_PREFIX,
     httpTimeoutMs: 2_000,
