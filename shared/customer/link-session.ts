@@ -36,7 +36,7 @@ import {
 } from './customer-finder.js';
 import { changedProfileFields, oauthProfile, planIdentifierChanges, type ProfileField } from './customer-sync.js';
 import { audit } from './post-auth-audit.js';
-import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
+import { capillaryFor, type LinkingCaller, type PostAuthCaller } from './post-auth-caller.js';
 import type { PostAuthServices } from './post-auth-ports.js';
 import { BudgetDefaults, deadlineIn, earliest, NoDeadline } from './time-budget.js';
 
@@ -112,7 +112,7 @@ export async function linkSession(services: PostAuthServices, caller: PostAuthCa
 /** The session link with already mapped claims (also used by the INSTORE registration). */
 export async function linkWithMapped(
   services: PostAuthServices,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   mapped: MappedCustomer,
 ): Promise<SessionResult & { customer: CapillaryCustomer }> {
   const { brand, auth } = caller;
@@ -154,7 +154,7 @@ export async function linkWithMapped(
 /** The customer as Capillary holds it after the names PUT (no second GET: the PUT succeeded). */
 function withNames(
   customer: CapillaryCustomer,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   mapped: MappedCustomer,
   fields: ProfileField[],
 ): CapillaryCustomer {
@@ -170,7 +170,7 @@ function withNames(
 /** PUTs the changed names on the brand's OAUTH_EXTERNAL profile. */
 export async function updateNames(
   client: CapillaryClient,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   customerId: number,
   mapped: MappedCustomer,
   fields: ProfileField[],
@@ -194,7 +194,7 @@ export async function updateNames(
  */
 async function establishLink(
   services: PostAuthServices,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   mapped: MappedCustomer,
   staleCustomerId: number | undefined,
 ): Promise<Established> {
@@ -362,7 +362,7 @@ export async function carryOutFirstSession(
 
 async function findOrCreate(
   client: CapillaryClient,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   mapped: MappedCustomer,
 ): Promise<Established> {
   return carryOutFirstSession(client, caller, mapped, await planFirstSession(client, caller, mapped));

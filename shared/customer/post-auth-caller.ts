@@ -22,8 +22,18 @@ export interface PostAuthCaller {
   deadline?: Deadline;
 }
 
+/**
+ * What linking a customer needs of its caller: the brand, the CIAM subject and the deadline (a post-auth caller, or
+ * a user `brand prelink --apply` links ahead of the launch).
+ */
+export interface LinkingCaller {
+  brand: BrandConfig;
+  auth: { sub: string };
+  deadline?: Deadline;
+}
+
 /** The brand's Capillary client, its calls cut to the caller's deadline. */
-export function capillaryFor(services: PostAuthServices, caller: PostAuthCaller): CapillaryClient {
+export function capillaryFor(services: PostAuthServices, caller: Omit<LinkingCaller, 'auth'>): CapillaryClient {
   const client = services.capillary.forBrand(caller.brand);
   return caller.deadline ? client.within(caller.deadline) : client;
 }
