@@ -31,6 +31,7 @@ export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, Function
   identifiers: postAuth,
   logout: { tables: { brands: 'read', revocations: 'readwrite' } },
   'backchannel-logout': { tables: { brands: 'read', revocations: 'readwrite' } },
-  // links: a deleted brand's links are removed with it; an issuer change checks for links first.
-  admin: { tables: { brands: 'readwrite', links: 'readwrite' }, secrets: 'write' },
+  // links: a deleted brand's links are removed with it; an issuer change checks for links first; prelink --apply
+  // writes links. revocations: the token diagnosis reads the revocation list, as the authorizer does.
+  admin: { tables: { brands: 'readwrite', links: 'readwrite', revocations: 'read' }, secrets: 'write' },
 };

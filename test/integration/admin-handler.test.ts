@@ -6,6 +6,7 @@ import {
   type BrandAdminRig,
   brandBody,
   credentialsAccepted,
+  goLiveOf,
   silentLogger,
   startBrandAdminRig,
 } from '../support/brand-admin-harness.js';
@@ -52,7 +53,7 @@ function iamEvent(
   });
 }
 
-const iamHandler = () => createHandler({ logger: silentLogger(), admin: () => rig.admin });
+const iamHandler = () => createHandler({ logger: silentLogger(), admin: () => rig.admin, golive: () => goLiveOf(rig) });
 interface ResponseBody {
   brand: { version: number; [key: string]: unknown };
   brands: { brandId: string }[];
@@ -212,7 +213,8 @@ describe('admin handler outside the local stack', () => {
 });
 
 describe('admin handler (local admin key)', () => {
-  const handler = () => createHandler({ logger: silentLogger(), admin: () => rig.admin, adminKey: 'k-123' });
+  const handler = () =>
+    createHandler({ logger: silentLogger(), admin: () => rig.admin, golive: () => goLiveOf(rig), adminKey: 'k-123' });
   const localEvent = (key?: string) =>
     proxyEvent({
       httpMethod: 'GET',

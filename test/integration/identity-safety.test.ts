@@ -21,6 +21,7 @@ import {
   type BrandAdminRig,
   brandBody,
   credentialsAccepted,
+  goLiveOf,
   silentLogger,
   startBrandAdminRig,
 } from '../support/brand-admin-harness.js';
@@ -71,7 +72,11 @@ async function admin(
   query?: Record<string, string>,
   use?: BrandAdmin,
 ) {
-  const handler = createAdminHandler({ logger: silentLogger(), admin: () => use ?? rig.admin });
+  const handler = createAdminHandler({
+    logger: silentLogger(),
+    admin: () => use ?? rig.admin,
+    golive: () => goLiveOf(rig),
+  });
   const result = await handler(adminEvent(method, brandId, body, query), lambdaContext);
   return { status: result.statusCode, body: JSON.parse(result.body) as AdminBody };
 }
