@@ -11,7 +11,7 @@ import type { JWK } from 'jose';
 import { EnvNames } from '../shared/env.js';
 import { type FunctionName, Routes } from '../shared/routes.js';
 import { startApiGatewayEmulator } from './api-gateway/server.js';
-import type { ApiGatewayEmulator, AuthorizerHandler, ProxyHandler } from './api-gateway/types.js';
+import type { ApiGatewayEmulator, AuthorizerHandler, ProxyHandler, RequestLogEntry } from './api-gateway/types.js';
 import { type CapillarySimulator, type SimCustomer, startCapillarySimulator } from './capillary-simulator.js';
 import {
   DEMO_API_RESOURCE,
@@ -30,6 +30,7 @@ import {
   ADMIN_KEY_FILE,
   DEFAULT_DATA_DIR,
   DEV_CLIENTS_FILE,
+  lockDataDir,
   makePrivateDir,
   privatizeTree,
   writePrivateFile,
@@ -79,6 +80,10 @@ export interface LocalStackOptions {
   now?: () => number;
   /** No log lines from the stack, and function logs at ERROR only unless POWERTOOLS_LOG_LEVEL is set. */
   quiet?: boolean;
+  /** `errors`: the functions log errors only (no JSON lines, audit lines or metrics); `npm start -- --quiet`. */
+  functionLogs?: 'all' | 'errors';
+  /** Given one readable line per API request: method, path, status, time, brand, refusal reason. */
+  requestLog?: (line: string) => void;
   log?: (line: string) => void;
 }
 
@@ -103,6 +108,13 @@ export interface LocalStack {
   ciam: DevCiam;
   capillary: CapillarySimulator;
   close(): Promise<void>;
+}
+
+/** One request as `npm start` prints it: `POST /v1/auth/session 201 43 ms brand=demo reason=...`. */
+export function requestLine(entry: RequestLogEntry): string {
+  const brand = entry.brandId ? ` brand=${entry.brandId}` : '';
+  const reason = entry.reason ? ` reason=${entry.reason}` : '';
+  return `${entry.method} ${entry.path} ${entry.status} ${entry.durationMs} ms${brand}${reason}`;
 }
 
 /** Checks SPA_ORIGINS entries: each an http(s) origin (scheme, host, optional port; no path). */
@@ -241,6 +253,8 @@ function prepareRun(options: LocalStackOptions): StackRun {
   const persist = options.persist === true || options.dataDir !== undefined;
   const dataDir = persist ? resolve(options.dataDir ?? DEFAULT_DATA_DIR) : undefined;
   if (dataDir) makePrivateDir(dataDir);
+  // Before any peer opens its files: a second stack on the folder gets a clear message, not dynalite's crash.
+  const unlock = dataDir ? lockDataDir(dataDir) : undefined;
   const adminKey = options.adminKey ?? loadOrCreateAdminKey(dataDir);
   const brandClientId = options.brandClientId ?? DEMO_SPA_CLIENT_ID;
   const spaOrigins = parseSpaOrigins(options.spaOrigins ?? []);
@@ -257,7 +271,7 @@ function prepareRun(options: LocalStackOptions): StackRun {
     spaOrigins,
     authorizerTtl,
     ssmPrefix,
-    closers: [],
+    closers: unlock ? [async () => unlock()] : [],
     savedEnv: new Map<string, string | undefined>(),
   };
 }
@@ -358,6 +372,7 @@ async function startGateway(run: StackRun, ciamIssuer: () => string): Promise<Ap
     onError: (where, error) => {
       if (!options.quiet) console.error(`[gateway] ${where} failed:`, error);
     },
+    ...(options.requestLog ? { onRequest: (entry: RequestLogEntry) => options.requestLog?.(requestLine(entry)) } : {}),
   });
   run.closers.push(() => emulator.close());
   const gatewayUrl = emulator.url;
@@ -399,6 +414,7 @@ function handlerEnvironment(
 ): Record<string, string> {
   const { options } = run;
   const { dynamo, tables, ssm } = peers;
+  const errorsOnly = options.quiet === true || options.functionLogs === 'errors';
   return {
     [EnvNames.BRANDS_TABLE]: tables.brands,
     [EnvNames.LINKS_TABLE]: tables.links,
@@ -422,12 +438,10 @@ function handlerEnvironment(
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'ciam-gateway-local',
     // Quiet: errors only. Powertools lets AWS_LAMBDA_LOG_LEVEL override every logger, audit logger included.
-    ...(options.quiet &&
-    process.env.POWERTOOLS_LOG_LEVEL === undefined &&
-    process.env.AWS_LAMBDA_LOG_LEVEL === undefined
+    ...(errorsOnly && process.env.POWERTOOLS_LOG_LEVEL === undefined && process.env.AWS_LAMBDA_LOG_LEVEL === undefined
       ? { AWS_LAMBDA_LOG_LEVEL: 'ERROR' }
       : {}),
-    ...(options.quiet ? { POWERTOOLS_METRICS_DISABLED: 'true' } : {}),
+    ...(errorsOnly ? { POWERTOOLS_METRICS_DISABLED: 'true' } : {}),
   };
 }
 
@@ -483,7 +497,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   running++;
   // Set before the first SDK client is built (dynalite's admin client below).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const run = prepareRun(options);
+  let run: StackRun;
+  try {
+    run = prepareRun(options);
+  } catch (error) {
+    running--;
+    throw error;
+  }
   const { dataDir, adminKey, brandClientId } = run;
   const closeAll = () => shutDown(run);
 

@@ -384,6 +384,38 @@ describe('startApiGatewayEmulator', () => {
       expect((await read({ authorization: 'Bearer ok' })).slice(0, 2)).toEqual([200, 'ALLOWED']);
     });
 
+    it('reports each API request once answered: method, path, status, time, brand and why it was refused', async () => {
+      // Arrange
+      const entries: unknown[] = [];
+      await reset({ onRequest: (entry) => entries.push(entry) });
+      const { unauthorizedError } = await import('../../../shared/auth/authorize-request.js');
+      authorizerAnswer = async (event) => {
+        if (event.headers?.authorization === 'Bearer expired') throw unauthorizedError('TOKEN_EXPIRED');
+        return allow(ANY);
+      };
+
+      // Act
+      await get('/v1/me', { authorization: 'Bearer ok' });
+      await get('/v1/me', { authorization: 'Bearer expired' });
+      await get('/v1/admin/brands/shop', { 'x-admin-key': 'wrong' });
+      await get('/nowhere');
+
+      // Assert
+      expect(entries).toEqual([
+        { method: 'GET', path: '/v1/me', status: 200, durationMs: expect.any(Number), brandId: 'demo' },
+        { method: 'GET', path: '/v1/me', status: 401, durationMs: expect.any(Number), reason: 'TOKEN_EXPIRED' },
+        {
+          method: 'GET',
+          path: '/v1/admin/brands/shop',
+          status: 403,
+          durationMs: expect.any(Number),
+          brandId: 'shop',
+          reason: 'FORBIDDEN',
+        },
+        { method: 'GET', path: '/nowhere', status: 404, durationMs: expect.any(Number), reason: 'ROUTE_NOT_FOUND' },
+      ]);
+    });
+
     it('caches a result per Authorization value for the TTL and re-evaluates it against each method ARN', async () => {
       // Arrange
       await reset();
