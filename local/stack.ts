@@ -360,13 +360,15 @@ async function startGateway(run: StackRun, ciamIssuer: () => string): Promise<Ap
     ...(playground ? { staticDir: playground.dir } : {}),
     ...(existsSync(openApiFile) ? { openApiFile } : {}),
     documents: {
-      '/playground-config.json': () => ({
+      '/playground-config.json': async () => ({
         issuer: ciamIssuer(),
         clientId: DEMO_SPA_CLIENT_ID,
         brandId: DEMO_BRAND_ID,
         scope: 'openid email phone profile loyalty:read',
         redirectUri: `${gatewayUrl}/`,
         postLogoutRedirectUri: `${gatewayUrl}/`,
+        // Every saved brand, so the page can sign in to any of them (its issuer and client chosen on the page).
+        brands: await savedBrands(gatewayUrl, run.adminKey),
       }),
     },
     onError: (where, error) => {
@@ -571,6 +573,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   } catch (error) {
     await closeAll();
     throw error;
+  }
+}
+
+/** The saved brands as the playground offers them (the admin API's list; none when it cannot be read). */
+async function savedBrands(
+  gatewayUrl: string,
+  adminKey: string,
+): Promise<{ brandId: string; brandName: string; issuer: string; clientId: string }[]> {
+  try {
+    const listed = await fetch(`${gatewayUrl}/v1/admin/brands`, { headers: { 'x-admin-key': adminKey } });
+    const body: unknown = await listed.json();
+    const brands = isRecord(body) && Array.isArray(body.brands) ? body.brands.filter(isRecord) : [];
+    return brands.map((brand) => ({
+      brandId: String(brand.brandId),
+      brandName: String(brand.brandName),
+      issuer: String(brand.issuer),
+      clientId: String(brand.clientId),
+    }));
+  } catch {
+    return [];
   }
 }
 

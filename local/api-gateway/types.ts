@@ -32,7 +32,7 @@ export interface ApiGatewayEmulatorOptions {
   /** File served as `GET /openapi.json`, when it exists. */
   openApiFile?: string;
   /** Extra JSON documents served on GET (e.g. `/playground-config.json`). */
-  documents?: Record<string, () => unknown>;
+  documents?: Record<string, () => unknown | Promise<unknown>>;
   /** Told about every handler or authorizer failure (the emulator never crashes on one). */
   onError?: (where: string, error: unknown) => void;
   /**

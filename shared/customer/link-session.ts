@@ -48,7 +48,15 @@ export interface SessionResult {
   status: SessionStatus;
   changedFields: ProfileField[];
   identifierChangePending: boolean;
-  mapped: { firstName: string | null; lastName: string | null; mobile: string | null; email: string | null };
+  mapped: {
+    firstName: string | null;
+    lastName: string | null;
+    mobile: string | null;
+    email: string | null;
+    /** Whether the CIAM verified them: an unverified mobile or e-mail is never sent to Capillary. */
+    mobileVerified: boolean;
+    emailVerified: boolean;
+  };
   /** Where the mapped claims came from (userinfo, the body's ID token, or the access token alone). */
   claimsSource?: ClaimsSource;
 }
@@ -77,6 +85,8 @@ function mappedView(mapped: MappedCustomer): SessionResult['mapped'] {
     lastName: mapped.lastName ?? null,
     mobile: mapped.mobile ?? null,
     email: mapped.email ?? null,
+    mobileVerified: mapped.mobileVerified,
+    emailVerified: mapped.emailVerified,
   };
 }
 
