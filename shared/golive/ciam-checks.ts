@@ -127,7 +127,7 @@ export async function jwksCheck(brand: BrandConfig, remote: RemoteCheckOptions):
   const usable = reports.filter((report) => report.problem === undefined).length;
   if (usable === 0) {
     return check('jwks', 'JWKS keys', 'fail', `no key can verify a token of ${brand.allowedAlgorithms.join(', ')}`, {
-      action: 'publish a signing key for an allowed algorithm, or allow the keys’ algorithm',
+      action: 'publish a signing key for an allowed algorithm, or allow the algorithm of the keys',
       evidence: lines,
     });
   }

@@ -76,7 +76,9 @@ async function onboard(issuer: string, preset: string, brandId: string, extra: s
     ...extra,
   );
   expect(init, init.stderr).toMatchObject({ code: 0 });
-  expect(init.stdout).toContain('secrets.capillary.key: REPLACE_WITH_CAPILLARY_KEY');
+  // A provider on loopback is a local one: init points the brand at the local simulator, with its credentials.
+  expect(init.stdout).toContain('local issuer: Capillary is the local simulator');
+  expect(init.stdout).not.toContain('REPLACE_WITH_CAPILLARY_KEY');
   const brand = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   writeFileSync(file, JSON.stringify({ ...brand, secrets: { capillary: { ...DEMO_CAPILLARY_CREDENTIALS } } }));
   const validate = await cli('validate', '--file', file);
