@@ -91,6 +91,9 @@ const describeAnswer = (answer: LookupAnswer, read: Read) =>
         : `answered HTTP ${read.status} ${read.codes.join(', ') || 'without a code'}`;
 
 const lookup = (context: ProbeContext, params: Record<string, string>) => read(context, '/v2/customers/lookup', params);
+/** A lookup on source=ALL, the one the gateway makes for a member's identifiers. */
+const lookupOnAll = (context: ProbeContext, identifierName: string, identifierValue: string) =>
+  lookup(context, { source: CapillarySources.ALL, identifierName, identifierValue });
 const probeId = () => randomUUID().slice(0, 8);
 const probeEmail = () => `doctor-${probeId()}@ciam-gateway.invalid`;
 /** A UK number of Ofcom's drama range (never assigned), with and without its country code. */
@@ -220,11 +223,7 @@ const notFoundStatusProbe: CapillaryProbe = {
   title: 'HTTP status of business errors',
   question: 'CAPILLARY.md 9.3: which HTTP status does the org pair with 8015?',
   async run(context) {
-    const answer = await lookup(context, {
-      source: CapillarySources.ALL,
-      identifierName: 'email',
-      identifierValue: probeEmail(),
-    });
+    const answer = await lookupOnAll(context, 'email', probeEmail());
     if (!answer.codes.includes(8015)) {
       return check(this.id, this.title, 'warn', `a lookup of an unknown e-mail did not answer 8015`, {
         reading: `unknown e-mail: ${describeAnswer(lookupAnswer(answer), answer)}`,
@@ -301,11 +300,7 @@ const primaryIdentifierProbe: CapillaryProbe = {
     const finds: string[] = [];
     const misses: string[] = [];
     for (const { type, value } of identifiers.values()) {
-      const answer = await lookup(context, {
-        source: CapillarySources.ALL,
-        identifierName: type,
-        identifierValue: value,
-      });
+      const answer = await lookupOnAll(context, type, value);
       evidence.push(answer.evidence);
       (answer.entity === id ? finds : misses).push(type);
     }
@@ -335,13 +330,8 @@ const mobileFormatProbe: CapillaryProbe = {
   question: 'CAPILLARY.md 2, 9.9: does the org take mobiles with the country code, and without?',
   async run(context) {
     const mobile = probeMobile();
-    const query = (value: string) => ({
-      source: CapillarySources.ALL,
-      identifierName: 'mobile',
-      identifierValue: value,
-    });
-    const international = await lookup(context, query(mobile.international));
-    const national = await lookup(context, query(mobile.national));
+    const international = await lookupOnAll(context, 'mobile', mobile.international);
+    const national = await lookupOnAll(context, 'mobile', mobile.national);
     const [withCode, withoutCode] = [lookupAnswer(international), lookupAnswer(national)];
     const evidence = [international.evidence, national.evidence];
     const reading = `with the country code: ${answered(withCode) ? 'accepted' : describeAnswer(withCode, international)}; without: ${answered(withoutCode) ? 'accepted' : describeAnswer(withoutCode, national)}`;
@@ -580,11 +570,7 @@ const severalHoldersProbe: CapillaryProbe = {
   needs: 'probeIdentifier',
   async run(context) {
     const { type, value } = context.options.probeIdentifier ?? { type: 'email', value: '' };
-    const answer = await lookup(context, {
-      source: CapillarySources.ALL,
-      identifierName: type,
-      identifierValue: value,
-    });
+    const answer = await lookupOnAll(context, type, value);
     const result = lookupAnswer(answer);
     if (result === 'found') {
       return check(
@@ -612,11 +598,7 @@ const requestIdProbe: CapillaryProbe = {
   title: 'X-Cap-Requestid on answers',
   question: 'CAPILLARY.md 5, 9.10: does every answer carry X-Cap-Requestid (logged for Capillary support)?',
   async run(context) {
-    const answer = await lookup(context, {
-      source: CapillarySources.ALL,
-      identifierName: 'email',
-      identifierValue: probeEmail(),
-    });
+    const answer = await lookupOnAll(context, 'email', probeEmail());
     return answer.requestId
       ? check(this.id, this.title, 'pass', 'answers carry X-Cap-Requestid; the gateway logs it with every call', {
           reading: 'request id header present',

@@ -3,13 +3,12 @@
 // prelink` dry run and --apply (interrupted by Capillary, then resumed), `brand init` for a local CIAM and saves
 // refused for placeholders or wrong Capillary credentials, and the gateway's 401 with its reason and challenge.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginWithCode } from '../../local/dev-ciam.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { type CliIo, runBrandCli } from '../../tools/brand-cli.js';
+import { runCli } from '../support/brand-cli.js';
 
 let stack: LocalStack;
 let dir: string;
@@ -29,20 +28,11 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    env: { LOCAL_ADMIN_KEY: stack.adminKey, CIAM_GATEWAY_URL: stack.urls.gateway, LOCAL_DATA_DIR: join(dir, 'data') },
-    fetch: (url, init) => fetch(url, init),
-    readFile: (path) => readFile(path, 'utf8'),
-    sleep: async () => undefined,
-  };
-  const code = await runBrandCli(args, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const cli = (...args: string[]) =>
+  runCli(
+    { LOCAL_ADMIN_KEY: stack.adminKey, CIAM_GATEWAY_URL: stack.urls.gateway, LOCAL_DATA_DIR: join(dir, 'data') },
+    ...args,
+  );
 
 const tokensOf = (sub: string) => loginWithCode(stack.ciam, stack.clients.app, sub);
 
