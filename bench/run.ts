@@ -22,6 +22,7 @@ import { type BrandConfig, parseBrandConfig, parseBrandDocument } from '../share
 import { NeverRevoked } from '../shared/revocation/revocation-checker.js';
 import { IndexedBrandDirectory } from './entries/indexed-brand-directory.js';
 import { stackBench } from './stack-bench.js';
+import { summaryLines } from './summary.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -814,29 +815,7 @@ async function main() {
   };
   const file = join(ROOT, 'bench-results.json');
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(
-    `\nwarm ratio to floor: RS256 ${warmJson.RS256?.ratioToFloor}x, ES256 ${warmJson.ES256?.ratioToFloor}x (target <= 1.3)`,
-  );
-  console.log(
-    `repeated token: ${results.repeated.ratioToMapLookup}x a Map lookup (target <= 5; a Map lookup plus the clock read any exp check needs: ${results.repeated.clockReadRatioToMapLookup}x)`,
-  );
-  console.log(
-    `decision ratio to floor: RS256 ${warmJson.RS256?.decisionRatioToFloor}x, ES256 ${warmJson.ES256?.decisionRatioToFloor}x (target <= 1.3)`,
-  );
-  console.log(
-    `deployed entry (as the stack bundles it): ${results.cold.deployedMs} ms = ${results.cold.deployedRatioToHonestBaseline}x the honest baseline (${results.cold.honestBaselineMs} ms; target <= 1.3), ${results.cold.deployedRatioToHonestBaselineNodeHttp}x it with a node:http JWKS fetch (${results.cold.honestBaselineNodeHttpMs} ms), ${results.cold.deployedRatioToAwsJwtVerify}x aws-jwt-verify, ${results.cold.deployedRatioToEmpty}x empty; 1000 brands ${results.cold.deployedMsByBrandCount['1000']} ms = ${results.cold.deployed1000To1BrandRatio}x 1 brand (target <= 1.1)`,
-  );
-  console.log(
-    `SDK modes: bundled ${deployedSdk?.totalMs} ms (${deployedSdk?.bytes} B), external ${deployedExternal?.totalMs} ms (${deployedExternal?.bytes} B); other source-map mode ${mapsOther?.totalMs} ms`,
-  );
-  console.log(
-    `session link with ${stackResults.session.newUser.latencyMs} ms per Capillary call: new user ${stackResults.session.newUser.sequentialRoundTrips} sequential round trips (target <= 3), returning ${stackResults.session.returningUser.sequentialRoundTrips} (target <= 1)`,
-  );
-  const worst = Object.entries(stackResults.functions).sort((x, y) => y[1].warmOverheadMs - x[1].warmOverheadMs)[0];
-  console.log(`highest warm handler overhead: ${worst?.[0]} ${worst?.[1].warmOverheadMs} ms (target <= 2)`);
-  console.log(
-    `load: authorized GET /v1/me at ${results.load.ratioToBareServer}x the bare server's req/s (target >= 0.5); garbage tokens ${results.load.garbageToAuthorizedRequestsRatio}x the authorized req/s (target > 1)`,
-  );
+  for (const line of summaryLines(results)) console.log(line);
   console.log(`wrote bench-results.json in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

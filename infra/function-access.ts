@@ -80,7 +80,8 @@ export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, Function
   admin: {
     group: 'admin',
     // brands: versioned puts and deletes with their pair guards; links: a deleted brand's links are removed
-    // with it (Scan + BatchWriteItem), an issuer change checks for links first.
+    // with it (Scan + BatchWriteItem), an issuer change checks for links first, prelink --apply writes links
+    // (the session link's lease included); revocations: the token diagnosis reads them as the authorizer does.
     tables: {
       brands: ['GetItem', 'Query', 'Scan', 'PutItem', 'DeleteItem'],
       links: ['GetItem', 'PutItem', 'Scan', 'BatchWriteItem'],

@@ -18,6 +18,12 @@ import { GatewayFunction, pascalCase } from './constructs/gateway-function.js';
 import { GatewayMonitoring } from './constructs/gateway-monitoring.js';
 import { GatewayTables } from './constructs/gateway-tables.js';
 
+/**
+ * The admin function runs the go-live tools (the brand doctor's probes, a prelink batch), each cut to the remaining
+ * time: it may use what API Gateway's 29 s integration timeout leaves.
+ */
+export const ADMIN_TIMEOUT_SECONDS = 28;
+
 /** Repository root (the esbuild project root and home of package-lock.json). */
 export const repositoryRoot = join(import.meta.dirname, '..');
 
@@ -154,7 +160,11 @@ export class GatewayStack extends Stack {
         projectRoot,
         stage: settings.stage,
         memorySize: isAuthorizer ? settings.authorizer.memorySize : settings.functions.memorySize,
-        timeoutSeconds: isAuthorizer ? settings.authorizer.timeoutSeconds : settings.functions.timeoutSeconds,
+        timeoutSeconds: isAuthorizer
+          ? settings.authorizer.timeoutSeconds
+          : name === 'admin'
+            ? Math.max(settings.functions.timeoutSeconds, ADMIN_TIMEOUT_SECONDS)
+            : settings.functions.timeoutSeconds,
         logRetentionDays: settings.logRetentionDays,
         logLevel: settings.logLevel,
         removalPolicy,

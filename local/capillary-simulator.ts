@@ -721,6 +721,27 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     return { status: 200, body: { ...clone(customer), profiles: clone(profiles), warnings: target.warnings } };
   }
 
+  /**
+   * "Get org extended fields" (reference/get-org-extended-fields): the extended fields enabled for the org, grouped by
+   * entity type, each with its name and Capillary data type.
+   */
+  function extendedFieldsOfOrg(): Answer {
+    const dataTypes: Record<SimFieldType, string> = {
+      string: 'STRING',
+      number: 'DOUBLE',
+      boolean: 'BOOLEAN',
+      date: 'DATETIME',
+    };
+    const customer = org.extendedFields.map((field, index) => ({
+      id: index + 1,
+      name: field.name,
+      label: field.name,
+      entityType: 'CUSTOMER',
+      dataType: dataTypes[field.type],
+    }));
+    return { status: 200, body: { entity: { CUSTOMER: customer }, warnings: [], errors: [], success: true } };
+  }
+
   /** The API key or till a request authenticates as (rate limits count per API key), or undefined. */
   function caller(req: IncomingMessage): string | undefined {
     const token = req.headers['x-cap-api-oauth-token'];
@@ -767,6 +788,7 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       return { status: 200, body: { entity: found.id, warnings: [] } };
     }
     if (method === 'POST' && path === '/v2/customers') return addCustomer(body);
+    if (method === 'GET' && path === '/v2/extendedFields') return extendedFieldsOfOrg();
     const byId = /^\/v2\/customers\/(\d+)(\/changeIdentifier)?$/.exec(path);
     if (byId) {
       const id = Number(byId[1]);

@@ -11,7 +11,7 @@ import type { JWK } from 'jose';
 import { EnvNames } from '../shared/env.js';
 import { type FunctionName, Routes } from '../shared/routes.js';
 import { startApiGatewayEmulator } from './api-gateway/server.js';
-import type { ApiGatewayEmulator, AuthorizerHandler, ProxyHandler } from './api-gateway/types.js';
+import type { ApiGatewayEmulator, AuthorizerHandler, ProxyHandler, RequestLogEntry } from './api-gateway/types.js';
 import {
   type CapillarySimulator,
   type SimCustomer,
@@ -36,6 +36,7 @@ import {
   ADMIN_KEY_FILE,
   DEFAULT_DATA_DIR,
   DEV_CLIENTS_FILE,
+  lockDataDir,
   makePrivateDir,
   privatizeTree,
   writePrivateFile,
@@ -47,7 +48,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 export { DEFAULT_DATA_DIR, DEV_CLIENTS_FILE } from './local-data.js';
 
-export const DEFAULT_PORTS = { gateway: 3000, ciam: 3001, capillary: 3002, dynamodb: 3003, ssm: 3004 } as const;
+export { DEFAULT_PORTS } from './local-data.js';
 
 export interface LocalStackOptions {
   /** Gateway port (PORT); 0 = any free port. */
@@ -90,6 +91,10 @@ export interface LocalStackOptions {
   now?: () => number;
   /** No log lines from the stack, and function logs at ERROR only unless POWERTOOLS_LOG_LEVEL is set. */
   quiet?: boolean;
+  /** `errors`: the functions log errors only (no JSON lines, audit lines or metrics); `npm start -- --quiet`. */
+  functionLogs?: 'all' | 'errors';
+  /** Given one readable line per API request: method, path, status, time, brand, refusal reason. */
+  requestLog?: (line: string) => void;
   log?: (line: string) => void;
 }
 
@@ -114,6 +119,13 @@ export interface LocalStack {
   ciam: DevCiam;
   capillary: CapillarySimulator;
   close(): Promise<void>;
+}
+
+/** One request as `npm start` prints it: `POST /v1/auth/session 201 43 ms brand=demo reason=...`. */
+export function requestLine(entry: RequestLogEntry): string {
+  const brand = entry.brandId ? ` brand=${entry.brandId}` : '';
+  const reason = entry.reason ? ` reason=${entry.reason}` : '';
+  return `${entry.method} ${entry.path} ${entry.status} ${entry.durationMs} ms${brand}${reason}`;
 }
 
 /** Checks SPA_ORIGINS entries: each an http(s) origin (scheme, host, optional port; no path). */
@@ -252,6 +264,8 @@ function prepareRun(options: LocalStackOptions): StackRun {
   const persist = options.persist === true || options.dataDir !== undefined;
   const dataDir = persist ? resolve(options.dataDir ?? DEFAULT_DATA_DIR) : undefined;
   if (dataDir) makePrivateDir(dataDir);
+  // Before any peer opens its files: a second stack on the folder gets a clear message, not dynalite's crash.
+  const unlock = dataDir ? lockDataDir(dataDir) : undefined;
   const adminKey = options.adminKey ?? loadOrCreateAdminKey(dataDir);
   const brandClientId = options.brandClientId ?? DEMO_SPA_CLIENT_ID;
   const spaOrigins = parseSpaOrigins(options.spaOrigins ?? []);
@@ -268,7 +282,7 @@ function prepareRun(options: LocalStackOptions): StackRun {
     spaOrigins,
     authorizerTtl,
     ssmPrefix,
-    closers: [],
+    closers: unlock ? [async () => unlock()] : [],
     savedEnv: new Map<string, string | undefined>(),
   };
 }
@@ -360,18 +374,21 @@ async function startGateway(run: StackRun, ciamIssuer: () => string): Promise<Ap
     ...(playground ? { staticDir: playground.dir } : {}),
     ...(existsSync(openApiFile) ? { openApiFile } : {}),
     documents: {
-      '/playground-config.json': () => ({
+      '/playground-config.json': async () => ({
         issuer: ciamIssuer(),
         clientId: DEMO_SPA_CLIENT_ID,
         brandId: DEMO_BRAND_ID,
         scope: 'openid email phone profile loyalty:read',
         redirectUri: `${gatewayUrl}/`,
         postLogoutRedirectUri: `${gatewayUrl}/`,
+        // Every saved brand, so the page can sign in to any of them (its issuer and client chosen on the page).
+        brands: await savedBrands(gatewayUrl, run.adminKey),
       }),
     },
     onError: (where, error) => {
       if (!options.quiet) console.error(`[gateway] ${where} failed:`, error);
     },
+    ...(options.requestLog ? { onRequest: (entry: RequestLogEntry) => options.requestLog?.(requestLine(entry)) } : {}),
   });
   run.closers.push(() => emulator.close());
   const gatewayUrl = emulator.url;
@@ -413,6 +430,7 @@ function handlerEnvironment(
 ): Record<string, string> {
   const { options } = run;
   const { dynamo, tables, ssm } = peers;
+  const errorsOnly = options.quiet === true || options.functionLogs === 'errors';
   return {
     [EnvNames.BRANDS_TABLE]: tables.brands,
     [EnvNames.LINKS_TABLE]: tables.links,
@@ -436,12 +454,10 @@ function handlerEnvironment(
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     POWERTOOLS_SERVICE_NAME: 'ciam-gateway-local',
     // Quiet: errors only. Powertools lets AWS_LAMBDA_LOG_LEVEL override every logger, audit logger included.
-    ...(options.quiet &&
-    process.env.POWERTOOLS_LOG_LEVEL === undefined &&
-    process.env.AWS_LAMBDA_LOG_LEVEL === undefined
+    ...(errorsOnly && process.env.POWERTOOLS_LOG_LEVEL === undefined && process.env.AWS_LAMBDA_LOG_LEVEL === undefined
       ? { AWS_LAMBDA_LOG_LEVEL: 'ERROR' }
       : {}),
-    ...(options.quiet ? { POWERTOOLS_METRICS_DISABLED: 'true' } : {}),
+    ...(errorsOnly ? { POWERTOOLS_METRICS_DISABLED: 'true' } : {}),
   };
 }
 
@@ -459,7 +475,14 @@ function applyEnvironment(run: StackRun, handlerEnv: Record<string, string>): vo
 /** Seeding, for the tools: dev-clients.json in the data dir (issuer, gateway, admin key, clients, users). */
 function writeDevClients(
   dataDir: string,
-  facts: { issuer: string; gatewayUrl: string; adminKey: string; clients: LocalStack['clients']; users: DemoUser[] },
+  facts: {
+    issuer: string;
+    gatewayUrl: string;
+    capillaryUrl: string;
+    adminKey: string;
+    clients: LocalStack['clients'];
+    users: DemoUser[];
+  },
 ): void {
   writePrivateFile(
     join(dataDir, DEV_CLIENTS_FILE),
@@ -468,6 +491,7 @@ function writeDevClients(
         note: 'Written by the local stack at every start for npm run token / brand / ciam. Local development only.',
         issuer: facts.issuer,
         gatewayUrl: facts.gatewayUrl,
+        capillaryUrl: facts.capillaryUrl,
         adminKey: facts.adminKey,
         apiResource: DEMO_API_RESOURCE,
         brandId: DEMO_BRAND_ID,
@@ -489,7 +513,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   running++;
   // Set before the first SDK client is built (dynalite's admin client below).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const run = prepareRun(options);
+  let run: StackRun;
+  try {
+    run = prepareRun(options);
+  } catch (error) {
+    running--;
+    throw error;
+  }
   const { dataDir, adminKey, brandClientId } = run;
   const closeAll = () => shutDown(run);
 
@@ -526,7 +556,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       spa: { clientId: DEMO_SPA_CLIENT_ID, redirectUri: `${gatewayUrl}/` },
       brandClientId,
     };
-    if (dataDir) writeDevClients(dataDir, { issuer: devCiam.issuer, gatewayUrl, adminKey, clients, users });
+    if (dataDir) {
+      const facts = { issuer: devCiam.issuer, gatewayUrl, capillaryUrl: capillary.baseUrl, adminKey, clients, users };
+      writeDevClients(dataDir, facts);
+    }
 
     let closed: Promise<void> | undefined;
     return {
@@ -556,6 +589,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   } catch (error) {
     await closeAll();
     throw error;
+  }
+}
+
+/** The saved brands as the playground offers them (the admin API's list; none when it cannot be read). */
+async function savedBrands(
+  gatewayUrl: string,
+  adminKey: string,
+): Promise<{ brandId: string; brandName: string; issuer: string; clientId: string }[]> {
+  try {
+    const listed = await fetch(`${gatewayUrl}/v1/admin/brands`, { headers: { 'x-admin-key': adminKey } });
+    const body: unknown = await listed.json();
+    const brands = isRecord(body) && Array.isArray(body.brands) ? body.brands.filter(isRecord) : [];
+    return brands.map((brand) => ({
+      brandId: String(brand.brandId),
+      brandName: String(brand.brandName),
+      issuer: String(brand.issuer),
+      clientId: String(brand.clientId),
+    }));
+  } catch {
+    return [];
   }
 }
 

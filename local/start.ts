@@ -2,7 +2,8 @@
 // Prints every URL, the admin key and the seeded users, then a ready line; Ctrl-C stops it cleanly.
 import { readFileSync } from 'node:fs';
 import { simReadingsFromEnv } from './capillary-sim/readings.js';
-import { ADMIN_KEY_FILE } from './local-data.js';
+import { ADMIN_KEY_FILE, DataDirLockedError } from './local-data.js';
+import { portInUseMessage } from './start-messages.js';
 import { nodeVersionProblem } from './node-version.js';
 import type { LocalStack, LocalStackOptions } from './stack.js';
 
@@ -59,7 +60,14 @@ function optionsFromEnv(DEFAULT_PORTS: typeof import('./stack.js').DEFAULT_PORTS
     ...(revocationTtl === undefined ? {} : { revocationCacheTtlSeconds: revocationTtl }),
     ...(tokenTtl === undefined ? {} : { tokenTtlSeconds: tokenTtl }),
     ...(env.SPA_ORIGINS ? { spaOrigins: env.SPA_ORIGINS.split(',').map((origin) => origin.trim()) } : {}),
+    // One readable line per API request; --quiet (or LOCAL_QUIET=1) keeps only those and the functions' errors.
+    requestLog: (line) => console.log(line),
+    ...(quiet() ? { functionLogs: 'errors' as const } : {}),
   };
+}
+
+function quiet(): boolean {
+  return process.argv.includes('--quiet') || process.env.LOCAL_QUIET === '1';
 }
 
 // Read before the stack starts: it sets LOCAL_ADMIN_KEY for the functions itself.
@@ -115,12 +123,9 @@ async function main(): Promise<void> {
     stack = await startLocalStack(options);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    console.error(
-      code === 'EADDRINUSE'
-        ? `A port is already in use (${String((error as Error).message)}); set PORT, CIAM_PORT, ... to free ones.`
-        : 'The local stack failed to start:',
-      code === 'EADDRINUSE' ? '' : error,
-    );
+    if (error instanceof DataDirLockedError) console.error(error.message);
+    else if (code === 'EADDRINUSE') console.error(portInUseMessage(options, (error as { port?: unknown }).port));
+    else console.error('The local stack failed to start:', error);
     process.exit(1);
   }
   console.log(banner(stack));

@@ -96,6 +96,27 @@ export const Routes: readonly RouteDefinition[] = [
     auth: 'iam',
     summary: 'Run every save-time check without saving',
   },
+  {
+    method: 'POST',
+    path: '/v1/admin/brands/{brandId}/doctor',
+    functionName: 'admin',
+    auth: 'iam',
+    summary: "Live, read-only checks of the brand's CIAM and Capillary org (the brand doctor)",
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/brands/{brandId}/diagnose',
+    functionName: 'admin',
+    auth: 'iam',
+    summary: "Why the authorizer allows or refuses one token (the authorizer's decision, traced)",
+  },
+  {
+    method: 'POST',
+    path: '/v1/admin/brands/{brandId}/prelink',
+    functionName: 'admin',
+    auth: 'iam',
+    summary: "A batch of the CIAM's users: what each first session would do; with apply, link existing members",
+  },
 ];
 
 /** Compiles a route path with `{param}` segments into a matcher returning the decoded parameters (admin router, local emulator). */

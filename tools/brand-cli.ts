@@ -11,13 +11,34 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { DEV_CLIENTS_FILE, DevClientsSchema, localDataDir } from '../local/local-data.js';
+import { DEMO_CAPILLARY_CREDENTIALS, DEMO_ORG_ID } from '../local/demo-brand.js';
+import { DEFAULT_PORTS, DEV_CLIENTS_FILE, DevClientsSchema, localDataDir } from '../local/local-data.js';
 import { InMemoryAuditLog } from '../shared/audit/audit-event.js';
 import { BrandAdmin } from '../shared/config/brand-admin.js';
 import { buildBrandJsonSchema } from '../shared/config/brand-json-schema.js';
 import { GatewayError } from '../shared/errors.js';
 import { safeJsonParse } from '../shared/http/json.js';
 import { initBrand, PRESETS, type Preset } from './brand-init.js';
+import {
+  type ApiCall,
+  ApiRefusal,
+  GoLiveUsageError,
+  type GoLiveIo,
+  runDiagnose,
+  runDoctor,
+  runPrelink,
+} from './golive-commands.js';
+
+/** The go-live commands' view of the CLI's io (files and waiting default to the real ones). */
+function goLiveIo(io: CliIo): GoLiveIo {
+  return {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    readFile: io.readFile,
+    writeFile: io.writeFile ?? ((path, body) => writeFile(path, body, 'utf8')),
+    ...(io.sleep ? { sleep: io.sleep } : {}),
+  };
+}
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -35,8 +56,10 @@ export interface CliIo {
   credentials?: () => Promise<AwsCredentials>;
   /** Fixed signing time (tests). */
   signingDate?: Date;
-  /** Where `init --out` writes (defaults to the file system). */
+  /** Where `init --out` and the prelink state write (defaults to the file system). */
   writeFile?: (path: string, text: string) => Promise<void>;
+  /** Waits between prelink batches (defaults to a real sleep). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const USAGE = `Usage: npm run brand -- <command> [options]
@@ -52,6 +75,13 @@ Commands:
   init --issuer <url> --out <file>    write a brand file from the issuer's discovery document
        [--preset cognito|auth0|entra|okta|next-identity|generic] [--brand-id <id>] [--client-id <id>]
        [--application-id <aud>] [--org-id <n>] [--source-account <id>] [--capillary-url <url>]
+  doctor <brandId>                    live, read-only checks of the brand's CIAM and Capillary org
+       [--token <jwt> [--id-token <jwt>]] [--probe-customer <id>] [--probe-merged <id>]
+       [--probe-identifier email:<address>|mobile:<digits>] [--verbose] [--json]   (exit 1 when a check fails)
+  diagnose --token <jwt> [--brand <id>] [--json]
+                                      why the authorizer allows or refuses the token (exit 1 unless allowed)
+  prelink <brandId> --users <file.jsonl> [--apply] [--batch <n>] [--calls-per-minute <n>] [--state <file>] [--json]
+                                      what each user's first session would do; --apply links existing members
 Options:
   --endpoint <url>     gateway base URL (env CIAM_GATEWAY_URL, else the running local stack's, else
                        http://127.0.0.1:3000)
@@ -208,8 +238,10 @@ async function readBrandFile(io: CliIo, file: string | undefined): Promise<Recor
   return value;
 }
 
-/** The running local stack's gateway URL and admin key from dev-clients.json; nothing when it is absent. */
-async function localStackDefaults(io: CliIo): Promise<{ gatewayUrl?: string; adminKey?: string }> {
+/** The running local stack's URLs and admin key from dev-clients.json; nothing when it is absent. */
+async function localStackDefaults(
+  io: CliIo,
+): Promise<{ gatewayUrl?: string; adminKey?: string; capillaryUrl?: string }> {
   try {
     const parsed = DevClientsSchema.safeParse(
       JSON.parse(await io.readFile(join(localDataDir(io.env), DEV_CLIENTS_FILE))),
@@ -218,6 +250,7 @@ async function localStackDefaults(io: CliIo): Promise<{ gatewayUrl?: string; adm
     return {
       ...(parsed.data.gatewayUrl ? { gatewayUrl: parsed.data.gatewayUrl } : {}),
       ...(parsed.data.adminKey ? { adminKey: parsed.data.adminKey } : {}),
+      ...(parsed.data.capillaryUrl ? { capillaryUrl: parsed.data.capillaryUrl } : {}),
     };
   } catch {
     return {};
@@ -233,6 +266,7 @@ function validateOffline(brand: Record<string, unknown>, stage: string): { statu
   const admin = new BrandAdmin({
     store: { get: unreachable, list: unreachable, save: unreachable, delete: unreachable },
     secretWriter: { putSecret: unreachable, deleteSecret: unreachable },
+    capillaryCredentials: unreachable,
     audit: new InMemoryAuditLog(),
     ssmPrefix: `/ciam-gateway/${stage}`,
     allowLoopbackUrls: stage === 'local',
@@ -269,6 +303,9 @@ async function runInit(io: CliIo, values: Record<string, string | boolean | unde
   const orgId = text('org-id');
   if (orgId !== undefined && !/^[1-9]\d*$/.test(orgId)) throw new UsageError('--org-id must be a positive integer');
   const optional = (key: string, name: string) => (text(name) === undefined ? {} : { [key]: text(name) });
+  // A loopback issuer's brand uses the running stack's simulator (else its default port) and its credentials.
+  const simulator = (await localStackDefaults(io)).capillaryUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.capillary}`;
+  const localCapillary = { baseUrl: simulator, orgId: DEMO_ORG_ID, credentials: { ...DEMO_CAPILLARY_CREDENTIALS } };
   const result = await initBrand(
     {
       issuer,
@@ -279,6 +316,7 @@ async function runInit(io: CliIo, values: Record<string, string | boolean | unde
       ...optional('sourceAccountId', 'source-account'),
       ...optional('capillaryBaseUrl', 'capillary-url'),
       ...(orgId ? { orgId: Number(orgId) } : {}),
+      localCapillary,
     },
     io.fetch,
   );
@@ -319,6 +357,19 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
         'org-id': { type: 'string' },
         'source-account': { type: 'string' },
         'capillary-url': { type: 'string' },
+        token: { type: 'string' },
+        'id-token': { type: 'string' },
+        'probe-customer': { type: 'string' },
+        'probe-merged': { type: 'string' },
+        'probe-identifier': { type: 'string' },
+        verbose: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        brand: { type: 'string' },
+        users: { type: 'string' },
+        apply: { type: 'boolean', default: false },
+        batch: { type: 'string' },
+        'calls-per-minute': { type: 'string' },
+        state: { type: 'string' },
       },
     });
     const [command, arg] = positionals;
@@ -340,6 +391,7 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
       sigv4: values.sigv4,
       region: values.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION,
     };
+    const api: ApiCall = (method, path, body) => call(io, options, method, path, body);
     let result: { status: number; json: unknown };
     switch (command) {
       case 'schema':
@@ -347,6 +399,12 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       case 'init':
         return await runInit(io, values);
+      case 'doctor':
+        return await runDoctor(goLiveIo(io), api, arg, values);
+      case 'diagnose':
+        return await runDiagnose(goLiveIo(io), api, values);
+      case 'prelink':
+        return await runPrelink(goLiveIo(io), api, arg, values);
       case 'list':
         result = await call(io, options, 'GET', '/v1/admin/brands');
         break;
@@ -388,7 +446,15 @@ export async function runBrandCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(JSON.stringify(result.json, null, 2));
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) {
+    if (error instanceof ApiRefusal) {
+      io.stderr(describeError(error.status, error.json));
+      return 1;
+    }
+    if (
+      error instanceof UsageError ||
+      error instanceof GoLiveUsageError ||
+      (error instanceof TypeError && 'code' in error)
+    ) {
       io.stderr(`error: ${error.message}\n\n${USAGE}`);
       return 2;
     }

@@ -6,7 +6,8 @@
 import { isRecord } from '../shared/lang/is-record.js';
 import { getDocumentWithFetch } from '../shared/http/document-get.js';
 import type { FetchFn } from '../shared/http/fetch.js';
-import { type SupportedAlgorithm, SupportedAlgorithms } from '../shared/config/brand-rules.js';
+import { PLACEHOLDER_PREFIX } from '../shared/config/brand-placeholders.js';
+import { isLoopbackHost, type SupportedAlgorithm, SupportedAlgorithms } from '../shared/config/brand-rules.js';
 import { safeJsonParse } from '../shared/http/json.js';
 
 export const PRESETS = ['cognito', 'auth0', 'entra', 'okta', 'next-identity', 'generic'] as const;
@@ -21,6 +22,11 @@ export interface BrandInitInput {
   orgId?: number;
   capillaryBaseUrl?: string;
   sourceAccountId?: string;
+  /**
+   * The local stack's Capillary simulator (URL and the credentials it accepts), used as the Capillary connection
+   * when the issuer is on loopback: a brand for a local CIAM can only talk to the local simulator anyway.
+   */
+  localCapillary?: { baseUrl: string; orgId: number; credentials: { key: string; secret: string } };
 }
 
 export interface BrandInitResult {
@@ -47,12 +53,14 @@ export function detectPreset(issuer: string): Preset {
   return 'generic';
 }
 
+// validate and put refuse every one of these, naming the field (shared/config/brand-placeholders.ts).
 const PLACEHOLDER = {
-  clientId: 'REPLACE_WITH_CIAM_CLIENT_ID',
-  applicationId: 'REPLACE_WITH_API_AUDIENCE',
-  sourceAccountId: 'REPLACE_WITH_CAPILLARY_SOURCE_ACCOUNT_ID',
-  capillaryKey: 'REPLACE_WITH_CAPILLARY_KEY',
-  capillarySecret: 'REPLACE_WITH_CAPILLARY_SECRET',
+  clientId: `${PLACEHOLDER_PREFIX}CIAM_CLIENT_ID`,
+  applicationId: `${PLACEHOLDER_PREFIX}API_AUDIENCE`,
+  orgId: `${PLACEHOLDER_PREFIX}CAPILLARY_ORG_ID`,
+  sourceAccountId: `${PLACEHOLDER_PREFIX}CAPILLARY_SOURCE_ACCOUNT_ID`,
+  capillaryKey: `${PLACEHOLDER_PREFIX}CAPILLARY_KEY`,
+  capillarySecret: `${PLACEHOLDER_PREFIX}CAPILLARY_SECRET`,
 } as const;
 
 function slug(text: string): string {
@@ -159,21 +167,28 @@ export async function initBrand(input: BrandInitInput, fetchFn: FetchFn): Promis
     applicationId = PLACEHOLDER.applicationId;
     placeholders.push(`applicationId: ${PLACEHOLDER.applicationId} (the aud of the API's access tokens)`);
   }
-  const sourceAccountId = input.sourceAccountId ?? PLACEHOLDER.sourceAccountId;
-  if (input.sourceAccountId === undefined) {
+  const brandId = input.brandId ?? slug(`${preset}-${new URL(issuer).hostname.split('.')[0] ?? 'brand'}`);
+  // A CIAM on loopback is a local one: its brand talks to the local stack's Capillary simulator.
+  const local = isLoopbackHost(new URL(issuer).hostname) ? input.localCapillary : undefined;
+  if (local) notes.push(`local issuer: Capillary is the local simulator at ${local.baseUrl}, with its credentials`);
+  const sourceAccountId = input.sourceAccountId ?? (local ? `${brandId}-oauth-external` : PLACEHOLDER.sourceAccountId);
+  if (sourceAccountId === PLACEHOLDER.sourceAccountId) {
     placeholders.push(`capillary.sourceAccountId: ${PLACEHOLDER.sourceAccountId}`);
   }
-  if (input.orgId === undefined) placeholders.push('orgId: 1 (the Capillary organisation id)');
-  placeholders.push(
-    `secrets.capillary.key: ${PLACEHOLDER.capillaryKey}`,
-    `secrets.capillary.secret: ${PLACEHOLDER.capillarySecret}`,
-  );
-  const brandId = input.brandId ?? slug(`${preset}-${new URL(issuer).hostname.split('.')[0] ?? 'brand'}`);
+  const orgId = input.orgId ?? local?.orgId ?? PLACEHOLDER.orgId;
+  if (orgId === PLACEHOLDER.orgId) placeholders.push(`orgId: ${PLACEHOLDER.orgId} (the Capillary organisation id)`);
+  const secret = local?.credentials ?? { key: PLACEHOLDER.capillaryKey, secret: PLACEHOLDER.capillarySecret };
+  if (!local) {
+    placeholders.push(
+      `secrets.capillary.key: ${PLACEHOLDER.capillaryKey}`,
+      `secrets.capillary.secret: ${PLACEHOLDER.capillarySecret}`,
+    );
+  }
   const brand: Record<string, unknown> = {
     $schema: './brand.schema.json',
     brandId,
     brandName: brandId,
-    orgId: input.orgId ?? 1,
+    orgId,
     issuer,
     applicationId,
     clientId,
@@ -183,11 +198,11 @@ export async function initBrand(input: BrandInitInput, fetchFn: FetchFn): Promis
     allowedAlgorithms: algorithms,
     ...rules,
     capillary: {
-      baseUrl: input.capillaryBaseUrl ?? 'https://eu.api.capillarytech.com',
+      baseUrl: input.capillaryBaseUrl ?? local?.baseUrl ?? 'https://eu.api.capillarytech.com',
       sourceAccountId,
       authMode: 'oauth',
     },
-    secrets: { capillary: { key: PLACEHOLDER.capillaryKey, secret: PLACEHOLDER.capillarySecret } },
+    secrets: { capillary: { ...secret } },
   };
   return { preset, brand, placeholders, notes };
 }

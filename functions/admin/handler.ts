@@ -4,6 +4,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { type BrandAdmin, parseForceParameter, parseVersionParameter } from '../../shared/config/brand-admin.js';
+import { deadlineFrom } from '../../shared/customer/time-budget.js';
+import type { GoLive } from '../../shared/golive/golive.js';
 import { ErrorCodes, ForbiddenError, MethodNotAllowedError, NotFoundError } from '../../shared/errors.js';
 import { createPublicApiHandler } from '../../shared/http/api-handler.js';
 import { singleHeader } from '../../shared/http/headers.js';
@@ -15,6 +17,8 @@ export interface AdminDeps {
   logger: Logger;
   /** Built on first use, so the cold start makes no AWS client. */
   admin: () => BrandAdmin;
+  /** The go-live tools (doctor, diagnosis, prelink), built on first use. */
+  golive: () => GoLive;
   /** Local stack only: the `x-admin-key` every request must carry. Unset in AWS, where IAM applies. */
   adminKey?: string;
 }
@@ -46,42 +50,51 @@ function authenticate(event: APIGatewayProxyEvent, adminKey: string | undefined)
 }
 
 export function createHandler(deps: AdminDeps) {
-  return createPublicApiHandler({ logger: deps.logger, maxBodyBytes: 32_768 }, async ({ event, body }) => {
-    const actor = authenticate(event, deps.adminKey);
-    const admin = deps.admin();
-    // API Gateway's `resource` is the route template; `path` may carry a custom-domain base path.
-    const path = (event.resource?.startsWith('/v1/admin') ? event.resource : (event.path ?? '')).replace(/\/+$/, '');
-    const method = event.httpMethod;
-    const found = route(method, path);
-    if (found.kind === 'not-found') throw new NotFoundError(ErrorCodes.ROUTE_NOT_FOUND, 'No such admin route');
-    if (found.kind === 'method-not-allowed') {
-      throw new MethodNotAllowedError(
-        ErrorCodes.METHOD_NOT_ALLOWED,
-        `${method} is not allowed on ${path} (use ${found.allowed.join(', ')})`,
-      );
-    }
-    const brandId = event.pathParameters?.brandId ?? found.params.brandId ?? '';
-    switch (`${found.route.method} ${found.route.path}`) {
-      case 'GET /v1/admin/brands':
-        return jsonResponse(200, { brands: await admin.list() });
-      case 'GET /v1/admin/brands/{brandId}':
-        return jsonResponse(200, await admin.get(brandId));
-      case 'PUT /v1/admin/brands/{brandId}': {
-        const force = parseForceParameter(event.queryStringParameters?.force ?? undefined);
-        const result = await admin.put(brandId, body, actor, { force });
-        return jsonResponse(result.created ? 201 : 200, { brand: result.brand, warnings: result.warnings });
+  return createPublicApiHandler(
+    { logger: deps.logger, maxBodyBytes: 32_768 },
+    async ({ event, body, remainingTimeMs }) => {
+      const actor = authenticate(event, deps.adminKey);
+      const admin = deps.admin();
+      // API Gateway's `resource` is the route template; `path` may carry a custom-domain base path.
+      const path = (event.resource?.startsWith('/v1/admin') ? event.resource : (event.path ?? '')).replace(/\/+$/, '');
+      const method = event.httpMethod;
+      const found = route(method, path);
+      if (found.kind === 'not-found') throw new NotFoundError(ErrorCodes.ROUTE_NOT_FOUND, 'No such admin route');
+      if (found.kind === 'method-not-allowed') {
+        throw new MethodNotAllowedError(
+          ErrorCodes.METHOD_NOT_ALLOWED,
+          `${method} is not allowed on ${path} (use ${found.allowed.join(', ')})`,
+        );
       }
-      case 'DELETE /v1/admin/brands/{brandId}': {
-        const version = parseVersionParameter(event.queryStringParameters?.version ?? undefined);
-        return jsonResponse(200, { deleted: await admin.delete(brandId, actor, version) });
+      const brandId = event.pathParameters?.brandId ?? found.params.brandId ?? '';
+      switch (`${found.route.method} ${found.route.path}`) {
+        case 'GET /v1/admin/brands':
+          return jsonResponse(200, { brands: await admin.list() });
+        case 'GET /v1/admin/brands/{brandId}':
+          return jsonResponse(200, await admin.get(brandId));
+        case 'PUT /v1/admin/brands/{brandId}': {
+          const force = parseForceParameter(event.queryStringParameters?.force ?? undefined);
+          const result = await admin.put(brandId, body, actor, { force });
+          return jsonResponse(result.created ? 201 : 200, { brand: result.brand, warnings: result.warnings });
+        }
+        case 'DELETE /v1/admin/brands/{brandId}': {
+          const version = parseVersionParameter(event.queryStringParameters?.version ?? undefined);
+          return jsonResponse(200, { deleted: await admin.delete(brandId, actor, version) });
+        }
+        case 'POST /v1/admin/brands/{brandId}/validate':
+          return jsonResponse(200, await admin.validate(brandId, body));
+        case 'POST /v1/admin/brands/{brandId}/doctor':
+          return jsonResponse(200, await deps.golive().doctor(brandId, body, deadlineFrom(remainingTimeMs())));
+        case 'POST /v1/admin/brands/{brandId}/diagnose':
+          return jsonResponse(200, await deps.golive().diagnose(brandId, body));
+        case 'POST /v1/admin/brands/{brandId}/prelink':
+          return jsonResponse(200, await deps.golive().prelink(brandId, body, actor, deadlineFrom(remainingTimeMs())));
+        default:
+          // An admin route added to shared/routes.ts without an operation here (test/integration/admin-handler.test.ts).
+          throw new Error(`No operation for admin route ${found.route.method} ${found.route.path}`);
       }
-      case 'POST /v1/admin/brands/{brandId}/validate':
-        return jsonResponse(200, await admin.validate(brandId, body));
-      default:
-        // An admin route added to shared/routes.ts without an operation here (test/integration/admin-handler.test.ts).
-        throw new Error(`No operation for admin route ${found.route.method} ${found.route.path}`);
-    }
-  });
+    },
+  );
 }
 
 /** Alias for composition outside this folder (the local stack, tests). */

@@ -1,10 +1,16 @@
 // Composition root of the admin function: settings at cold start, AWS clients on first request.
 import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { DynamoBrandStore } from '../../shared/adapters/dynamo-brand-store.js';
+import { nodeHttpGet } from '../../shared/adapters/node-http-get.js';
 import { SsmSecretSource, SsmSecretWriter } from '../../shared/adapters/ssm-secret-source.js';
 import { createAuditLogger, StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
+import { createCapillaryCredentialCheck } from '../../shared/capillary/capillary-credentials.js';
 import { BrandAdmin } from '../../shared/config/brand-admin.js';
+import { CiamClaimSource } from '../../shared/customer/claim-source.js';
+import { BudgetDefaults } from '../../shared/customer/time-budget.js';
 import { EnvNames, loadSettings } from '../../shared/env.js';
+import { createGoLive } from '../../shared/golive/golive.js';
+import { httpsOnly } from '../../shared/http/outbound-url.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { lazy } from '../../shared/runtime/core-runtime.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
@@ -13,6 +19,18 @@ import { createHandler } from './handler.js';
 const settings = loadSettings(process.env);
 const runtime = createGatewayRuntime(settings);
 const adminKey = process.env[EnvNames.LOCAL_ADMIN_KEY];
+const audit = lazy(() => new StructuredAuditLog({ logger: createAuditLogger('admin') }));
+// The brand writer and the secret writer are the admin function's alone (not in the shared runtime, so no other
+// function's code, or role, reaches them).
+const brandStore = lazy(
+  () => new DynamoBrandStore({ documentClient: runtime.documentClient, tableName: settings.tables.brands }),
+);
+const links = lazy(
+  () => new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: settings.tables.links }),
+);
+// Outside the local stage nothing configured is fetched over plain http (the read path's rule).
+const allowHttp = settings.stage === 'local';
+const fetchOut = httpsOnly((input: string, init: RequestInit) => globalThis.fetch(input, init), { allowHttp });
 
 export const handler = createHandler({
   logger: createLogger('admin', settings.logLevel),
@@ -20,19 +38,36 @@ export const handler = createHandler({
   admin: lazy(
     () =>
       new BrandAdmin({
-        // The brand writer and the secret writer are the admin function's alone (not in the shared runtime, so no
-        // other function's code, or role, reaches them).
-        store: new DynamoBrandStore({ documentClient: runtime.documentClient, tableName: settings.tables.brands }),
+        store: brandStore(),
         secretWriter: new SsmSecretWriter({ ssm: runtime.ssm, kmsKeyId: settings.secretsKmsKeyId }),
         secretReader: new SsmSecretSource({ ssm: runtime.ssm }),
-        audit: new StructuredAuditLog({ logger: createAuditLogger('admin') }),
+        capillaryCredentials: createCapillaryCredentialCheck({
+          fetch: (input, init) => globalThis.fetch(input, init),
+          timeoutMs: 5_000,
+        }),
+        audit: audit(),
         ssmPrefix: settings.ssmPrefix,
-        links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: settings.tables.links }),
+        links: links(),
         onChange: () => runtime.brandDirectory.clear(),
         // The local stack (admin key set) runs its CIAM on loopback; a deployed stage never does.
         allowLoopbackUrls: adminKey !== undefined && adminKey !== '',
         // Warn when the org does not know the brand's OAUTH_EXTERNAL account, or phoneDefaultCountry is unset.
         orgChecks: true,
       }),
+  ),
+  golive: lazy(() =>
+    createGoLive({
+      brand: async (brandId) => (await brandStore().get(brandId))?.config,
+      brandDirectory: runtime.brandDirectory,
+      revocations: runtime.revocationStore,
+      links: links(),
+      secrets: runtime.secretSource,
+      claims: new CiamClaimSource({ fetch: fetchOut, timeoutMs: BudgetDefaults.claimsTimeoutMs }),
+      fetch: fetchOut,
+      jwks: { get: httpsOnly(nodeHttpGet, { allowHttp }) },
+      audit: audit(),
+      subjectHasher: runtime.subjectHasher,
+      now: Date.now,
+    }),
   ),
 });

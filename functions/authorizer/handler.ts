@@ -13,6 +13,7 @@ import {
   type AuthorizerDecision,
   AuthorizerUnavailableError,
   createRequestAuthorizer,
+  unauthorizedError,
 } from '../../shared/auth/authorize-request.js';
 import { buildPolicy } from '../../shared/auth/authorizer-policy.js';
 import type { JwksProvider } from '../../shared/auth/jwks-cache.js';
@@ -72,7 +73,7 @@ export function createHandler(deps: AuthorizerDeps) {
         } catch {
           // A failing log or audit sink must not turn a decision into a 500.
         }
-        if (decision.effect === 'Unauthorized') throw new Error('Unauthorized');
+        if (decision.effect === 'Unauthorized') throw unauthorizedError(decision.reason);
         if (decision.effect === 'Unavailable') throw new AuthorizerUnavailableError(decision.reason);
         // A revoked token passes the gateway marked as revoked, and every authenticated handler answers it
         // 401 TOKEN_REVOKED: an explicit Deny would be API Gateway's 403, unlike the handlers' own answer to

@@ -2,6 +2,7 @@
 // stage throttling (plus own limits for the public routes), JSON access logs that carry the authorizer's principal
 // and reason, CORS, JSON gateway responses, WAF, and an optional custom domain.
 import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/auth/authorize-request.js';
+import { BEARER_CHALLENGE } from '../../shared/http/responses.js';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
@@ -367,10 +368,12 @@ export class GatewayApi extends Construct {
     for (const [id, type, statusCode, template] of responses) {
       const retryAfter =
         statusCode === '503' ? { 'Retry-After': `'${AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS}'` } : {};
+      // RFC 6750 §3: a refused bearer token is answered with its challenge, as the handlers' own 401s are.
+      const challenge = statusCode === '401' ? { 'WWW-Authenticate': `'${BEARER_CHALLENGE}'` } : {};
       this.api.addGatewayResponse(id, {
         type,
         ...(statusCode ? { statusCode } : {}),
-        responseHeaders: { ...responseHeaders, ...retryAfter },
+        responseHeaders: { ...responseHeaders, ...retryAfter, ...challenge },
         templates: { 'application/json': template },
       });
     }
@@ -392,7 +395,7 @@ export function gatewayResponseCorsHeaders(corsAllowedOrigins: readonly string[]
   const allowOrigin = corsAllowedOrigins.length === 1 ? `'${corsAllowedOrigins[0]}'` : 'method.request.header.Origin';
   return {
     'Access-Control-Allow-Origin': allowOrigin,
-    'Access-Control-Expose-Headers': "'Retry-After'",
+    'Access-Control-Expose-Headers': "'Retry-After,WWW-Authenticate'",
     Vary: "'Origin'",
   };
 }

@@ -1,6 +1,7 @@
 // The REQUEST authorizer stage: the result cache keyed by the identity source, the call itself, and how its
 // outcomes become answers (Unauthorized -> 401, any other failure -> 503, malformed -> 500).
 import type { APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { decisionReason } from '../../shared/auth/authorize-request.js';
 import { authorizerUnavailable, gatewayError } from './gateway-error.js';
 import { lambdaContext, TIMED_OUT, withTimeout } from './lambda.js';
 import { type AuthorizerResult, parseAuthorizerResult } from './policy.js';
@@ -19,6 +20,20 @@ export interface AuthorizerStageOptions {
 }
 
 export type AuthorizerDecision = { result: AuthorizerResult; cache: 'hit' | 'miss' } | GatewayAnswer;
+
+/** Local only: the authorizer's reason, beside its 401/403/503 and every answer after it (the playground shows it). */
+export const AUTHORIZER_REASON_HEADER = 'x-local-authorizer-reason';
+
+/** The reason of an authorizer result that let the call through: its revocation mark, else ALLOWED. */
+export function allowedReason(result: AuthorizerResult): string {
+  const revoked = result.context.revoked;
+  return typeof revoked === 'string' && revoked !== '' ? revoked : 'ALLOWED';
+}
+
+function withReason(answer: GatewayAnswer, reason: string | undefined): GatewayAnswer {
+  if (reason !== undefined) answer.headers[AUTHORIZER_REASON_HEADER] = reason;
+  return answer;
+}
 
 export interface AuthorizerStage {
   /** The authorizer's result for this identity (from the cache or a call), or the answer that ends the request. */
@@ -59,10 +74,10 @@ export function authorizerStage(options: AuthorizerStageOptions): AuthorizerStag
       // Exactly `Unauthorized` is the 401 path; any other failure is AUTHORIZER_FAILURE, which the stack
       // answers 503 AUTHORIZER_UNAVAILABLE with Retry-After (never cached: the next call asks again).
       if (error instanceof Error && error.message === 'Unauthorized') {
-        return gatewayError(401, 'UNAUTHORIZED', 'Unauthorized', requestId);
+        return withReason(gatewayError(401, 'UNAUTHORIZED', 'Unauthorized', requestId), decisionReason(error));
       }
       onError('authorizer', error);
-      return authorizerUnavailable(requestId);
+      return withReason(authorizerUnavailable(requestId), decisionReason(error) ?? 'AUTHORIZER_FAILURE');
     }
     const result = parseAuthorizerResult(raw);
     if (!result) {

@@ -40,7 +40,7 @@ export function withGatewayCors(
   // responses, which carry CORS for a configured origin; Lambda answers carry what the handler added.
   if (isGatewayAnswer(answer) && typeof origin === 'string' && corsOrigins.has(origin)) {
     answer.headers['access-control-allow-origin'] ??= origin;
-    answer.headers['access-control-expose-headers'] ??= 'retry-after';
+    answer.headers['access-control-expose-headers'] ??= 'retry-after, www-authenticate, x-local-authorizer-reason';
     answer.headers.vary ??= 'Origin';
   }
   return answer;

@@ -1,6 +1,7 @@
 // The emulator's own answers (401, 403, 404, 405, 413, 431, 500, 502, 503, 504): the JSON bodies of the
 // gateway responses the CDK stack configures, marked by `x-amzn-errortype` (the CORS step looks for it).
 import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/auth/authorize-request.js';
+import { BEARER_CHALLENGE } from '../../shared/http/responses.js';
 import type { GatewayAnswer } from './types.js';
 
 /** A gateway response: the JSON error body the CDK stack's gateway responses produce. */
@@ -12,6 +13,8 @@ export function gatewayError(status: number, code: string, message: string, requ
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
       'x-amzn-errortype': code,
+      // The stack's UNAUTHORIZED gateway response sends the same challenge (RFC 6750).
+      ...(status === 401 ? { 'www-authenticate': BEARER_CHALLENGE } : {}),
     },
     body: Buffer.from(JSON.stringify({ error: { code, message, requestId } })),
   };

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { firstHeader, singleHeader } from '../../shared/http/headers.js';
 import type { FunctionName } from '../../shared/routes.js';
-import { authorizerStage } from './authorizer.js';
+import { AUTHORIZER_REASON_HEADER, allowedReason, authorizerStage } from './authorizer.js';
 import { preflight, withGatewayCors } from './cors.js';
 import { authorizerEvent, methodArnFor, proxyEvent, type RequestFacts } from './events.js';
 import { bodyTooLarge, clientErrorResponse, gatewayError } from './gateway-error.js';
@@ -23,7 +23,42 @@ import type {
   EmulatorCounters,
   GatewayAnswer,
   ProxyHandler,
+  RequestLogEntry,
 } from './types.js';
+
+/** The request log's line for one answer: the authorizer's refusal reason, else the error code of the body. */
+function logEntry(
+  method: string,
+  path: string,
+  answer: GatewayAnswer,
+  durationMs: number,
+  brandId: string | undefined,
+): RequestLogEntry {
+  const authorizerReason = answer.headers[AUTHORIZER_REASON_HEADER];
+  let reason = typeof authorizerReason === 'string' && authorizerReason !== 'ALLOWED' ? authorizerReason : undefined;
+  if (reason === undefined && answer.status >= 400) {
+    try {
+      const body = JSON.parse(answer.body.toString('utf8')) as { error?: unknown };
+      const error = body.error;
+      reason =
+        typeof error === 'string'
+          ? error
+          : error !== null && typeof error === 'object' && typeof (error as { code?: unknown }).code === 'string'
+            ? (error as { code: string }).code
+            : undefined;
+    } catch {
+      reason = undefined;
+    }
+  }
+  return {
+    method,
+    path,
+    status: answer.status,
+    durationMs: Math.round(durationMs),
+    ...(brandId ? { brandId } : {}),
+    ...(reason ? { reason } : {}),
+  };
+}
 
 /** Starts the emulator on loopback. */
 export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions): Promise<ApiGatewayEmulator> {
@@ -57,7 +92,13 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     return loaded;
   };
 
-  async function handle(req: IncomingMessage, url: URL): Promise<GatewayAnswer> {
+  /** What the request log needs beyond the answer: whether it was an API request, and its brand. */
+  interface Note {
+    api: boolean;
+    brandId?: string;
+  }
+
+  async function handle(req: IncomingMessage, url: URL, note: Note): Promise<GatewayAnswer> {
     const requestId = randomUUID();
     const method = (req.method ?? 'GET').toUpperCase();
     const path = url.pathname;
@@ -67,6 +108,7 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     if (!hit) {
       const fallback = await serveStatic(options, method, path, requestId);
       if (fallback) return fallback;
+      note.api = true;
       // AWS answers both cases 403 "Missing Authentication Token"; locally the cause is spelled out.
       if (candidates.length > 0) {
         const answer = gatewayError(405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}`, requestId);
@@ -81,6 +123,10 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
       );
     }
     const { route } = hit;
+    note.api = true;
+    const brandHeader = singleHeader({ headers: req.headers as Record<string, string> }, 'x-brand-id');
+    const namedBrand = hit.params.brandId ?? (typeof brandHeader === 'string' ? brandHeader : undefined);
+    if (namedBrand !== undefined) note.brandId = namedBrand;
 
     let raw: Buffer;
     try {
@@ -114,18 +160,22 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     } else if (route.auth === 'ciam') {
       const identity = firstHeader({ headers, multiValueHeaders }, 'authorization');
       if (identity === undefined || identity === '') {
-        return gatewayError(401, 'UNAUTHORIZED', 'Unauthorized', requestId);
+        const missing = gatewayError(401, 'UNAUTHORIZED', 'Unauthorized', requestId);
+        missing.headers[AUTHORIZER_REASON_HEADER] = 'AUTHORIZATION_MISSING';
+        return missing;
       }
       const decided = await authorizer.authorize(authorizerEvent(facts), identity, requestId);
       if ('status' in decided) return decided;
       debugHeaders['x-local-authorizer-cache'] = decided.cache;
+      if (typeof decided.result.context.brandId === 'string') note.brandId = decided.result.context.brandId;
+      debugHeaders[AUTHORIZER_REASON_HEADER] = allowedReason(decided.result);
       debugHeaders['x-local-authorizer-context'] = JSON.stringify({
         principalId: decided.result.principalId,
         ...decided.result.context,
       });
       if (!policyAllows(decided.result.statements, methodArnFor(stage, routeMethod, path))) {
         const denied = gatewayError(403, 'FORBIDDEN', 'User is not authorized to access this resource', requestId);
-        Object.assign(denied.headers, debugHeaders);
+        Object.assign(denied.headers, debugHeaders, { [AUTHORIZER_REASON_HEADER]: 'POLICY_DENIES_ROUTE' });
         return denied;
       }
       // REST APIs hand the context to the integration with string values.
@@ -162,7 +212,9 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
     } catch {
       url = new URL('http://local/');
     }
-    handle(req, url)
+    const started = performance.now();
+    const note: Note = { api: false };
+    handle(req, url, note)
       .catch((error: unknown) => {
         onError('gateway', error);
         return gatewayError(500, 'INTERNAL_ERROR', 'Internal error', randomUUID());
@@ -172,6 +224,11 @@ export async function startApiGatewayEmulator(options: ApiGatewayEmulatorOptions
         withGatewayCors(answer, req.headers.origin, corsOrigins);
         res.writeHead(answer.status, answer.headers);
         res.end(req.method === 'HEAD' ? undefined : answer.body);
+        if (note.api && options.onRequest) {
+          options.onRequest(
+            logEntry(req.method ?? 'GET', url.pathname, answer, performance.now() - started, note.brandId),
+          );
+        }
       });
   });
   // Requests Node's parser refuses (headers over its 16 KB limit, malformed) get the JSON error body too.

@@ -22,7 +22,7 @@ export interface StaticFileOptions {
   /** File served as `GET /openapi.json`. */
   openApiFile?: string;
   /** JSON documents served on GET, by path. */
-  documents?: Record<string, () => unknown>;
+  documents?: Record<string, () => unknown | Promise<unknown>>;
 }
 
 /** The answer for a GET/HEAD outside the routes; undefined when nothing is served there. */
@@ -38,7 +38,7 @@ export async function serveStatic(
     return {
       status: 200,
       headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-      body: Buffer.from(JSON.stringify(document())),
+      body: Buffer.from(JSON.stringify(await document())),
     };
   }
   let file: string | undefined;

@@ -32,7 +32,7 @@ export interface ApiGatewayEmulatorOptions {
   /** File served as `GET /openapi.json`, when it exists. */
   openApiFile?: string;
   /** Extra JSON documents served on GET (e.g. `/playground-config.json`). */
-  documents?: Record<string, () => unknown>;
+  documents?: Record<string, () => unknown | Promise<unknown>>;
   /** Told about every handler or authorizer failure (the emulator never crashes on one). */
   onError?: (where: string, error: unknown) => void;
   /**
@@ -41,6 +41,20 @@ export interface ApiGatewayEmulatorOptions {
    * gateway responses. Lambda answers carry the headers the handlers add themselves.
    */
   corsAllowedOrigins?: readonly string[];
+  /** Told about every API request once answered (not the static files): `npm start` prints one line each. */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** One answered API request, as the local stack's console line shows it. */
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  /** The token's brand (authorizer context), else the path's or X-Brand-Id's. */
+  brandId?: string;
+  /** Why it was refused: the authorizer's reason, else the answer's error code. */
+  reason?: string;
 }
 
 export interface EmulatorCounters {

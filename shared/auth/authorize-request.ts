@@ -11,6 +11,7 @@ import { GatewayError } from '../errors.js';
 import type { RevocationChecker, RevocationReason } from '../revocation/revocation-checker.js';
 import { type HeaderSource, readBearerCredential } from '../http/headers.js';
 import type { AuthorizerContext } from './authorizer-context.js';
+import type { DecisionTrace } from './decision-trace.js';
 import type { JwksProvider } from './jwks-cache.js';
 import { stageWildcardResource } from './authorizer-policy.js';
 import { TokenError, TokenErrorReasons } from './token-error.js';
@@ -61,6 +62,8 @@ export interface RequestAuthorizerDeps {
   tokenVerifier?: TokenVerifier;
   /** The stage's keyed subject hash; defaults to a key of this process only. */
   subjectHasher?: SubjectHasher;
+  /** Told about each step the decision passed (the token diagnosis); never given on the hot path. */
+  trace?: DecisionTrace;
 }
 
 /** Retry-After (seconds) of the gateway's 503 AUTHORIZER_UNAVAILABLE answer (stack and local emulator). */
@@ -79,6 +82,23 @@ export class AuthorizerUnavailableError extends Error {
     this.name = 'AuthorizerUnavailableError';
     this.reason = reason;
   }
+}
+
+/**
+ * API Gateway's one 401 signal, exactly `Error('Unauthorized')`, carrying the decision's reason as a non-enumerable
+ * property: the Lambda runtime serializes only name and message, so nothing reaches the client in AWS, while the
+ * local emulator shows it in `x-local-authorizer-reason`.
+ */
+export function unauthorizedError(reason: string): Error {
+  const error = new Error('Unauthorized');
+  Object.defineProperty(error, 'reason', { value: reason, enumerable: false });
+  return error;
+}
+
+/** The reason an authorizer failure carries (`unauthorizedError`, `AuthorizerUnavailableError`), if any. */
+export function decisionReason(error: unknown): string | undefined {
+  const reason = error instanceof Error ? (error as { reason?: unknown }).reason : undefined;
+  return typeof reason === 'string' ? reason : undefined;
 }
 
 /** Characters of the token's end the fingerprint hashes: 258 bits, within the signature of every supported alg. */
@@ -108,6 +128,7 @@ export function createRequestAuthorizer(
       brandDirectory: deps.brandDirectory,
       now: deps.now,
       ...(deps.jwks ? { jwks: deps.jwks } : {}),
+      ...(deps.trace ? { trace: deps.trace } : {}),
     });
   const subjectHasher = deps.subjectHasher ?? processSubjectHasher();
 
@@ -148,6 +169,7 @@ export function createRequestAuthorizer(
       // Fail closed without blaming the token (401 would make the app drop a good session) or caching a Deny.
       return { effect: 'Unavailable', reason: 'REVOCATION_UNAVAILABLE', brandId, tokenHash, error };
     }
+    deps.trace?.({ step: 'revocation', revoked });
     const context: AuthorizerContext = {
       brandId,
       orgId: brand.orgId,

@@ -156,6 +156,39 @@ export function importJwk(jwk: Record<string, unknown>, previous?: KeyEntry): Ke
   return inspectJwk(jwk, previous).entry;
 }
 
+/** One JWKS key as the save-time check and the brand doctor describe it: usable, or what is wrong with it. */
+export interface KeyReport<A extends string> {
+  /** `key "kid"`, or `key #n (no kid)`. */
+  label: string;
+  /** The allowed algorithms it can verify (empty when it has a problem). */
+  algorithms: A[];
+  problem?: string;
+}
+
+/** Describes the `index`-th key of a JWKS against the allowed algorithms (see describeUnusableKeys). */
+export function describeKey<A extends string>(
+  jwk: Record<string, unknown>,
+  index: number,
+  allowed: readonly A[],
+  algorithmsForKey: (entry: KeyEntry, allowed: readonly A[]) => A[],
+  allowWithoutKid = false,
+): KeyReport<A> {
+  const label = typeof jwk.kid === 'string' ? `key "${jwk.kid.slice(0, 64)}"` : `key #${index + 1} (no kid)`;
+  const refused = (problem: string): KeyReport<A> => ({ label, algorithms: [], problem });
+  const { entry, problem } = inspectJwk(jwk);
+  if (entry === undefined) return refused(problem);
+  if (entry.kid === '' && !allowWithoutKid) return refused('has no kid (see allowTokensWithoutKid)');
+  if (!entry.usableForSignatures) return refused('is not for signatures (use/key_ops)');
+  if (!entry.strongEnough) return refused(`is an RSA key under ${MIN_RSA_BITS} bits`);
+  const algorithms = algorithmsForKey(entry, allowed);
+  if (algorithms.length === 0) {
+    return refused(
+      `(${entry.alg ?? entry.kty}${entry.crv ? ` ${entry.crv}` : ''}) fits none of the allowed algorithms`,
+    );
+  }
+  return { label, algorithms };
+}
+
 /**
  * Save-time report on a JWKS: how many keys can verify a token of `allowed`, and one sentence per key that
  * cannot, naming it (`key "kid"` or `key #n`) and what is wrong with it.
@@ -166,20 +199,9 @@ export function describeUnusableKeys<A extends string>(
   algorithmsForKey: (entry: KeyEntry, allowed: readonly A[]) => A[],
   allowWithoutKid = false,
 ): { usable: number; problems: string[] } {
-  let usable = 0;
-  const problems: string[] = [];
-  jwks.forEach((jwk, index) => {
-    const label = typeof jwk.kid === 'string' ? `key "${jwk.kid.slice(0, 64)}"` : `key #${index + 1} (no kid)`;
-    const { entry, problem } = inspectJwk(jwk);
-    if (entry === undefined) problems.push(`${label} ${problem}`);
-    else if (entry.kid === '' && !allowWithoutKid) problems.push(`${label} has no kid (see allowTokensWithoutKid)`);
-    else if (!entry.usableForSignatures) problems.push(`${label} is not for signatures (use/key_ops)`);
-    else if (!entry.strongEnough) problems.push(`${label} is an RSA key under ${MIN_RSA_BITS} bits`);
-    else if (algorithmsForKey(entry, allowed).length === 0) {
-      problems.push(
-        `${label} (${entry.alg ?? entry.kty}${entry.crv ? ` ${entry.crv}` : ''}) fits none of the allowed algorithms`,
-      );
-    } else usable++;
-  });
-  return { usable, problems };
+  const reports = jwks.map((jwk, index) => describeKey(jwk, index, allowed, algorithmsForKey, allowWithoutKid));
+  return {
+    usable: reports.filter((report) => report.problem === undefined).length,
+    problems: reports.flatMap((report) => (report.problem === undefined ? [] : [`${report.label} ${report.problem}`])),
+  };
 }

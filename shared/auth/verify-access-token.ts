@@ -6,6 +6,7 @@ import type { BrandConfig } from '../config/brand-config.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import { type JsonObject, parseCompactJws } from './compact-jws.js';
 import { audienceAccepted, checkTimeClaims, optionalString, readAudience } from './claims.js';
+import type { DecisionTrace } from './decision-trace.js';
 import type { KeyEntry } from './jwk.js';
 import { getJwksCache, type JwksProvider } from './jwks-cache.js';
 import { TokenError, TokenErrorReasons } from './token-error.js';
@@ -17,6 +18,8 @@ export interface VerifyAccessTokenDeps {
   now: () => number;
   /** Defaults to the process-wide registry (getJwksCache). */
   jwks?: JwksProvider;
+  /** Told about each step passed (the token diagnosis); absent on the hot path. */
+  trace?: DecisionTrace;
 }
 
 export interface VerifiedAccessToken {
@@ -74,8 +77,10 @@ function pickBrand(
  * @throws TokenError with the reason of the first rule it breaks.
  */
 export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDeps): Promise<VerifiedAccessToken> {
+  const trace = deps.trace;
   const parsed = parseCompactJws(token);
   const header = checkHeader(parsed.header);
+  if (trace) trace({ step: 'header', alg: header.alg, kid: header.kid, typ: header.typ });
   const { claims } = parsed;
   if (header.typ === 'logout+jwt' || claims.events !== undefined) {
     throw new TokenError(TokenErrorReasons.LOGOUT_TOKEN_REJECTED);
@@ -84,6 +89,7 @@ export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDe
   if (typeof iss !== 'string') throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN, 'iss missing');
   const directory = deps.brandDirectory;
   const brands = directory.peekByIssuer?.(iss) ?? (await directory.findByIssuer(iss));
+  if (trace) trace({ step: 'issuer', iss, brandIds: brands.map((brand) => brand.brandId) });
   if (brands.length === 0) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
   // aud is optional only for brands that read the audience from client_id.
   const aud = claims.aud === undefined && brands.some(readsClientId) ? [] : readAudience(claims);
@@ -91,11 +97,19 @@ export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDe
   const client = azp ?? optionalString(claims, 'client_id');
   const brand = pickBrand(brands, claims, aud, client);
   // A brand sharing its audience with another brand of the issuer takes only tokens of its own client.
+  if (trace) {
+    const candidates = brands.map((candidate) => candidate.brandId);
+    trace({ step: 'brand', brandId: brand.brandId, candidates, audience: audienceFor(claims, brand, aud), client });
+  }
   if (brand.requireClientClaim && client !== brand.clientId) throw new TokenError(TokenErrorReasons.AZP_INVALID);
-  checkTokenKind(header.typ, claims, brand);
+  const kind = checkTokenKind(header.typ, claims, brand);
+  if (trace) trace({ step: 'token-kind', kind, typ: header.typ });
   const verified = verifyWithBrandKeys(parsed, header, brand, deps.jwks ?? getJwksCache);
   const key = verified instanceof Promise ? await verified : verified;
-  return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000), aud, azp);
+  if (trace) {
+    trace({ step: 'signature', alg: header.alg, kid: key.kid, kty: key.kty, crv: key.crv, keyAlg: key.alg });
+  }
+  return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000), aud, azp, trace);
 }
 
 function readsClientId(brand: BrandConfig): boolean {
@@ -107,7 +121,7 @@ function readsClientId(brand: BrandConfig): boolean {
  * evidence: `nonce`, `at_hash`, `c_hash`, Cognito's `token_use: id`, or an ID-token `typ`; other `typ` values
  * (anything but absent, JWT, at+jwt) are refused outright.
  */
-function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig): void {
+function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig): 'access' | 'id' {
   if (!ACCESS_TYPS.has(typ) && !ID_TOKEN_TYPS.has(typ)) throw new TokenError(TokenErrorReasons.TYP_INVALID);
   if (brand.requireAccessTokenTyp && typ !== 'at+jwt') throw new TokenError(TokenErrorReasons.TYP_INVALID);
   const tokenUse = optionalString(claims, 'token_use');
@@ -121,6 +135,7 @@ function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig): vo
     claims.c_hash !== undefined ||
     tokenUse === 'id';
   if (idTokenEvidence && !brand.acceptIdTokens) throw new TokenError(TokenErrorReasons.ID_TOKEN_REJECTED);
+  return idTokenEvidence ? 'id' : 'access';
 }
 
 function checkAccessClaims(
@@ -131,11 +146,16 @@ function checkAccessClaims(
   nowSeconds: number,
   aud: readonly string[],
   azp: string | undefined,
+  trace: DecisionTrace | undefined,
 ): VerifiedAccessToken {
   if (brand.audienceClaim === 'aud' && aud.length > 1 && azp !== brand.clientId) {
     throw new TokenError(TokenErrorReasons.AZP_INVALID);
   }
-  const { iat, exp } = checkTimeClaims(claims, brand, nowSeconds);
+  const { iat, exp, nbf } = checkTimeClaims(claims, brand, nowSeconds);
+  if (trace) {
+    const { clockSkewSeconds: skewSeconds, maxTokenLifetimeSeconds: maxLifetimeSeconds } = brand;
+    trace({ step: 'time', now: nowSeconds, iat, exp, nbf, skewSeconds, maxLifetimeSeconds });
+  }
   const sub = optionalString(claims, 'sub');
   if (sub === undefined || sub.length === 0) throw new TokenError(TokenErrorReasons.SUB_MISSING);
   const sid = optionalString(claims, 'sid') ?? '';
@@ -144,7 +164,9 @@ function checkAccessClaims(
   const gty = claims.gty;
   // Client-credentials tokens name the client as their subject (RFC 9068 §2.2; Auth0 marks them with gty).
   const isClient = clientId === sub || gty === 'client-credentials' || sub === brand.clientId;
-  return { brand, sub, principalType: isClient ? 'client' : 'user', sid, jti, iat, exp, kid, claims, key };
+  const principalType = isClient ? 'client' : 'user';
+  if (trace) trace({ step: 'subject', principalType });
+  return { brand, sub, principalType, sid, jti, iat, exp, kid, claims, key };
 }
 
 export interface TokenVerifierOptions extends VerifyAccessTokenDeps {
@@ -180,6 +202,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     brandDirectory: options.brandDirectory,
     now: options.now,
     ...(options.jwks ? { jwks: options.jwks } : {}),
+    ...(options.trace ? { trace: options.trace } : {}),
   };
 
   function peek(token: string): VerifiedAccessToken | undefined {

@@ -32,7 +32,7 @@ export interface CapillaryAuthOptions {
 
 /** The OAuth token of one brand connection and its in-flight renewal, shared by every client of that connection. */
 export class CapillaryTokenSlot {
-  token: { value: string; refreshAt: number } | undefined;
+  token: { value: string; refreshAt: number; ttlSeconds: number } | undefined;
   inFlight: Promise<string> | undefined;
 }
 
@@ -69,6 +69,21 @@ export class CapillaryAuth {
   renewAfterRefusal(sent: Record<string, string>): void {
     const refused = sent[OAUTH_HEADER];
     if (refused === undefined || this.slot.token?.value === refused) this.clear();
+  }
+
+  /**
+   * Authenticates now, a fresh token for oauth (the save-time check and the brand doctor): the token's
+   * `ttlSeconds`, or undefined for basic auth, which makes no call of its own.
+   * @throws CapillaryRejectedError when Capillary refuses the credentials.
+   */
+  async authenticate(deadline: Deadline): Promise<{ ttlSeconds: number | undefined }> {
+    if (this.options.authMode === 'basic') {
+      await this.headers(deadline);
+      return { ttlSeconds: undefined };
+    }
+    this.clear();
+    await this.oauthToken(deadline);
+    return { ttlSeconds: this.slot.token?.ttlSeconds };
   }
 
   async headers(deadline: Deadline): Promise<Record<string, string>> {
@@ -139,7 +154,11 @@ export class CapillaryAuth {
     const ttlMs = issued.ttlSeconds * 1000;
     // Renew a little early so a token never expires in flight: 60 s or a fifth of its life, whichever is less.
     const margin = Math.min(60_000, ttlMs / 5);
-    this.slot.token = { value: issued.accessToken, refreshAt: this.options.now() + ttlMs - margin };
+    this.slot.token = {
+      value: issued.accessToken,
+      refreshAt: this.options.now() + ttlMs - margin,
+      ttlSeconds: issued.ttlSeconds,
+    };
     return issued.accessToken;
   }
 }

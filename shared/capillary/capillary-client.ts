@@ -17,7 +17,7 @@ import {
   CapillaryRejectedError,
   IDENTIFIER_CHANGE_FAILURES,
 } from './capillary-errors.js';
-import { type EnvelopeAnswer, type Expectation, judgeApiAnswer } from './capillary-envelope.js';
+import { type EnvelopeAnswer, type Expectation, judgeApiAnswer, type RawAnswer } from './capillary-envelope.js';
 import { type AttemptTimeouts, attemptTimeoutMs, attemptTimeoutsFor } from './attempt-timeouts.js';
 import type { CircuitBreaker, CircuitBreakers } from './circuit-breaker.js';
 import {
@@ -150,6 +150,39 @@ export class CapillaryClient {
   /** Drops the cached OAuth token (tests, or after Capillary refused it). */
   clearTokenCache(): void {
     this.core.auth.clear();
+  }
+
+  /**
+   * Authenticates now with the brand's credentials (a fresh token for oauth): its `ttlSeconds`, undefined for basic.
+   * @throws CapillaryRejectedError when Capillary refuses them, CapillaryUnavailableError when it does not answer.
+   */
+  authenticate(): Promise<{ ttlSeconds: number | undefined }> {
+    return this.core.auth.authenticate(this.deadline);
+  }
+
+  /**
+   * A read-only GET answered as Capillary sent it (status, codes, body, request id), never judged or retried on a
+   * business code: the brand doctor's probes read which codes and statuses an org answers. Authenticated as every
+   * call is; a refused token is renewed once.
+   */
+  async readRaw(path: string, params: Record<string, string>): Promise<RawAnswer> {
+    const url = new URL(path, this.core.baseUrl);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    const { auth } = this.core;
+    return this.core.transport.run(
+      {
+        operation: 'probe',
+        method: 'GET',
+        url: url.href,
+        headers: () => auth.headers(this.deadline),
+        renewAuth: () => auth.clear(),
+      },
+      (answer) =>
+        answer.status === 401 && auth.renewable === 'renewable'
+          ? { kind: 'renew-auth' }
+          : { kind: 'done', value: answer },
+      this.deadline,
+    );
   }
 
   /**

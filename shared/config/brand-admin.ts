@@ -4,6 +4,7 @@
 // into DynamoDB, a response or a log line. A refused request changes nothing.
 import { isRecord } from '../lang/is-record.js';
 import type { FetchFn } from '../http/fetch.js';
+import type { CapillaryCredentialCheck } from '../capillary/capillary-credentials.js';
 import { type CapillarySecret, CapillarySecretSchema } from '../capillary/capillary-secret.js';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-event.js';
@@ -30,9 +31,11 @@ import { checkDiscovery, checkJwks } from './brand-checks.js';
 import { checkSourceAccount, phoneCountryWarnings } from './brand-capillary-check.js';
 import { isSupportedCountry } from 'libphonenumber-js';
 import { InMemorySecretSource } from './secret-source.js';
+import { findPlaceholders } from './brand-placeholders.js';
 import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand, versionConflict } from './brand-store.js';
 import type { BrandLinks } from '../customer/link-store.js';
-import { checkOutboundHosts, type HostResolver, systemResolver } from '../http/outbound-url.js';
+import { checkOutboundHost, checkOutboundHosts, type HostResolver, systemResolver } from '../http/outbound-url.js';
+import { safeJsonParse } from '../http/json.js';
 import type { SecretSource } from './secret-source.js';
 import type { SecretWriter } from './secret-writer.js';
 
@@ -41,6 +44,11 @@ export interface BrandAdminOptions {
   secretWriter: SecretWriter;
   /** Used to check that an existing credentials parameter can be read when a PUT brings no secrets. */
   secretReader?: SecretSource;
+  /**
+   * Obtains a Capillary token with the brand's credentials (those sent, else the stored ones) at every validate and
+   * put, so wrong credentials or a wrong base URL are refused at save, naming the field.
+   */
+  capillaryCredentials: CapillaryCredentialCheck;
   audit: AuditLog;
   /** SSM_PREFIX: brand secrets live at `${ssmPrefix}/brands/${brandId}/capillary`. */
   ssmPrefix: string;
@@ -270,7 +278,9 @@ export class BrandAdmin {
   /** Splits the body into document, version and secrets; every shape problem is reported at once (400). */
   private parseRequest(pathBrandId: string, body: Record<string, unknown>): ParsedRequest {
     const { $schema, version, secrets, ...rest } = body;
-    const issues: FieldIssue[] = [];
+    // What `brand init` left as a placeholder is named first; the schema's complaint about the same field is dropped.
+    const placeholders = findPlaceholders({ ...rest, ...(secrets === undefined ? {} : { secrets }) });
+    const issues: FieldIssue[] = [...placeholders];
     if ($schema !== undefined && typeof $schema !== 'string')
       issues.push({ field: '$schema', message: 'must be a string' });
     const versionResult = version === undefined ? undefined : VersionSchema.safeParse(version);
@@ -327,7 +337,9 @@ export class BrandAdmin {
       }
     }
     if (issues.length > 0 || !document) {
-      throw new ValidationError('Brand configuration is invalid', dedupe(issues));
+      const marked = new Set(placeholders.map((issue) => issue.field));
+      const kept = issues.filter((issue) => !marked.has(issue.field) || placeholders.includes(issue));
+      throw new ValidationError('Brand configuration is invalid', dedupe(kept));
     }
     return { document, version: versionResult?.success ? versionResult.data : undefined, capillarySecret };
   }
@@ -371,7 +383,9 @@ export class BrandAdmin {
     }
     if (this.options.allowLoopbackUrls !== true) {
       // Before any save-time fetch: a configured URL must never make the gateway call its own network.
-      const hostIssues = await checkOutboundHosts(document, this.options.resolveHost ?? systemResolver);
+      const resolve = this.options.resolveHost ?? systemResolver;
+      const capillaryHost = await checkOutboundHost('capillary.baseUrl', document.capillary.baseUrl, resolve);
+      const hostIssues = [...(await checkOutboundHosts(document, resolve)), ...(capillaryHost ? [capillaryHost] : [])];
       if (hostIssues.length > 0) {
         throw new UnprocessableEntityError(
           ErrorCodes.BRAND_VALIDATION_FAILED,
@@ -383,19 +397,19 @@ export class BrandAdmin {
       }
     }
     const remote = { fetch: this.fetch, timeoutMs: this.options.httpTimeoutMs ?? 5_000 };
-    const [jwksIssues, discovery, credentialIssues, orgWarnings] = await Promise.all([
+    const [jwksIssues, discovery, capillary, orgWarnings] = await Promise.all([
       checkJwks(document, remote),
       checkDiscovery(document, remote),
-      request.capillarySecret ? Promise.resolve([]) : this.checkCredentialsExist(document),
+      this.checkCapillary(document, request.capillarySecret),
       this.checkOrg(request, remote),
     ]);
-    const issues = [...jwksIssues, ...discovery.issues, ...credentialIssues];
+    const issues = [...jwksIssues, ...discovery.issues, ...capillary.issues];
     if (issues.length > 0) {
       throw new UnprocessableEntityError(ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
         details: issues,
       });
     }
-    return [...discovery.warnings, ...orgWarnings];
+    return [...discovery.warnings, ...capillary.warnings, ...orgWarnings];
   }
 
   /** The org checks (warnings only), with the credentials of the request or those already in SSM. */
@@ -417,19 +431,39 @@ export class BrandAdmin {
     return [...account, ...phoneCountryWarnings(document)];
   }
 
-  private async checkCredentialsExist(document: BrandDocument): Promise<FieldIssue[]> {
+  /** A Capillary token with the credentials sent, else with the stored ones (which must exist and parse). */
+  private async checkCapillary(
+    document: BrandDocument,
+    sent: CapillarySecret | undefined,
+  ): Promise<{ issues: FieldIssue[]; warnings: string[] }> {
+    const parameter = document.capillary.credentialsParameter;
+    const stored = sent === undefined ? await this.readStoredSecret(parameter) : undefined;
+    if (sent === undefined && stored === 'missing') {
+      const message = `no Capillary credentials: give secrets.capillary or create the SSM parameter ${parameter}`;
+      return { issues: [{ field: 'secrets.capillary', message }], warnings: [] };
+    }
+    const secret = sent ?? (stored === 'missing' ? undefined : stored);
+    // Without a secret reader (in-process tools) stored credentials cannot be read, so there is nothing to try.
+    if (secret === undefined) return { issues: [], warnings: [] };
+    const field = sent ? 'secrets.capillary' : 'secrets.capillary (stored in capillary.credentialsParameter)';
+    const { issues, ttlSeconds } = await this.options.capillaryCredentials(document, secret, field);
+    // The gateway renews a token a fifth of its life (at most 60 s) early: a short-lived one means a token call often.
+    const warnings =
+      ttlSeconds !== undefined && ttlSeconds < 300
+        ? [`Capillary tokens of these credentials live ${ttlSeconds} s: ask Capillary for a longer token expiry`]
+        : [];
+    return { issues, warnings };
+  }
+
+  /** The stored credentials, 'missing' when the parameter cannot be read or parsed, undefined without a reader. */
+  private async readStoredSecret(parameter: string): Promise<CapillarySecret | 'missing' | undefined> {
     const reader = this.options.secretReader;
-    if (!reader) return [];
+    if (!reader) return undefined;
     try {
-      await reader.getSecret(document.capillary.credentialsParameter);
-      return [];
+      const parsed = CapillarySecretSchema.safeParse(safeJsonParse(await reader.getSecret(parameter)));
+      return parsed.success ? parsed.data : 'missing';
     } catch {
-      return [
-        {
-          field: 'secrets.capillary',
-          message: `no Capillary credentials: give secrets.capillary or create the SSM parameter ${document.capillary.credentialsParameter}`,
-        },
-      ];
+      return 'missing';
     }
   }
 }

@@ -21,9 +21,10 @@ export interface RemoteCheckResult {
 
 const MAX_DOCUMENT_BYTES = 256 * 1024;
 
-type FetchOutcome = { ok: true; status: number; json: unknown } | { ok: false; status?: number; reason: string };
+export type FetchOutcome = { ok: true; status: number; json: unknown } | { ok: false; status?: number; reason: string };
 
-async function fetchJson(url: string, options: RemoteCheckOptions): Promise<FetchOutcome> {
+/** GETs a small JSON document (bounded time and size, no redirects); a failure says why in words. */
+export async function fetchJson(url: string, options: RemoteCheckOptions): Promise<FetchOutcome> {
   let answer: { status: number; body: Buffer };
   try {
     answer = await getDocumentWithFetch(options.fetch)(url, {
@@ -92,9 +93,14 @@ export async function checkJwks(document: BrandDocument, options: RemoteCheckOpt
   return [];
 }
 
+/** The URL of the issuer's discovery document. */
+export function discoveryUrl(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+}
+
 /** Checks `${issuer}/.well-known/openid-configuration` when the issuer publishes one. */
 export async function checkDiscovery(document: BrandDocument, options: RemoteCheckOptions): Promise<RemoteCheckResult> {
-  const url = `${document.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+  const url = discoveryUrl(document.issuer);
   const outcome = await fetchJson(url, options);
   if (!outcome.ok) {
     // Discovery is optional: its absence is only worth a warning.
@@ -103,9 +109,16 @@ export async function checkDiscovery(document: BrandDocument, options: RemoteChe
   if (!isRecord(outcome.json)) {
     return { issues: [{ field: 'issuer', message: 'discovery document is not a JSON object' }], warnings: [] };
   }
-  const discovered = outcome.json;
+  return { issues: discoveryDisagreements(document, outcome.json), warnings: [] };
+}
+
+/** Where a discovery document disagrees with the brand: issuer, jwks_uri, and userinfo_endpoint when both have one. */
+export function discoveryDisagreements(
+  document: Pick<BrandDocument, 'issuer' | 'jwksUri' | 'userInfoEndpoint'>,
+  discovered: Record<string, unknown>,
+): FieldIssue[] {
   const issues: FieldIssue[] = [];
-  const compare = (field: keyof BrandDocument, key: string, required: boolean): void => {
+  const compare = (field: 'issuer' | 'jwksUri' | 'userInfoEndpoint', key: string, required: boolean): void => {
     const value = discovered[key];
     if ((value === undefined || document[field] === undefined) && !required) return;
     if (value !== document[field]) {
@@ -118,5 +131,5 @@ export async function checkDiscovery(document: BrandDocument, options: RemoteChe
   compare('issuer', 'issuer', true);
   compare('jwksUri', 'jwks_uri', true);
   compare('userInfoEndpoint', 'userinfo_endpoint', false);
-  return { issues, warnings: [] };
+  return issues;
 }

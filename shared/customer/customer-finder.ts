@@ -21,7 +21,6 @@ import type { BrandConfig } from '../config/brand-config.js';
 import { ErrorCodes, UpstreamError } from '../errors.js';
 import type { MappedCustomer } from './claim-mapping.js';
 import type { LinkEvidence } from './link-decision.js';
-import type { PostAuthCaller } from './post-auth-caller.js';
 
 export type IdentifierKind = 'email' | 'mobile';
 
@@ -34,6 +33,15 @@ export interface IdentifierHolders {
 }
 
 export type CuidAnswer = { kind: 'found'; customerId: number } | { kind: 'absent' } | { kind: 'refused' };
+
+/** The read calls finding a customer makes: a dry run (doctor, prelink) hands in a client typed to these only. */
+export type CapillaryReader = Pick<CapillaryClient, 'lookupCustomerId' | 'getCustomer'>;
+
+/** Who is being looked for: the brand and the CIAM subject (a post-auth caller, or a user of a dry run). */
+export interface SubjectOfBrand {
+  brand: BrandConfig;
+  auth: { sub: string };
+}
 
 /** What each org answered to the cuid lookup, per brand + cluster, for `auto` (lives as long as the container). */
 const orgAnswers = new Map<string, 'lookup' | 'profiles'>();
@@ -70,7 +78,7 @@ export function searchableIdentifiers<T extends { type: string }>(brand: BrandCo
  * account), every lookup concurrently (one round trip).
  */
 export function lookupHolders<T extends { type: string; value: string }>(
-  client: CapillaryClient,
+  client: CapillaryReader,
   brand: BrandConfig,
   identifiers: readonly T[],
 ): Promise<(T & { holders: number[] })[]> {
@@ -96,7 +104,7 @@ export function lookupHolders<T extends { type: string; value: string }>(
  * `GET /v2/customers/lookup?source=OAUTH_EXTERNAL&accountId=<account>&identifierName=cuid&identifierValue=<sub>`.
  * A refusal (8013/8011/8003) teaches `auto` to use the profiles; with `lookup` forced it is a 502 CUID_LOOKUP_REFUSED.
  */
-export async function lookupCuid(client: CapillaryClient, caller: PostAuthCaller): Promise<CuidAnswer> {
+export async function lookupCuid(client: CapillaryReader, caller: SubjectOfBrand): Promise<CuidAnswer> {
   const { brand } = caller;
   try {
     const customerId = await client.lookupCustomerId({
@@ -139,8 +147,8 @@ export function carriesCuid(customer: CapillaryCustomer, brand: BrandConfig, sub
  * and return the one whose OAUTH_EXTERNAL profile carries the cuid.
  */
 export async function findByProfiles(
-  client: CapillaryClient,
-  caller: PostAuthCaller,
+  client: CapillaryReader,
+  caller: SubjectOfBrand,
   holders: readonly Pick<IdentifierHolders, 'holders'>[],
 ): Promise<CapillaryCustomer | undefined> {
   const candidates = new Set(holders.flatMap((holder) => holder.holders));
@@ -158,8 +166,8 @@ export async function findByProfiles(
 
 /** The customer already carrying the user's cuid, by the brand's strategy (used after a duplicate answer). */
 export async function findOwnCustomer(
-  client: CapillaryClient,
-  caller: PostAuthCaller,
+  client: CapillaryReader,
+  caller: SubjectOfBrand,
   mapped: MappedCustomer,
 ): Promise<number | undefined> {
   if (cuidStrategy(caller.brand) === 'lookup') {
@@ -179,8 +187,8 @@ export async function findOwnCustomer(
  * carries the cuid. `own` is that customer, already read.
  */
 export async function gatherLinkEvidence(
-  client: CapillaryClient,
-  caller: PostAuthCaller,
+  client: CapillaryReader,
+  caller: SubjectOfBrand,
   mapped: MappedCustomer,
 ): Promise<{ evidence: LinkEvidence; own: CapillaryCustomer | undefined }> {
   const verified = verifiedIdentifiers(mapped);

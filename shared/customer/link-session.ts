@@ -17,15 +17,22 @@ import {
   CapillarySources,
   type ProfileInput,
 } from '../capillary/capillary-types.js';
-import { ConflictError, ErrorCodes, ForbiddenError } from '../errors.js';
+import { ConflictError, ErrorCodes, ForbiddenError, type GatewayError } from '../errors.js';
 import { type MappedCustomer, mapClaims } from './claim-mapping.js';
 import { type ClaimsSource, claimsSourceOf } from './claim-source.js';
-import { findOwnCustomer, gatherLinkEvidence, verifiedIdentifiers } from './customer-finder.js';
+import {
+  type CapillaryReader,
+  findOwnCustomer,
+  gatherLinkEvidence,
+  type IdentifierKind,
+  type SubjectOfBrand,
+  verifiedIdentifiers,
+} from './customer-finder.js';
 import { decideLink } from './link-decision.js';
 import { type LinkState, readLinkState } from './linked-customer.js';
 import { changedProfileFields, oauthProfile, planIdentifierChanges, type ProfileField } from './customer-sync.js';
 import { audit } from './post-auth-audit.js';
-import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
+import { capillaryFor, type LinkingCaller, type PostAuthCaller } from './post-auth-caller.js';
 import type { PostAuthServices } from './post-auth-ports.js';
 import { BudgetDefaults, deadlineIn, earliest, NoDeadline } from './time-budget.js';
 
@@ -37,12 +44,36 @@ export interface SessionResult {
   status: SessionStatus;
   changedFields: ProfileField[];
   identifierChangePending: boolean;
-  mapped: { firstName: string | null; lastName: string | null; mobile: string | null; email: string | null };
+  mapped: {
+    firstName: string | null;
+    lastName: string | null;
+    mobile: string | null;
+    email: string | null;
+    /** Whether the CIAM verified them: an unverified mobile or e-mail is never sent to Capillary. */
+    mobileVerified: boolean;
+    emailVerified: boolean;
+  };
   /** Where the mapped claims came from (userinfo, the body's ID token, or the access token alone). */
   claimsSource?: ClaimsSource;
 }
 
-type Established = { customerId: number; status: 'created' | 'linked'; reason: string; customer?: CapillaryCustomer };
+export type Established = {
+  customerId: number;
+  status: 'created' | 'linked';
+  reason: string;
+  customer?: CapillaryCustomer;
+};
+
+/** A first session's course, decided before any write (see planFirstSession). */
+export type FirstSessionPlan =
+  /** The customer already carries the cuid: found by the cuid lookup, or on a verified identifier's holder. */
+  | { kind: 'link'; customerId: number; reason: 'CUID' | 'CUID_PROFILE'; customer?: CapillaryCustomer }
+  /** An existing member holds the verified identifiers (`matched`): the OAUTH_EXTERNAL profile is added to it. */
+  | { kind: 'join'; memberId: number; input: AddCustomerInput; matched: IdentifierKind[] }
+  /** Nobody holds the user's identifiers: a new customer. */
+  | { kind: 'create'; input: AddCustomerInput }
+  /** Refused before any write (IDENTIFIER_TAKEN, UNVERIFIED_IDENTIFIER). */
+  | { kind: 'refuse'; error: GatewayError };
 
 function mappedView(mapped: MappedCustomer): SessionResult['mapped'] {
   return {
@@ -50,6 +81,8 @@ function mappedView(mapped: MappedCustomer): SessionResult['mapped'] {
     lastName: mapped.lastName ?? null,
     mobile: mapped.mobile ?? null,
     email: mapped.email ?? null,
+    mobileVerified: mapped.mobileVerified,
+    emailVerified: mapped.emailVerified,
   };
 }
 
@@ -87,7 +120,7 @@ export async function linkSession(services: PostAuthServices, caller: PostAuthCa
 /** The session link with already mapped claims (also used by the INSTORE registration). */
 export async function linkWithMapped(
   services: PostAuthServices,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   mapped: MappedCustomer,
 ): Promise<SessionResult & { customer: CapillaryCustomer }> {
   const { brand, auth } = caller;
@@ -137,7 +170,7 @@ export async function linkWithMapped(
 /** The customer as Capillary holds it after the names PUT (no second GET: the PUT succeeded). */
 function withNames(
   customer: CapillaryCustomer,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   mapped: MappedCustomer,
   fields: ProfileField[],
 ): CapillaryCustomer {
@@ -153,7 +186,7 @@ function withNames(
 /** PUTs the changed names on the brand's OAUTH_EXTERNAL profile. */
 export async function updateNames(
   client: CapillaryClient,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   customerId: number,
   mapped: MappedCustomer,
   fields: ProfileField[],
@@ -177,7 +210,7 @@ export async function updateNames(
  */
 async function establishLink(
   services: PostAuthServices,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   mapped: MappedCustomer,
   staleCustomerId: number | undefined,
 ): Promise<Established> {
@@ -233,22 +266,31 @@ async function establishLink(
   }
 }
 
-async function findOrCreate(
-  client: CapillaryClient,
-  caller: PostAuthCaller,
+/**
+ * What a first session does for this user, decided from reads alone (lookups, gets): link the customer already
+ * carrying the cuid, join an existing member found by verified identifiers (Capillary merges the new profile into
+ * it, warning 8050), create a customer, or refuse. The session carries the plan out; the go-live dry runs (the
+ * brand doctor, `brand prelink`) call this same function with a client typed to its read calls only.
+ */
+export async function planFirstSession(
+  client: CapillaryReader,
+  caller: SubjectOfBrand,
   mapped: MappedCustomer,
-): Promise<Established> {
+): Promise<FirstSessionPlan> {
   const { brand, auth } = caller;
   const { evidence, own } = await gatherLinkEvidence(client, caller, mapped);
   const decision = decideLink(brand.capillary, evidence);
   if (decision.kind === 'refuse') {
-    if (decision.status === 403) throw new ForbiddenError(decision.code, decision.message);
-    throw new ConflictError(decision.code, decision.message);
+    return refuse(
+      decision.status === 403
+        ? new ForbiddenError(decision.code, decision.message)
+        : new ConflictError(decision.code, decision.message),
+    );
   }
   if (decision.kind === 'link') {
     return {
+      kind: 'link',
       customerId: decision.customerId,
-      status: 'linked',
       reason: decision.reason,
       ...(own?.id === decision.customerId ? { customer: own } : {}),
     };
@@ -265,16 +307,16 @@ async function findOrCreate(
   };
 
   if (decision.kind === 'join') {
-    const { customerId: attached } = await addProfile(client, caller, mapped, { profiles: [oauth] });
-    if (attached !== decision.memberId) {
-      throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'Capillary attached the profile to another customer');
-    }
-    return { customerId: decision.memberId, status: 'linked', reason: decision.reason };
+    const matched = evidence.searched
+      .filter((identifier) => identifier.holders.includes(decision.memberId))
+      .map((identifier) => identifier.type);
+    return { kind: 'join', memberId: decision.memberId, input: { profiles: [oauth] }, matched };
   }
 
   const profiles = [oauth];
   if (brand.capillary.createWithInstoreProfile) {
-    // Orgs that answer 8090 need the INSTORE profile first: both go in the same add call.
+    // Orgs that answer 8090 need the INSTORE profile first: both go in the same add call (decideLink refused a
+    // user with no verified identifier for such an org).
     profiles.unshift({
       source: CapillarySources.INSTORE,
       ...(mapped.firstName ? { firstName: mapped.firstName } : {}),
@@ -282,12 +324,56 @@ async function findOrCreate(
       identifiers: verified,
     });
   }
-  const registration: AddCustomerInput = { loyaltyInfo: { loyaltyType: 'loyalty' }, profiles };
-  const created = await addProfile(client, caller, mapped, registration);
-  // A clean creation (nothing merged, dropped or resolved by a lookup) holds exactly what was sent, so
-  // the answer is built from it, like the names PUT: a registration costs 2 round trips (lookups, add), not 3.
-  const customer = created.clean ? asCreated(created.customerId, registration) : undefined;
-  return { customerId: created.customerId, status: 'created', reason: 'CREATED', ...(customer ? { customer } : {}) };
+  return { kind: 'create', input: { loyaltyInfo: { loyaltyType: 'loyalty' }, profiles } };
+}
+
+const refuse = (error: GatewayError): FirstSessionPlan => ({ kind: 'refuse', error });
+
+/** Carries a first-session plan out: the writes (add customer), or the plan's refusal. */
+export async function carryOutFirstSession(
+  client: CapillaryClient,
+  caller: SubjectOfBrand,
+  mapped: MappedCustomer,
+  plan: FirstSessionPlan,
+): Promise<Established> {
+  switch (plan.kind) {
+    case 'refuse':
+      throw plan.error;
+    case 'link':
+      return {
+        customerId: plan.customerId,
+        status: 'linked',
+        reason: plan.reason,
+        ...(plan.customer ? { customer: plan.customer } : {}),
+      };
+    case 'join': {
+      const { customerId: attached } = await addProfile(client, caller, mapped, plan.input);
+      if (attached !== plan.memberId) {
+        throw new ConflictError(ErrorCodes.IDENTIFIER_TAKEN, 'Capillary attached the profile to another customer');
+      }
+      return { customerId: plan.memberId, status: 'linked', reason: 'EXISTING_MEMBER' };
+    }
+    case 'create': {
+      const created = await addProfile(client, caller, mapped, plan.input);
+      // A clean creation (nothing merged, dropped or resolved by a lookup) holds exactly what was sent, so
+      // the answer is built from it, like the names PUT: a registration costs 2 round trips (lookups, add), not 3.
+      const customer = created.clean ? asCreated(created.customerId, plan.input) : undefined;
+      return {
+        customerId: created.customerId,
+        status: 'created',
+        reason: 'CREATED',
+        ...(customer ? { customer } : {}),
+      };
+    }
+  }
+}
+
+async function findOrCreate(
+  client: CapillaryClient,
+  caller: LinkingCaller,
+  mapped: MappedCustomer,
+): Promise<Established> {
+  return carryOutFirstSession(client, caller, mapped, await planFirstSession(client, caller, mapped));
 }
 
 /** The customer a clean `POST /v2/customers` of `input` created, as `GET ?source=ALL` would answer it. */
@@ -312,7 +398,7 @@ function asCreated(id: number, input: AddCustomerInput): CapillaryCustomer {
  */
 async function addProfile(
   client: CapillaryClient,
-  caller: PostAuthCaller,
+  caller: SubjectOfBrand,
   mapped: MappedCustomer,
   input: AddCustomerInput,
 ): Promise<{ customerId: number; clean: boolean }> {

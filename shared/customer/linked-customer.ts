@@ -10,7 +10,7 @@ import type { CapillaryCustomer } from '../capillary/capillary-types.js';
 import { ErrorCodes, NotFoundError } from '../errors.js';
 import { cuidStrategy, lookupCuid } from './customer-finder.js';
 import { audit } from './post-auth-audit.js';
-import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
+import { capillaryFor, type LinkingCaller } from './post-auth-caller.js';
 import type { PostAuthServices } from './post-auth-ports.js';
 
 export interface LinkedCustomer {
@@ -34,7 +34,7 @@ export type LinkState =
  */
 export async function readLinkState(
   services: PostAuthServices,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   given?: CapillaryClient,
 ): Promise<LinkState> {
   const link = await services.links.get(caller.brand.brandId, caller.auth.sub);
@@ -56,7 +56,7 @@ export async function readLinkState(
 /** The caller's customer found by the cuid lookup, when the org answers it and it is not the merged id. */
 async function survivorByCuid(
   client: CapillaryClient,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   mergedId: number,
 ): Promise<CapillaryCustomer | undefined> {
   if (cuidStrategy(caller.brand) !== 'lookup') return undefined;
@@ -77,7 +77,7 @@ async function survivorByCuid(
  */
 async function repairLink(
   services: PostAuthServices,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   client: CapillaryClient,
   mergedId: number,
   survivor: CapillaryCustomer,
@@ -102,7 +102,7 @@ async function repairLink(
  */
 export async function resolveLinkedCustomer(
   services: PostAuthServices,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   client?: CapillaryClient,
 ): Promise<LinkedCustomer> {
   const state = await readLinkState(services, caller, client);

@@ -1,11 +1,11 @@
 // Audit records of the post-auth use-cases: the caller's brand and hashed subject added to each event.
 import type { AuditEvent } from '../audit/audit-event.js';
-import type { PostAuthCaller } from './post-auth-caller.js';
+import type { LinkingCaller } from './post-auth-caller.js';
 import type { PostAuthServices } from './post-auth-ports.js';
 
 export function audit(
   services: PostAuthServices,
-  caller: PostAuthCaller,
+  caller: LinkingCaller,
   event: Omit<AuditEvent, 'brandId' | 'subjectHash'>,
 ): void {
   services.audit.record({

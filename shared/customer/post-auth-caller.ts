@@ -20,8 +20,19 @@ export interface PostAuthCaller {
   deadline?: Deadline;
 }
 
+/**
+ * What linking a customer needs of its caller: the brand, the CIAM subject and the deadline (a post-auth caller, or
+ * a user `brand prelink --apply` links ahead of the launch).
+ */
+export interface LinkingCaller {
+  brand: BrandConfig;
+  /** The CIAM subject, and its keyed hash for the audit lines (the authorizer's, or the admin runtime's). */
+  auth: { sub: string; subjectHash?: string };
+  deadline?: Deadline;
+}
+
 /** The brand's Capillary client, its calls cut to the caller's deadline. */
-export function capillaryFor(services: PostAuthServices, caller: PostAuthCaller): CapillaryClient {
+export function capillaryFor(services: PostAuthServices, caller: Omit<LinkingCaller, 'auth'>): CapillaryClient {
   const client = services.capillary.forBrand(caller.brand);
   return caller.deadline ? client.within(caller.deadline) : client;
 }

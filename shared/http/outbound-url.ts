@@ -68,28 +68,32 @@ export async function checkOutboundHosts(
   urls: Readonly<Partial<Record<(typeof OUTBOUND_FIELDS)[number], string | undefined>>>,
   resolve: HostResolver,
 ): Promise<FieldIssue[]> {
-  const issues = await Promise.all(
-    OUTBOUND_FIELDS.map(async (field): Promise<FieldIssue | undefined> => {
-      // userInfoEndpoint is optional (claims may come from the ID token): nothing to resolve then.
-      const url = urls[field];
-      if (url === undefined) return undefined;
-      const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
-      let addresses: string[];
-      try {
-        addresses = isIP(hostname) ? [hostname] : await resolve(hostname);
-      } catch {
-        return { field, message: `host ${hostname} does not resolve` };
-      }
-      if (addresses.length === 0) return { field, message: `host ${hostname} does not resolve` };
-      const internal = addresses.find(isInternalAddress);
-      if (internal === undefined) return undefined;
-      return {
-        field,
-        message: `host ${hostname} resolves to ${internal} (loopback, link-local, private or unspecified); only the local stack may use such addresses`,
-      };
-    }),
-  );
+  // userInfoEndpoint is optional (claims may come from the ID token): nothing to resolve then.
+  const issues = await Promise.all(OUTBOUND_FIELDS.map((field) => checkOutboundHost(field, urls[field], resolve)));
   return issues.filter((issue): issue is FieldIssue => issue !== undefined);
+}
+
+/** One configured URL's host: resolves, and only to public addresses; undefined when it passes (or is absent). */
+export async function checkOutboundHost(
+  field: string,
+  url: string | undefined,
+  resolve: HostResolver,
+): Promise<FieldIssue | undefined> {
+  if (url === undefined) return undefined;
+  const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  try {
+    addresses = isIP(hostname) ? [hostname] : await resolve(hostname);
+  } catch {
+    return { field, message: `host ${hostname} does not resolve` };
+  }
+  if (addresses.length === 0) return { field, message: `host ${hostname} does not resolve` };
+  const internal = addresses.find(isInternalAddress);
+  if (internal === undefined) return undefined;
+  return {
+    field,
+    message: `host ${hostname} resolves to ${internal} (loopback, link-local, private or unspecified); only the local stack may use such addresses`,
+  };
 }
 
 /** Refused before any connection: a configured URL that is not https outside the local stage. */

@@ -8,6 +8,12 @@ const BASE_HEADERS = {
   'x-content-type-options': 'nosniff',
 } as const;
 
+/**
+ * The challenge every 401 carries, in every stage (RFC 6750 §3): the gateway's own 401 (API Gateway's UNAUTHORIZED
+ * gateway response, the local emulator) and the handlers' (TOKEN_EXPIRED, TOKEN_REVOKED, UNAUTHORIZED).
+ */
+export const BEARER_CHALLENGE = 'Bearer error="invalid_token"';
+
 /** The JSON error body every endpoint returns: `{ error: { code, message, details?, requestId? } }`. */
 export interface ErrorBody {
   error: { code: string; message: string; details?: { field: string; message: string }[]; requestId?: string };
@@ -36,6 +42,7 @@ export function errorResponse(error: unknown, requestId?: string): APIGatewayPro
     if (requestId) body.error.requestId = requestId;
     const headers: Record<string, string> = {};
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+    if (error.status === 401) headers['www-authenticate'] = BEARER_CHALLENGE;
     return jsonResponse(error.status, body, headers);
   }
   const body: ErrorBody = { error: { code: ErrorCodes.INTERNAL_ERROR, message: 'Internal error' } };

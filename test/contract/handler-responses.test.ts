@@ -12,6 +12,7 @@ import { authorizedEvent, lambdaContext, proxyEvent } from '../support/events.js
 import {
   type BrandAdminRig,
   brandBody,
+  goLiveOf,
   serveAdminHandler,
   startBrandAdminRig,
 } from '../support/brand-admin-harness.js';
@@ -217,7 +218,7 @@ describe('the documented responses of the admin API', () => {
 
   beforeAll(async () => {
     rig = await startBrandAdminRig();
-    server = await serveAdminHandler(rig.admin, ADMIN_KEY);
+    server = await serveAdminHandler(rig.admin, ADMIN_KEY, goLiveOf(rig));
   });
   afterAll(async () => {
     await server.close();

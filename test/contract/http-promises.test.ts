@@ -77,7 +77,14 @@ describe('a 500 never carries the internal message or stack', () => {
         throw new Error(SECRET);
       },
     } as unknown as BrandAdmin;
-    const handler = createAdminHandler({ logger, admin: () => admin, adminKey: 'k' });
+    const handler = createAdminHandler({
+      logger,
+      admin: () => admin,
+      golive: () => {
+        throw new Error('the go-live tools are not called here');
+      },
+      adminKey: 'k',
+    });
     const result = await handler(
       proxyEvent({ httpMethod: 'GET', path: '/v1/admin/brands/demo', headers: { 'x-admin-key': 'k' } }),
       lambdaContext,

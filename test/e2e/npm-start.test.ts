@@ -56,6 +56,15 @@ function startNpm(env: NodeJS.ProcessEnv): Promise<Started> {
   });
 }
 
+/** `npm start` that must refuse to start: its exit code and everything it printed. */
+function refusedStart(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  return new Promise((done) => child.on('close', (code) => done({ code, output })));
+}
+
 /** Ctrl-C: SIGINT to the whole process group; true when the stack shut down cleanly. */
 async function stop(started: Started): Promise<boolean> {
   if (started.child.pid === undefined) throw new Error('no pid');
@@ -115,6 +124,18 @@ describe('npm start', () => {
       ((await (await fetch(`http://127.0.0.1:${env.CAPILLARY_PORT}/__sim/config`)).json()) as { cuidLookup: string })
         .cuidLookup;
     const firstCuidLookup = await simConfig();
+    // A second npm start while the first runs: the same data folder on other ports, then another folder on a taken port.
+    const otherPorts = {
+      PORT: String(await freePort()),
+      CIAM_PORT: String(await freePort()),
+      CAPILLARY_PORT: String(await freePort()),
+      DYNAMODB_PORT: String(await freePort()),
+      SSM_PORT: String(await freePort()),
+    };
+    const sameFolder = await refusedStart({ ...env, ...otherPorts });
+    const otherDir = mkdtempSync(join(tmpdir(), 'npm-start-other-'));
+    const takenPort = await refusedStart({ ...env, ...otherPorts, CIAM_PORT: env.CIAM_PORT, LOCAL_DATA_DIR: otherDir });
+    rmSync(otherDir, { recursive: true, force: true });
     const firstExit = await stop(first);
 
     // Assert: first run
@@ -129,11 +150,24 @@ describe('npm start', () => {
     expect(firstCuidLookup).toBe('documented');
     expect(await linked.json()).toMatchObject({ cuid: 'bob', status: 'linked' });
     expect(firstExit).toBe(true);
+    // One readable line per API request.
+    expect(first.output()).toMatch(/^GET \/health 200 \d+ ms$/m);
+    expect(first.output()).toMatch(/^POST \/v1\/auth\/session 200 \d+ ms brand=demo$/m);
+    // Kind refusals: the locked data folder and the taken port, each saying what to change.
+    expect(sameFolder.code).toBe(1);
+    expect(sameFolder.output).toContain(`The data folder ${dataDir} is in use by another local stack`);
+    expect(sameFolder.output).toContain('another LOCAL_DATA_DIR');
+    expect(sameFolder.output).not.toContain('Database is closed');
+    expect(takenPort.code).toBe(1);
+    expect(takenPort.output).toContain(`Port ${env.CIAM_PORT} (the development CIAM) is already in use`);
+    expect(takenPort.output).toContain('CIAM_PORT=<a free port>');
     const devClients = JSON.parse(readFileSync(join(dataDir, 'dev-clients.json'), 'utf8')) as Record<string, unknown>;
     expect(devClients).toMatchObject({ brandId: 'demo', clients: { app: { clientId: 'demo-app' } } });
 
     // Act: second start on the same data folder, the simulated org answering the cuid lookup
-    running = await startNpm({ ...env, CAPILLARY_SIM_CUID_LOOKUP: 'permissive' });
+    // Quiet (and no log level of its own): the request lines, none of the functions' JSON lines.
+    const { POWERTOOLS_LOG_LEVEL: _level, ...quietEnv } = env;
+    running = await startNpm({ ...quietEnv, CAPILLARY_SIM_CUID_LOOKUP: 'permissive', LOCAL_QUIET: '1' });
     const second = running;
     const secondCuidLookup = await simConfig();
     const me = await fetch(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });
@@ -147,6 +181,9 @@ describe('npm start', () => {
     expect(await me.json()).toMatchObject({ cuid: 'bob', customerId: 1000 });
     expect(brandAfter.version).toBe(brandBefore.version);
     expect(secondCuidLookup).toBe('permissive');
+    expect(second.output()).toMatch(/^GET \/v1\/me 200 \d+ ms brand=demo$/m);
+    expect(second.output()).not.toContain('"level"');
+    expect(first.output()).toContain('"level"');
     expect(secondExit).toBe(true);
     await expect(fetch(`${second.url}/health`)).rejects.toThrow();
   }, 120_000);

@@ -70,11 +70,12 @@ describe('the developer playground in Chromium', () => {
     return page;
   }
 
-  /** Signs in at the development CIAM's login page as its first seeded user; returns that user's sub. */
-  async function signIn(page: Page): Promise<string> {
+  /** Signs in at the development CIAM's login page (as its first seeded user unless `as`); returns the user's sub. */
+  async function signIn(page: Page, as?: string): Promise<string> {
     await page.click('#login-button:not([disabled])');
     await page.waitForSelector('select#login');
-    const sub = await page.$eval('select#login', (select) => (select as HTMLSelectElement).options[0]?.value ?? '');
+    const sub =
+      as ?? (await page.$eval('select#login', (select) => (select as HTMLSelectElement).options[0]?.value ?? ''));
     await page.selectOption('select#login', sub);
     await page.click('#sign-in');
     await page.locator('#who-sub').waitFor();
@@ -172,6 +173,94 @@ describe('the developer playground in Chromium', () => {
     await page.close();
   }, 90_000);
 
+  it('keeps the calls across the sign-in redirect, marks unverified identifiers, logs out with id_token_hint', async () => {
+    // Arrange: carol's e-mail is not verified by the CIAM
+    const page = await openPlayground();
+    await page.locator('#calls li[data-label="CIAM discovery"]').first().waitFor();
+
+    // Act
+    await signIn(page, 'carol');
+    await page.locator('#customer-summary').waitFor();
+    await page.click('#btn-logout');
+    const logout = page.locator('#calls li[data-label="Logout (gateway)"]').first();
+    await logout.waitFor();
+
+    // Assert: the calls made before the CIAM's redirect are still listed, in order
+    const labels = await page.$$eval('#calls li', (items) => items.map((item) => item.getAttribute('data-label')));
+    expect(labels.filter((label) => label === 'Playground config')).toHaveLength(2);
+    expect(labels.lastIndexOf('CIAM discovery')).toBeGreaterThan(labels.indexOf('Token exchange (code + PKCE)'));
+    expect(await page.textContent('#mapped')).toContain('carol@demo.example (unverified: not sent to Capillary)');
+    expect(await page.textContent('#mapped')).not.toContain('(unverified: not sent to Capillary)9');
+    expect(await logout.getAttribute('data-status')).toBe('204');
+    expect(await logout.textContent()).toContain('"id_token_hint"');
+    expect(contractProblems).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('signs in to any saved brand: another provider, its issuer, client and scopes chosen on the page', async () => {
+    // Arrange: the developer's own provider (oauth2-mock-server), saved as a brand through the admin API
+    const { OAuth2Server } = await import('oauth2-mock-server');
+    const provider = new OAuth2Server();
+    await provider.issuer.keys.generate('RS256');
+    await provider.start(0, '127.0.0.1');
+    const issuer = provider.issuer.url ?? '';
+    provider.service.on('beforeTokenSigning', (token: { payload: Record<string, unknown> }) => {
+      if (token.payload.aud === undefined) token.payload.aud = 'https://api.own.test';
+    });
+    provider.service.on('beforeUserinfo', (response: { body: Record<string, unknown> }) => {
+      response.body = {
+        sub: 'johndoe',
+        given_name: 'John',
+        family_name: 'Doe',
+        email: 'john@own.test',
+        email_verified: true,
+      };
+    });
+    try {
+      const brand = {
+        brandId: 'own',
+        brandName: 'Own provider',
+        orgId: 100458,
+        issuer,
+        applicationId: 'https://api.own.test',
+        clientId: 'own-spa',
+        jwksUri: `${issuer}/jwks`,
+        userInfoEndpoint: `${issuer}/userinfo`,
+        fieldMappings: { firstName: 'given_name', lastName: 'family_name', mobile: 'phone_number', email: 'email' },
+        capillary: { baseUrl: stack.urls.capillary, sourceAccountId: 'own-oauth-external' },
+        secrets: { capillary: { key: 'demo-capillary-key', secret: 'demo-capillary-local-secret' } },
+      };
+      const saved = await fetch(`${stack.urls.gateway}/v1/admin/brands/own`, {
+        method: 'PUT',
+        headers: { 'x-admin-key': stack.adminKey, 'content-type': 'application/json' },
+        body: JSON.stringify(brand),
+      });
+      expect(saved.status, await saved.clone().text()).toBe(201);
+      const page = await openPlayground();
+
+      // Act: choose the brand (issuer and client fill in), use it, sign in (the provider answers at once)
+      await page.locator('#target-brand option[value="own"]').waitFor({ state: 'attached' });
+      await page.selectOption('#target-brand', 'own');
+      expect(await page.inputValue('#target-issuer')).toBe(issuer);
+      expect(await page.inputValue('#target-client')).toBe('own-spa');
+      await page.click('#target-apply');
+      await page.locator('#notice:not([hidden])').waitFor();
+      await page.click('#login-button:not([disabled])');
+      await page.locator('#session-status').waitFor();
+
+      // Assert: the session of the other brand, with its own X-Brand-Id
+      expect(await page.textContent('#session-status')).toBe('created');
+      expect(await page.textContent('#authorizer')).toContain('own');
+      const session = await page.locator('#calls li[data-label="Session link"]').first().textContent();
+      expect(session).toContain('"x-brand-id": "own"');
+      expect(await page.isHidden('#ciam-account-link')).toBe(true);
+      expect(contractProblems).toEqual([]);
+      await page.close();
+    } finally {
+      await provider.stop();
+    }
+  }, 90_000);
+
   it('works at a 390 px phone width: account page change, profile sync, identifiers by source, favicon', async () => {
     // Arrange: a phone-sized page, signed in, registered in store (so two source profiles hold the e-mail)
     const page = await openPlayground({ width: 390, height: 844 });
@@ -193,6 +282,13 @@ describe('the developer playground in Chromium', () => {
     await account.close();
     await page.click('#btn-profile-sync');
     await page.locator('#calls li[data-label="Profile sync"][data-status="200"]').first().waitFor();
+    // The answer shows where the finger is: the bar at the bottom of the screen, no scrolling.
+    const bar = await page.locator('#last-result').boundingBox();
+    const seen = await page.evaluate(() => ({ height: window.innerHeight, scrolled: window.scrollY }));
+    expect(await page.textContent('#last-result')).toContain('200 Profile sync: POST /v1/me/profile/sync');
+    expect(bar && bar.y >= 0 && bar.y + bar.height <= seen.height).toBe(true);
+    const button = await page.locator('#btn-profile-sync').boundingBox();
+    expect(button && button.y + button.height <= seen.height).toBe(true);
     await page.click('#btn-me');
     await page.locator('#customer .profile', { hasText: 'Alicia' }).first().waitFor();
 

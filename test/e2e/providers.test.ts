@@ -6,7 +6,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OAuth2Server } from 'oauth2-mock-server';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CAPILLARY_CREDENTIALS, DEMO_ORG_ID, DEMO_SOURCE_ACCOUNT_ID } from '../../local/demo-brand.js';
 import { type DevCiam, loginWithCode, startDevCiam } from '../../local/dev-ciam.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { type CliIo, runBrandCli } from '../../tools/brand-cli.js';
+import { runCli } from '../support/brand-cli.js';
 
 let stack: LocalStack;
 let dir: string;
@@ -40,19 +39,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (text) => out.push(text),
-    stderr: (text) => err.push(text),
-    env: { LOCAL_ADMIN_KEY: stack.adminKey, CIAM_GATEWAY_URL: stack.urls.gateway },
-    fetch: (url, init) => fetch(url, init),
-    readFile: (path) => readFile(path, 'utf8'),
-  };
-  const code = await runBrandCli(args, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
+const cli = (...args: string[]) =>
+  runCli({ LOCAL_ADMIN_KEY: stack.adminKey, CIAM_GATEWAY_URL: stack.urls.gateway }, ...args);
 
 /** `brand init` + the operator's edits (the named placeholders) + `validate` + `put`; returns the brand file. */
 async function onboard(issuer: string, preset: string, brandId: string, extra: string[]) {
@@ -76,7 +64,9 @@ async function onboard(issuer: string, preset: string, brandId: string, extra: s
     ...extra,
   );
   expect(init, init.stderr).toMatchObject({ code: 0 });
-  expect(init.stdout).toContain('secrets.capillary.key: REPLACE_WITH_CAPILLARY_KEY');
+  // A provider on loopback is a local one: init points the brand at the local simulator, with its credentials.
+  expect(init.stdout).toContain('local issuer: Capillary is the local simulator');
+  expect(init.stdout).not.toContain('REPLACE_WITH_CAPILLARY_KEY');
   const brand = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   writeFileSync(file, JSON.stringify({ ...brand, secrets: { capillary: { ...DEMO_CAPILLARY_CREDENTIALS } } }));
   const validate = await cli('validate', '--file', file);

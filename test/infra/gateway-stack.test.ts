@@ -482,6 +482,10 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
       } else {
         expect(headers['gatewayresponse.header.Retry-After']).toBeUndefined();
       }
+      // RFC 6750 §3: every 401 of every stage challenges the bearer token, as the handlers' 401s do.
+      expect(headers['gatewayresponse.header.WWW-Authenticate']).toBe(
+        status === '401' ? `'Bearer error="invalid_token"'` : undefined,
+      );
     }
     expect(byType.get('UNAUTHORIZED')?.ResponseTemplates).toEqual({
       'application/json': '{"error":{"code":"UNAUTHORIZED","message":"Unauthorized","requestId":"$context.requestId"}}',

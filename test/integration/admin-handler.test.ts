@@ -2,7 +2,14 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/admin/handler.js';
 import { Routes } from '../../shared/routes.js';
-import { type BrandAdminRig, brandBody, silentLogger, startBrandAdminRig } from '../support/brand-admin-harness.js';
+import {
+  type BrandAdminRig,
+  brandBody,
+  credentialsAccepted,
+  goLiveOf,
+  silentLogger,
+  startBrandAdminRig,
+} from '../support/brand-admin-harness.js';
 import { lambdaContext, proxyEvent } from '../support/events.js';
 
 let rig: BrandAdminRig;
@@ -15,6 +22,7 @@ function rigOptions() {
   return {
     store: rig.store,
     secretWriter: { putSecret: async () => undefined, deleteSecret: async () => undefined },
+    capillaryCredentials: credentialsAccepted,
     audit: rig.audit,
     ssmPrefix: '/t',
   };
@@ -45,7 +53,7 @@ function iamEvent(
   });
 }
 
-const iamHandler = () => createHandler({ logger: silentLogger(), admin: () => rig.admin });
+const iamHandler = () => createHandler({ logger: silentLogger(), admin: () => rig.admin, golive: () => goLiveOf(rig) });
 interface ResponseBody {
   brand: { version: number; [key: string]: unknown };
   brands: { brandId: string }[];
@@ -205,7 +213,8 @@ describe('admin handler outside the local stack', () => {
 });
 
 describe('admin handler (local admin key)', () => {
-  const handler = () => createHandler({ logger: silentLogger(), admin: () => rig.admin, adminKey: 'k-123' });
+  const handler = () =>
+    createHandler({ logger: silentLogger(), admin: () => rig.admin, golive: () => goLiveOf(rig), adminKey: 'k-123' });
   const localEvent = (key?: string) =>
     proxyEvent({
       httpMethod: 'GET',

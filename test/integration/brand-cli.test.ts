@@ -9,6 +9,7 @@ import { type CliIo, runBrandCli, signRequest } from '../../tools/brand-cli.js';
 import {
   type BrandAdminRig,
   brandBody,
+  goLiveOf,
   serveAdminHandler,
   startBrandAdminRig,
 } from '../support/brand-admin-harness.js';
@@ -20,7 +21,7 @@ let dir: string;
 
 beforeAll(async () => {
   rig = await startBrandAdminRig();
-  api = await serveAdminHandler(rig.admin, ADMIN_KEY);
+  api = await serveAdminHandler(rig.admin, ADMIN_KEY, goLiveOf(rig));
   dir = mkdtempSync(join(tmpdir(), 'brand-cli-'));
 });
 afterAll(async () => {

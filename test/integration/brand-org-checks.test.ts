@@ -9,6 +9,7 @@ import { checkSourceAccount } from '../../shared/config/brand-capillary-check.js
 import { parseBrandDocument } from '../../shared/config/brand-config.js';
 import { InMemorySecretSource } from '../../shared/config/secret-source.js';
 import { type BrandAdminRig, brandBody, SSM_PREFIX, startBrandAdminRig } from '../support/brand-admin-harness.js';
+import { createCapillaryCredentialCheck } from '../../shared/capillary/capillary-credentials.js';
 
 let rig: BrandAdminRig;
 let sim: CapillarySimulator;
@@ -31,6 +32,10 @@ beforeAll(async () => {
     httpTimeoutMs: 2_000,
     allowLoopbackUrls: true,
     orgChecks: true,
+    capillaryCredentials: createCapillaryCredentialCheck({
+      fetch: (input, init) => globalThis.fetch(input, init),
+      timeoutMs: 2_000,
+    }),
   });
 });
 afterAll(async () => {

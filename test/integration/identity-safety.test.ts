@@ -17,7 +17,14 @@ import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
 import { InMemoryLinkStore } from '../../shared/customer/link-store.js';
 import { httpsOnly, isInternalAddress } from '../../shared/http/outbound-url.js';
 import { NeverRevoked } from '../../shared/revocation/revocation-checker.js';
-import { type BrandAdminRig, brandBody, silentLogger, startBrandAdminRig } from '../support/brand-admin-harness.js';
+import {
+  type BrandAdminRig,
+  brandBody,
+  credentialsAccepted,
+  goLiveOf,
+  silentLogger,
+  startBrandAdminRig,
+} from '../support/brand-admin-harness.js';
 import { authorizedEvent, lambdaContext, proxyEvent, sampleAuth } from '../support/events.js';
 import {
   accessClaims,
@@ -65,7 +72,11 @@ async function admin(
   query?: Record<string, string>,
   use?: BrandAdmin,
 ) {
-  const handler = createAdminHandler({ logger: silentLogger(), admin: () => use ?? rig.admin });
+  const handler = createAdminHandler({
+    logger: silentLogger(),
+    admin: () => use ?? rig.admin,
+    golive: () => goLiveOf(rig),
+  });
   const result = await handler(adminEvent(method, brandId, body, query), lambdaContext);
   return { status: result.statusCode, body: JSON.parse(result.body) as AdminBody };
 }
@@ -271,6 +282,7 @@ describe('item 9: the audit allow-lists the documented fields', () => {
       const strictAdmin = new BrandAdmin({
         store: rig.store,
         secretWriter: { putSecret: async () => undefined, deleteSecret: async () => undefined },
+        capillaryCredentials: credentialsAccepted,
         audit: auditLog,
         ssmPrefix: '/ciam-gateway/test',
         allowLoopbackUrls: true,
@@ -323,10 +335,12 @@ describe('item 10: outbound URLs never reach internal addresses outside the loca
     return new BrandAdmin({
       store: rig.store,
       secretWriter: { putSecret: async () => undefined, deleteSecret: async () => undefined },
+      capillaryCredentials: credentialsAccepted,
       audit: rig.audit,
       ssmPrefix: '/ciam-gateway/test',
       allowLoopbackUrls: false,
-      resolveHost: async (host) => addresses[host] ?? [],
+      // The rig's brands name Capillary's EU cluster, whose host is checked too (a public address here).
+      resolveHost: async (host) => addresses[host] ?? (host === 'eu.api.capillarytech.com' ? ['203.0.113.9'] : []),
       fetch: async (url) => {
         fetched.push(url);
         return url.endsWith('/jwks')

@@ -15,9 +15,21 @@ import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { SsmSecretSource, SsmSecretWriter } from '../../shared/adapters/ssm-secret-source.js';
 import { InMemoryAuditLog } from '../../shared/audit/audit-event.js';
 import { BrandAdmin } from '../../shared/config/brand-admin.js';
+import type { CapillaryCredentialCheck } from '../../shared/capillary/capillary-credentials.js';
+import { CiamClaimSource } from '../../shared/customer/claim-source.js';
+import { createGoLive, type GoLive } from '../../shared/golive/golive.js';
+import { NeverRevoked } from '../../shared/revocation/revocation-checker.js';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { processSubjectHasher } from '../../shared/audit/subject-hasher.js';
 
 export const SSM_PREFIX = '/ciam-gateway/test';
+
+/**
+ * The rig's Capillary credential check: its brands name Capillary's real EU host, which no test reaches, so the
+ * token is taken as issued. The real check is proven against the simulator (test/integration/brand-save-checks.test.ts)
+ * and through the local stack's admin function.
+ */
+export const credentialsAccepted: CapillaryCredentialCheck = async () => ({ issues: [] });
 
 /** A Logger that writes nothing (handler tests would otherwise print every refused request). */
 export function silentLogger(): Logger {
@@ -130,6 +142,7 @@ export async function startBrandAdminRig(): Promise<BrandAdminRig> {
     links,
     secretWriter: new SsmSecretWriter({ ssm: ssmClient }),
     secretReader: secrets,
+    capillaryCredentials: credentialsAccepted,
     audit,
     ssmPrefix: SSM_PREFIX,
     httpTimeoutMs: 2_000,
@@ -159,12 +172,37 @@ export async function startBrandAdminRig(): Promise<BrandAdminRig> {
   };
 }
 
+/**
+ * The go-live tools over the rig's store, links and SSM (the brands as the authorizer would read them, nothing
+ * revoked); `fetch` reaches the CIAM and Capillary peers of a test.
+ */
+export function goLiveOf(rig: Pick<BrandAdminRig, 'store' | 'links' | 'secrets' | 'audit'>): GoLive {
+  const configs = async () => (await rig.store.list()).map((brand) => brand.config);
+  return createGoLive({
+    brand: async (brandId) => (await rig.store.get(brandId))?.config,
+    brandDirectory: {
+      getBrand: async (brandId) => (await configs()).find((brand) => brand.brandId === brandId),
+      findByIssuer: async (issuer) => (await configs()).filter((brand) => brand.issuer === issuer),
+    },
+    revocations: NeverRevoked,
+    links: rig.links,
+    secrets: rig.secrets,
+    claims: new CiamClaimSource(),
+    fetch: (input, init) => globalThis.fetch(input, init),
+    jwks: {},
+    audit: rig.audit,
+    subjectHasher: processSubjectHasher(),
+    now: Date.now,
+  });
+}
+
 /** Serves the admin handler over loopback HTTP with API Gateway REST proxy events (what the CLI talks to). */
 export async function serveAdminHandler(
   admin: BrandAdmin,
   adminKey: string,
+  golive: GoLive,
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const handler = createAdminHandler({ logger: silentLogger(), admin: () => admin, adminKey });
+  const handler = createAdminHandler({ logger: silentLogger(), admin: () => admin, golive: () => golive, adminKey });
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));

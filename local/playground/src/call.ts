@@ -38,9 +38,15 @@ const SHOWN_RESPONSE_HEADERS = [
   'www-authenticate',
   'x-local-authorizer-cache',
   'x-local-authorizer-context',
+  'x-local-authorizer-reason',
 ];
 
 let nextId = 1;
+
+/** Numbers new calls after those kept from before a redirect. */
+export function continueAfter(id: number): void {
+  nextId = Math.max(nextId, id + 1);
+}
 
 async function readBody(response: Response): Promise<unknown> {
   const text = await response.text();

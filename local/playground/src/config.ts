@@ -11,6 +11,16 @@ export interface PlaygroundConfig {
   redirectUri: string;
   /** Where the CIAM sends the browser back after RP-initiated logout; omitted when the client has none. */
   postLogoutRedirectUri?: string;
+  /** Every saved brand: the page can sign in to any of them. */
+  brands: BrandChoice[];
+}
+
+/** A saved brand as the page offers it: its issuer and client prefill the sign-in form. */
+export interface BrandChoice {
+  brandId: string;
+  brandName: string;
+  issuer: string;
+  clientId: string;
 }
 
 export const CONFIG_PATH = '/playground-config.json';
@@ -37,8 +47,18 @@ export function parsePlaygroundConfig(raw: unknown, origin: string): PlaygroundC
     brandId: text(record, 'brandId') ?? 'demo',
     scope: text(record, 'scope') ?? DEFAULT_SCOPE,
     redirectUri: text(record, 'redirectUri') ?? `${origin}/`,
+    brands: Array.isArray(record.brands) ? record.brands.flatMap(brandChoice) : [],
   };
   const postLogout = text(record, 'postLogoutRedirectUri');
   if (postLogout) config.postLogoutRedirectUri = postLogout;
   return config;
+}
+
+function brandChoice(raw: unknown): BrandChoice[] {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return [];
+  const record = raw as Record<string, unknown>;
+  const [brandId, brandName, issuer, clientId] = ['brandId', 'brandName', 'issuer', 'clientId'].map((key) =>
+    text(record, key),
+  );
+  return brandId && issuer && clientId ? [{ brandId, brandName: brandName ?? brandId, issuer, clientId }] : [];
 }

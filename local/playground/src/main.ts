@@ -1,8 +1,9 @@
 // The playground's wiring: load the stack's config, finish a login or logout redirect, then drive the
 // gateway's API with the signed-in user's token and show every answer.
-import { type CallInput, type CallRecord, performCall } from './call.js';
+import { type CallInput, type CallRecord, continueAfter, performCall } from './call.js';
 import { CONFIG_PATH, type PlaygroundConfig, parsePlaygroundConfig } from './config.js';
 import type { Failure } from './failure.js';
+import { loadHistory, remember } from './history.js';
 import { readJwtClaims } from './jwt.js';
 import {
   type CiamEndpoints,
@@ -13,14 +14,17 @@ import {
   startLogin,
   type Tokens,
 } from './oidc.js';
+import { configFor, loadTarget, type SignInTarget, saveTarget, targetOfBrand } from './target.js';
 import {
   byId,
   h,
+  reasonOf,
   renderAuthorizer,
   renderCall,
   renderClaims,
   renderCustomer,
   renderError,
+  renderLastResult,
   renderMapped,
 } from './view.js';
 
@@ -28,14 +32,42 @@ const TOKENS_KEY = 'playground.tokens';
 
 interface State {
   config?: PlaygroundConfig;
+  /** The brand signed in to, with the issuer, client and scopes chosen on the page. */
+  target?: SignInTarget;
   endpoints?: CiamEndpoints;
   tokens?: Tokens | undefined;
 }
 
 const state: State = {};
 
-function send(input: CallInput): Promise<CallRecord> {
-  return performCall(input, (record) => byId('calls').prepend(renderCall(record)));
+/**
+ * Shows a call in the list (newest first) and, unless it only follows up a button's own call (the customer read
+ * after a sync), in the bar at the bottom of the screen.
+ */
+function show(record: CallRecord, bar = true): void {
+  byId('calls').prepend(renderCall(record));
+  if (bar) renderLastResult(byId('last-result'), record);
+}
+
+function send(input: CallInput, bar = true): Promise<CallRecord> {
+  return performCall(input, (record) => {
+    show(record, bar);
+    remember(record);
+  });
+}
+
+/** The calls made before the last redirect (sign-in, logout), shown again. */
+function restoreHistory(): void {
+  const history = loadHistory();
+  for (const record of history) show(record);
+  const last = history.at(-1);
+  if (last) continueAfter(last.id);
+}
+
+/** The page's config for the chosen brand: its issuer, client and scopes. */
+function active(): PlaygroundConfig {
+  if (!state.config) throw new Error('The playground config is not loaded yet');
+  return state.target ? configFor(state.config, state.target) : state.config;
 }
 
 function showError(failure: Failure | undefined, where?: string): void {
@@ -82,18 +114,29 @@ function setTokens(tokens: Tokens | undefined): void {
 }
 
 /** Calls a gateway route with the user's access token and updates the authorizer panel. */
-async function callGateway(label: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<CallRecord> {
+async function callGateway(
+  label: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  bar = true,
+): Promise<CallRecord> {
   const { tokens, config } = state;
   if (!tokens || !config) throw new Error('Sign in first');
-  const record = await send({
-    label,
-    method,
-    url: path,
-    headers: { authorization: `Bearer ${tokens.accessToken}`, 'x-brand-id': config.brandId },
-    ...(body === undefined ? {} : { json: body }),
-  });
+  const record = await send(
+    {
+      label,
+      method,
+      url: path,
+      headers: { authorization: `Bearer ${tokens.accessToken}`, 'x-brand-id': state.target?.brandId ?? config.brandId },
+      ...(body === undefined ? {} : { json: body }),
+    },
+    bar,
+  );
   renderAuthorizer(byId('authorizer'), record);
-  if (record.failure) showError(record.failure, `HTTP ${record.status ?? 'no answer'} on ${method} ${path}`);
+  const reason = reasonOf(record);
+  const because = reason && reason !== record.failure?.code ? `, authorizer reason ${reason}` : '';
+  if (record.failure) showError(record.failure, `HTTP ${record.status ?? 'no answer'} on ${method} ${path}${because}`);
   return record;
 }
 
@@ -108,8 +151,9 @@ async function sessionLink(): Promise<boolean> {
   return record.ok;
 }
 
-async function getCustomer(): Promise<void> {
-  const record = await callGateway('Linked customer', 'GET', '/v1/me');
+/** GET /v1/me; `followUp` when it reads the customer after another button's call (which keeps the bar). */
+async function getCustomer(followUp = true): Promise<void> {
+  const record = await callGateway('Linked customer', 'GET', '/v1/me', undefined, !followUp);
   if (record.ok) renderCustomer(byId('customer'), record.responseBody);
   else if (record.failure) {
     byId('customer').replaceChildren(h('p', { class: 'muted' }, `${record.failure.code}: ${record.failure.message}`));
@@ -168,7 +212,22 @@ function action(id: string, run: () => Promise<unknown>): void {
 function wireActions(): void {
   action('login-button', async () => {
     if (!state.config || !state.endpoints) throw new Error('The CIAM is not reachable yet');
-    await startLogin(state.config, state.endpoints);
+    await startLogin(active(), state.endpoints);
+  });
+  action('target-form', async () => {
+    if (!state.config) throw new Error('The playground config is not loaded yet');
+    saveTarget({
+      brandId: byId<HTMLSelectElement>('target-brand').value,
+      issuer: byId<HTMLInputElement>('target-issuer').value.trim().replace(/\/+$/, ''),
+      clientId: byId<HTMLInputElement>('target-client').value.trim(),
+      scope: byId<HTMLInputElement>('target-scope').value.trim(),
+    });
+    await useTarget();
+    showNotice(`Signing in to brand ${state.target?.brandId} at ${state.target?.issuer}: press Sign in.`);
+  });
+  byId<HTMLSelectElement>('target-brand').addEventListener('change', (event) => {
+    if (!state.config) return;
+    fillTargetForm(targetOfBrand(state.config, (event.target as HTMLSelectElement).value));
   });
   action('forget-button', async () => {
     setTokens(undefined);
@@ -177,7 +236,7 @@ function wireActions(): void {
   action('btn-session', async () => {
     if (await sessionLink()) await getCustomer();
   });
-  action('btn-me', getCustomer);
+  action('btn-me', () => getCustomer(false));
   action('btn-profile-sync', async () => {
     const record = await callGateway('Profile sync', 'POST', '/v1/me/profile/sync', idTokenBody());
     if (record.ok) await getCustomer();
@@ -192,7 +251,9 @@ function wireActions(): void {
   });
   action('btn-logout', async () => {
     const allSessions = byId<HTMLInputElement>('logout-all').checked;
-    const record = await callGateway('Logout (gateway)', 'POST', '/v1/auth/logout', { allSessions });
+    // The login's ID token names its session (sid): access tokens often carry none (docs/providers.md, Logout).
+    const hint = state.tokens ? { id_token_hint: state.tokens.idToken } : {};
+    const record = await callGateway('Logout (gateway)', 'POST', '/v1/auth/logout', { allSessions, ...hint });
     if (record.ok) {
       showNotice(
         'Logged out at the gateway: the session is revoked. The tokens are kept on purpose: press Session link to see them refused.',
@@ -201,12 +262,36 @@ function wireActions(): void {
   });
   action('btn-ciam-logout', async () => {
     if (!state.config || !state.endpoints || !state.tokens) throw new Error('Sign in first');
-    startCiamLogout(state.config, state.endpoints, state.tokens.idToken);
+    startCiamLogout(active(), state.endpoints, state.tokens.idToken);
   });
+}
+
+/** Fills the sign-in form with a target. */
+function fillTargetForm(target: SignInTarget): void {
+  byId<HTMLSelectElement>('target-brand').value = target.brandId;
+  byId<HTMLInputElement>('target-issuer').value = target.issuer;
+  byId<HTMLInputElement>('target-client').value = target.clientId;
+  byId<HTMLInputElement>('target-scope').value = target.scope;
+}
+
+/** Takes the saved target: its CIAM's endpoints, and the account page link when it is the development CIAM. */
+async function useTarget(): Promise<void> {
+  const config = state.config;
+  if (!config) return;
+  state.target = loadTarget(config);
+  fillTargetForm(state.target);
+  const account = byId<HTMLAnchorElement>('ciam-account-link');
+  // The development CIAM's account page: change the user's name, e-mail or mobile there, then sync.
+  account.href = `${config.issuer}/account`;
+  account.hidden = state.target.issuer !== config.issuer;
+  byId<HTMLButtonElement>('login-button').disabled = true;
+  state.endpoints = await discover(active(), send);
+  byId<HTMLButtonElement>('login-button').disabled = false;
 }
 
 async function start(): Promise<void> {
   wireActions();
+  restoreHistory();
   setTokens(loadTokens());
   const configRecord = await send({ label: 'Playground config', method: 'GET', url: CONFIG_PATH });
   if (!configRecord.ok) {
@@ -214,12 +299,16 @@ async function start(): Promise<void> {
   }
   const config = parsePlaygroundConfig(configRecord.responseBody, window.location.origin);
   state.config = config;
-  // The CIAM's account page: change the user's name, e-mail or mobile there, then sync.
-  const account = byId<HTMLAnchorElement>('ciam-account-link');
-  account.href = `${config.issuer}/account`;
-  account.hidden = false;
-  state.endpoints = await discover(config, send);
-  byId<HTMLButtonElement>('login-button').disabled = false;
+  const brands = config.brands.some((brand) => brand.brandId === config.brandId)
+    ? config.brands
+    : [
+        { brandId: config.brandId, brandName: config.brandId, issuer: config.issuer, clientId: config.clientId },
+        ...config.brands,
+      ];
+  byId('target-brand').replaceChildren(
+    ...brands.map((brand) => h('option', { value: brand.brandId }, `${brand.brandId} (${brand.brandName})`)),
+  );
+  await useTarget();
 
   const params = new URLSearchParams(window.location.search);
   const cleanUrl = () => window.history.replaceState(null, '', window.location.pathname);
@@ -230,7 +319,9 @@ async function start(): Promise<void> {
     );
     return;
   }
-  const tokens = await completeLogin(config, state.endpoints, params, send).finally(() => {
+  const endpoints = state.endpoints;
+  if (!endpoints) return;
+  const tokens = await completeLogin(active(), endpoints, params, send).finally(() => {
     if (params.has('code') || params.has('error')) cleanUrl();
   });
   if (tokens) {

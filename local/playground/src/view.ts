@@ -137,6 +137,7 @@ export function renderAuthorizer(target: HTMLElement, record: CallRecord): void 
       `${record.method} ${new URL(record.url, window.location.href).pathname}`,
     ),
     cache ? h('p', {}, 'Authorizer cache: ', h('strong', { id: 'authorizer-cache' }, cache)) : null,
+    reasonOf(record) ? h('p', {}, 'Reason: ', h('strong', { id: 'authorizer-reason' }, reasonOf(record) ?? '')) : null,
   ];
   if (context !== undefined && record.failure && !denied) {
     rows.push(
@@ -147,6 +148,32 @@ export function renderAuthorizer(target: HTMLElement, record: CallRecord): void 
     rows.push(keyValues(Object.entries(context).map(([key, value]) => [key, epochNote(key, value)])));
   else if (context !== undefined) rows.push(json(context));
   target.replaceChildren(...present(rows));
+}
+
+/** Why the gateway answered as it did: the local authorizer's reason (when it refused), else the error code. */
+export function reasonOf(record: CallRecord): string | undefined {
+  const reason = record.responseHeaders['x-local-authorizer-reason'];
+  if (reason && reason !== 'ALLOWED') return reason;
+  return record.failure?.code;
+}
+
+/**
+ * The latest call's outcome in the bar fixed at the bottom of the screen: at a phone's width the result of a button
+ * is visible without scrolling to the panels.
+ */
+export function renderLastResult(target: HTMLElement, record: CallRecord): void {
+  const path = new URL(record.url, window.location.href).pathname;
+  const status = record.status === undefined ? 'no answer' : String(record.status);
+  const reason = reasonOf(record);
+  target.hidden = false;
+  target.className = `last-result ${record.ok ? 'ok' : 'bad'}`;
+  target.replaceChildren(
+    ...present([
+      h('span', { class: 'status', id: 'last-status' }, status),
+      ` ${record.label}: ${record.method} ${path}`,
+      reason ? h('span', { class: 'code', id: 'last-reason' }, ` ${reason}`) : null,
+    ]),
+  );
 }
 
 /** The session link's outcome and the claims mapped to Capillary fields. */
@@ -173,9 +200,26 @@ export function renderMapped(target: HTMLElement, body: unknown): void {
       ]),
       pending ? h('p', {}, badge('identifier change pending', 'warn'), ' run Identifier sync') : null,
       h('h3', {}, 'Mapped fields'),
-      keyValues(Object.entries(mapped)),
+      keyValues(mappedRows(mapped)),
     ]),
   );
+}
+
+/**
+ * The mapped fields; an e-mail or mobile the CIAM has not verified is marked, since the gateway never sends it to
+ * Capillary (it joins through identifier sync once verified).
+ */
+function mappedRows(mapped: Record<string, unknown>): [string, unknown][] {
+  const rows: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(mapped)) {
+    if (key === 'emailVerified' || key === 'mobileVerified') continue;
+    const verified = key === 'email' ? mapped.emailVerified : key === 'mobile' ? mapped.mobileVerified : undefined;
+    rows.push([
+      key,
+      verified === false && typeof value === 'string' ? `${value} (unverified: not sent to Capillary)` : value,
+    ]);
+  }
+  return rows;
 }
 
 /** Where an identifier or profile comes from: `OAUTH_EXTERNAL · demo-oauth-external`, `INSTORE`. */

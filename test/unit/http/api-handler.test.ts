@@ -64,6 +64,22 @@ describe('createAuthenticatedApiHandler', () => {
     expect(JSON.parse(expired.body).error.code).toBe(ErrorCodes.TOKEN_EXPIRED);
   });
 
+  it('challenges every 401 with WWW-Authenticate: Bearer error="invalid_token" (RFC 6750), and nothing else', async () => {
+    const handler = createAuthenticatedApiHandler({ logger, now: () => 2_000_000 }, async () => jsonResponse(200, {}));
+    const answers = [
+      await handler(proxyEvent(), lambdaContext),
+      await handler(authorizedEvent(sampleAuth({ revoked: 'TOKEN_REVOKED' })), lambdaContext),
+      await handler(authorizedEvent(sampleAuth({ exp: 1_000, clockSkew: 0 })), lambdaContext),
+      await handler(authorizedEvent(sampleAuth(), { headers: { 'X-Brand-Id': 'other' } }), lambdaContext),
+    ];
+    expect(answers.map((answer) => [answer.statusCode, answer.headers?.['www-authenticate']])).toEqual([
+      [401, 'Bearer error="invalid_token"'],
+      [401, 'Bearer error="invalid_token"'],
+      [401, 'Bearer error="invalid_token"'],
+      [403, undefined],
+    ]);
+  });
+
   it('resets the log keys of the previous caller before each invocation', async () => {
     const lines: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {

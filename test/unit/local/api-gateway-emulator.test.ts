@@ -341,6 +341,81 @@ describe('startApiGatewayEmulator', () => {
       expect(events).toHaveLength(0);
     });
 
+    it('names the authorizer reason in x-local-authorizer-reason and challenges every 401 (RFC 6750)', async () => {
+      // Arrange: the real authorizer's refusals carry their reason (unauthorizedError, AuthorizerUnavailableError)
+      await reset();
+      const { unauthorizedError, AuthorizerUnavailableError } = await import(
+        '../../../shared/auth/authorize-request.js'
+      );
+      const allowAny = async () => allow(ANY);
+      const answers: Record<string, () => Promise<unknown>> = {
+        expired: async () => {
+          throw unauthorizedError('TOKEN_EXPIRED');
+        },
+        jwks: async () => {
+          throw new AuthorizerUnavailableError('JWKS_UNAVAILABLE');
+        },
+        revoked: async () => allow(ANY, { brandId: 'demo', revoked: 'SESSION_REVOKED' }),
+        ok: allowAny,
+        route: async () => allow('arn:aws:execute-api:local:000000000000:local/local/POST/*'),
+      };
+      authorizerAnswer = (event) => (answers[String(event.headers?.authorization).slice(7)] ?? allowAny)();
+
+      // Act
+      const read = async (headers: Record<string, string>) => {
+        const response = await get('/v1/me', headers);
+        return [
+          response.status,
+          response.headers.get('x-local-authorizer-reason'),
+          response.headers.get('www-authenticate'),
+        ];
+      };
+
+      // Assert
+      expect(await read({})).toEqual([401, 'AUTHORIZATION_MISSING', 'Bearer error="invalid_token"']);
+      expect(await read({ authorization: 'Bearer expired' })).toEqual([
+        401,
+        'TOKEN_EXPIRED',
+        'Bearer error="invalid_token"',
+      ]);
+      expect(await read({ authorization: 'Bearer jwks' })).toEqual([503, 'JWKS_UNAVAILABLE', null]);
+      expect(await read({ authorization: 'Bearer route' })).toEqual([403, 'POLICY_DENIES_ROUTE', null]);
+      expect((await read({ authorization: 'Bearer revoked' })).slice(0, 2)).toEqual([200, 'SESSION_REVOKED']);
+      expect((await read({ authorization: 'Bearer ok' })).slice(0, 2)).toEqual([200, 'ALLOWED']);
+    });
+
+    it('reports each API request once answered: method, path, status, time, brand and why it was refused', async () => {
+      // Arrange
+      const entries: unknown[] = [];
+      await reset({ onRequest: (entry) => entries.push(entry) });
+      const { unauthorizedError } = await import('../../../shared/auth/authorize-request.js');
+      authorizerAnswer = async (event) => {
+        if (event.headers?.authorization === 'Bearer expired') throw unauthorizedError('TOKEN_EXPIRED');
+        return allow(ANY);
+      };
+
+      // Act
+      await get('/v1/me', { authorization: 'Bearer ok' });
+      await get('/v1/me', { authorization: 'Bearer expired' });
+      await get('/v1/admin/brands/shop', { 'x-admin-key': 'wrong' });
+      await get('/nowhere');
+
+      // Assert
+      expect(entries).toEqual([
+        { method: 'GET', path: '/v1/me', status: 200, durationMs: expect.any(Number), brandId: 'demo' },
+        { method: 'GET', path: '/v1/me', status: 401, durationMs: expect.any(Number), reason: 'TOKEN_EXPIRED' },
+        {
+          method: 'GET',
+          path: '/v1/admin/brands/shop',
+          status: 403,
+          durationMs: expect.any(Number),
+          brandId: 'shop',
+          reason: 'FORBIDDEN',
+        },
+        { method: 'GET', path: '/nowhere', status: 404, durationMs: expect.any(Number), reason: 'ROUTE_NOT_FOUND' },
+      ]);
+    });
+
     it('caches a result per Authorization value for the TTL and re-evaluates it against each method ARN', async () => {
       // Arrange
       await reset();

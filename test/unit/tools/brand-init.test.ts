@@ -52,9 +52,12 @@ describe('initBrand', () => {
     expect(result.notes).toContain('claims_supported lacks phone_number: check the mapping');
     // The file is a valid brand body (secrets aside, which the admin API takes separately).
     const { secrets: _secrets, $schema: _schema, ...document } = result.brand;
+    // Once the Capillary org id placeholder holds a number, as the operator puts it.
+    expect(document.orgId).toBe('REPLACE_WITH_CAPILLARY_ORG_ID');
     expect(() =>
       parseBrandDocument({
         ...document,
+        orgId: 100458,
         capillary: { ...(document.capillary as object), credentialsParameter: '/c/x' },
       }),
     ).not.toThrow();

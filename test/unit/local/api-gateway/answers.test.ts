@@ -72,7 +72,8 @@ describe('CORS', () => {
     const gateway = withGatewayCors(gatewayError(403, 'FORBIDDEN', 'no', 'r'), SPA, origins);
     expect(gateway.headers).toMatchObject({
       'access-control-allow-origin': SPA,
-      'access-control-expose-headers': 'retry-after',
+      // The app may read why it was refused: the retry hint, the RFC 6750 challenge, the local reason.
+      'access-control-expose-headers': 'retry-after, www-authenticate, x-local-authorizer-reason',
       vary: 'Origin',
     });
     const other = withGatewayCors(gatewayError(403, 'FORBIDDEN', 'no', 'r'), 'http://127.0.0.1:1', origins);
