@@ -84,7 +84,7 @@ export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, Function
     // (the session link's lease included); revocations: the token diagnosis reads them as the authorizer does.
     tables: {
       brands: ['GetItem', 'Query', 'Scan', 'PutItem', 'DeleteItem'],
-      links: ['GetItem', 'PutItem', 'Scan', 'BatchWriteItem'],
+      links: ['GetItem', 'PutItem', 'DeleteItem', 'Scan', 'BatchWriteItem'],
       revocations: revocationCheck,
     },
     secrets: 'write',

@@ -22,10 +22,21 @@ export const DEMO_ORG_ID = 100458;
 export const DEMO_SOURCE_ACCOUNT_ID = 'demo-oauth-external';
 
 /**
- * The OAUTH_EXTERNAL accounts of the demo org, as Intouch's Channel Configurations list them: the demo brand's and
- * that of the second local brand (brand.local.example.json). The simulated org refuses any other (8011, 8127).
+ * The OAUTH_EXTERNAL account a developer's own local brand uses (`brand init` with a loopback issuer writes it, as
+ * it writes the simulator's URL and credentials): added to the demo org like a brand's account in Intouch.
  */
-export const DEMO_ORG_SOURCE_ACCOUNTS = [DEMO_SOURCE_ACCOUNT_ID, 'demo-local-oauth-external'];
+export const LOCAL_BRANDS_SOURCE_ACCOUNT_ID = 'local-brands-oauth-external';
+
+/**
+ * The OAUTH_EXTERNAL accounts of the demo org, as Intouch's Channel Configurations list them: the demo brand's, that
+ * of the second local brand (brand.local.example.json) and the developers' own brands'. The simulated org refuses
+ * any other (8011, 8127).
+ */
+export const DEMO_ORG_SOURCE_ACCOUNTS = [
+  DEMO_SOURCE_ACCOUNT_ID,
+  'demo-local-oauth-external',
+  LOCAL_BRANDS_SOURCE_ACCOUNT_ID,
+];
 
 export interface DemoUser {
   sub: string;

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { DEMO_CAPILLARY_CREDENTIALS, DEMO_ORG_ID } from '../local/demo-brand.js';
+import { DEMO_CAPILLARY_CREDENTIALS, DEMO_ORG_ID, LOCAL_BRANDS_SOURCE_ACCOUNT_ID } from '../local/demo-brand.js';
 import { DEFAULT_PORTS, DEV_CLIENTS_FILE, DevClientsSchema, localDataDir } from '../local/local-data.js';
 import { InMemoryAuditLog } from '../shared/audit/audit-event.js';
 import { BrandAdmin } from '../shared/config/brand-admin.js';
@@ -305,7 +305,12 @@ async function runInit(io: CliIo, values: Record<string, string | boolean | unde
   const optional = (key: string, name: string) => (text(name) === undefined ? {} : { [key]: text(name) });
   // A loopback issuer's brand uses the running stack's simulator (else its default port) and its credentials.
   const simulator = (await localStackDefaults(io)).capillaryUrl ?? `http://127.0.0.1:${DEFAULT_PORTS.capillary}`;
-  const localCapillary = { baseUrl: simulator, orgId: DEMO_ORG_ID, credentials: { ...DEMO_CAPILLARY_CREDENTIALS } };
+  const localCapillary = {
+    baseUrl: simulator,
+    orgId: DEMO_ORG_ID,
+    credentials: { ...DEMO_CAPILLARY_CREDENTIALS },
+    sourceAccountId: LOCAL_BRANDS_SOURCE_ACCOUNT_ID,
+  };
   const result = await initBrand(
     {
       issuer,

@@ -23,10 +23,16 @@ export interface BrandInitInput {
   capillaryBaseUrl?: string;
   sourceAccountId?: string;
   /**
-   * The local stack's Capillary simulator (URL and the credentials it accepts), used as the Capillary connection
-   * when the issuer is on loopback: a brand for a local CIAM can only talk to the local simulator anyway.
+   * The local stack's Capillary simulator (URL, the credentials it accepts and the OAUTH_EXTERNAL account its org
+   * keeps for developers' brands), used as the Capillary connection when the issuer is on loopback: a brand for a
+   * local CIAM can only talk to the local simulator anyway.
    */
-  localCapillary?: { baseUrl: string; orgId: number; credentials: { key: string; secret: string } };
+  localCapillary?: {
+    baseUrl: string;
+    orgId: number;
+    credentials: { key: string; secret: string };
+    sourceAccountId: string;
+  };
 }
 
 export interface BrandInitResult {
@@ -171,7 +177,7 @@ export async function initBrand(input: BrandInitInput, fetchFn: FetchFn): Promis
   // A CIAM on loopback is a local one: its brand talks to the local stack's Capillary simulator.
   const local = isLoopbackHost(new URL(issuer).hostname) ? input.localCapillary : undefined;
   if (local) notes.push(`local issuer: Capillary is the local simulator at ${local.baseUrl}, with its credentials`);
-  const sourceAccountId = input.sourceAccountId ?? (local ? `${brandId}-oauth-external` : PLACEHOLDER.sourceAccountId);
+  const sourceAccountId = input.sourceAccountId ?? local?.sourceAccountId ?? PLACEHOLDER.sourceAccountId;
   if (sourceAccountId === PLACEHOLDER.sourceAccountId) {
     placeholders.push(`capillary.sourceAccountId: ${PLACEHOLDER.sourceAccountId}`);
   }

@@ -11,6 +11,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { checkLiveResponse, loadOpenApi } from '../contract/openapi-document.js';
+import { LOCAL_BRANDS_SOURCE_ACCOUNT_ID } from '../../local/demo-brand.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
@@ -227,7 +228,7 @@ describe('the developer playground in Chromium', () => {
         jwksUri: `${issuer}/jwks`,
         userInfoEndpoint: `${issuer}/userinfo`,
         fieldMappings: { firstName: 'given_name', lastName: 'family_name', mobile: 'phone_number', email: 'email' },
-        capillary: { baseUrl: stack.urls.capillary, sourceAccountId: 'own-oauth-external' },
+        capillary: { baseUrl: stack.urls.capillary, sourceAccountId: LOCAL_BRANDS_SOURCE_ACCOUNT_ID },
         secrets: { capillary: { key: 'demo-capillary-key', secret: 'demo-capillary-local-secret' } },
       };
       const saved = await fetch(`${stack.urls.gateway}/v1/admin/brands/own`, {
