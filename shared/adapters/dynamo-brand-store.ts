@@ -17,6 +17,7 @@ import {
 } from '../config/brand-store.js';
 import { BrandsTable } from '../storage/tables.js';
 import { GUARD_PREFIX, scanBrandItems } from './dynamo-brand-scan.js';
+import { withStoreErrors } from './store-errors.js';
 
 const KEY = BrandsTable.partitionKey;
 const GUARD_KIND = 'issuer-client-guard';
@@ -59,7 +60,7 @@ export class DynamoBrandStore implements BrandStore {
   private readonly onInvalidItem: ((brandId: string, error: unknown) => void) | undefined;
 
   constructor(options: DynamoBrandStoreOptions) {
-    this.ddb = options.documentClient;
+    this.ddb = withStoreErrors(options.documentClient);
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
     this.graceMs = (options.guardGraceSeconds ?? 60) * 1000;

@@ -4,6 +4,7 @@
 // createTokenVerifier adds a small per-container cache of verified results for the repeated-token path.
 import type { BrandConfig } from '../config/brand-config.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
+import { isSelectableIssuer } from '../config/brand-rules.js';
 import { type JsonObject, parseCompactJws } from './compact-jws.js';
 import { audienceAccepted, checkTimeClaims, optionalString, readAudience } from './claims.js';
 import type { KeyEntry } from './jwk.js';
@@ -82,6 +83,8 @@ export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDe
   }
   const iss = claims.iss;
   if (typeof iss !== 'string') throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN, 'iss missing');
+  // No brand can hold it: refused before the lookup (an oversized key would fail the store, a 503).
+  if (!isSelectableIssuer(iss)) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN, 'iss not an https URL');
   const directory = deps.brandDirectory;
   const brands = directory.peekByIssuer?.(iss) ?? (await directory.findByIssuer(iss));
   if (brands.length === 0) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);

@@ -93,6 +93,26 @@ export function hasSecureScheme(value: string): boolean {
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
 }
 
+/** The longest URL a brand may configure; also DynamoDB's limit on an index key (the issuer), in UTF-8 bytes. */
+export const MAX_URL_BYTES = 2048;
+
+/** True when `value` fits the brand model's URL length: at most MAX_URL_BYTES characters and UTF-8 bytes. */
+export function hasStorableLength(value: string): boolean {
+  // ASCII (the usual case) is one byte a character: no encoding needed.
+  return value.length <= MAX_URL_BYTES && (/^[\x00-\x7f]*$/.test(value) || Buffer.byteLength(value) <= MAX_URL_BYTES);
+}
+
+/**
+ * True for an `iss` some brand could hold (https, or http on a loopback host, within the brand model's length):
+ * anything else is refused before any lookup, so garbage never reaches the brand store as an oversized key.
+ */
+export function isSelectableIssuer(iss: string): boolean {
+  if (!hasStorableLength(iss)) return false;
+  // https: the exact comparison with the stored issuer does the rest (no URL parse on the hot path).
+  if (iss.startsWith('https://')) return true;
+  return iss.startsWith('http://') && URL.canParse(iss) && hasSecureScheme(iss);
+}
+
 /** No user name or password in the URL (true for unparsable values). */
 export function hasNoCredentials(value: string): boolean {
   return !URL.canParse(value) || (new URL(value).username === '' && new URL(value).password === '');
