@@ -101,7 +101,9 @@ export class JwksCache {
     const lookup = () => this.lookup(kid);
     if (this.inflight) return this.inflight.then(lookup, lookup);
     if (this.lastAttemptAt !== undefined && now - this.lastAttemptAt < this.cooldownMs) {
-      throw keys === undefined || this.lastAttemptFailed ? unavailable() : new TokenError(TokenErrorReasons.KID_UNKNOWN);
+      throw keys === undefined || this.lastAttemptFailed
+        ? unavailable()
+        : new TokenError(TokenErrorReasons.KID_UNKNOWN);
     }
     return this.refresh(now).then(lookup, lookup);
   }

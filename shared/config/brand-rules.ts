@@ -98,8 +98,8 @@ export const MAX_URL_BYTES = 2048;
 
 /** True when `value` fits the brand model's URL length: at most MAX_URL_BYTES characters and UTF-8 bytes. */
 export function hasStorableLength(value: string): boolean {
-  // ASCII (the usual case) is one byte a character: no encoding needed.
-  return value.length <= MAX_URL_BYTES && (/^[\x00-\x7f]*$/.test(value) || Buffer.byteLength(value) <= MAX_URL_BYTES);
+  // Printable ASCII (the usual case) is one byte a character: no encoding needed.
+  return value.length <= MAX_URL_BYTES && (/^[ -~]*$/.test(value) || Buffer.byteLength(value) <= MAX_URL_BYTES);
 }
 
 /**

@@ -76,7 +76,9 @@ describe('x5c-only keys', () => {
   it('accept n/e (or x/y) beside an x5c certificate of the same key', () => {
     const entry = inspectJwk({ ...rs.jwk, ...x5cMembers(selfSignedCertificate(rs.publicKey, rs.privateKey)) }).entry;
     expect(entry?.fingerprint.startsWith('RSA|')).toBe(true);
-    expect(inspectJwk({ ...es.jwk, ...x5cMembers(selfSignedCertificate(es.publicKey, es.privateKey)) }).entry).toBeDefined();
+    expect(
+      inspectJwk({ ...es.jwk, ...x5cMembers(selfSignedCertificate(es.publicKey, es.privateKey)) }).entry,
+    ).toBeDefined();
   });
 
   it('issue 21 item 10: refuse a JWK whose n/e (or x/y) and x5c certificate name different keys (RFC 7517 §4.7)', async () => {
