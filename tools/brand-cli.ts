@@ -18,6 +18,7 @@ import { buildBrandJsonSchema } from '../shared/config/brand-json-schema.js';
 import { GatewayError } from '../shared/errors.js';
 import { safeJsonParse } from '../shared/http/json.js';
 import { initBrand, PRESETS, type Preset } from './brand-init.js';
+import type { HostResolver } from '../shared/http/outbound-url.js';
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -37,6 +38,8 @@ export interface CliIo {
   signingDate?: Date;
   /** Where `init --out` writes (defaults to the file system). */
   writeFile?: (path: string, text: string) => Promise<void>;
+  /** How `init` resolves hosts for its address warnings (defaults to the system DNS). */
+  resolveHost?: HostResolver;
 }
 
 const USAGE = `Usage: npm run brand -- <command> [options]
@@ -281,6 +284,7 @@ async function runInit(io: CliIo, values: Record<string, string | boolean | unde
       ...(orgId ? { orgId: Number(orgId) } : {}),
     },
     io.fetch,
+    io.resolveHost,
   );
   await (io.writeFile ?? ((path, body) => writeFile(path, body, 'utf8')))(
     out,
@@ -290,6 +294,7 @@ async function runInit(io: CliIo, values: Record<string, string | boolean | unde
   if (result.placeholders.length > 0) lines.push('replace before put:', ...result.placeholders.map((p) => `  - ${p}`));
   if (result.notes.length > 0) lines.push('notes:', ...result.notes.map((n) => `  - ${n}`));
   io.stdout(lines.join('\n'));
+  if (result.warnings.length > 0) io.stderr(result.warnings.map((warning) => `warning: ${warning}`).join('\n'));
   return 0;
 }
 

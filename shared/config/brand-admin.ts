@@ -29,7 +29,7 @@ import {
 import { checkDiscovery, checkJwks } from './brand-checks.js';
 import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand, versionConflict } from './brand-store.js';
 import type { BrandLinks } from '../customer/link-store.js';
-import { checkOutboundHosts, type HostResolver, systemResolver } from '../http/outbound-url.js';
+import { checkOutboundHosts, type HostResolver, outboundUrlsOf, systemResolver } from '../http/outbound-url.js';
 import type { SecretSource } from './secret-source.js';
 import type { SecretWriter } from './secret-writer.js';
 
@@ -360,7 +360,7 @@ export class BrandAdmin {
     }
     if (this.options.allowLoopbackUrls !== true) {
       // Before any save-time fetch: a configured URL must never make the gateway call its own network.
-      const hostIssues = await checkOutboundHosts(document, this.options.resolveHost ?? systemResolver);
+      const hostIssues = await checkOutboundHosts(outboundUrlsOf(document), this.options.resolveHost ?? systemResolver);
       if (hostIssues.length > 0) {
         throw new UnprocessableEntityError(
           ErrorCodes.BRAND_VALIDATION_FAILED,

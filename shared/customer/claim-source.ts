@@ -10,6 +10,7 @@ import type { JwksProvider } from '../auth/jwks-cache.js';
 import { verifyIdToken } from '../auth/verify-id-token.js';
 import { type BrandConfig, isLoopbackHost } from '../config/brand-config.js';
 import { ErrorCodes, UnauthorizedError, UpstreamError, ValidationError } from '../errors.js';
+import { readCapped } from '../http/document-get.js';
 import { safeJsonParse } from '../http/json.js';
 import type { Claims } from './claim-mapping.js';
 
@@ -155,9 +156,8 @@ export class CiamClaimSource implements ClaimSource {
     }
     let body: unknown;
     try {
-      const text = await response.text();
-      if (Buffer.byteLength(text, 'utf8') > MAX_USERINFO_BYTES) throw new Error('too large');
-      body = safeJsonParse(text);
+      // Capped while it is read (as the JWKS): a CIAM that streams without end cannot fill the function's memory.
+      body = safeJsonParse((await readCapped(response, MAX_USERINFO_BYTES)).toString('utf8'));
     } catch {
       throw new UpstreamError(502, ErrorCodes.CIAM_UNAVAILABLE, 'CIAM userinfo answer is not usable JSON');
     }

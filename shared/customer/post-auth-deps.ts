@@ -2,6 +2,8 @@
 // composition root): per-brand Capillary clients over an instrumented fetch, the DynamoDB link store, the
 // CIAM claim source, the runtime's audit log and its uncached revocation guard. Called once per cold start.
 import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';
+import { guardedFetch } from '../adapters/guarded-http.js';
+import { outboundPolicyFor } from '../http/address-policy.js';
 import { CapillaryClients } from '../capillary/capillary-client.js';
 import { httpsOnly } from '../http/outbound-url.js';
 import { createLogger } from '../observability/logger.js';
@@ -31,6 +33,10 @@ export interface PostAuthRuntime {
 /** The deps of one post-auth function (`functionName` names its logger). */
 export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime): PostAuthHandlerDeps {
   const logger = createLogger(functionName, runtime.settings.logLevel);
+  // Capillary and userinfo connections are checked where they are made: public addresses only (loopback too on
+  // the local stage), never plain http outside it, whatever the brand item says.
+  const allowHttp = runtime.settings.stage === 'local';
+  const outbound = httpsOnly(guardedFetch({ policy: outboundPolicyFor(runtime.settings.stage) }), { allowHttp });
   return {
     logger,
     guards: [runtime.revocationGuard],
@@ -40,17 +46,11 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
       capillary: new CapillaryClients({
         secrets: runtime.secretSource,
         logger,
-        fetch: instrumentCapillaryFetch((input, init) => globalThis.fetch(input, init), runtime.metrics),
+        fetch: instrumentCapillaryFetch(outbound, runtime.metrics),
       }),
       links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: runtime.settings.tables.links }),
-      // Outside the local stage userinfo is never fetched over plain http, whatever the brand item says.
       // The userinfo call is not cut to the deadline: its timeout is part of the worst-case budget.
-      claims: new CiamClaimSource({
-        fetch: httpsOnly((input, init) => globalThis.fetch(input, init), {
-          allowHttp: runtime.settings.stage === 'local',
-        }),
-        timeoutMs: BudgetDefaults.claimsTimeoutMs,
-      }),
+      claims: new CiamClaimSource({ fetch: outbound, timeoutMs: BudgetDefaults.claimsTimeoutMs }),
       audit: runtime.auditLog,
     },
   };

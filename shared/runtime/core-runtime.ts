@@ -7,12 +7,13 @@ import { createDocumentClient, type DynamoDBDocumentClient } from '../adapters/d
 import type { AuditLog } from '../audit/audit-event.js';
 import { hashSubject } from '../audit/redaction.js';
 import { createAuditLogger, StructuredAuditLog } from '../audit/structured-audit-log.js';
-import { nodeHttpGet } from '../adapters/node-http-get.js';
+import { guardedHttpGet } from '../adapters/node-http-get.js';
 import { setJwksCacheDefaults } from '../auth/jwks-cache.js';
 import { parseStoredBrandConfig } from '../config/brand-item-parser.js';
 import { CachedBrandDirectory } from '../config/cached-brand-directory.js';
 import type { GatewaySettings } from '../env.js';
 import type { AuthGuard } from '../http/api-handler.js';
+import { outboundPolicyFor } from '../http/address-policy.js';
 import { httpsOnly } from '../http/outbound-url.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.js';
 import { CachedRevocationChecker } from '../revocation/cached-revocation-checker.js';
@@ -75,9 +76,12 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
   const now = options.now ?? Date.now;
   // Every JWKS cache of the container (the authorizer's tokens, logout hints, ID tokens of post-auth calls) gets
   // node:http(s), which the AWS SDK loads anyway (a first fetch() loads undici, 20-30 ms), and never plain http
-  // outside the local stage, whatever a brand item says. Caches created after this call use it.
+  // outside the local stage, whatever a brand item says; every connection's resolved address is checked as it
+  // is made (DNS rebinding). Caches created after this call use it.
   setJwksCacheDefaults({
-    get: httpsOnly(nodeHttpGet, { allowHttp: settings.stage === 'local' }),
+    get: httpsOnly(guardedHttpGet({ policy: outboundPolicyFor(settings.stage) }), {
+      allowHttp: settings.stage === 'local',
+    }),
     ...(options.onJwksFetchError ? { onFetchError: options.onJwksFetchError } : {}),
   });
   const documentClient = lazy(() => options.documentClient ?? createDocumentClient());
