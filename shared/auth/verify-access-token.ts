@@ -39,32 +39,74 @@ const ACCESS_TYPS = new Set(['', 'jwt', 'at+jwt']);
 /** `typ` values that name an ID token; any other `typ` is refused whatever the brand accepts. */
 const ID_TOKEN_TYPS = new Set(['id_token+jwt', 'id+jwt']);
 
-/** The token's audience values as `brand` reads them (its `audienceClaim`); [] when the claim is absent. */
-function audienceFor(claims: JsonObject, brand: BrandConfig, aud: readonly string[]): readonly string[] {
-  if (brand.audienceClaim !== 'client_id') return aud;
-  const clientId = optionalString(claims, 'client_id');
-  return clientId === undefined ? [] : [clientId];
+/** The client a token was issued to: `azp`, else RFC 9068 `client_id`. */
+interface TokenClient {
+  /** `azp` ?? `client_id`; undefined when the token names neither. */
+  named: string | undefined;
+  /** The RFC 9068 `client_id` claim alone (what `audienceClaim: client_id` brands read). */
+  clientIdClaim: string | undefined;
+}
+
+/**
+ * The client `brand` sees in the token: the named one, else (an ID token without `azp`) its single `aud` when
+ * that is one of the brand's client ids (OIDC Core §2: the audience of an ID token is its client).
+ */
+function clientFor(brand: BrandConfig, client: TokenClient, aud: readonly string[]): string | undefined {
+  if (client.named !== undefined) return client.named;
+  const [only] = aud;
+  return aud.length === 1 && only !== undefined && brand.clientIds.includes(only) ? only : undefined;
+}
+
+/**
+ * Whether `brand` accepts the token's audience and client: `audienceClaim: client_id` brands take only tokens
+ * without `aud` (Cognito access tokens) whose `client_id` they accept; `aud` brands take a token naming one of
+ * their audiences, and when it names several, or the brand requires the client claim, only from one of their
+ * client ids. Brand administration keeps these sets apart across brands, so at most one brand accepts a token.
+ */
+function acceptance(
+  brand: BrandConfig,
+  audPresent: boolean,
+  aud: readonly string[],
+  client: TokenClient,
+): 'accepted' | 'audience' | 'client' {
+  if (brand.audienceClaim === 'client_id') {
+    const accepted = !audPresent && client.clientIdClaim !== undefined;
+    return accepted && brand.acceptedAudiences.includes(client.clientIdClaim as string) ? 'accepted' : 'audience';
+  }
+  if (!audPresent || !audienceAccepted(aud, brand)) return 'audience';
+  if (aud.length === 1 && !brand.requireClientClaim) return 'accepted';
+  const named = clientFor(brand, client, aud);
+  return named !== undefined && brand.clientIds.includes(named) ? 'accepted' : 'client';
 }
 
 function pickBrand(
   brands: readonly BrandConfig[],
-  claims: JsonObject,
+  audPresent: boolean,
   aud: readonly string[],
-  client: string | undefined,
+  client: TokenClient,
 ): BrandConfig {
+  // One brand of the issuer (the common case): no array built.
   if (brands.length === 1) {
     const [single] = brands;
-    if (single === undefined || !audienceAccepted(audienceFor(claims, single, aud), single))
-      throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
-    return single;
+    const verdict = single === undefined ? 'audience' : acceptance(single, audPresent, aud, client);
+    if (verdict === 'accepted' && single !== undefined) return single;
+    throw new TokenError(verdict === 'client' ? TokenErrorReasons.AZP_INVALID : TokenErrorReasons.AUDIENCE_INVALID);
   }
-  const accepting = brands.filter((brand) => audienceAccepted(audienceFor(claims, brand, aud), brand));
+  const accepting: BrandConfig[] = [];
+  let clientRefused = false;
+  for (const brand of brands) {
+    const verdict = acceptance(brand, audPresent, aud, client);
+    if (verdict === 'accepted') accepting.push(brand);
+    else if (verdict === 'client') clientRefused = true;
+  }
   const [only] = accepting;
-  if (only === undefined) throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
-  if (accepting.length === 1) return only;
-  // Several brands of one issuer accept this aud: the client it was issued to (azp, else RFC 9068
-  // client_id) must single one out.
-  const byClient = accepting.filter((brand) => client !== undefined && brand.clientId === client);
+  if (accepting.length === 1 && only !== undefined) return only;
+  if (only === undefined) {
+    throw new TokenError(clientRefused ? TokenErrorReasons.AZP_INVALID : TokenErrorReasons.AUDIENCE_INVALID);
+  }
+  // Only brands saved before uniqueness was enforced can both accept: the client the token names must single
+  // one out, else it is refused rather than guessed.
+  const byClient = accepting.filter((brand) => client.named !== undefined && brand.clientIds.includes(client.named));
   const [chosen] = byClient;
   if (chosen === undefined || byClient.length > 1) throw new TokenError(TokenErrorReasons.BRAND_AMBIGUOUS);
   return chosen;
@@ -88,17 +130,16 @@ export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDe
   const directory = deps.brandDirectory;
   const brands = directory.peekByIssuer?.(iss) ?? (await directory.findByIssuer(iss));
   if (brands.length === 0) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
-  // aud is optional only for brands that read the audience from client_id.
-  const aud = claims.aud === undefined && brands.some(readsClientId) ? [] : readAudience(claims);
-  const azp = optionalString(claims, 'azp');
-  const client = azp ?? optionalString(claims, 'client_id');
-  const brand = pickBrand(brands, claims, aud, client);
-  // A brand sharing its audience with another brand of the issuer takes only tokens of its own client.
-  if (brand.requireClientClaim && client !== brand.clientId) throw new TokenError(TokenErrorReasons.AZP_INVALID);
-  checkTokenKind(header.typ, claims, brand);
+  // aud is optional only for brands that read the audience from client_id (which take only tokens without it).
+  const audPresent = claims.aud !== undefined;
+  const aud = audPresent || !brands.some(readsClientId) ? readAudience(claims) : [];
+  const clientIdClaim = optionalString(claims, 'client_id');
+  const client = { named: optionalString(claims, 'azp') ?? clientIdClaim, clientIdClaim };
+  const brand = pickBrand(brands, audPresent, aud, client);
+  checkTokenKind(header.typ, claims, brand, aud);
   const verified = verifyWithBrandKeys(parsed, header, brand, deps.jwks ?? getJwksCache);
   const key = verified instanceof Promise ? await verified : verified;
-  return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000), aud, azp);
+  return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000));
 }
 
 function readsClientId(brand: BrandConfig): boolean {
@@ -106,24 +147,43 @@ function readsClientId(brand: BrandConfig): boolean {
 }
 
 /**
- * Keeps token kinds apart: an access token, or an ID token only when the brand accepts them. ID-token
- * evidence: `nonce`, `at_hash`, `c_hash`, Cognito's `token_use: id`, or an ID-token `typ`; other `typ` values
- * (anything but absent, JWT, at+jwt) are refused outright.
+ * Positive evidence of an access token (RFC 9068): its `typ`, a `client_id`, a scope, or Cognito's
+ * `token_use: access`. An ID token carries none of these.
  */
-function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig): void {
+function hasAccessEvidence(typ: string, claims: JsonObject): boolean {
+  return (
+    typ === 'at+jwt' ||
+    claims.client_id !== undefined ||
+    claims.scope !== undefined ||
+    claims.scp !== undefined ||
+    claims.token_use === 'access'
+  );
+}
+
+/**
+ * Keeps token kinds apart: an access token, or an ID token only when the brand accepts them. ID-token
+ * evidence: `nonce`, `at_hash`, `c_hash`, Cognito's `token_use: id`, a payload `typ` of `ID` (Keycloak), an
+ * ID-token `typ` header, or an `aud` holding one of the brand's client ids without positive access-token
+ * evidence (an ID token's audience is its client); other `typ` values (anything but absent, JWT, at+jwt) are
+ * refused outright.
+ */
+function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig, aud: readonly string[]): void {
   if (!ACCESS_TYPS.has(typ) && !ID_TOKEN_TYPS.has(typ)) throw new TokenError(TokenErrorReasons.TYP_INVALID);
   if (brand.requireAccessTokenTyp && typ !== 'at+jwt') throw new TokenError(TokenErrorReasons.TYP_INVALID);
   const tokenUse = optionalString(claims, 'token_use');
   if (brand.audienceClaim === 'client_id' && tokenUse !== undefined && tokenUse !== 'access') {
     throw new TokenError(TokenErrorReasons.TOKEN_USE_INVALID);
   }
+  if (brand.acceptIdTokens) return;
   const idTokenEvidence =
     ID_TOKEN_TYPS.has(typ) ||
     claims.nonce !== undefined ||
     claims.at_hash !== undefined ||
     claims.c_hash !== undefined ||
-    tokenUse === 'id';
-  if (idTokenEvidence && !brand.acceptIdTokens) throw new TokenError(TokenErrorReasons.ID_TOKEN_REJECTED);
+    tokenUse === 'id' ||
+    claims.typ === 'ID' ||
+    (aud.some((value) => brand.clientIds.includes(value)) && !hasAccessEvidence(typ, claims));
+  if (idTokenEvidence) throw new TokenError(TokenErrorReasons.ID_TOKEN_REJECTED);
 }
 
 function checkAccessClaims(
@@ -132,12 +192,7 @@ function checkAccessClaims(
   kid: string,
   key: KeyEntry,
   nowSeconds: number,
-  aud: readonly string[],
-  azp: string | undefined,
 ): VerifiedAccessToken {
-  if (brand.audienceClaim === 'aud' && aud.length > 1 && azp !== brand.clientId) {
-    throw new TokenError(TokenErrorReasons.AZP_INVALID);
-  }
   const { iat, exp } = checkTimeClaims(claims, brand, nowSeconds);
   const sub = optionalString(claims, 'sub');
   if (sub === undefined || sub.length === 0) throw new TokenError(TokenErrorReasons.SUB_MISSING);
@@ -146,7 +201,7 @@ function checkAccessClaims(
   const clientId = optionalString(claims, 'client_id');
   const gty = claims.gty;
   // Client-credentials tokens name the client as their subject (RFC 9068 §2.2; Auth0 marks them with gty).
-  const isClient = clientId === sub || gty === 'client-credentials' || sub === brand.clientId;
+  const isClient = clientId === sub || gty === 'client-credentials' || brand.clientIds.includes(sub);
   return { brand, sub, principalType: isClient ? 'client' : 'user', sid, jti, iat, exp, kid, claims, key };
 }
 

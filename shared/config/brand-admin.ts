@@ -27,6 +27,7 @@ import {
   toFieldIssues,
 } from './brand-config.js';
 import { checkDiscovery, checkJwks } from './brand-checks.js';
+import { clientIdsOf } from './brand-rules.js';
 import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand, versionConflict } from './brand-store.js';
 import type { BrandLinks } from '../customer/link-store.js';
 import { checkOutboundHosts, type HostResolver, outboundUrlsOf, systemResolver } from '../http/outbound-url.js';
@@ -383,7 +384,7 @@ export class BrandAdmin {
         details: issues,
       });
     }
-    return discovery.warnings;
+    return [...clientAudienceWarnings(document), ...discovery.warnings];
   }
 
   private async checkCredentialsExist(document: BrandDocument): Promise<FieldIssue[]> {
@@ -421,6 +422,20 @@ export function audienceOverlap(
     if (!separable) return { brandId: theirs.brandId, audiences: shared };
   }
   return undefined;
+}
+
+/**
+ * A client id listed as an access-token audience: tokens with that `aud` are ID tokens unless they carry
+ * access-token evidence (`typ: at+jwt`, `client_id`, a scope, `token_use: access`), so the operator hears it.
+ */
+function clientAudienceWarnings(document: BrandDocument): string[] {
+  if (document.audienceClaim !== 'aud' || document.acceptedAudiences === undefined) return [];
+  const clients = clientIdsOf(document);
+  const listed = document.acceptedAudiences.filter((audience) => clients.includes(audience));
+  if (listed.length === 0) return [];
+  return [
+    `acceptedAudiences lists the client id ${listed.join(', ')}: a token with that aud counts as an ID token (refused unless acceptIdTokens) when it carries no access-token evidence (typ at+jwt, client_id, scope/scp, token_use access)`,
+  ];
 }
 
 function loopbackIssues(document: BrandDocument): FieldIssue[] {

@@ -24,6 +24,8 @@ import {
   SupportedAlgorithms,
   AudienceClaims,
   acceptedAudiencesOf,
+  clientIdsOf,
+  MAX_CLIENT_IDS,
   toFieldIssues,
 } from './brand-rules.js';
 
@@ -49,6 +51,7 @@ const BrandItemSchema = z.strictObject({
   issuer: secureUrl,
   applicationId: text(256),
   clientId: text(256),
+  clientIds: z.optional(z.array(text(256)).check(z.minLength(1), z.maxLength(MAX_CLIENT_IDS))),
   jwksUri: secureUrl,
   userInfoEndpoint: z.optional(secureUrl),
   fieldMappings: z.strictObject({
@@ -114,6 +117,7 @@ export function parseStoredBrandConfig(item: Record<string, unknown>): BrandConf
   return {
     ...document,
     acceptedAudiences: acceptedAudiencesOf(document),
+    clientIds: clientIdsOf(document),
     version: meta.version,
     revision: storedRevision(meta),
   };

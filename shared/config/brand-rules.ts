@@ -21,19 +21,32 @@ export type SupportedAlgorithm = (typeof SupportedAlgorithms)[number];
 export const AudienceClaims = ['aud', 'client_id'] as const;
 export type AudienceClaim = (typeof AudienceClaims)[number];
 
+/** Most client ids (apps) one brand may list. */
+export const MAX_CLIENT_IDS = 10;
+
+/**
+ * Every client id of the brand's apps (web, iOS, Android...): `clientId` first, then `clientIds`, once each.
+ * Brand selection, the multi-audience rule, ID and logout tokens and client principals read this list.
+ */
+export function clientIdsOf(document: { clientId: string; clientIds?: readonly string[] | undefined }): string[] {
+  return [...new Set([document.clientId, ...(document.clientIds ?? [])])];
+}
+
 /**
  * The accepted audiences when a brand lists none: access tokens only, so the API (`applicationId`) alone, or
- * the client id when the audience is read from `client_id`; the client id (the `aud` of ID tokens) joins
+ * the client ids when the audience is read from `client_id`; the client ids (the `aud` of ID tokens) join
  * only when the brand accepts ID tokens as bearer credentials.
  */
 export function defaultAcceptedAudiences(document: {
   applicationId: string;
   clientId: string;
+  clientIds?: readonly string[] | undefined;
   audienceClaim: AudienceClaim;
   acceptIdTokens: boolean;
 }): string[] {
-  const first = document.audienceClaim === 'client_id' ? document.clientId : document.applicationId;
-  return [...new Set(document.acceptIdTokens ? [first, document.clientId] : [first])];
+  const clients = clientIdsOf(document);
+  const first = document.audienceClaim === 'client_id' ? clients : [document.applicationId];
+  return [...new Set(document.acceptIdTokens ? [...first, ...clients] : first)];
 }
 
 /** The brand's accepted audiences: its own list, else the default above; both parsers derive them here. */
