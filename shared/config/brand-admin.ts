@@ -1,5 +1,5 @@
 // Brand administration use-cases (the admin API and CLI call these): validate, put, get, list, delete.
-// Every save is validated (schema, https, unique issuer + clientId, JWKS usable, discovery agreeing),
+// Every save is validated (schema, https, no two brands selecting one token, JWKS usable, discovery agreeing),
 // versioned (a stale version is refused) and audit-logged; secrets go to SSM SecureString only and never
 // into DynamoDB, a response or a log line. A refused request changes nothing.
 import { isRecord } from '../lang/is-record.js';
@@ -23,12 +23,12 @@ import {
   BrandIdSchema,
   isLoopbackHost,
   parseBrandDocument,
-  toBrandConfig,
   toFieldIssues,
 } from './brand-config.js';
 import { checkDiscovery, checkJwks } from './brand-checks.js';
 import { clientIdsOf } from './brand-rules.js';
-import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand, versionConflict } from './brand-store.js';
+import { selectorConflict } from './brand-selectors.js';
+import { type BrandStore, selectorTaken, type StoredBrand, versionConflict } from './brand-store.js';
 import type { BrandLinks } from '../customer/link-store.js';
 import { checkOutboundHosts, type HostResolver, outboundUrlsOf, systemResolver } from '../http/outbound-url.js';
 import type { SecretSource } from './secret-source.js';
@@ -326,15 +326,14 @@ export class BrandAdmin {
   private async check(request: ParsedRequest, force = false): Promise<string[]> {
     const { document } = request;
     const brands = await this.options.store.list();
-    const owner = brands.find(
-      (brand) =>
-        brand.document.brandId !== document.brandId &&
-        brand.document.issuer === document.issuer &&
-        brand.document.clientId === document.clientId,
+    // Every way a brand selects tokens (client ids, audiences) against the stored brands: a clear answer first,
+    // and the only check against brands saved before the store kept selector keys. An edit that removes an
+    // overlap passes; the store's transaction is what holds under concurrency.
+    const conflict = selectorConflict(
+      document,
+      brands.map((brand) => brand.document),
     );
-    if (owner) throw issuerClientTaken(owner.document.brandId);
-    const overlap = audienceOverlap(document, brands);
-    if (overlap) throw audienceTaken(overlap.brandId, overlap.audiences);
+    if (conflict) throw selectorTaken(conflict.brandId, conflict.selector);
     const current = brands.find((brand) => brand.document.brandId === document.brandId);
     const expected = request.version ?? 0;
     if (expected === 0 && current) {
@@ -402,26 +401,6 @@ export class BrandAdmin {
       ];
     }
   }
-}
-
-/**
- * The first other brand of the same issuer that accepts one of this brand's audiences, unless the two
- * can always be told apart: different client ids, and both refuse tokens not naming their own client.
- */
-export function audienceOverlap(
-  document: BrandDocument,
-  brands: readonly StoredBrand[],
-): { brandId: string; audiences: string[] } | undefined {
-  const mine = toBrandConfig(document, 0).acceptedAudiences;
-  for (const other of brands) {
-    const theirs = other.config;
-    if (theirs.brandId === document.brandId || theirs.issuer !== document.issuer) continue;
-    const shared = mine.filter((audience) => theirs.acceptedAudiences.includes(audience));
-    if (shared.length === 0) continue;
-    const separable = document.requireClientClaim && theirs.requireClientClaim && theirs.clientId !== document.clientId;
-    if (!separable) return { brandId: theirs.brandId, audiences: shared };
-  }
-  return undefined;
 }
 
 /**
