@@ -13,4 +13,5 @@ export const handler = createHandler({
   audit: runtime.auditLog,
   now: Date.now,
   corsAllowedOrigins: runtime.settings.corsAllowedOrigins,
+  currentRules: runtime.currentRules,
 });

@@ -32,6 +32,10 @@ export interface VerifiedAccessToken {
   claims: JsonObject;
   /** The JWKS key that verified the signature. */
   key: KeyEntry;
+  /** `id` for an ID token the brand accepts as bearer (`acceptIdTokens`), else `access`. */
+  tokenKind: 'access' | 'id';
+  /** The client the token was issued to, when it names one (`azp`, `client_id`, an ID token's single `aud`). */
+  client: string | undefined;
 }
 
 /** `typ` values an access token may carry (absent, JWT, RFC 9068 at+jwt); logout+jwt is always refused. */
@@ -136,10 +140,11 @@ export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDe
   const clientIdClaim = optionalString(claims, 'client_id');
   const client = { named: optionalString(claims, 'azp') ?? clientIdClaim, clientIdClaim };
   const brand = pickBrand(brands, audPresent, aud, client);
-  checkTokenKind(header.typ, claims, brand, aud);
+  const tokenKind = checkTokenKind(header.typ, claims, brand, aud);
   const verified = verifyWithBrandKeys(parsed, header, brand, deps.jwks ?? getJwksCache);
   const key = verified instanceof Promise ? await verified : verified;
-  return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000));
+  const kind = { tokenKind, client: clientFor(brand, client, aud) };
+  return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000), kind);
 }
 
 function readsClientId(brand: BrandConfig): boolean {
@@ -167,14 +172,13 @@ function hasAccessEvidence(typ: string, claims: JsonObject): boolean {
  * evidence (an ID token's audience is its client); other `typ` values (anything but absent, JWT, at+jwt) are
  * refused outright.
  */
-function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig, aud: readonly string[]): void {
+function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig, aud: readonly string[]): 'access' | 'id' {
   if (!ACCESS_TYPS.has(typ) && !ID_TOKEN_TYPS.has(typ)) throw new TokenError(TokenErrorReasons.TYP_INVALID);
   if (brand.requireAccessTokenTyp && typ !== 'at+jwt') throw new TokenError(TokenErrorReasons.TYP_INVALID);
   const tokenUse = optionalString(claims, 'token_use');
   if (brand.audienceClaim === 'client_id' && tokenUse !== undefined && tokenUse !== 'access') {
     throw new TokenError(TokenErrorReasons.TOKEN_USE_INVALID);
   }
-  if (brand.acceptIdTokens) return;
   const idTokenEvidence =
     ID_TOKEN_TYPS.has(typ) ||
     claims.nonce !== undefined ||
@@ -183,7 +187,8 @@ function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig, aud
     tokenUse === 'id' ||
     claims.typ === 'ID' ||
     (aud.some((value) => brand.clientIds.includes(value)) && !hasAccessEvidence(typ, claims));
-  if (idTokenEvidence) throw new TokenError(TokenErrorReasons.ID_TOKEN_REJECTED);
+  if (idTokenEvidence && !brand.acceptIdTokens) throw new TokenError(TokenErrorReasons.ID_TOKEN_REJECTED);
+  return idTokenEvidence ? 'id' : 'access';
 }
 
 function checkAccessClaims(
@@ -192,6 +197,7 @@ function checkAccessClaims(
   kid: string,
   key: KeyEntry,
   nowSeconds: number,
+  kind: Pick<VerifiedAccessToken, 'tokenKind' | 'client'>,
 ): VerifiedAccessToken {
   const { iat, exp } = checkTimeClaims(claims, brand, nowSeconds);
   const sub = optionalString(claims, 'sub');
@@ -202,7 +208,21 @@ function checkAccessClaims(
   const gty = claims.gty;
   // Client-credentials tokens name the client as their subject (RFC 9068 §2.2; Auth0 marks them with gty).
   const isClient = clientId === sub || gty === 'client-credentials' || brand.clientIds.includes(sub);
-  return { brand, sub, principalType: isClient ? 'client' : 'user', sid, jti, iat, exp, kid, claims, key };
+  const principalType = isClient ? 'client' : 'user';
+  return {
+    brand,
+    sub,
+    principalType,
+    sid,
+    jti,
+    iat,
+    exp,
+    kid,
+    claims,
+    key,
+    tokenKind: kind.tokenKind,
+    client: kind.client,
+  };
 }
 
 export interface TokenVerifierOptions extends VerifyAccessTokenDeps {

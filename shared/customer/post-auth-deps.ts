@@ -9,6 +9,7 @@ import { httpsOnly } from '../http/outbound-url.js';
 import { createLogger } from '../observability/logger.js';
 import { type GatewayMetrics, instrumentCapillaryFetch } from '../observability/metrics.js';
 import type { AuditLog } from '../audit/audit-event.js';
+import type { CurrentRulesCheck } from '../auth/current-rules.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import type { SecretSource } from '../config/secret-source.js';
 import type { GatewaySettings } from '../env.js';
@@ -26,6 +27,8 @@ export interface PostAuthRuntime {
   readonly documentClient: GatewayRuntime['documentClient'];
   /** The uncached revocation guard. */
   readonly revocationGuard: AuthGuard;
+  /** The brand-revision check (the runtime's `currentRules`). */
+  readonly currentRules?: CurrentRulesCheck;
   readonly metrics: GatewayMetrics;
   readonly auditLog: AuditLog;
 }
@@ -40,6 +43,7 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
   return {
     logger,
     guards: [runtime.revocationGuard],
+    ...(runtime.currentRules ? { currentRules: runtime.currentRules } : {}),
     corsAllowedOrigins: runtime.settings.corsAllowedOrigins,
     brands: runtime.brandDirectory,
     services: {

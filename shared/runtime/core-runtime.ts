@@ -8,7 +8,9 @@ import type { AuditLog } from '../audit/audit-event.js';
 import { hashSubject } from '../audit/redaction.js';
 import { createAuditLogger, StructuredAuditLog } from '../audit/structured-audit-log.js';
 import { guardedHttpGet } from '../adapters/node-http-get.js';
+import { createCurrentRulesCheck, type CurrentRulesCheck } from '../auth/current-rules.js';
 import { setJwksCacheDefaults } from '../auth/jwks-cache.js';
+import { createTokenVerifier } from '../auth/verify-access-token.js';
 import { parseStoredBrandConfig } from '../config/brand-item-parser.js';
 import { CachedBrandDirectory } from '../config/cached-brand-directory.js';
 import type { GatewaySettings } from '../env.js';
@@ -52,6 +54,11 @@ export interface CoreRuntime {
   readonly authorizerRevocationChecker: RevocationChecker;
   /** Uncached revocation guard for createAuthenticatedApiHandler's `guards` (audits a deny on refusal). */
   readonly revocationGuard: AuthGuard;
+  /**
+   * The brand-revision check for createAuthenticatedApiHandler's `currentRules`: a cached Allow decided under
+   * another brand revision is verified again under the current rules (its own verifier and token cache).
+   */
+  readonly currentRules: CurrentRulesCheck;
   /** EMF metrics (namespace CiamGateway, dimensions service + stage). */
   readonly metrics: GatewayMetrics;
   /** Audit trail: JSON lines through a dedicated INFO logger, plus metrics. */
@@ -127,10 +134,19 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
         }),
     }),
   );
+  const currentRules = lazy(() =>
+    createCurrentRulesCheck({
+      brandDirectory: brandDirectory(),
+      verifier: createTokenVerifier({ brandDirectory: brandDirectory(), now }),
+    }),
+  );
   return {
     settings,
     get documentClient() {
       return documentClient();
+    },
+    get currentRules() {
+      return currentRules();
     },
     get brandDirectory() {
       return brandDirectory();

@@ -75,6 +75,9 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
     get revocationGuard() {
       return core.revocationGuard;
     },
+    get currentRules() {
+      return core.currentRules;
+    },
     get metrics() {
       return core.metrics;
     },
