@@ -34,7 +34,13 @@ function setup(initial: BrandConfig) {
   };
   const inner = createTokenVerifier({ brandDirectory: directory, now: () => NOW_MS, jwks });
   const calls = { verify: 0 };
-  const verifier: TokenVerifier = { ...inner, verify: (token) => (calls.verify++, inner.verify(token)) };
+  const verifier: TokenVerifier = {
+    ...inner,
+    verify: (token) => {
+      calls.verify++;
+      return inner.verify(token);
+    },
+  };
   const rechecks: string[] = [];
   const seen: { brandRevision?: string; clockSkew: number }[] = [];
   const handler = createAuthenticatedApiHandler(
