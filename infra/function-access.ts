@@ -29,7 +29,8 @@ export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, Function
   profile: postAuth,
   registration: postAuth,
   identifiers: postAuth,
-  logout: { tables: { brands: 'read', revocations: 'readwrite' } },
+  // secrets: the CIAM client secret of a confidential app, to revoke its refresh token at logout (RFC 7009).
+  logout: { tables: { brands: 'read', revocations: 'readwrite' }, secrets: 'read' },
   'backchannel-logout': { tables: { brands: 'read', revocations: 'readwrite' } },
   // links: a deleted brand's links are removed with it; an issuer change checks for links first.
   admin: { tables: { brands: 'readwrite', links: 'readwrite' }, secrets: 'write' },

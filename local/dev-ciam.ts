@@ -311,6 +311,9 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
     },
     scopes: ['openid', 'offline_access', 'email', 'phone', 'profile', 'address', LOYALTY_SCOPE],
     conformIdTokenClaims: false,
+    // Every login of a client allowed the refresh_token grant gets a refresh token (as CIAMs do for apps that
+    // ask for offline access), so app logout can be tested against a refresh token the CIAM really tracks.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     pkce: { required: () => true },
     findAccount: async (_ctx, id) => {
       const claims = accounts[id];
@@ -335,6 +338,8 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
         },
       },
       backchannelLogout: { enabled: true },
+      // RFC 7009: apps (and the gateway's app logout, on their behalf) revoke refresh tokens here.
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => options.apiResource,

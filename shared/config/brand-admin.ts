@@ -5,6 +5,7 @@
 import { isRecord } from '../lang/is-record.js';
 import type { FetchFn } from '../http/fetch.js';
 import { type CapillarySecret, CapillarySecretSchema } from '../capillary/capillary-secret.js';
+import { type CiamClientSecrets, CiamClientSecretsSchema } from './ciam-client-secrets.js';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-event.js';
 import {
@@ -90,7 +91,9 @@ export interface ValidateBrandResult {
   warnings: string[];
 }
 
-const SecretsSchema = z.object({ capillary: CapillarySecretSchema.optional() }).strict();
+const SecretsSchema = z
+  .object({ capillary: CapillarySecretSchema.optional(), ciamClients: CiamClientSecretsSchema.optional() })
+  .strict();
 
 const VersionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -99,6 +102,8 @@ interface ParsedRequest {
   /** The `version` the caller sent (undefined or 0 = create). */
   version: number | undefined;
   capillarySecret: CapillarySecret | undefined;
+  /** Client secrets of the brand's confidential CIAM apps, for `clientSecretsParameter`. */
+  ciamClientSecrets: CiamClientSecrets | undefined;
 }
 
 /** The admin API's actor string, never empty. */
@@ -119,6 +124,11 @@ export class BrandAdmin {
   /** The SSM parameter that holds a brand's Capillary credentials when the admin API wrote them. */
   credentialsParameterName(brandId: string): string {
     return `${this.options.ssmPrefix.replace(/\/+$/, '')}/brands/${brandId}/capillary`;
+  }
+
+  /** The SSM parameter that holds a brand's CIAM client secrets when the admin API wrote them. */
+  clientSecretsParameterName(brandId: string): string {
+    return `${this.options.ssmPrefix.replace(/\/+$/, '')}/brands/${brandId}/ciam-clients`;
   }
 
   async list(): Promise<BrandSummary[]> {
@@ -169,12 +179,16 @@ export class BrandAdmin {
       const warnings = await this.check(request, options.force === true);
       const expectedVersion = request.version ?? 0;
       const saved = await this.options.store.save(request.document, { expectedVersion, actor: who });
+      const secretWrites: [string, unknown][] = [];
       if (request.capillarySecret) {
+        secretWrites.push([request.document.capillary.credentialsParameter, request.capillarySecret]);
+      }
+      if (request.ciamClientSecrets && request.document.clientSecretsParameter) {
+        secretWrites.push([request.document.clientSecretsParameter, request.ciamClientSecrets]);
+      }
+      for (const [parameter, secret] of secretWrites) {
         try {
-          await this.options.secretWriter.putSecret(
-            request.document.capillary.credentialsParameter,
-            JSON.stringify(request.capillarySecret),
-          );
+          await this.options.secretWriter.putSecret(parameter, JSON.stringify(secret));
         } catch (error) {
           throw new UpstreamError(
             503,
@@ -193,7 +207,7 @@ export class BrandAdmin {
         details: {
           actor: who,
           version: saved.version,
-          secretsUpdated: request.capillarySecret !== undefined,
+          secretsUpdated: secretWrites.length > 0,
           status: saved.document.status,
         },
       });
@@ -225,9 +239,13 @@ export class BrandAdmin {
       const deleted = await this.options.store.delete(id, expectedVersion === undefined ? {} : { expectedVersion });
       if (!deleted) throw new NotFoundError(ErrorCodes.BRAND_NOT_FOUND, `Brand ${brandId} does not exist`);
       linksRemoved += (await links?.deleteLinks(id)) ?? 0;
+      // Only the parameters the admin API owns for this brand; a shared, hand-made one is left alone.
       const parameter = deleted.document.capillary.credentialsParameter;
-      // Only the parameter the admin API owns for this brand; a shared, hand-made one is left alone.
       if (parameter === this.credentialsParameterName(id)) await this.options.secretWriter.deleteSecret(parameter);
+      const clientSecrets = deleted.document.clientSecretsParameter;
+      if (clientSecrets === this.clientSecretsParameterName(id)) {
+        await this.options.secretWriter.deleteSecret(clientSecrets);
+      }
       this.options.onChange?.(brandId);
       this.options.audit.record({
         type: 'brand.change',
@@ -279,11 +297,18 @@ export class BrandAdmin {
       issues.push({ field: 'brandId', message: 'the path brand id must be 1-63 lowercase letters, digits or dashes' });
     }
     const ownParameter = this.credentialsParameterName(pathBrandId);
+    const ownClientSecrets = this.clientSecretsParameterName(pathBrandId);
     const capillary = isRecord(rest.capillary) ? rest.capillary : undefined;
-    const withDefaults =
-      capillary && capillary.credentialsParameter === undefined
-        ? { ...rest, capillary: { ...capillary, credentialsParameter: ownParameter } }
-        : rest;
+    const ciamClientSecrets = secretsResult?.success ? secretsResult.data.ciamClients : undefined;
+    const withDefaults = {
+      ...rest,
+      ...(capillary && capillary.credentialsParameter === undefined
+        ? { capillary: { ...capillary, credentialsParameter: ownParameter } }
+        : {}),
+      ...(ciamClientSecrets && rest.clientSecretsParameter === undefined
+        ? { clientSecretsParameter: ownClientSecrets }
+        : {}),
+    };
     let document: BrandDocument | undefined;
     try {
       document = parseBrandDocument(withDefaults);
@@ -296,6 +321,21 @@ export class BrandAdmin {
     const brandPath = ownParameter.slice(0, ownParameter.lastIndexOf('/') + 1);
     if (document && !document.capillary.credentialsParameter.startsWith(brandPath)) {
       issues.push({ field: 'capillary.credentialsParameter', message: `must be under ${brandPath}` });
+    }
+    if (document?.clientSecretsParameter !== undefined && !document.clientSecretsParameter.startsWith(brandPath)) {
+      issues.push({ field: 'clientSecretsParameter', message: `must be under ${brandPath}` });
+    }
+    if (document && ciamClientSecrets) {
+      const clients = clientIdsOf(document);
+      for (const client of Object.keys(ciamClientSecrets).filter((id) => !clients.includes(id))) {
+        issues.push({ field: `secrets.ciamClients.${client}`, message: "is not one of the brand's client ids" });
+      }
+      if (document.clientSecretsParameter !== ownClientSecrets) {
+        issues.push({
+          field: 'clientSecretsParameter',
+          message: `must be ${ownClientSecrets} (or left out) when secrets.ciamClients is given`,
+        });
+      }
     }
     const capillarySecret = secretsResult?.success ? secretsResult.data.capillary : undefined;
     if (document && capillarySecret) {
@@ -319,7 +359,12 @@ export class BrandAdmin {
     if (issues.length > 0 || !document) {
       throw new ValidationError('Brand configuration is invalid', dedupe(issues));
     }
-    return { document, version: versionResult?.success ? versionResult.data : undefined, capillarySecret };
+    return {
+      document,
+      version: versionResult?.success ? versionResult.data : undefined,
+      capillarySecret,
+      ciamClientSecrets,
+    };
   }
 
   /** The checks that need the store or the network (409 / 422); returns warnings when everything passed. */
@@ -372,18 +417,36 @@ export class BrandAdmin {
       }
     }
     const remote = { fetch: this.fetch, timeoutMs: this.options.httpTimeoutMs ?? 5_000 };
-    const [jwksIssues, discovery, credentialIssues] = await Promise.all([
+    const [jwksIssues, discovery, credentialIssues, clientSecretIssues] = await Promise.all([
       checkJwks(document, remote),
       checkDiscovery(document, remote),
       request.capillarySecret ? Promise.resolve([]) : this.checkCredentialsExist(document),
+      request.ciamClientSecrets ? Promise.resolve([]) : this.checkClientSecretsExist(document),
     ]);
-    const issues = [...jwksIssues, ...discovery.issues, ...credentialIssues];
+    const issues = [...jwksIssues, ...discovery.issues, ...credentialIssues, ...clientSecretIssues];
     if (issues.length > 0) {
       throw new UnprocessableEntityError(ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
         details: issues,
       });
     }
     return [...clientAudienceWarnings(document), ...discovery.warnings];
+  }
+
+  private async checkClientSecretsExist(document: BrandDocument): Promise<FieldIssue[]> {
+    const reader = this.options.secretReader;
+    const parameter = document.clientSecretsParameter;
+    if (!reader || parameter === undefined) return [];
+    try {
+      await reader.getSecret(parameter);
+      return [];
+    } catch {
+      return [
+        {
+          field: 'secrets.ciamClients',
+          message: `no CIAM client secrets: give secrets.ciamClients or create the SSM parameter ${parameter}`,
+        },
+      ];
+    }
   }
 
   private async checkCredentialsExist(document: BrandDocument): Promise<FieldIssue[]> {

@@ -235,6 +235,13 @@ export const BrandConfigSchema = z
       .max(7 * 86_400)
       .default(86_400)
       .describe('Longest accepted token lifetime (`exp` - `iat`), in seconds.'),
+    clientSecretsParameter: z
+      .string()
+      .regex(SSM_PARAMETER_PATTERN, SSM_PARAMETER_MESSAGE)
+      .optional()
+      .describe(
+        'Name of the SSM SecureString holding the client secrets of the brand\'s confidential CIAM apps (`{"<client id>": "<secret>"}`), used only to revoke a refresh token at the CIAM (RFC 7009) on app logout. The admin API sets it to `<SSM_PREFIX>/brands/<brandId>/ciam-clients` when `secrets.ciamClients` is given; leave it out when every app is public.',
+      ),
     status: z
       .enum(['active', 'disabled'])
       .default('active')

@@ -74,6 +74,7 @@ const BrandItemSchema = z.strictObject({
   allowTokensWithoutKid: z._default(z.boolean(), false),
   clockSkewSeconds: z._default(intIn(0, 300), 60),
   maxTokenLifetimeSeconds: z._default(intIn(60, 7 * 86_400), 86_400),
+  clientSecretsParameter: z.optional(z.string().check(z.regex(SSM_PARAMETER_PATTERN, SSM_PARAMETER_MESSAGE))),
   status: z._default(z.enum(['active', 'disabled']), 'active'),
   capillary: z.strictObject({
     baseUrl: secureUrl,
