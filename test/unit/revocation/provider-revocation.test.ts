@@ -40,7 +40,7 @@ describe('ProviderTokenRevoker', () => {
       token_type_hint: 'refresh_token',
       client_id: 'brand-a-app',
     });
-    expect((calls[1]?.init.headers as Record<string, string>).authorization).toBeUndefined();
+    expect((calls[1]?.init.headers as Record<string, string> | undefined)?.authorization).toBeUndefined();
     expect(calls[1]?.init.redirect).toBe('error');
   });
 
