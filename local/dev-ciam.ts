@@ -28,6 +28,12 @@ export interface DevCiamOptions {
   clients: DevCiamClient[];
   /** Resource indicator (API identifier) for JWT access tokens; its value is the access token's `aud`. */
   apiResource: string;
+  /**
+   * The `aud` of a client's JWT access tokens instead of the API resource alone, through oidc-provider's
+   * `formats.customizers.jwt`: e.g. `[clientId, API]`, the RFC 9068 shape lemonldap-ng issues (with
+   * `client_id` and no `azp`).
+   */
+  accessTokenAudience?: (clientId: string, resource: string) => string | string[];
   /** Private signing keys (JWK with kid/alg); generated when omitted (one RS256 and one ES256). */
   signingKeys?: JWK[];
   /** Token lifetimes in seconds. */
@@ -356,6 +362,18 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
         },
       },
     },
+    ...(options.accessTokenAudience
+      ? {
+          formats: {
+            customizers: {
+              jwt: (_ctx, token, parts) => {
+                const audience = options.accessTokenAudience;
+                if (audience && token.clientId) parts.payload.aud = audience(token.clientId, options.apiResource);
+              },
+            },
+          },
+        }
+      : {}),
     ttl: {
       AccessToken: ttl.accessToken ?? 900,
       ClientCredentials: ttl.accessToken ?? 900,
