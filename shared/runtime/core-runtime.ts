@@ -138,6 +138,16 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
     createCurrentRulesCheck({
       brandDirectory: brandDirectory(),
       verifier: createTokenVerifier({ brandDirectory: brandDirectory(), now }),
+      // One authz.decision per re-decision, with the verifier's own reason code (as the authorizer audits).
+      onRecheck: (auth, outcome) =>
+        auditLog().record({
+          type: 'authz.decision',
+          outcome: outcome === 'allowed' ? 'allow' : 'deny',
+          reason: outcome === 'allowed' ? 'ALLOWED' : outcome,
+          brandId: auth.brandId,
+          subjectHash: hashSubject(auth.brandId, auth.sub),
+          details: { checkedBy: 'handler-recheck', tokenHash: auth.tokenHash },
+        }),
     }),
   );
   return {

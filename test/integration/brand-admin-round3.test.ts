@@ -1,6 +1,9 @@
-// Issue 21 item 2 through the real admin handler on dynalite (with the local DynamoDB's TransactWriteItems):
+// Issue 21 through the real admin handler on dynalite (with the local DynamoDB's TransactWriteItems). Item 2:
 // no two brands can ever select one token, by any route (issuer + aud, audienceClaim client_id, client ids),
-// under concurrent PUTs as well, and an operator can repair a pair that overlaps from before.
+// under concurrent PUTs as well, and an operator can repair a pair that overlaps from before. Items 3, 5, 10:
+// clientIds, the client-id audience warning, the save-time JWKS check with allowTokensWithoutKid and
+// disagreeing key material.
+import { generateKeyPairSync } from 'node:crypto';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +12,7 @@ import { createDocumentClient } from '../../shared/adapters/aws-clients.js';
 import { parseBrandDocument } from '../../shared/config/brand-config.js';
 import { type BrandAdminRig, brandBody, silentLogger, startBrandAdminRig } from '../support/brand-admin-harness.js';
 import { lambdaContext, proxyEvent } from '../support/events.js';
+import { selfSignedCertificate, x5cMembers } from '../support/x509.js';
 
 let rig: BrandAdminRig;
 beforeAll(async () => {
@@ -152,5 +156,37 @@ describe('issue 21 item 2: no two brands can ever match one token', () => {
     );
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error?.details?.[0]?.field).toBe('clientIds');
+  });
+});
+
+describe('item 10: key material at save time', () => {
+  it('saves a brand whose JWKS has one kid-less key when it sets allowTokensWithoutKid, and only then', async () => {
+    const original = rig.ciam.jwks.body;
+    const { kid: _kid, ...kidless } = (original as { keys: Record<string, unknown>[] }).keys[0] ?? {};
+    rig.ciam.jwks.body = { keys: [kidless] };
+    try {
+      const refused = await admin('PUT', 'no-kid', brandBody(rig.ciam, 'no-kid'));
+      expect(refused.status).toBe(422);
+      expect(refused.body.error?.details[0]?.message).toContain('has no kid (see allowTokensWithoutKid)');
+      const saved = await admin('PUT', 'no-kid', brandBody(rig.ciam, 'no-kid', { allowTokensWithoutKid: true }));
+      expect(saved.status).toBe(201);
+    } finally {
+      rig.ciam.jwks.body = original;
+    }
+  });
+
+  it('refuses a JWKS whose only key disagrees with its x5c certificate', async () => {
+    const original = rig.ciam.jwks.body;
+    const [jwk] = (original as { keys: Record<string, unknown>[] }).keys;
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const der = selfSignedCertificate(other.publicKey, other.privateKey);
+    rig.ciam.jwks.body = { keys: [{ ...jwk, ...x5cMembers(der) }] };
+    try {
+      const refused = await admin('PUT', 'mixed-key', brandBody(rig.ciam, 'mixed-key'));
+      expect(refused.status).toBe(422);
+      expect(refused.body.error?.details[0]?.message).toContain('x5c certificate that holds another key than its x/y');
+    } finally {
+      rig.ciam.jwks.body = original;
+    }
   });
 });
