@@ -190,3 +190,37 @@ describe('item 10: key material at save time', () => {
     }
   });
 });
+
+describe('item 6: the CIAM client secrets of confidential apps, kept like the Capillary credentials', () => {
+  it('writes secrets.ciamClients to the brand SSM path, never returns them, and deletes them with the brand', async () => {
+    const parameter = '/ciam-gateway/test/brands/conf-app/ciam-clients';
+    const saved = await admin(
+      'PUT',
+      'conf-app',
+      brandBody(rig.ciam, 'conf-app', {
+        clientIds: ['conf-app-app', 'conf-app-ios'],
+        secrets: { capillary: { key: 'k', secret: 's' }, ciamClients: { 'conf-app-app': 'web-client-secret' } },
+      }),
+    );
+    expect(saved.status).toBe(201);
+    expect(saved.body.brand).toMatchObject({ clientSecretsParameter: parameter });
+    expect(JSON.stringify(saved.body)).not.toContain('web-client-secret');
+    expect(JSON.parse(await rig.secrets.getSecret(parameter))).toEqual({ 'conf-app-app': 'web-client-secret' });
+    expect((await admin('DELETE', 'conf-app')).status).toBe(200);
+    expect(rig.ssm.names()).not.toContain(parameter);
+  });
+
+  it("refuses a secret for a client that is not one of the brand's", async () => {
+    const refused = await admin(
+      'PUT',
+      'conf-bad',
+      brandBody(rig.ciam, 'conf-bad', {
+        secrets: { capillary: { key: 'k', secret: 's' }, ciamClients: { stranger: 'x' } },
+      }),
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error?.details).toEqual([
+      { field: 'secrets.ciamClients.stranger', message: "is not one of the brand's client ids" },
+    ]);
+  });
+});
