@@ -1,7 +1,7 @@
 // The post-auth test rig: a real oidc-provider CIAM, the Capillary simulator and dynalite on loopback,
 // the five post-auth handlers wired to them, and helpers that log a user in and call a handler with the
 // authorizer context taken from the verified access token.
-import { hashToken } from '../../shared/auth/authorize-request.js';
+import { contextOf, hashToken } from '../../shared/auth/authorize-request.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler as createIdentifiersHandler } from '../../functions/identifiers/handler.js';
@@ -214,20 +214,9 @@ export async function startPostAuthRig(options: {
   };
 
   async function contextFor(accessToken: string): Promise<AuthorizerContext> {
+    // Exactly the context the authorizer builds (shared/auth/authorize-request.ts).
     const verified = await verifyAccessToken(accessToken, { brandDirectory: brands, now: Date.now });
-    return {
-      brandId: verified.brand.brandId,
-      orgId: verified.brand.orgId,
-      iss: verified.brand.issuer,
-      sub: verified.sub,
-      principalType: verified.principalType,
-      sid: verified.sid,
-      jti: verified.jti,
-      iat: verified.iat,
-      exp: verified.exp,
-      clockSkew: verified.brand.clockSkewSeconds,
-      tokenHash: hashToken(accessToken),
-    };
+    return contextOf(verified, hashToken(accessToken));
   }
 
   return {
