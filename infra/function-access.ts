@@ -69,6 +69,8 @@ export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, Function
   logout: {
     group: 'logout',
     tables: { brands: brandDirectory, revocations: [...revocationCheck, 'PutItem', 'UpdateItem'] },
+    // The CIAM client secret of a confidential app, to revoke its refresh token at logout (RFC 7009).
+    secrets: 'read',
     subjectKey: true,
   },
   'backchannel-logout': {

@@ -28,6 +28,12 @@ export interface DevCiamOptions {
   clients: DevCiamClient[];
   /** Resource indicator (API identifier) for JWT access tokens; its value is the access token's `aud`. */
   apiResource: string;
+  /**
+   * The `aud` of a client's JWT access tokens instead of the API resource alone, through oidc-provider's
+   * `formats.customizers.jwt`: e.g. `[clientId, API]`, the RFC 9068 shape lemonldap-ng issues (with
+   * `client_id` and no `azp`).
+   */
+  accessTokenAudience?: (clientId: string, resource: string) => string | string[];
   /** Private signing keys (JWK with kid/alg); generated when omitted (one RS256 and one ES256). */
   signingKeys?: JWK[];
   /** Token lifetimes in seconds. */
@@ -311,6 +317,9 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
     },
     scopes: ['openid', 'offline_access', 'email', 'phone', 'profile', 'address', LOYALTY_SCOPE],
     conformIdTokenClaims: false,
+    // Every login of a client allowed the refresh_token grant gets a refresh token (as CIAMs do for apps that
+    // ask for offline access), so app logout can be tested against a refresh token the CIAM really tracks.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     pkce: { required: () => true },
     findAccount: async (_ctx, id) => {
       const claims = accounts[id];
@@ -335,6 +344,8 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
         },
       },
       backchannelLogout: { enabled: true },
+      // RFC 7009: apps (and the gateway's app logout, on their behalf) revoke refresh tokens here.
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => options.apiResource,
@@ -351,6 +362,18 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
         },
       },
     },
+    ...(options.accessTokenAudience
+      ? {
+          formats: {
+            customizers: {
+              jwt: (_ctx, token, parts) => {
+                const audience = options.accessTokenAudience;
+                if (audience && token.clientId) parts.payload.aud = audience(token.clientId, options.apiResource);
+              },
+            },
+          },
+        }
+      : {}),
     ttl: {
       AccessToken: ttl.accessToken ?? 900,
       ClientCredentials: ttl.accessToken ?? 900,

@@ -1,5 +1,6 @@
-// DynamoDB for the local stack and the tests: dynalite on loopback, plus creation of the gateway's
-// tables from the same key schemas the CDK stack uses (shared/storage/tables.ts).
+// DynamoDB for the local stack and the tests: dynalite on loopback, behind a small front that adds the
+// TransactWriteItems dynalite lacks (local/dynamo-transactions.ts), plus creation of the gateway's tables from
+// the same key schemas the CDK stack uses (shared/storage/tables.ts).
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -14,6 +15,7 @@ import dynalite from 'dynalite';
 import type { TableNames } from '../shared/env.js';
 import { sleep } from '../shared/lang/sleep.js';
 import { TableSchemas } from '../shared/storage/tables.js';
+import { type DynamoFront, startDynamoFront } from './dynamo-transactions.js';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -29,7 +31,7 @@ export interface LocalDynamoOptions {
   tableTransitionMs?: number;
 }
 
-/** Starts dynalite on 127.0.0.1. */
+/** Starts dynalite on 127.0.0.1, behind the transaction front (whose URL is the endpoint). */
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   const transitionMs = options.tableTransitionMs ?? 0;
   const server: Server = dynalite({
@@ -40,24 +42,38 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const backendPort = (server.address() as AddressInfo).port;
+  const clientFor = (endpoint: string) =>
+    new DynamoDBClient({
+      endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+  const backend = clientFor(`http://127.0.0.1:${backendPort}`);
+  let front: DynamoFront;
+  try {
+    front = await startDynamoFront({ port: options.port ?? 0, backendPort, backend });
+  } catch (error) {
+    backend.destroy();
+    server.close();
+    throw error;
+  }
+  const client = clientFor(front.endpoint);
+  const stop = (target: Server) =>
+    new Promise<void>((resolve) => {
+      target.closeAllConnections?.();
+      target.close(() => resolve());
+    });
   return {
-    endpoint,
+    endpoint: front.endpoint,
     client,
     close: async () => {
       client.destroy();
-      await new Promise<void>((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      });
+      backend.destroy();
+      await stop(front.server);
+      await stop(server);
     },
   };
 }

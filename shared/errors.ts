@@ -163,7 +163,10 @@ const catalog = {
     when: 'a bug or a crashed function (500), a malformed function answer (502), no answer within 29 s (504)',
   },
   UPSTREAM_ERROR: { status: [502], when: 'Capillary answered wrongly or kept failing' },
-  UPSTREAM_UNAVAILABLE: { status: [503], when: 'Capillary is unavailable; retry after `Retry-After`' },
+  UPSTREAM_UNAVAILABLE: {
+    status: [503],
+    when: "Capillary or the gateway's own store (DynamoDB) is unavailable; retry after `Retry-After`",
+  },
   CIAM_UNAVAILABLE: {
     status: [502, 503],
     when: "the brand's CIAM (userinfo, JWKS) answered wrongly (502) or not at all (503)",

@@ -19,6 +19,7 @@ import { buildBrandJsonSchema } from '../shared/config/brand-json-schema.js';
 import { GatewayError } from '../shared/errors.js';
 import { safeJsonParse } from '../shared/http/json.js';
 import { initBrand, PRESETS, type Preset } from './brand-init.js';
+import type { HostResolver } from '../shared/http/outbound-url.js';
 import {
   type ApiCall,
   ApiRefusal,
@@ -60,6 +61,8 @@ export interface CliIo {
   writeFile?: (path: string, text: string) => Promise<void>;
   /** Waits between prelink batches (defaults to a real sleep). */
   sleep?: (ms: number) => Promise<void>;
+  /** How `init` resolves hosts for its address warnings (defaults to the system DNS). */
+  resolveHost?: HostResolver;
 }
 
 const USAGE = `Usage: npm run brand -- <command> [options]
@@ -324,6 +327,7 @@ async function runInit(io: CliIo, values: Record<string, string | boolean | unde
       localCapillary,
     },
     io.fetch,
+    io.resolveHost,
   );
   await (io.writeFile ?? ((path, body) => writeFile(path, body, 'utf8')))(
     out,
@@ -333,6 +337,7 @@ async function runInit(io: CliIo, values: Record<string, string | boolean | unde
   if (result.placeholders.length > 0) lines.push('replace before put:', ...result.placeholders.map((p) => `  - ${p}`));
   if (result.notes.length > 0) lines.push('notes:', ...result.notes.map((n) => `  - ${n}`));
   io.stdout(lines.join('\n'));
+  if (result.warnings.length > 0) io.stderr(result.warnings.map((warning) => `warning: ${warning}`).join('\n'));
   return 0;
 }
 

@@ -8,7 +8,10 @@ import { getDocumentWithFetch } from '../shared/http/document-get.js';
 import type { FetchFn } from '../shared/http/fetch.js';
 import { PLACEHOLDER_PREFIX } from '../shared/config/brand-placeholders.js';
 import { isLoopbackHost, type SupportedAlgorithm, SupportedAlgorithms } from '../shared/config/brand-rules.js';
+import { isIP } from 'node:net';
+import { addressRange } from '../shared/http/address-policy.js';
 import { safeJsonParse } from '../shared/http/json.js';
+import { type HostResolver, isInternalAddress, systemResolver } from '../shared/http/outbound-url.js';
 
 export const PRESETS = ['cognito', 'auth0', 'entra', 'okta', 'next-identity', 'generic'] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -41,6 +44,12 @@ export interface BrandInitResult {
   /** What the operator must replace before `put` (placeholders), and notes about the provider. */
   placeholders: string[];
   notes: string[];
+  /**
+   * What the operator must look at before trusting the file: discovery naming another issuer than the URL
+   * given, plain http, or a host that resolves to an internal address (the gateway refuses those outside
+   * the local stack).
+   */
+  warnings: string[];
 }
 
 /** The preset an issuer URL's shape names (e.g. cognito-idp.<region>.amazonaws.com/<pool>), else generic. */
@@ -100,15 +109,50 @@ async function readDiscovery(issuer: string, fetchFn: FetchFn): Promise<Record<s
 const strings = (value: unknown): string[] =>
   Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 
+/** Warnings for the URLs the brand file will hold: plain http, hosts that resolve to internal addresses. */
+async function urlWarnings(urls: Record<string, string | undefined>, resolve: HostResolver): Promise<string[]> {
+  const warnings: string[] = [];
+  const checked = new Map<string, string | undefined>();
+  for (const [field, url] of Object.entries(urls)) {
+    if (url === undefined || !URL.canParse(url)) continue;
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:') {
+      warnings.push(`${field} ${url} is not https: only the local stack accepts plain http on loopback`);
+    }
+    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    if (!checked.has(host)) {
+      const addresses = isIP(host) ? [host] : await resolve(host).catch(() => []);
+      checked.set(host, addresses.find(isInternalAddress));
+    }
+    const internal = checked.get(host);
+    if (internal !== undefined) {
+      warnings.push(
+        `${field} host ${host} resolves to ${internal} (${addressRange(internal)}), not a public address: the gateway refuses it outside the local stack`,
+      );
+    }
+  }
+  return warnings;
+}
+
 /** Builds the brand file for `input.issuer` from its discovery document. */
-export async function initBrand(input: BrandInitInput, fetchFn: FetchFn): Promise<BrandInitResult> {
+export async function initBrand(
+  input: BrandInitInput,
+  fetchFn: FetchFn,
+  resolve: HostResolver = systemResolver,
+): Promise<BrandInitResult> {
   if (!URL.canParse(input.issuer)) throw new Error('--issuer must be an absolute URL');
   const discovery = await readDiscovery(input.issuer, fetchFn);
   const preset = input.preset ?? detectPreset(input.issuer);
   const notes: string[] = [];
   const placeholders: string[] = [];
   const issuer = typeof discovery.issuer === 'string' ? discovery.issuer : input.issuer;
-  if (issuer !== input.issuer) notes.push(`discovery names the issuer ${issuer}; the brand uses it (tokens carry it)`);
+  const warnings: string[] = [];
+  if (issuer !== input.issuer) {
+    // OIDC Discovery 1.0 §4.3: the document's issuer must be the URL it was read from.
+    warnings.push(
+      `the discovery document of ${input.issuer} names another issuer, ${issuer}: the brand file uses it (tokens carry it); make sure that is the provider you meant`,
+    );
+  }
   const jwksUri = discovery.jwks_uri;
   if (typeof jwksUri !== 'string') throw new Error('the discovery document has no jwks_uri');
 
@@ -210,5 +254,16 @@ export async function initBrand(input: BrandInitInput, fetchFn: FetchFn): Promis
     },
     secrets: { capillary: { ...secret } },
   };
-  return { preset, brand, placeholders, notes };
+  warnings.push(
+    ...(await urlWarnings(
+      {
+        '--issuer': input.issuer,
+        issuer: issuer === input.issuer ? undefined : issuer,
+        jwksUri: jwksUri,
+        userInfoEndpoint: useUserinfo ? userinfo : undefined,
+      },
+      resolve,
+    )),
+  );
+  return { preset, brand, placeholders, notes, warnings };
 }

@@ -1,7 +1,8 @@
 // Composition root of the admin function: settings at cold start, AWS clients on first request.
 import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { DynamoBrandStore } from '../../shared/adapters/dynamo-brand-store.js';
-import { nodeHttpGet } from '../../shared/adapters/node-http-get.js';
+import { guardedFetch } from '../../shared/adapters/guarded-http.js';
+import { guardedHttpGet } from '../../shared/adapters/node-http-get.js';
 import { SsmSecretSource, SsmSecretWriter } from '../../shared/adapters/ssm-secret-source.js';
 import { createAuditLogger, StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
 import { createCapillaryCredentialCheck } from '../../shared/capillary/capillary-credentials.js';
@@ -28,9 +29,14 @@ const brandStore = lazy(
 const links = lazy(
   () => new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: settings.tables.links }),
 );
+// The local stack (admin key set) runs its CIAM on loopback; a deployed stage never does.
+const localStack = adminKey !== undefined && adminKey !== '';
+// Every save-time and go-live connection (CIAM, JWKS, Capillary) has its address checked as it is made.
+const policy = { allowLoopback: localStack };
+const guarded = guardedFetch({ policy });
 // Outside the local stage nothing configured is fetched over plain http (the read path's rule).
 const allowHttp = settings.stage === 'local';
-const fetchOut = httpsOnly((input: string, init: RequestInit) => globalThis.fetch(input, init), { allowHttp });
+const fetchOut = httpsOnly(guarded, { allowHttp });
 
 export const handler = createHandler({
   logger: createLogger('admin', settings.logLevel),
@@ -41,16 +47,13 @@ export const handler = createHandler({
         store: brandStore(),
         secretWriter: new SsmSecretWriter({ ssm: runtime.ssm, kmsKeyId: settings.secretsKmsKeyId }),
         secretReader: new SsmSecretSource({ ssm: runtime.ssm }),
-        capillaryCredentials: createCapillaryCredentialCheck({
-          fetch: (input, init) => globalThis.fetch(input, init),
-          timeoutMs: 5_000,
-        }),
+        capillaryCredentials: createCapillaryCredentialCheck({ fetch: guarded, timeoutMs: 5_000 }),
         audit: audit(),
         ssmPrefix: settings.ssmPrefix,
         links: links(),
         onChange: () => runtime.brandDirectory.clear(),
-        // The local stack (admin key set) runs its CIAM on loopback; a deployed stage never does.
-        allowLoopbackUrls: adminKey !== undefined && adminKey !== '',
+        allowLoopbackUrls: localStack,
+        fetch: guarded,
         // Warn when the org does not know the brand's OAUTH_EXTERNAL account, or phoneDefaultCountry is unset.
         orgChecks: true,
       }),
@@ -64,7 +67,7 @@ export const handler = createHandler({
       secrets: runtime.secretSource,
       claims: new CiamClaimSource({ fetch: fetchOut, timeoutMs: BudgetDefaults.claimsTimeoutMs }),
       fetch: fetchOut,
-      jwks: { get: httpsOnly(nodeHttpGet, { allowHttp }) },
+      jwks: { get: httpsOnly(guardedHttpGet({ policy }), { allowHttp }) },
       audit: audit(),
       subjectHasher: runtime.subjectHasher,
       now: Date.now,

@@ -2,6 +2,10 @@
 import { loadSettings } from '../../shared/env.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
+import { guardedFetch } from '../../shared/adapters/guarded-http.js';
+import { outboundPolicyFor } from '../../shared/http/address-policy.js';
+import { httpsOnly } from '../../shared/http/outbound-url.js';
+import { ProviderTokenRevoker } from '../../shared/revocation/provider-revocation.js';
 import { createHandler } from './handler.js';
 
 const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'logout' });
@@ -13,4 +17,13 @@ export const handler = createHandler({
   audit: runtime.auditLog,
   now: Date.now,
   corsAllowedOrigins: runtime.settings.corsAllowedOrigins,
+  currentRules: runtime.currentRules,
+  // App logout may hand over the login's refresh token: revoked at the CIAM (RFC 7009) through the guarded
+  // transport, as the app (its secret from the brand's SSM parameter when it is a confidential client).
+  refreshTokens: new ProviderTokenRevoker({
+    fetch: httpsOnly(guardedFetch({ policy: outboundPolicyFor(runtime.settings.stage) }), {
+      allowHttp: runtime.settings.stage === 'local',
+    }),
+    secrets: runtime.secretSource,
+  }),
 });

@@ -11,6 +11,7 @@ import {
 import { z } from 'zod';
 import { type BrandLinks, type CustomerLink, type LinkStore, leaseKey, linkKey } from '../customer/link-store.js';
 import { LinksTable } from '../storage/tables.js';
+import { withStoreErrors } from './store-errors.js';
 
 const LinkItemSchema = z.object({
   brandId: z.string(),
@@ -30,7 +31,7 @@ export class DynamoLinkStore implements LinkStore, BrandLinks {
   private readonly tableName: string;
 
   constructor(options: DynamoLinkStoreOptions) {
-    this.ddb = options.documentClient;
+    this.ddb = withStoreErrors(options.documentClient);
     this.tableName = options.tableName;
   }
 

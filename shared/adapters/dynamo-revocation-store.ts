@@ -21,6 +21,7 @@ import {
   type RevocationStore,
   revocationReason,
 } from '../revocation/revocation-checker.js';
+import { withStoreErrors } from './store-errors.js';
 
 const ExpiringItemSchema = z.object({ expiresAt: z.number() });
 const UserItemSchema = z.object({ expiresAt: z.number(), revokedBefore: z.number() });
@@ -49,7 +50,7 @@ export class DynamoRevocationStore implements RevocationStore {
   private readonly consistentRead: boolean;
 
   constructor(options: DynamoRevocationStoreOptions) {
-    this.ddb = options.documentClient;
+    this.ddb = withStoreErrors(options.documentClient);
     this.tableName = options.tableName;
     this.now = options.now ?? Date.now;
     this.consistentRead = options.consistentRead ?? true;

@@ -15,7 +15,7 @@ import type { DecisionTrace } from './decision-trace.js';
 import type { JwksProvider } from './jwks-cache.js';
 import { stageWildcardResource } from './authorizer-policy.js';
 import { TokenError, TokenErrorReasons } from './token-error.js';
-import { createTokenVerifier, type TokenVerifier } from './verify-access-token.js';
+import { createTokenVerifier, type TokenVerifier, type VerifiedAccessToken } from './verify-access-token.js';
 
 export interface AuthorizeRequestInput extends HeaderSource {
   methodArn?: unknown;
@@ -118,6 +118,28 @@ export function hashToken(token: string): string {
   return hash('sha256', token.slice(-FINGERPRINT_CHARS), 'hex').slice(0, 16);
 }
 
+/** The context of a verified token, as the authorizer hands it on (and a handler rebuilds it after re-verifying). */
+export function contextOf(verified: VerifiedAccessToken, tokenHash: string, subjectHash: string): AuthorizerContext {
+  const { brand } = verified;
+  return {
+    brandId: brand.brandId,
+    orgId: brand.orgId,
+    iss: brand.issuer,
+    sub: verified.sub,
+    principalType: verified.principalType,
+    sid: verified.sid,
+    jti: verified.jti,
+    iat: verified.iat,
+    exp: verified.exp,
+    clockSkew: brand.clockSkewSeconds,
+    tokenHash,
+    subjectHash,
+    brandRevision: brand.revision,
+    tokenKind: verified.tokenKind,
+    ...(verified.client === undefined ? {} : { client: verified.client }),
+  };
+}
+
 /** Builds the authorize(event) function of one container. */
 export function createRequestAuthorizer(
   deps: RequestAuthorizerDeps,
@@ -170,20 +192,7 @@ export function createRequestAuthorizer(
       return { effect: 'Unavailable', reason: 'REVOCATION_UNAVAILABLE', brandId, tokenHash, error };
     }
     deps.trace?.({ step: 'revocation', revoked });
-    const context: AuthorizerContext = {
-      brandId,
-      orgId: brand.orgId,
-      iss: brand.issuer,
-      sub,
-      principalType: verified.principalType,
-      sid,
-      jti,
-      iat,
-      exp: verified.exp,
-      clockSkew: brand.clockSkewSeconds,
-      tokenHash,
-      subjectHash,
-    };
+    const context = contextOf(verified, tokenHash, subjectHash);
     // A revocation is for good (a session, token or user before iat never comes back): caching it is right.
     // Both answers are spelled out rather than spread from a shared object: one literal each, measurably
     // cheaper per decision (docs/performance.md).

@@ -29,6 +29,16 @@ export interface AuthorizerContext {
    * authenticated handler answers it 401 TOKEN_REVOKED, so the gateway and the handlers refuse it alike.
    */
   revoked?: string;
+  /**
+   * The brand revision the decision was made under. API Gateway may serve this context from its cache for the
+   * whole TTL: a handler that finds the brand at another revision verifies the token again under its current
+   * rules (shared/auth/current-rules.ts). Absent (a context from before it existed) counts as another revision.
+   */
+  brandRevision?: string;
+  /** `access`, or `id` for an ID token a brand accepts as bearer (`acceptIdTokens`). Absent: access. */
+  tokenKind?: 'access' | 'id';
+  /** The client the token was issued to (`azp`, else `client_id`, else an ID token's single `aud`), when known. */
+  client?: string;
 }
 
 /** What API Gateway stores and passes on: every value a string, number or boolean. */
@@ -73,5 +83,8 @@ export function parseAuthorizerContext(raw: unknown): AuthorizerContext {
     // Absent from an Allow cached before the field existed: the lines are then written without it.
     subjectHash: typeof record.subjectHash === 'string' ? record.subjectHash : '',
     ...(record.revoked === undefined || record.revoked === '' ? {} : { revoked: readString(record, 'revoked') }),
+    ...(record.brandRevision === undefined ? {} : { brandRevision: readString(record, 'brandRevision') }),
+    ...(record.tokenKind === 'id' ? { tokenKind: 'id' as const } : {}),
+    ...(typeof record.client === 'string' && record.client !== '' ? { client: record.client } : {}),
   };
 }

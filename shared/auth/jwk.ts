@@ -93,10 +93,13 @@ export function inspectJwk(jwk: Record<string, unknown>, previous?: KeyEntry): J
     return refused(`has OKP curve ${crv ?? '(none)'}; only Ed25519 is supported`);
   }
   const material = materialOf(jwk, kty, crv);
-  const certificate = material === undefined ? keyFromCertificate(jwk) : undefined;
+  // A certificate beside the key parameters must hold the same key (RFC 7517 §4.7): it is checked, never ignored.
+  const certificate = material === undefined || jwk.x5c !== undefined ? keyFromCertificate(jwk) : undefined;
   if (typeof certificate === 'string') return refused(certificate);
   const fingerprint =
-    certificate !== undefined ? `X5C|${certificate.der}` : `${kty}|${crv ?? ''}|${JSON.stringify(material)}`;
+    material === undefined
+      ? `X5C|${certificate?.der ?? ''}`
+      : `${kty}|${crv ?? ''}|${JSON.stringify(material)}${certificate ? `|X5C|${certificate.der}` : ''}`;
   const use = jwk.use;
   const keyOps = jwk.key_ops;
   const usableForSignatures =
@@ -113,13 +116,16 @@ export function inspectJwk(jwk: Record<string, unknown>, previous?: KeyEntry): J
     return { entry: previous }; // unchanged: same object, so anything cached against it stays valid
   }
   let key: KeyObject;
-  if (certificate !== undefined) {
+  if (material === undefined && certificate !== undefined) {
     key = certificate.key;
   } else {
     try {
       key = createPublicKey({ key: material as import('node:crypto').JsonWebKey, format: 'jwk' });
     } catch {
       return refused('has key parameters that do not form a valid public key');
+    }
+    if (certificate !== undefined && !key.equals(certificate.key)) {
+      return refused(`has an x5c certificate that holds another key than its ${kty === 'RSA' ? 'n/e' : 'x/y'}`);
     }
   }
   const actual = key.asymmetricKeyType;

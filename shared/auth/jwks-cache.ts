@@ -1,7 +1,8 @@
 // Per-jwksUri JWKS cache: fetched once per cold start, refreshed in the background after `maxAgeMs`
 // (no request waits on a refresh), an unknown `kid` refetches at most once per `cooldownMs`
 // (single-flight), a failing endpoint leaves the cached keys verifying, and unknown kids then fail
-// closed at once. The transport and clock are injected; a module-level registry shares one cache per URI.
+// closed at once as JWKS_UNAVAILABLE (a key rotated in during the outage is not the token's fault).
+// The transport and clock are injected; a module-level registry shares one cache per URI.
 import { type GetDocument, getDocumentWithFetch } from '../http/document-get.js';
 import type { FetchFn } from '../http/fetch.js';
 import { parseJsonObjectStrict } from './compact-jws.js';
@@ -56,6 +57,8 @@ export class JwksCache {
   private keys: Map<string, KeyEntry[]> | undefined;
   private fetchedAt = 0;
   private lastAttemptAt: number | undefined;
+  /** True while the last fetch failed: an unknown kid may be on the JWKS we could not read (503, not 401). */
+  private lastAttemptFailed = false;
   private inflight: Promise<void> | undefined;
   private fetches = 0;
   private failures = 0;
@@ -98,7 +101,9 @@ export class JwksCache {
     const lookup = () => this.lookup(kid);
     if (this.inflight) return this.inflight.then(lookup, lookup);
     if (this.lastAttemptAt !== undefined && now - this.lastAttemptAt < this.cooldownMs) {
-      throw keys === undefined ? unavailable() : new TokenError(TokenErrorReasons.KID_UNKNOWN);
+      throw keys === undefined || this.lastAttemptFailed
+        ? unavailable()
+        : new TokenError(TokenErrorReasons.KID_UNKNOWN);
     }
     return this.refresh(now).then(lookup, lookup);
   }
@@ -153,7 +158,10 @@ export class JwksCache {
   private lookup(kid: string): readonly KeyEntry[] {
     if (this.keys === undefined) throw unavailable();
     const found = this.keys.get(kid);
-    if (found === undefined) throw new TokenError(TokenErrorReasons.KID_UNKNOWN);
+    if (found === undefined) {
+      // The CIAM may have rotated to this kid during an outage: retryable, never the token's fault.
+      throw this.lastAttemptFailed ? unavailable() : new TokenError(TokenErrorReasons.KID_UNKNOWN);
+    }
     return found;
   }
 
@@ -179,9 +187,11 @@ export class JwksCache {
         }
         this.keys = next;
         this.fetchedAt = this.now();
+        this.lastAttemptFailed = false;
       },
       (error: unknown) => {
         this.failures++;
+        this.lastAttemptFailed = true;
         this.onFetchError?.(error);
         throw unavailable(error);
       },

@@ -4,6 +4,7 @@
 // createTokenVerifier adds a small per-container cache of verified results for the repeated-token path.
 import type { BrandConfig } from '../config/brand-config.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
+import { isSelectableIssuer } from '../config/brand-rules.js';
 import { type JsonObject, parseCompactJws } from './compact-jws.js';
 import { audienceAccepted, checkTimeClaims, optionalString, readAudience } from './claims.js';
 import type { DecisionTrace } from './decision-trace.js';
@@ -34,6 +35,10 @@ export interface VerifiedAccessToken {
   claims: JsonObject;
   /** The JWKS key that verified the signature. */
   key: KeyEntry;
+  /** `id` for an ID token the brand accepts as bearer (`acceptIdTokens`), else `access`. */
+  tokenKind: 'access' | 'id';
+  /** The client the token was issued to, when it names one (`azp`, `client_id`, an ID token's single `aud`). */
+  client: string | undefined;
 }
 
 /** `typ` values an access token may carry (absent, JWT, RFC 9068 at+jwt); logout+jwt is always refused. */
@@ -41,32 +46,74 @@ const ACCESS_TYPS = new Set(['', 'jwt', 'at+jwt']);
 /** `typ` values that name an ID token; any other `typ` is refused whatever the brand accepts. */
 const ID_TOKEN_TYPS = new Set(['id_token+jwt', 'id+jwt']);
 
-/** The token's audience values as `brand` reads them (its `audienceClaim`); [] when the claim is absent. */
-function audienceFor(claims: JsonObject, brand: BrandConfig, aud: readonly string[]): readonly string[] {
-  if (brand.audienceClaim !== 'client_id') return aud;
-  const clientId = optionalString(claims, 'client_id');
-  return clientId === undefined ? [] : [clientId];
+/** The client a token was issued to: `azp`, else RFC 9068 `client_id`. */
+interface TokenClient {
+  /** `azp` ?? `client_id`; undefined when the token names neither. */
+  named: string | undefined;
+  /** The RFC 9068 `client_id` claim alone (what `audienceClaim: client_id` brands read). */
+  clientIdClaim: string | undefined;
+}
+
+/**
+ * The client `brand` sees in the token: the named one, else (an ID token without `azp`) its single `aud` when
+ * that is one of the brand's client ids (OIDC Core §2: the audience of an ID token is its client).
+ */
+function clientFor(brand: BrandConfig, client: TokenClient, aud: readonly string[]): string | undefined {
+  if (client.named !== undefined) return client.named;
+  const [only] = aud;
+  return aud.length === 1 && only !== undefined && brand.clientIds.includes(only) ? only : undefined;
+}
+
+/**
+ * Whether `brand` accepts the token's audience and client: `audienceClaim: client_id` brands take only tokens
+ * without `aud` (Cognito access tokens) whose `client_id` they accept; `aud` brands take a token naming one of
+ * their audiences, and when it names several, or the brand requires the client claim, only from one of their
+ * client ids. Brand administration keeps these sets apart across brands, so at most one brand accepts a token.
+ */
+function acceptance(
+  brand: BrandConfig,
+  audPresent: boolean,
+  aud: readonly string[],
+  client: TokenClient,
+): 'accepted' | 'audience' | 'client' {
+  if (brand.audienceClaim === 'client_id') {
+    const accepted = !audPresent && client.clientIdClaim !== undefined;
+    return accepted && brand.acceptedAudiences.includes(client.clientIdClaim as string) ? 'accepted' : 'audience';
+  }
+  if (!audPresent || !audienceAccepted(aud, brand)) return 'audience';
+  if (aud.length === 1 && !brand.requireClientClaim) return 'accepted';
+  const named = clientFor(brand, client, aud);
+  return named !== undefined && brand.clientIds.includes(named) ? 'accepted' : 'client';
 }
 
 function pickBrand(
   brands: readonly BrandConfig[],
-  claims: JsonObject,
+  audPresent: boolean,
   aud: readonly string[],
-  client: string | undefined,
+  client: TokenClient,
 ): BrandConfig {
+  // One brand of the issuer (the common case): no array built.
   if (brands.length === 1) {
     const [single] = brands;
-    if (single === undefined || !audienceAccepted(audienceFor(claims, single, aud), single))
-      throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
-    return single;
+    const verdict = single === undefined ? 'audience' : acceptance(single, audPresent, aud, client);
+    if (verdict === 'accepted' && single !== undefined) return single;
+    throw new TokenError(verdict === 'client' ? TokenErrorReasons.AZP_INVALID : TokenErrorReasons.AUDIENCE_INVALID);
   }
-  const accepting = brands.filter((brand) => audienceAccepted(audienceFor(claims, brand, aud), brand));
+  const accepting: BrandConfig[] = [];
+  let clientRefused = false;
+  for (const brand of brands) {
+    const verdict = acceptance(brand, audPresent, aud, client);
+    if (verdict === 'accepted') accepting.push(brand);
+    else if (verdict === 'client') clientRefused = true;
+  }
   const [only] = accepting;
-  if (only === undefined) throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
-  if (accepting.length === 1) return only;
-  // Several brands of one issuer accept this aud: the client it was issued to (azp, else RFC 9068
-  // client_id) must single one out.
-  const byClient = accepting.filter((brand) => client !== undefined && brand.clientId === client);
+  if (accepting.length === 1 && only !== undefined) return only;
+  if (only === undefined) {
+    throw new TokenError(clientRefused ? TokenErrorReasons.AZP_INVALID : TokenErrorReasons.AUDIENCE_INVALID);
+  }
+  // Only brands saved before uniqueness was enforced can both accept: the client the token names must single
+  // one out, else it is refused rather than guessed.
+  const byClient = accepting.filter((brand) => client.named !== undefined && brand.clientIds.includes(client.named));
   const [chosen] = byClient;
   if (chosen === undefined || byClient.length > 1) throw new TokenError(TokenErrorReasons.BRAND_AMBIGUOUS);
   return chosen;
@@ -87,29 +134,32 @@ export async function verifyAccessToken(token: string, deps: VerifyAccessTokenDe
   }
   const iss = claims.iss;
   if (typeof iss !== 'string') throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN, 'iss missing');
+  // No brand can hold it: refused before the lookup (an oversized key would fail the store, a 503).
+  if (!isSelectableIssuer(iss)) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN, 'iss not an https URL');
   const directory = deps.brandDirectory;
   const brands = directory.peekByIssuer?.(iss) ?? (await directory.findByIssuer(iss));
   if (trace) trace({ step: 'issuer', iss, brandIds: brands.map((brand) => brand.brandId) });
   if (brands.length === 0) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
-  // aud is optional only for brands that read the audience from client_id.
-  const aud = claims.aud === undefined && brands.some(readsClientId) ? [] : readAudience(claims);
-  const azp = optionalString(claims, 'azp');
-  const client = azp ?? optionalString(claims, 'client_id');
-  const brand = pickBrand(brands, claims, aud, client);
-  // A brand sharing its audience with another brand of the issuer takes only tokens of its own client.
+  // aud is optional only for brands that read the audience from client_id (which take only tokens without it).
+  const audPresent = claims.aud !== undefined;
+  const aud = audPresent || !brands.some(readsClientId) ? readAudience(claims) : [];
+  const clientIdClaim = optionalString(claims, 'client_id');
+  const client = { named: optionalString(claims, 'azp') ?? clientIdClaim, clientIdClaim };
+  const brand = pickBrand(brands, audPresent, aud, client);
   if (trace) {
     const candidates = brands.map((candidate) => candidate.brandId);
-    trace({ step: 'brand', brandId: brand.brandId, candidates, audience: audienceFor(claims, brand, aud), client });
+    const audience = brand.audienceClaim === 'client_id' ? (clientIdClaim === undefined ? [] : [clientIdClaim]) : aud;
+    trace({ step: 'brand', brandId: brand.brandId, candidates, audience, client: clientFor(brand, client, aud) });
   }
-  if (brand.requireClientClaim && client !== brand.clientId) throw new TokenError(TokenErrorReasons.AZP_INVALID);
-  const kind = checkTokenKind(header.typ, claims, brand);
-  if (trace) trace({ step: 'token-kind', kind, typ: header.typ });
+  const tokenKind = checkTokenKind(header.typ, claims, brand, aud);
+  if (trace) trace({ step: 'token-kind', kind: tokenKind, typ: header.typ });
   const verified = verifyWithBrandKeys(parsed, header, brand, deps.jwks ?? getJwksCache);
   const key = verified instanceof Promise ? await verified : verified;
   if (trace) {
     trace({ step: 'signature', alg: header.alg, kid: key.kid, kty: key.kty, crv: key.crv, keyAlg: key.alg });
   }
-  return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000), aud, azp, trace);
+  const kind = { tokenKind, client: clientFor(brand, client, aud) };
+  return checkAccessClaims(claims, brand, header.kid, key, Math.floor(deps.now() / 1000), kind, trace);
 }
 
 function readsClientId(brand: BrandConfig): boolean {
@@ -117,11 +167,27 @@ function readsClientId(brand: BrandConfig): boolean {
 }
 
 /**
- * Keeps token kinds apart: an access token, or an ID token only when the brand accepts them. ID-token
- * evidence: `nonce`, `at_hash`, `c_hash`, Cognito's `token_use: id`, or an ID-token `typ`; other `typ` values
- * (anything but absent, JWT, at+jwt) are refused outright.
+ * Positive evidence of an access token (RFC 9068): its `typ`, a `client_id`, a scope, or Cognito's
+ * `token_use: access`. An ID token carries none of these.
  */
-function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig): 'access' | 'id' {
+function hasAccessEvidence(typ: string, claims: JsonObject): boolean {
+  return (
+    typ === 'at+jwt' ||
+    claims.client_id !== undefined ||
+    claims.scope !== undefined ||
+    claims.scp !== undefined ||
+    claims.token_use === 'access'
+  );
+}
+
+/**
+ * Keeps token kinds apart: an access token, or an ID token only when the brand accepts them. ID-token
+ * evidence: `nonce`, `at_hash`, `c_hash`, Cognito's `token_use: id`, a payload `typ` of `ID` (Keycloak), an
+ * ID-token `typ` header, or an `aud` holding one of the brand's client ids without positive access-token
+ * evidence (an ID token's audience is its client); other `typ` values (anything but absent, JWT, at+jwt) are
+ * refused outright.
+ */
+function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig, aud: readonly string[]): 'access' | 'id' {
   if (!ACCESS_TYPS.has(typ) && !ID_TOKEN_TYPS.has(typ)) throw new TokenError(TokenErrorReasons.TYP_INVALID);
   if (brand.requireAccessTokenTyp && typ !== 'at+jwt') throw new TokenError(TokenErrorReasons.TYP_INVALID);
   const tokenUse = optionalString(claims, 'token_use');
@@ -133,7 +199,9 @@ function checkTokenKind(typ: string, claims: JsonObject, brand: BrandConfig): 'a
     claims.nonce !== undefined ||
     claims.at_hash !== undefined ||
     claims.c_hash !== undefined ||
-    tokenUse === 'id';
+    tokenUse === 'id' ||
+    claims.typ === 'ID' ||
+    (aud.some((value) => brand.clientIds.includes(value)) && !hasAccessEvidence(typ, claims));
   if (idTokenEvidence && !brand.acceptIdTokens) throw new TokenError(TokenErrorReasons.ID_TOKEN_REJECTED);
   return idTokenEvidence ? 'id' : 'access';
 }
@@ -144,13 +212,9 @@ function checkAccessClaims(
   kid: string,
   key: KeyEntry,
   nowSeconds: number,
-  aud: readonly string[],
-  azp: string | undefined,
+  kind: Pick<VerifiedAccessToken, 'tokenKind' | 'client'>,
   trace: DecisionTrace | undefined,
 ): VerifiedAccessToken {
-  if (brand.audienceClaim === 'aud' && aud.length > 1 && azp !== brand.clientId) {
-    throw new TokenError(TokenErrorReasons.AZP_INVALID);
-  }
   const { iat, exp, nbf } = checkTimeClaims(claims, brand, nowSeconds);
   if (trace) {
     const { clockSkewSeconds: skewSeconds, maxTokenLifetimeSeconds: maxLifetimeSeconds } = brand;
@@ -163,10 +227,23 @@ function checkAccessClaims(
   const clientId = optionalString(claims, 'client_id');
   const gty = claims.gty;
   // Client-credentials tokens name the client as their subject (RFC 9068 §2.2; Auth0 marks them with gty).
-  const isClient = clientId === sub || gty === 'client-credentials' || sub === brand.clientId;
+  const isClient = clientId === sub || gty === 'client-credentials' || brand.clientIds.includes(sub);
   const principalType = isClient ? 'client' : 'user';
   if (trace) trace({ step: 'subject', principalType });
-  return { brand, sub, principalType, sid, jti, iat, exp, kid, claims, key };
+  return {
+    brand,
+    sub,
+    principalType,
+    sid,
+    jti,
+    iat,
+    exp,
+    kid,
+    claims,
+    key,
+    tokenKind: kind.tokenKind,
+    client: kind.client,
+  };
 }
 
 export interface TokenVerifierOptions extends VerifyAccessTokenDeps {

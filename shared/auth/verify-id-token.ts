@@ -50,9 +50,10 @@ export async function verifyIdToken(
   if (!ID_TYPS.has(header.typ)) throw new TokenError(TokenErrorReasons.TYP_INVALID);
   if (claims.iss !== brand.issuer) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
   const aud = readAudience(claims);
-  if (!aud.includes(brand.clientId)) throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
+  // Issued to one of the brand's apps (clientIds); with several audiences, azp names which one.
+  if (!aud.some((value) => brand.clientIds.includes(value))) throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
   const azp = optionalString(claims, 'azp');
-  if ((aud.length > 1 || azp !== undefined) && azp !== brand.clientId) {
+  if ((aud.length > 1 || azp !== undefined) && (azp === undefined || !brand.clientIds.includes(azp))) {
     throw new TokenError(TokenErrorReasons.AZP_INVALID);
   }
   const tokenUse = optionalString(claims, 'token_use');

@@ -57,7 +57,7 @@ export async function verifyLogoutToken(
   const { claims } = parsed;
   if (claims.iss !== brand.issuer) throw new TokenError(TokenErrorReasons.ISSUER_UNKNOWN);
   const aud = readAudience(claims);
-  if (!aud.includes(brand.clientId)) throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
+  if (!aud.some((value) => brand.clientIds.includes(value))) throw new TokenError(TokenErrorReasons.AUDIENCE_INVALID);
   await verifyWithBrandKeys(parsed, header, brand, () => deps.jwks);
 
   const events = claims.events;

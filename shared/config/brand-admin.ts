@@ -1,11 +1,12 @@
 // Brand administration use-cases (the admin API and CLI call these): validate, put, get, list, delete.
-// Every save is validated (schema, https, unique issuer + clientId, JWKS usable, discovery agreeing),
+// Every save is validated (schema, https, no two brands selecting one token, JWKS usable, discovery agreeing),
 // versioned (a stale version is refused) and audit-logged; secrets go to SSM SecureString only and never
 // into DynamoDB, a response or a log line. A refused request changes nothing.
 import { isRecord } from '../lang/is-record.js';
 import type { FetchFn } from '../http/fetch.js';
 import type { CapillaryCredentialCheck } from '../capillary/capillary-credentials.js';
 import { type CapillarySecret, CapillarySecretSchema } from '../capillary/capillary-secret.js';
+import { type CiamClientSecrets, CiamClientSecretsSchema } from './ciam-client-secrets.js';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-event.js';
 import {
@@ -24,7 +25,6 @@ import {
   BrandIdSchema,
   isLoopbackHost,
   parseBrandDocument,
-  toBrandConfig,
   toFieldIssues,
 } from './brand-config.js';
 import { checkDiscovery, checkJwks } from './brand-checks.js';
@@ -32,9 +32,11 @@ import { checkSourceAccount, phoneCountryWarnings } from './brand-capillary-chec
 import { isSupportedCountry } from 'libphonenumber-js';
 import { InMemorySecretSource } from './secret-source.js';
 import { findPlaceholders } from './brand-placeholders.js';
-import { audienceTaken, type BrandStore, issuerClientTaken, type StoredBrand, versionConflict } from './brand-store.js';
+import { clientIdsOf } from './brand-rules.js';
+import { selectorConflict } from './brand-selectors.js';
+import { type BrandStore, selectorTaken, type StoredBrand, versionConflict } from './brand-store.js';
 import type { BrandLinks } from '../customer/link-store.js';
-import { checkOutboundHost, checkOutboundHosts, type HostResolver, systemResolver } from '../http/outbound-url.js';
+import { checkOutboundHosts, type HostResolver, outboundUrlsOf, systemResolver } from '../http/outbound-url.js';
 import { safeJsonParse } from '../http/json.js';
 import type { SecretSource } from './secret-source.js';
 import type { SecretWriter } from './secret-writer.js';
@@ -105,7 +107,9 @@ export interface ValidateBrandResult {
   warnings: string[];
 }
 
-const SecretsSchema = z.object({ capillary: CapillarySecretSchema.optional() }).strict();
+const SecretsSchema = z
+  .object({ capillary: CapillarySecretSchema.optional(), ciamClients: CiamClientSecretsSchema.optional() })
+  .strict();
 
 const VersionSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -114,6 +118,8 @@ interface ParsedRequest {
   /** The `version` the caller sent (undefined or 0 = create). */
   version: number | undefined;
   capillarySecret: CapillarySecret | undefined;
+  /** Client secrets of the brand's confidential CIAM apps, for `clientSecretsParameter`. */
+  ciamClientSecrets: CiamClientSecrets | undefined;
 }
 
 /** The admin API's actor string, never empty. */
@@ -134,6 +140,11 @@ export class BrandAdmin {
   /** The SSM parameter that holds a brand's Capillary credentials when the admin API wrote them. */
   credentialsParameterName(brandId: string): string {
     return `${this.options.ssmPrefix.replace(/\/+$/, '')}/brands/${brandId}/capillary`;
+  }
+
+  /** The SSM parameter that holds a brand's CIAM client secrets when the admin API wrote them. */
+  clientSecretsParameterName(brandId: string): string {
+    return `${this.options.ssmPrefix.replace(/\/+$/, '')}/brands/${brandId}/ciam-clients`;
   }
 
   async list(): Promise<BrandSummary[]> {
@@ -184,12 +195,16 @@ export class BrandAdmin {
       const warnings = await this.check(request, options.force === true);
       const expectedVersion = request.version ?? 0;
       const saved = await this.options.store.save(request.document, { expectedVersion, actor: who });
+      const secretWrites: [string, unknown][] = [];
       if (request.capillarySecret) {
+        secretWrites.push([request.document.capillary.credentialsParameter, request.capillarySecret]);
+      }
+      if (request.ciamClientSecrets && request.document.clientSecretsParameter) {
+        secretWrites.push([request.document.clientSecretsParameter, request.ciamClientSecrets]);
+      }
+      for (const [parameter, secret] of secretWrites) {
         try {
-          await this.options.secretWriter.putSecret(
-            request.document.capillary.credentialsParameter,
-            JSON.stringify(request.capillarySecret),
-          );
+          await this.options.secretWriter.putSecret(parameter, JSON.stringify(secret));
         } catch (error) {
           throw new UpstreamError(
             503,
@@ -208,7 +223,7 @@ export class BrandAdmin {
         details: {
           actor: who,
           version: saved.version,
-          secretsUpdated: request.capillarySecret !== undefined,
+          secretsUpdated: secretWrites.length > 0,
           status: saved.document.status,
         },
       });
@@ -240,9 +255,13 @@ export class BrandAdmin {
       const deleted = await this.options.store.delete(id, expectedVersion === undefined ? {} : { expectedVersion });
       if (!deleted) throw new NotFoundError(ErrorCodes.BRAND_NOT_FOUND, `Brand ${brandId} does not exist`);
       linksRemoved += (await links?.deleteLinks(id)) ?? 0;
+      // Only the parameters the admin API owns for this brand; a shared, hand-made one is left alone.
       const parameter = deleted.document.capillary.credentialsParameter;
-      // Only the parameter the admin API owns for this brand; a shared, hand-made one is left alone.
       if (parameter === this.credentialsParameterName(id)) await this.options.secretWriter.deleteSecret(parameter);
+      const clientSecrets = deleted.document.clientSecretsParameter;
+      if (clientSecrets === this.clientSecretsParameterName(id)) {
+        await this.options.secretWriter.deleteSecret(clientSecrets);
+      }
       this.options.onChange?.(brandId);
       this.options.audit.record({
         type: 'brand.change',
@@ -296,11 +315,18 @@ export class BrandAdmin {
       issues.push({ field: 'brandId', message: 'the path brand id must be 1-63 lowercase letters, digits or dashes' });
     }
     const ownParameter = this.credentialsParameterName(pathBrandId);
+    const ownClientSecrets = this.clientSecretsParameterName(pathBrandId);
     const capillary = isRecord(rest.capillary) ? rest.capillary : undefined;
-    const withDefaults =
-      capillary && capillary.credentialsParameter === undefined
-        ? { ...rest, capillary: { ...capillary, credentialsParameter: ownParameter } }
-        : rest;
+    const ciamClientSecrets = secretsResult?.success ? secretsResult.data.ciamClients : undefined;
+    const withDefaults = {
+      ...rest,
+      ...(capillary && capillary.credentialsParameter === undefined
+        ? { capillary: { ...capillary, credentialsParameter: ownParameter } }
+        : {}),
+      ...(ciamClientSecrets && rest.clientSecretsParameter === undefined
+        ? { clientSecretsParameter: ownClientSecrets }
+        : {}),
+    };
     let document: BrandDocument | undefined;
     try {
       document = parseBrandDocument(withDefaults);
@@ -316,6 +342,21 @@ export class BrandAdmin {
     const brandPath = ownParameter.slice(0, ownParameter.lastIndexOf('/') + 1);
     if (document && !document.capillary.credentialsParameter.startsWith(brandPath)) {
       issues.push({ field: 'capillary.credentialsParameter', message: `must be under ${brandPath}` });
+    }
+    if (document?.clientSecretsParameter !== undefined && !document.clientSecretsParameter.startsWith(brandPath)) {
+      issues.push({ field: 'clientSecretsParameter', message: `must be under ${brandPath}` });
+    }
+    if (document && ciamClientSecrets) {
+      const clients = clientIdsOf(document);
+      for (const client of Object.keys(ciamClientSecrets).filter((id) => !clients.includes(id))) {
+        issues.push({ field: `secrets.ciamClients.${client}`, message: "is not one of the brand's client ids" });
+      }
+      if (document.clientSecretsParameter !== ownClientSecrets) {
+        issues.push({
+          field: 'clientSecretsParameter',
+          message: `must be ${ownClientSecrets} (or left out) when secrets.ciamClients is given`,
+        });
+      }
     }
     const capillarySecret = secretsResult?.success ? secretsResult.data.capillary : undefined;
     if (document && capillarySecret) {
@@ -341,22 +382,26 @@ export class BrandAdmin {
       const kept = issues.filter((issue) => !marked.has(issue.field) || placeholders.includes(issue));
       throw new ValidationError('Brand configuration is invalid', dedupe(kept));
     }
-    return { document, version: versionResult?.success ? versionResult.data : undefined, capillarySecret };
+    return {
+      document,
+      version: versionResult?.success ? versionResult.data : undefined,
+      capillarySecret,
+      ciamClientSecrets,
+    };
   }
 
   /** The checks that need the store or the network (409 / 422); returns warnings when everything passed. */
   private async check(request: ParsedRequest, force = false): Promise<string[]> {
     const { document } = request;
     const brands = await this.options.store.list();
-    const owner = brands.find(
-      (brand) =>
-        brand.document.brandId !== document.brandId &&
-        brand.document.issuer === document.issuer &&
-        brand.document.clientId === document.clientId,
+    // Every way a brand selects tokens (client ids, audiences) against the stored brands: a clear answer first,
+    // and the only check against brands saved before the store kept selector keys. An edit that removes an
+    // overlap passes; the store's transaction is what holds under concurrency.
+    const conflict = selectorConflict(
+      document,
+      brands.map((brand) => brand.document),
     );
-    if (owner) throw issuerClientTaken(owner.document.brandId);
-    const overlap = audienceOverlap(document, brands);
-    if (overlap) throw audienceTaken(overlap.brandId, overlap.audiences);
+    if (conflict) throw selectorTaken(conflict.brandId, conflict.selector);
     const current = brands.find((brand) => brand.document.brandId === document.brandId);
     const expected = request.version ?? 0;
     if (expected === 0 && current) {
@@ -383,9 +428,7 @@ export class BrandAdmin {
     }
     if (this.options.allowLoopbackUrls !== true) {
       // Before any save-time fetch: a configured URL must never make the gateway call its own network.
-      const resolve = this.options.resolveHost ?? systemResolver;
-      const capillaryHost = await checkOutboundHost('capillary.baseUrl', document.capillary.baseUrl, resolve);
-      const hostIssues = [...(await checkOutboundHosts(document, resolve)), ...(capillaryHost ? [capillaryHost] : [])];
+      const hostIssues = await checkOutboundHosts(outboundUrlsOf(document), this.options.resolveHost ?? systemResolver);
       if (hostIssues.length > 0) {
         throw new UnprocessableEntityError(
           ErrorCodes.BRAND_VALIDATION_FAILED,
@@ -397,19 +440,37 @@ export class BrandAdmin {
       }
     }
     const remote = { fetch: this.fetch, timeoutMs: this.options.httpTimeoutMs ?? 5_000 };
-    const [jwksIssues, discovery, capillary, orgWarnings] = await Promise.all([
+    const [jwksIssues, discovery, capillary, orgWarnings, clientSecretIssues] = await Promise.all([
       checkJwks(document, remote),
       checkDiscovery(document, remote),
       this.checkCapillary(document, request.capillarySecret),
       this.checkOrg(request, remote),
+      request.ciamClientSecrets ? Promise.resolve([]) : this.checkClientSecretsExist(document),
     ]);
-    const issues = [...jwksIssues, ...discovery.issues, ...capillary.issues];
+    const issues = [...jwksIssues, ...discovery.issues, ...capillary.issues, ...clientSecretIssues];
     if (issues.length > 0) {
       throw new UnprocessableEntityError(ErrorCodes.BRAND_VALIDATION_FAILED, 'Brand configuration failed validation', {
         details: issues,
       });
     }
-    return [...discovery.warnings, ...capillary.warnings, ...orgWarnings];
+    return [...clientAudienceWarnings(document), ...discovery.warnings, ...capillary.warnings, ...orgWarnings];
+  }
+
+  private async checkClientSecretsExist(document: BrandDocument): Promise<FieldIssue[]> {
+    const reader = this.options.secretReader;
+    const parameter = document.clientSecretsParameter;
+    if (!reader || parameter === undefined) return [];
+    try {
+      await reader.getSecret(parameter);
+      return [];
+    } catch {
+      return [
+        {
+          field: 'secrets.ciamClients',
+          message: `no CIAM client secrets: give secrets.ciamClients or create the SSM parameter ${parameter}`,
+        },
+      ];
+    }
   }
 
   /** The org checks (warnings only), with the credentials of the request or those already in SSM. */
@@ -469,23 +530,17 @@ export class BrandAdmin {
 }
 
 /**
- * The first other brand of the same issuer that accepts one of this brand's audiences, unless the two
- * can always be told apart: different client ids, and both refuse tokens not naming their own client.
+ * A client id listed as an access-token audience: tokens with that `aud` are ID tokens unless they carry
+ * access-token evidence (`typ: at+jwt`, `client_id`, a scope, `token_use: access`), so the operator hears it.
  */
-export function audienceOverlap(
-  document: BrandDocument,
-  brands: readonly StoredBrand[],
-): { brandId: string; audiences: string[] } | undefined {
-  const mine = toBrandConfig(document, 0).acceptedAudiences;
-  for (const other of brands) {
-    const theirs = other.config;
-    if (theirs.brandId === document.brandId || theirs.issuer !== document.issuer) continue;
-    const shared = mine.filter((audience) => theirs.acceptedAudiences.includes(audience));
-    if (shared.length === 0) continue;
-    const separable = document.requireClientClaim && theirs.requireClientClaim && theirs.clientId !== document.clientId;
-    if (!separable) return { brandId: theirs.brandId, audiences: shared };
-  }
-  return undefined;
+function clientAudienceWarnings(document: BrandDocument): string[] {
+  if (document.audienceClaim !== 'aud' || document.acceptedAudiences === undefined) return [];
+  const clients = clientIdsOf(document);
+  const listed = document.acceptedAudiences.filter((audience) => clients.includes(audience));
+  if (listed.length === 0) return [];
+  return [
+    `acceptedAudiences lists the client id ${listed.join(', ')}: a token with that aud counts as an ID token (refused unless acceptIdTokens) when it carries no access-token evidence (typ at+jwt, client_id, scope/scp, token_use access)`,
+  ];
 }
 
 function loopbackIssues(document: BrandDocument): FieldIssue[] {

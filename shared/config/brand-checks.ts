@@ -81,6 +81,7 @@ export async function checkJwks(document: BrandDocument, options: RemoteCheckOpt
     keys.filter(isRecord),
     document.allowedAlgorithms,
     algorithmsForKey,
+    document.allowTokensWithoutKid,
   );
   if (usable === 0) {
     return [

@@ -22,6 +22,8 @@ import {
   SupportedAlgorithms,
   AudienceClaims,
   acceptedAudiencesOf,
+  clientIdsOf,
+  MAX_CLIENT_IDS,
   toFieldIssues,
   COUNTRY_CODE_MESSAGE,
   COUNTRY_CODE_PATTERN,
@@ -188,7 +190,17 @@ export const BrandConfigSchema = z
       .string()
       .min(1)
       .max(256)
-      .describe("The CIAM OAuth client id of the brand's app; the issuer + clientId pair is unique across brands."),
+      .describe(
+        "The CIAM OAuth client id of the brand's (main) app: the client of its ID tokens, logout tokens and token revocation. Each client id selects at most one brand of an issuer.",
+      ),
+    clientIds: z
+      .array(z.string().min(1).max(256))
+      .min(1)
+      .max(MAX_CLIENT_IDS)
+      .optional()
+      .describe(
+        "Every client id of the brand's apps (web, iOS, Android...), `clientId` included or added. Brand selection and the multi-audience rule read `azp`, else RFC 9068 `client_id`, against this list; ID and logout tokens may name any of them. Each client id selects at most one brand of an issuer.",
+      ),
     jwksUri: secureUrl.describe('The CIAM JWKS URI (https); must hold a usable signing key for an allowed algorithm.'),
     userInfoEndpoint: secureUrl
       .optional()
@@ -262,6 +274,13 @@ export const BrandConfigSchema = z
       .max(7 * 86_400)
       .default(86_400)
       .describe('Longest accepted token lifetime (`exp` - `iat`), in seconds.'),
+    clientSecretsParameter: z
+      .string()
+      .regex(SSM_PARAMETER_PATTERN, SSM_PARAMETER_MESSAGE)
+      .optional()
+      .describe(
+        'Name of the SSM SecureString holding the client secrets of the brand\'s confidential CIAM apps (`{"<client id>": "<secret>"}`), used only to revoke a refresh token at the CIAM (RFC 7009) on app logout. The admin API sets it to `<SSM_PREFIX>/brands/<brandId>/ciam-clients` when `secrets.ciamClients` is given; leave it out when every app is public.',
+      ),
     status: z
       .enum(['active', 'disabled'])
       .default('active')
@@ -277,8 +296,10 @@ export type BrandConfigInput = z.input<typeof BrandConfigSchema>;
 export type BrandDocument = z.output<typeof BrandConfigSchema>;
 
 /** A validated brand with every default filled in. */
-export type BrandConfig = Omit<BrandDocument, 'acceptedAudiences'> & {
+export type BrandConfig = Omit<BrandDocument, 'acceptedAudiences' | 'clientIds'> & {
   acceptedAudiences: string[];
+  /** Every client id of the brand (`clientId` first): clientIdsOf(document). */
+  clientIds: string[];
   /** Monotonic version for optimistic concurrency; 0 before the first save. */
   version: number;
   /**
@@ -300,7 +321,13 @@ export function parseBrandDocument(input: unknown): BrandDocument {
 
 /** Derives the runtime BrandConfig (audience default applied) from a parsed document. */
 export function toBrandConfig(document: BrandDocument, version: number, revision = ''): BrandConfig {
-  return { ...document, acceptedAudiences: acceptedAudiencesOf(document), version, revision };
+  return {
+    ...document,
+    acceptedAudiences: acceptedAudiencesOf(document),
+    clientIds: clientIdsOf(document),
+    version,
+    revision,
+  };
 }
 
 /**

@@ -24,6 +24,8 @@ import {
   SupportedAlgorithms,
   AudienceClaims,
   acceptedAudiencesOf,
+  clientIdsOf,
+  MAX_CLIENT_IDS,
   toFieldIssues,
   COUNTRY_CODE_MESSAGE,
   COUNTRY_CODE_PATTERN,
@@ -56,6 +58,7 @@ const BrandItemSchema = z.strictObject({
   issuer: secureUrl,
   applicationId: text(256),
   clientId: text(256),
+  clientIds: z.optional(z.array(text(256)).check(z.minLength(1), z.maxLength(MAX_CLIENT_IDS))),
   jwksUri: secureUrl,
   userInfoEndpoint: z.optional(secureUrl),
   fieldMappings: z.strictObject({
@@ -79,6 +82,7 @@ const BrandItemSchema = z.strictObject({
   allowTokensWithoutKid: z._default(z.boolean(), false),
   clockSkewSeconds: z._default(intIn(0, 300), 60),
   maxTokenLifetimeSeconds: z._default(intIn(60, 7 * 86_400), 86_400),
+  clientSecretsParameter: z.optional(z.string().check(z.regex(SSM_PARAMETER_PATTERN, SSM_PARAMETER_MESSAGE))),
   status: z._default(z.enum(['active', 'disabled']), 'active'),
   capillary: z.strictObject({
     baseUrl: secureUrl,
@@ -135,6 +139,7 @@ export function parseStoredBrandConfig(item: Record<string, unknown>): BrandConf
   return {
     ...document,
     acceptedAudiences: acceptedAudiencesOf(document),
+    clientIds: clientIdsOf(document),
     version: meta.version,
     revision: storedRevision(meta),
   };

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BasicSecretSchema, OAuthSecretSchema } from '../capillary/capillary-secret.js';
 import { isRecord } from '../lang/is-record.js';
 import { BrandConfigSchema } from './brand-config.js';
+import { CiamClientSecretsSchema } from './ciam-client-secrets.js';
 
 type JsonObject = Record<string, unknown>;
 
@@ -24,6 +25,7 @@ function secretsSchema(): JsonObject {
           'Capillary credentials, written to `<SSM_PREFIX>/brands/<brandId>/capillary`: `{key, secret}` for authMode `oauth`, `{tillId, password}` for `basic`.',
         oneOf: [variant(OAuthSecretSchema), variant(BasicSecretSchema)],
       },
+      ciamClients: variant(CiamClientSecretsSchema),
     },
   };
 }

@@ -21,19 +21,32 @@ export type SupportedAlgorithm = (typeof SupportedAlgorithms)[number];
 export const AudienceClaims = ['aud', 'client_id'] as const;
 export type AudienceClaim = (typeof AudienceClaims)[number];
 
+/** Most client ids (apps) one brand may list. */
+export const MAX_CLIENT_IDS = 10;
+
+/**
+ * Every client id of the brand's apps (web, iOS, Android...): `clientId` first, then `clientIds`, once each.
+ * Brand selection, the multi-audience rule, ID and logout tokens and client principals read this list.
+ */
+export function clientIdsOf(document: { clientId: string; clientIds?: readonly string[] | undefined }): string[] {
+  return [...new Set([document.clientId, ...(document.clientIds ?? [])])];
+}
+
 /**
  * The accepted audiences when a brand lists none: access tokens only, so the API (`applicationId`) alone, or
- * the client id when the audience is read from `client_id`; the client id (the `aud` of ID tokens) joins
+ * the client ids when the audience is read from `client_id`; the client ids (the `aud` of ID tokens) join
  * only when the brand accepts ID tokens as bearer credentials.
  */
 export function defaultAcceptedAudiences(document: {
   applicationId: string;
   clientId: string;
+  clientIds?: readonly string[] | undefined;
   audienceClaim: AudienceClaim;
   acceptIdTokens: boolean;
 }): string[] {
-  const first = document.audienceClaim === 'client_id' ? document.clientId : document.applicationId;
-  return [...new Set(document.acceptIdTokens ? [first, document.clientId] : [first])];
+  const clients = clientIdsOf(document);
+  const first = document.audienceClaim === 'client_id' ? clients : [document.applicationId];
+  return [...new Set(document.acceptIdTokens ? [...first, ...clients] : first)];
 }
 
 /** The brand's accepted audiences: its own list, else the default above; both parsers derive them here. */
@@ -91,6 +104,26 @@ export function hasSecureScheme(value: string): boolean {
   if (!URL.canParse(value)) return true;
   const url = new URL(value);
   return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
+/** The longest URL a brand may configure; also DynamoDB's limit on an index key (the issuer), in UTF-8 bytes. */
+export const MAX_URL_BYTES = 2048;
+
+/** True when `value` fits the brand model's URL length: at most MAX_URL_BYTES characters and UTF-8 bytes. */
+export function hasStorableLength(value: string): boolean {
+  // Printable ASCII (the usual case) is one byte a character: no encoding needed.
+  return value.length <= MAX_URL_BYTES && (/^[ -~]*$/.test(value) || Buffer.byteLength(value) <= MAX_URL_BYTES);
+}
+
+/**
+ * True for an `iss` some brand could hold (https, or http on a loopback host, within the brand model's length):
+ * anything else is refused before any lookup, so garbage never reaches the brand store as an oversized key.
+ */
+export function isSelectableIssuer(iss: string): boolean {
+  if (!hasStorableLength(iss)) return false;
+  // https: the exact comparison with the stored issuer does the rest (no URL parse on the hot path).
+  if (iss.startsWith('https://')) return true;
+  return iss.startsWith('http://') && URL.canParse(iss) && hasSecureScheme(iss);
 }
 
 /** No user name or password in the URL (true for unparsable values). */

@@ -1,7 +1,9 @@
-// Port: the brand records brand administration reads and writes (versioned; the issuer + clientId pair
-// unique across brands). DynamoBrandStore (shared/adapters) implements it over the brands table.
+// Port: the brand records brand administration reads and writes (versioned; no two brands of an issuer select
+// one token: shared/config/brand-selectors.ts). DynamoBrandStore (shared/adapters) implements it over the
+// brands table, writing the selector keys in one transaction with the brand.
 import { ConflictError, ErrorCodes } from '../errors.js';
 import type { BrandConfig, BrandDocument } from './brand-config.js';
+import type { Selector } from './brand-selectors.js';
 
 /** One stored brand: the admin's document, the derived runtime config, and its version metadata. */
 export interface StoredBrand {
@@ -24,7 +26,10 @@ export interface BrandStore {
   get(brandId: string): Promise<StoredBrand | undefined>;
   /** Every brand, sorted by id. */
   list(): Promise<StoredBrand[]>;
-  /** Writes the brand as version `expectedVersion + 1`. @throws ConflictError VERSION_CONFLICT / BRAND_ISSUER_CLIENT_TAKEN */
+  /**
+   * Writes the brand as version `expectedVersion + 1`, holding its selector keys, atomically.
+   * @throws ConflictError VERSION_CONFLICT / BRAND_ISSUER_CLIENT_TAKEN / BRAND_AUDIENCE_TAKEN
+   */
   save(document: BrandDocument, options: SaveBrandOptions): Promise<StoredBrand>;
   /** Deletes the brand (at `expectedVersion` when given) and returns what was deleted; undefined when absent. */
   delete(brandId: string, options?: { expectedVersion?: number }): Promise<StoredBrand | undefined>;
@@ -35,11 +40,11 @@ export function versionConflict(message: string): ConflictError {
   return new ConflictError(ErrorCodes.VERSION_CONFLICT, message, { details: [{ field: 'version', message }] });
 }
 
-/** The 409 for an issuer + clientId pair another brand already uses. */
-export function issuerClientTaken(ownerBrandId: string): ConflictError {
-  const message = `issuer + clientId are already used by brand ${ownerBrandId}`;
+/** The 409 for an issuer + client id another brand already uses (`field` names where this brand lists it). */
+export function issuerClientTaken(ownerBrandId: string, clientId?: string, field = 'clientId'): ConflictError {
+  const message = `issuer + client id ${clientId === undefined ? '' : `${clientId} `}are already used by brand ${ownerBrandId}: a client id selects at most one brand of an issuer`;
   return new ConflictError(ErrorCodes.BRAND_ISSUER_CLIENT_TAKEN, message, {
-    details: [{ field: 'clientId', message }],
+    details: [{ field, message }],
   });
 }
 
@@ -47,6 +52,13 @@ export function issuerClientTaken(ownerBrandId: string): ConflictError {
  * The 409 for an (issuer, audience) pair another brand already accepts: its tokens would select either
  * brand, so one brand could lock the other out (BRAND_AMBIGUOUS) or read its users.
  */
+/** The 409 for a uniqueness key (shared/config/brand-selectors.ts) another brand holds. */
+export function selectorTaken(ownerBrandId: string, selector: Selector): ConflictError {
+  return selector.kind === 'client'
+    ? issuerClientTaken(ownerBrandId, selector.value, selector.field)
+    : audienceTaken(ownerBrandId, [selector.value]);
+}
+
 export function audienceTaken(ownerBrandId: string, audiences: readonly string[]): ConflictError {
   const message = `issuer + audience ${audiences.join(', ')} are already accepted by brand ${ownerBrandId}; give both brands different clientIds and set requireClientClaim on both, or use another audience`;
   return new ConflictError(ErrorCodes.BRAND_AUDIENCE_TAKEN, message, {

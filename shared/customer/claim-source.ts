@@ -1,6 +1,7 @@
 // Reads a caller's claims: the verified access token's payload, the optional ID token from the body
 // (verified against the brand and the same sub), then the brand's userinfo endpoint called with the
-// caller's access token. Later sources win, so userinfo (the freshest) decides. Userinfo is called only
+// caller's access token. Later sources win, so userinfo (the freshest) decides, but each identifier is read
+// together with its verified flag from one source (mergeClaimSources). Userinfo is called only
 // with an access token (never with an ID token a brand accepts as bearer) and only when the brand has a
 // userinfo endpoint; otherwise the verified ID token is the profile source. claimsSourceOf tells which.
 import { hashToken } from '../auth/authorize-request.js';
@@ -10,7 +11,9 @@ import type { JwksProvider } from '../auth/jwks-cache.js';
 import { verifyIdToken } from '../auth/verify-id-token.js';
 import { type BrandConfig, isLoopbackHost } from '../config/brand-config.js';
 import { ErrorCodes, UnauthorizedError, UpstreamError, ValidationError } from '../errors.js';
+import { readCapped } from '../http/document-get.js';
 import { safeJsonParse } from '../http/json.js';
+import { mergeClaimSources } from './claim-evidence.js';
 import type { Claims } from './claim-mapping.js';
 
 export interface ClaimRequest {
@@ -106,7 +109,9 @@ export class CiamClaimSource implements ClaimSource {
     const userinfo = useUserinfo ? await this.userinfo(endpoint, auth.sub, accessToken) : {};
     const fromIdToken = request.idToken !== undefined || bearerIsIdToken;
     const source: ClaimsSource = useUserinfo ? 'userinfo' : fromIdToken ? 'id_token' : 'access_token';
-    const claims: Claims = { ...tokenClaims, ...idClaims, ...userinfo, sub: auth.sub };
+    // Later sources win, but each identifier is read with its own verified flag from one source (claim-evidence.ts).
+    const merged = mergeClaimSources([tokenClaims, idClaims, userinfo], request.brand.fieldMappings);
+    const claims: Claims = { ...merged, sub: auth.sub };
     Object.defineProperty(claims, SOURCE, { value: source, enumerable: false });
     return claims;
   }
@@ -155,9 +160,8 @@ export class CiamClaimSource implements ClaimSource {
     }
     let body: unknown;
     try {
-      const text = await response.text();
-      if (Buffer.byteLength(text, 'utf8') > MAX_USERINFO_BYTES) throw new Error('too large');
-      body = safeJsonParse(text);
+      // Capped while it is read (as the JWKS): a CIAM that streams without end cannot fill the function's memory.
+      body = safeJsonParse((await readCapped(response, MAX_USERINFO_BYTES)).toString('utf8'));
     } catch {
       throw new UpstreamError(502, ErrorCodes.CIAM_UNAVAILABLE, 'CIAM userinfo answer is not usable JSON');
     }

@@ -3,6 +3,8 @@
 // CIAM claim source, the runtime's audit log and its uncached revocation guard. Called once per cold start.
 import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';
 import { DynamoRateWindowStore } from '../adapters/dynamo-rate-window-store.js';
+import { guardedFetch } from '../adapters/guarded-http.js';
+import { outboundPolicyFor } from '../http/address-policy.js';
 import { CapillaryClients } from '../capillary/capillary-client.js';
 import { CircuitBreakers } from '../capillary/circuit-breaker.js';
 import { httpsOnly } from '../http/outbound-url.js';
@@ -14,6 +16,7 @@ import {
   recordCircuitTransition,
 } from '../observability/metrics.js';
 import type { AuditLog } from '../audit/audit-event.js';
+import type { CurrentRulesCheck } from '../auth/current-rules.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import type { SecretSource } from '../config/secret-source.js';
 import type { GatewaySettings } from '../env.js';
@@ -31,6 +34,8 @@ export interface PostAuthRuntime {
   readonly documentClient: GatewayRuntime['documentClient'];
   /** The uncached revocation guard. */
   readonly revocationGuard: AuthGuard;
+  /** The brand-revision check (the runtime's `currentRules`). */
+  readonly currentRules?: CurrentRulesCheck;
   readonly metrics: GatewayMetrics;
   readonly auditLog: AuditLog;
 }
@@ -38,9 +43,14 @@ export interface PostAuthRuntime {
 /** The deps of one post-auth function (`functionName` names its logger). */
 export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime): PostAuthHandlerDeps {
   const logger = createLogger(functionName, runtime.settings.logLevel);
+  // Capillary and userinfo connections are checked where they are made: public addresses only (loopback too on
+  // the local stage), never plain http outside it, whatever the brand item says.
+  const allowHttp = runtime.settings.stage === 'local';
+  const outbound = httpsOnly(guardedFetch({ policy: outboundPolicyFor(runtime.settings.stage) }), { allowHttp });
   return {
     logger,
     guards: [runtime.revocationGuard],
+    ...(runtime.currentRules ? { currentRules: runtime.currentRules } : {}),
     corsAllowedOrigins: runtime.settings.corsAllowedOrigins,
     brands: runtime.brandDirectory,
     services: {
@@ -56,7 +66,7 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
             },
           },
         }),
-        fetch: instrumentCapillaryFetch((input, init) => globalThis.fetch(input, init), runtime.metrics),
+        fetch: instrumentCapillaryFetch(outbound, runtime.metrics),
         // Brands' Capillary rate limits are counted across the stage's containers (links table, TTL items).
         rateStore: new DynamoRateWindowStore({
           documentClient: runtime.documentClient,
@@ -66,14 +76,8 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
           logger.warn('capillary rate limit counters unavailable; counting in this container', { error }),
       }),
       links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: runtime.settings.tables.links }),
-      // Outside the local stage userinfo is never fetched over plain http, whatever the brand item says.
       // The userinfo call is not cut to the deadline: its timeout is part of the worst-case budget.
-      claims: new CiamClaimSource({
-        fetch: httpsOnly((input, init) => globalThis.fetch(input, init), {
-          allowHttp: runtime.settings.stage === 'local',
-        }),
-        timeoutMs: BudgetDefaults.claimsTimeoutMs,
-      }),
+      claims: new CiamClaimSource({ fetch: outbound, timeoutMs: BudgetDefaults.claimsTimeoutMs }),
       audit: runtime.auditLog,
     },
   };

@@ -14,6 +14,7 @@ export function createPostAuthHandler(
     {
       logger: deps.logger,
       guards: deps.guards ?? [],
+      ...(deps.currentRules ? { currentRules: deps.currentRules } : {}),
       corsAllowedOrigins: deps.corsAllowedOrigins ?? [],
       ...(deps.services.now ? { now: deps.services.now } : {}),
     },

@@ -1,6 +1,7 @@
 // What every post-auth use-case is given (Capillary per brand, link store, claims, audit, clock), and what
 // each post-auth function's createHandler takes.
 import type { AuditLog } from '../audit/audit-event.js';
+import type { CurrentRulesCheck } from '../auth/current-rules.js';
 import type { CapillaryClient } from '../capillary/capillary-client.js';
 import type { BrandConfig } from '../config/brand-config.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
@@ -35,6 +36,8 @@ export interface PostAuthHandlerDeps {
   logger: Logger;
   /** Run on every call after the authorizer context is parsed (e.g. the revocation guard). */
   guards?: AuthGuard[];
+  /** Re-decides a context made under another brand revision (createAuthenticatedApiHandler's `currentRules`). */
+  currentRules?: CurrentRulesCheck;
   /** Browser origins that get CORS headers. */
   corsAllowedOrigins?: readonly string[];
   brands: BrandDirectory;

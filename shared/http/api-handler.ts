@@ -5,6 +5,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type AuthorizerContext, parseAuthorizerContext } from '../auth/authorizer-context.js';
+import type { CurrentRulesCheck } from '../auth/current-rules.js';
 import { ConfigError, ErrorCodes, ForbiddenError, GatewayError, UnauthorizedError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import { requestIdMiddleware, withRequestId } from '../observability/request-context.js';
@@ -147,17 +148,31 @@ export function assertNotExpired(auth: AuthorizerContext, nowMs: number): void {
   }
 }
 
-/** An endpoint behind the CIAM authorizer: the context is parsed and every guard runs on every call. */
+export interface AuthenticatedApiHandlerOptions extends ApiHandlerOptions {
+  guards?: AuthGuard[];
+  /**
+   * The brand-revision check (shared/auth/current-rules.ts): a context decided under another revision of the
+   * brand (API Gateway's cached Allow) is verified again under the current rules. The runtime builds it
+   * (`runtime.currentRules`); every function's composition root passes it (buildPostAuthDeps does).
+   */
+  currentRules?: CurrentRulesCheck;
+}
+
+/**
+ * An endpoint behind the CIAM authorizer: the context is parsed, re-decided when the brand's rules changed
+ * since the authorizer's (possibly cached) decision, and every guard runs on every call.
+ */
 export function createAuthenticatedApiHandler(
-  options: ApiHandlerOptions & { guards?: AuthGuard[] },
+  options: AuthenticatedApiHandlerOptions,
   useCase: (request: AuthenticatedApiRequest) => Promise<APIGatewayProxyResult>,
 ): LambdaHandler {
   return wrap(options, async (request) => {
-    const auth = parseAuthorizerContext(request.event.requestContext?.authorizer);
+    let auth = parseAuthorizerContext(request.event.requestContext?.authorizer);
     options.logger.appendKeys({ brandId: auth.brandId, principalType: auth.principalType, tokenHash: auth.tokenHash });
     // Marked by the authorizer (a cached decision included): the same 401 the revocation guard answers.
     if (auth.revoked) throw new UnauthorizedError(ErrorCodes.TOKEN_REVOKED, 'Token has been revoked');
     assertNotExpired(auth, (options.now ?? Date.now)());
+    if (options.currentRules) auth = await options.currentRules(auth, request.event);
     assertBrandHeaderMatches(request.event, auth);
     for (const guard of options.guards ?? []) await guard(auth);
     return useCase({ ...request, auth });

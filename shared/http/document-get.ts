@@ -47,7 +47,8 @@ export function getDocumentWithFetch(fetchFn: FetchFn): GetDocument {
   };
 }
 
-async function readCapped(response: Response, maxBytes: number): Promise<Buffer> {
+/** Reads a response body up to `maxBytes` (declared or received), cancelling the rest; over it: DocumentTooLargeError. */
+export async function readCapped(response: Response, maxBytes: number): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
     await response.body?.cancel().catch(() => undefined);

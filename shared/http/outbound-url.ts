@@ -1,11 +1,14 @@
-// Outbound URLs taken from brand configuration (issuer, JWKS, userinfo) must not reach the gateway's own
-// network: outside the local stage their hosts may not resolve to loopback, link-local, private or
-// unspecified addresses (IPv4-mapped IPv6 included), and nothing is fetched over plain http. Addresses
-// are compared after resolution, never as strings, so `127.1`, `[::ffff:7f00:1]` or a DNS name pointing
-// at 10.0.0.5 are all caught. The resolver is injected (tests never touch DNS).
+// Outbound URLs taken from brand configuration (issuer, JWKS, userinfo, Capillary) must not reach the
+// gateway's own network: outside the local stage their hosts may resolve only to public addresses
+// (shared/http/address-policy.ts), and nothing is fetched over plain http. This save-time check gives the
+// operator a clear answer; the connection-time check of the outbound transports
+// (shared/adapters/guarded-http.ts) is what holds against DNS rebinding. Addresses are compared after
+// resolution, never as strings, so `127.1`, `[::ffff:7f00:1]` or a DNS name pointing at 10.0.0.5 are all
+// caught. The resolver is injected (tests never touch DNS).
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 import type { FieldIssue } from '../errors.js';
+import { addressRange, isAllowedAddress } from './address-policy.js';
 
 /** Every address `hostname` resolves to (IPv4 and IPv6). */
 export type HostResolver = (hostname: string) => Promise<string[]>;
@@ -13,59 +16,36 @@ export type HostResolver = (hostname: string) => Promise<string[]>;
 export const systemResolver: HostResolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address);
 
-const blocked = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8], // unspecified / "this network"
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT (shared address space)
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16], // link-local, cloud metadata endpoints
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128], // unspecified
-  ['::1', 128],
-  ['fc00::', 7], // unique local
-  ['fe80::', 10], // link-local
-] as const) {
-  blocked.addSubnet(network, prefix, 'ipv6');
-}
-
-/** The IPv4 address inside an IPv4-mapped (::ffff:a.b.c.d or ::ffff:xxxx:xxxx) IPv6 address. */
-function mappedIpv4(address: string): string | undefined {
-  const lower = address.toLowerCase();
-  const dotted = /^(?:0{0,4}:){0,5}:?ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(lower);
-  if (dotted?.[1]) return dotted[1];
-  const hex = /^(?:0{0,4}:){0,5}:?ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (!hex?.[1] || !hex[2]) return undefined;
-  const high = Number.parseInt(hex[1], 16);
-  const low = Number.parseInt(hex[2], 16);
-  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
-}
-
-/** True for loopback, link-local, private, shared (CGNAT) and unspecified addresses, and for non-addresses. */
+/** True for any address that is not public (shared/http/address-policy.ts), and for non-addresses. */
 export function isInternalAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family === 6) {
-    const v4 = mappedIpv4(address);
-    return v4 !== undefined ? blocked.check(v4, 'ipv4') : blocked.check(address, 'ipv6');
-  }
-  return true;
+  return !isAllowedAddress(address, { allowLoopback: false });
 }
 
-/** The brand fields whose URLs the gateway fetches or trusts as a network location. */
-const OUTBOUND_FIELDS = ['issuer', 'jwksUri', 'userInfoEndpoint'] as const;
+/** The brand fields whose URLs the gateway fetches or trusts as a network location (dotted: nested fields). */
+const OUTBOUND_FIELDS = ['issuer', 'jwksUri', 'userInfoEndpoint', 'capillary.baseUrl'] as const;
+export type OutboundField = (typeof OUTBOUND_FIELDS)[number];
+
+/** The outbound URLs of a brand document, by field. */
+export function outboundUrlsOf(document: {
+  issuer: string;
+  jwksUri: string;
+  userInfoEndpoint?: string | undefined;
+  capillary: { baseUrl: string };
+}): Partial<Record<OutboundField, string>> {
+  return {
+    issuer: document.issuer,
+    jwksUri: document.jwksUri,
+    ...(document.userInfoEndpoint === undefined ? {} : { userInfoEndpoint: document.userInfoEndpoint }),
+    'capillary.baseUrl': document.capillary.baseUrl,
+  };
+}
 
 /**
  * Save-time check (outside the local stage): each outbound URL's host resolves, and only to public
  * addresses. Issues name the field; a host that does not resolve is an issue too (nothing to fetch).
  */
 export async function checkOutboundHosts(
-  urls: Readonly<Partial<Record<(typeof OUTBOUND_FIELDS)[number], string | undefined>>>,
+  urls: Readonly<Partial<Record<OutboundField, string | undefined>>>,
   resolve: HostResolver,
 ): Promise<FieldIssue[]> {
   // userInfoEndpoint is optional (claims may come from the ID token): nothing to resolve then.
@@ -92,7 +72,7 @@ export async function checkOutboundHost(
   if (internal === undefined) return undefined;
   return {
     field,
-    message: `host ${hostname} resolves to ${internal} (loopback, link-local, private or unspecified); only the local stack may use such addresses`,
+    message: `host ${hostname} resolves to ${internal} (${addressRange(internal)}), not a public address; only the local stack may use loopback, and nothing may use the others`,
   };
 }
 

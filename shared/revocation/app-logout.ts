@@ -12,12 +12,17 @@ import { verifyIdToken } from '../auth/verify-id-token.js';
 import { type BrandConfig, toFieldIssues } from '../config/brand-config.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import { ErrorCodes, ForbiddenError, ValidationError } from '../errors.js';
+import type { ProviderRevocationOutcome, RefreshTokenRevoker } from './provider-revocation.js';
 import type { RevocationStore } from './revocation-checker.js';
 
-/** Body of POST /v1/auth/logout: empty, `{ "allSessions": true }` and/or `{ "id_token_hint": "<ID token>" }`. */
+/**
+ * Body of POST /v1/auth/logout: empty, `{ "allSessions": true }`, `{ "id_token_hint": "<ID token>" }` and/or
+ * `{ "refresh_token": "<the login's refresh token>" }` (revoked at the CIAM, RFC 7009).
+ */
 export const AppLogoutBodySchema = z.strictObject({
   allSessions: z.boolean().optional(),
   id_token_hint: z.string().min(1).max(MAX_TOKEN_LENGTH).optional(),
+  refresh_token: z.string().min(1).max(MAX_TOKEN_LENGTH).optional(),
 });
 
 /** Used when the brand cannot be read: the longest lifetime and skew any brand may configure. */
@@ -32,22 +37,47 @@ export interface AppLogoutDeps {
   now: () => number;
   /** JWKS caches for `id_token_hint` (default: the process-wide registry). */
   jwks?: JwksProvider;
+  /** Revokes a refresh token the app hands over at the brand's CIAM (RFC 7009); absent: never attempted. */
+  refreshTokens?: RefreshTokenRevoker;
 }
 
 export interface AppLogoutOptions {
   allSessions: boolean;
   /** The login's ID token, naming the session when the access token has no `sid`. */
   idTokenHint?: string;
+  /** The login's refresh token, to revoke at the CIAM. */
+  refreshToken?: string;
 }
 
-export type AppLogoutScope = 'SESSION' | 'TOKEN' | 'ALL_SESSIONS' | 'USER_BEFORE_TOKEN' | 'ALREADY_REVOKED';
+/**
+ * What was revoked. `LOGIN_AT_LOGOUT`: a brand that accepts ID tokens, whose login's other credential the
+ * logout could not name by session: the user's tokens issued up to now are revoked (both credentials of the
+ * login, and the user's other sessions on the brand, which must sign in or refresh again).
+ */
+export type AppLogoutScope =
+  | 'SESSION'
+  | 'TOKEN'
+  | 'ALL_SESSIONS'
+  | 'USER_BEFORE_TOKEN'
+  | 'LOGIN_AT_LOGOUT'
+  | 'ALREADY_REVOKED';
+
+export interface AppLogoutResult {
+  scope: AppLogoutScope;
+  /** Present when the app sent a refresh token: whether the CIAM revoked it, and why not. */
+  refreshToken?: ProviderRevocationOutcome;
+}
 
 /** Parses the logout body; 400 VALIDATION_FAILED naming each unknown or mistyped field. */
 export function parseAppLogoutBody(body: unknown): AppLogoutOptions {
   const result = AppLogoutBodySchema.safeParse(body);
   if (!result.success) throw new ValidationError('Request body is invalid', toFieldIssues(result.error));
-  const { allSessions, id_token_hint: idTokenHint } = result.data;
-  return { allSessions: allSessions ?? false, ...(idTokenHint ? { idTokenHint } : {}) };
+  const { allSessions, id_token_hint: idTokenHint, refresh_token: refreshToken } = result.data;
+  return {
+    allSessions: allSessions ?? false,
+    ...(idTokenHint ? { idTokenHint } : {}),
+    ...(refreshToken ? { refreshToken } : {}),
+  };
 }
 
 const badHint = (message: string) =>
@@ -82,11 +112,48 @@ async function hintedSession(
 /**
  * Logs the caller out. A session (`sid`) is revoked until every token of it issued so far has expired
  * (now + the brand's max token lifetime + clock skew); a token without sid is revoked by `jti` until its
- * own `exp` + skew; `allSessions` revokes every token of the user issued up to now. Idempotent: a token
- * that is already revoked changes nothing (and gets no power to log other sessions out).
+ * own `exp` + skew; `allSessions` revokes every token of the user issued up to now. When the brand accepts ID
+ * tokens, both credentials of the login stop working: by the session they share, or else by the user's
+ * cut-off at this moment. Idempotent: a token that is already revoked changes nothing (and gets no power to
+ * log other sessions out). A refresh token the app sends is then revoked at the CIAM (RFC 7009), and the
+ * result says whether that worked.
  */
 export async function logoutCaller(
   deps: AppLogoutDeps,
+  auth: AuthorizerContext,
+  options: AppLogoutOptions,
+): Promise<AppLogoutResult> {
+  const brand = await deps.brands.getBrand(auth.brandId);
+  const scope = await revokeAtGateway(deps, brand, auth, options);
+  if (options.refreshToken === undefined) return { scope };
+  return { scope, refreshToken: await revokeRefreshToken(deps, brand, auth, options.refreshToken) };
+}
+
+/** RFC 7009 at the brand's CIAM, as the app the login belongs to (the token's client when it is the brand's). */
+async function revokeRefreshToken(
+  deps: AppLogoutDeps,
+  brand: BrandConfig | undefined,
+  auth: AuthorizerContext,
+  refreshToken: string,
+): Promise<ProviderRevocationOutcome> {
+  if (brand === undefined || deps.refreshTokens === undefined)
+    return { revoked: false, reason: 'NO_REVOCATION_ENDPOINT' };
+  const client = auth.client !== undefined && brand.clientIds.includes(auth.client) ? auth.client : brand.clientId;
+  const outcome = await deps.refreshTokens.revokeRefreshToken(brand, client, refreshToken);
+  deps.audit.record({
+    type: 'logout',
+    outcome: outcome.revoked ? 'success' : 'failure',
+    reason: outcome.revoked ? 'APP_REFRESH_TOKEN' : outcome.reason,
+    brandId: auth.brandId,
+    ...(auth.subjectHash ? { subjectHash: auth.subjectHash } : {}),
+    details: { channel: 'app', principalType: auth.principalType, providerRevoked: outcome.revoked },
+  });
+  return outcome;
+}
+
+async function revokeAtGateway(
+  deps: AppLogoutDeps,
+  brand: BrandConfig | undefined,
   auth: AuthorizerContext,
   options: AppLogoutOptions,
 ): Promise<AppLogoutScope> {
@@ -105,7 +172,6 @@ export async function logoutCaller(
     });
 
   // The hint is checked before anything is written: a bad hint changes nothing.
-  const brand = await deps.brands.getBrand(auth.brandId);
   const hintSid = options.idTokenHint === undefined ? '' : await hintedSession(deps, brand, auth, options.idTokenHint);
   const skew = brand?.clockSkewSeconds ?? FALLBACK_SKEW_SECONDS;
   const coversAllIssued = nowSeconds + (brand?.maxTokenLifetimeSeconds ?? FALLBACK_MAX_LIFETIME_SECONDS) + skew;
@@ -143,6 +209,22 @@ export async function logoutCaller(
     scope = 'USER_BEFORE_TOKEN';
   }
   if (revokeHinted) scope = 'SESSION';
+  if (!options.allSessions && brand?.acceptIdTokens === true && !sessionCoversLogin(auth, hintSid)) {
+    // The brand accepts both credentials of a login and this logout cannot name the other one by session:
+    // every token of the user issued up to now stops working (the CIAM's clock may run ahead: never before iat).
+    await deps.store.revokeUserBefore(auth.brandId, auth.sub, Math.max(nowSeconds, auth.iat), coversAllIssued);
+    scope = 'LOGIN_AT_LOGOUT';
+  }
   audit(scope);
   return scope;
+}
+
+/**
+ * True when the sessions revoked cover both credentials of the login: an access token whose `sid` the login's
+ * ID token carries too, or an access token whose ID token the app sent as `id_token_hint` (its session
+ * revoked, the access token by its own sid, jti or iat). An ID token as bearer cannot name the access tokens
+ * of its login, which often carry no `sid` (oidc-provider, Auth0, Cognito).
+ */
+function sessionCoversLogin(auth: AuthorizerContext, hintSid: string): boolean {
+  return auth.tokenKind !== 'id' && (auth.sid !== '' || hintSid !== '');
 }

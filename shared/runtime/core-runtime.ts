@@ -7,12 +7,15 @@ import { createDocumentClient, type DynamoDBDocumentClient } from '../adapters/d
 import type { AuditLog } from '../audit/audit-event.js';
 import { createAuditLogger, StructuredAuditLog } from '../audit/structured-audit-log.js';
 import { keyedSubjectHasher, processSubjectHasher, type SubjectHasher } from '../audit/subject-hasher.js';
-import { nodeHttpGet } from '../adapters/node-http-get.js';
+import { guardedHttpGet } from '../adapters/node-http-get.js';
+import { createCurrentRulesCheck, type CurrentRulesCheck } from '../auth/current-rules.js';
 import { setJwksCacheDefaults } from '../auth/jwks-cache.js';
+import { createTokenVerifier } from '../auth/verify-access-token.js';
 import { parseStoredBrandConfig } from '../config/brand-item-parser.js';
 import { CachedBrandDirectory } from '../config/cached-brand-directory.js';
 import type { GatewaySettings } from '../env.js';
 import type { AuthGuard } from '../http/api-handler.js';
+import { outboundPolicyFor } from '../http/address-policy.js';
 import { httpsOnly } from '../http/outbound-url.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.js';
 import { CachedRevocationChecker } from '../revocation/cached-revocation-checker.js';
@@ -53,6 +56,11 @@ export interface CoreRuntime {
   readonly authorizerRevocationChecker: RevocationChecker;
   /** Uncached revocation guard for createAuthenticatedApiHandler's `guards` (audits a deny on refusal). */
   readonly revocationGuard: AuthGuard;
+  /**
+   * The brand-revision check for createAuthenticatedApiHandler's `currentRules`: a cached Allow decided under
+   * another brand revision is verified again under the current rules (its own verifier and token cache).
+   */
+  readonly currentRules: CurrentRulesCheck;
   /** EMF metrics (namespace CiamGateway, dimensions service + stage). */
   readonly metrics: GatewayMetrics;
   /** Audit trail: JSON lines through a dedicated INFO logger, plus metrics. */
@@ -79,9 +87,12 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
   const now = options.now ?? Date.now;
   // Every JWKS cache of the container (the authorizer's tokens, logout hints, ID tokens of post-auth calls) gets
   // node:http(s), which the AWS SDK loads anyway (a first fetch() loads undici, 20-30 ms), and never plain http
-  // outside the local stage, whatever a brand item says. Caches created after this call use it.
+  // outside the local stage, whatever a brand item says; every connection's resolved address is checked as it
+  // is made (DNS rebinding). Caches created after this call use it.
   setJwksCacheDefaults({
-    get: httpsOnly(nodeHttpGet, { allowHttp: settings.stage === 'local' }),
+    get: httpsOnly(guardedHttpGet({ policy: outboundPolicyFor(settings.stage) }), {
+      allowHttp: settings.stage === 'local',
+    }),
     ...(options.onJwksFetchError ? { onFetchError: options.onJwksFetchError } : {}),
   });
   const documentClient = lazy(() => options.documentClient ?? createDocumentClient());
@@ -128,10 +139,29 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
         }),
     }),
   );
+  const currentRules = lazy(() =>
+    createCurrentRulesCheck({
+      brandDirectory: brandDirectory(),
+      verifier: createTokenVerifier({ brandDirectory: brandDirectory(), now }),
+      // One authz.decision per re-decision, with the verifier's own reason code (as the authorizer audits).
+      onRecheck: (auth, outcome) =>
+        auditLog().record({
+          type: 'authz.decision',
+          outcome: outcome === 'allowed' ? 'allow' : 'deny',
+          reason: outcome === 'allowed' ? 'ALLOWED' : outcome,
+          brandId: auth.brandId,
+          ...(auth.subjectHash ? { subjectHash: auth.subjectHash } : {}),
+          details: { checkedBy: 'handler-recheck', tokenHash: auth.tokenHash },
+        }),
+    }),
+  );
   return {
     settings,
     get documentClient() {
       return documentClient();
+    },
+    get currentRules() {
+      return currentRules();
     },
     get brandDirectory() {
       return brandDirectory();

@@ -53,6 +53,9 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
     get revocationGuard() {
       return core.revocationGuard;
     },
+    get currentRules() {
+      return core.currentRules;
+    },
     get metrics() {
       return core.metrics;
     },

@@ -43,7 +43,7 @@ const cli = (...args: string[]) =>
   runCli({ LOCAL_ADMIN_KEY: stack.adminKey, CIAM_GATEWAY_URL: stack.urls.gateway }, ...args);
 
 /** `brand init` + the operator's edits (the named placeholders) + `validate` + `put`; returns the brand file. */
-async function onboard(issuer: string, preset: string, brandId: string, extra: string[]) {
+async function onboard(issuer: string, preset: string, brandId: string, extra: string[], edits = {}) {
   const file = join(dir, `${brandId}.json`);
   const init = await cli(
     'init',
@@ -67,8 +67,14 @@ async function onboard(issuer: string, preset: string, brandId: string, extra: s
   // A provider on loopback is a local one: init points the brand at the local simulator, with its credentials.
   expect(init.stdout).toContain('local issuer: Capillary is the local simulator');
   expect(init.stdout).not.toContain('REPLACE_WITH_CAPILLARY_KEY');
+  // Issue 21 item 9: the loopback http providers here are exactly what the gateway refuses outside the local stack.
+  expect(init.stderr).toContain('warning: --issuer ');
+  expect(init.stderr).toContain('is not https: only the local stack accepts plain http on loopback');
   const brand = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  writeFileSync(file, JSON.stringify({ ...brand, secrets: { capillary: { ...DEMO_CAPILLARY_CREDENTIALS } } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ ...brand, ...edits, secrets: { capillary: { ...DEMO_CAPILLARY_CREDENTIALS } } }),
+  );
   const validate = await cli('validate', '--file', file);
   expect(validate, validate.stderr).toMatchObject({ code: 0 });
   const put = await cli('put', '--file', file);
@@ -131,6 +137,47 @@ describe('oidc-provider (a CIAM of its own, not the stack demo one)', () => {
     expect((await call('GET', '/v1/me', tokens.idToken)).status).toBe(401);
     const session = await journey(tokens, 'op-user', { firstName: 'Olga', lastName: 'Petrova' });
     expect(session.claimsSource).toBe('userinfo');
+  });
+});
+
+describe('oidc-provider issuing RFC 9068 access tokens with aud [client, API] and client_id, no azp (the lemonldap-ng shape)', () => {
+  let ciam: DevCiam;
+  const web = { clientId: 'rfc-web', clientSecret: 'rfc-secret', redirectUri: 'http://127.0.0.1/cb' };
+  const ios = { clientId: 'rfc-ios', redirectUri: 'http://127.0.0.1/cb' };
+  const api = 'https://api.rfc9068.test';
+
+  beforeAll(async () => {
+    ciam = await startDevCiam({
+      accounts: { 'rfc-user': { given_name: 'Rita', family_name: 'Ferreira', email: 'rita@rfc.test' } },
+      clients: [
+        { clientId: web.clientId, clientSecret: web.clientSecret, redirectUris: [web.redirectUri] },
+        { clientId: ios.clientId, redirectUris: [ios.redirectUri] },
+      ],
+      apiResource: api,
+      // oidc-provider's documented JWT customizer: aud = [the client, the API], as lemonldap-ng issues them.
+      accessTokenAudience: (clientId, resource) => [clientId, resource],
+    });
+  });
+  afterAll(() => ciam?.close());
+
+  it('accepts its tokens from every app of one brand (clientIds), and runs the journey', async () => {
+    await onboard(ciam.issuer, 'generic', 'prov-rfc9068', ['--client-id', web.clientId, '--application-id', api], {
+      clientIds: [web.clientId, ios.clientId],
+    });
+    const tokens = await loginWithCode(ciam, web, 'rfc-user');
+    const header = JSON.parse(Buffer.from(tokens.accessToken.split('.')[0] ?? '', 'base64url').toString());
+    const access = JSON.parse(Buffer.from(tokens.accessToken.split('.')[1] ?? '', 'base64url').toString());
+    expect(header.typ).toBe('at+jwt');
+    expect(access).toMatchObject({ aud: [web.clientId, api], client_id: web.clientId });
+    expect(access.azp).toBeUndefined();
+    // The second app of the brand: its own client id, the same brand, the same user.
+    const mobile = await loginWithCode(ciam, ios, 'rfc-user');
+    expect((await call('GET', '/v1/me', mobile.accessToken)).status).toBe(404); // CUSTOMER_NOT_LINKED: accepted
+    const session = await journey(tokens, 'rfc-user', { firstName: 'Rita', lastName: 'Ferreira' });
+    expect(session.claimsSource).toBe('userinfo');
+    const me = await call('GET', '/v1/me', mobile.accessToken);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ cuid: 'rfc-user' });
   });
 });
 

@@ -107,7 +107,12 @@ describe('app logout with id_token_hint against the development CIAM', () => {
   beforeAll(async () => {
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     ciam = await startDevCiam({
-      accounts: { 'cust-1': { given_name: 'Ada' }, 'cust-2': { given_name: 'Grace' } },
+      accounts: {
+        'cust-1': { given_name: 'Ada' },
+        'cust-2': { given_name: 'Grace' },
+        'cust-3': { given_name: 'Alan' },
+        'cust-4': { given_name: 'Barbara' },
+      },
       // A back-channel logout client gets `sid` in its ID tokens (never called here: no CIAM logout happens).
       clients: [{ ...CLIENT, redirectUris: [CLIENT.redirectUri], backchannelLogoutUri: 'http://127.0.0.1:9/bcl' }],
       apiResource: API,
@@ -176,11 +181,20 @@ describe('app logout with id_token_hint against the development CIAM', () => {
     expect(await effect(tokens.idToken)).toBe('Allow');
   });
 
-  it('without a hint revokes only the access token (it has no sid): the ID token keeps working', async () => {
-    const tokens = await loginWithCode(ciam, CLIENT, 'cust-1');
+  it('issue 21 item 6: a logout with the access token alone (no sid) ends the ID token of the login too', async () => {
+    const tokens = await loginWithCode(ciam, CLIENT, 'cust-3');
+    expect(await effect(tokens.idToken)).toBe('Allow');
     expect((await logoutWith(tokens.accessToken, {})).statusCode).toBe(204);
     expect(await effect(tokens.accessToken)).toBe('Revoked');
-    expect(await effect(tokens.idToken)).toBe('Allow');
+    // The access token cannot name the login's session: the user's tokens issued up to now are revoked.
+    expect(await effect(tokens.idToken)).toBe('Revoked');
+  });
+
+  it('issue 21 item 6: a logout with the ID token ends the access token of the login too', async () => {
+    const tokens = await loginWithCode(ciam, CLIENT, 'cust-4');
+    expect((await logoutWith(tokens.idToken, {})).statusCode).toBe(204);
+    expect(await effect(tokens.idToken)).toBe('Revoked');
+    expect(await effect(tokens.accessToken)).toBe('Revoked');
   });
 
   it('with the ID token as id_token_hint revokes the whole session: every token of that login stops working', async () => {

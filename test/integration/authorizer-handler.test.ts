@@ -5,7 +5,7 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createHandler } from '../../functions/authorizer/handler.js';
 import { AuthorizerUnavailableError } from '../../shared/auth/authorize-request.js';
-import { ErrorCodes, GatewayError } from '../../shared/errors.js';
+import { ErrorCodes, GatewayError, ServiceUnavailableError } from '../../shared/errors.js';
 import { InMemoryAuditLog } from '../../shared/audit/audit-event.js';
 import { parseAuthorizerContext } from '../../shared/auth/authorizer-context.js';
 import { JwksCache } from '../../shared/auth/jwks-cache.js';
@@ -309,7 +309,7 @@ describe('authorizer handler with a loopback JWKS endpoint', () => {
     expect(audit.events.at(-1)?.reason).toBe('KID_UNKNOWN');
   });
 
-  it('keeps verifying cached keys while the endpoint is down, and fails unknown kids closed', async () => {
+  it('keeps verifying cached keys while the endpoint is down, and fails unknown kids closed as unavailable (503, not 401)', async () => {
     const h = handler();
     await decide(h, bearer(signJwt(accessClaims(brand), key)));
     for (const mode of ['error500', 'garbage', 'hang', 'huge'] as const) {
@@ -319,8 +319,9 @@ describe('authorizer handler with a loopback JWKS endpoint', () => {
       const ok = await decide(h, bearer(signJwt(accessClaims(brand, { ...fresh, jti: mode }), key)));
       expect(ok.policyDocument.Statement[0]?.Effect).toBe('Allow');
       await caches.get(server.uri)?.whenIdle();
-      await expectUnauthorized(decide(h, bearer(signJwt(accessClaims(brand, fresh), rotated))));
-      expect(audit.events.at(-1)?.reason).toBe('KID_UNKNOWN');
+      // Issue 21 item 8: the new key may be on the JWKS the gateway could not read: retry, never drop the session.
+      await expectUnavailable(decide(h, bearer(signJwt(accessClaims(brand, fresh), rotated))), 'JWKS_UNAVAILABLE');
+      expect(audit.events.at(-1)?.reason).toBe('JWKS_UNAVAILABLE');
     }
     expect(caches.get(server.uri)?.stats().failures).toBe(4);
   });
@@ -332,5 +333,25 @@ describe('authorizer handler with a loopback JWKS endpoint', () => {
     await expectUnavailable(decide(h, bearer(signJwt(accessClaims(brand), key))), 'JWKS_UNAVAILABLE');
     expect(audit.events.map((e) => e.reason)).toEqual(['JWKS_UNAVAILABLE', 'JWKS_UNAVAILABLE']);
     expect(server.requests).toBe(1);
+  });
+});
+
+describe('issue 21 item 8: an iss no brand can hold', () => {
+  it('is 401 ISSUER_UNKNOWN before any lookup, never a 503 from a store refusing the oversized key', async () => {
+    const lookups: string[] = [];
+    // The brand store refuses index keys over 2,048 bytes (as DynamoDB does): a lookup would be an outage.
+    directory.findByIssuer = async (issuer: string) => {
+      lookups.push(issuer);
+      if (Buffer.byteLength(issuer) > 2048) {
+        throw new ServiceUnavailableError(ErrorCodes.CONFIG_UNAVAILABLE, 'key too large');
+      }
+      return [];
+    };
+    const h = handler();
+    for (const iss of [`https://x.test/${'a'.repeat(3000)}`, 'http://ciam.brand-a.test', 'ciam.brand-a.test']) {
+      await expectUnauthorized(decide(h, bearer(signJwt(accessClaims(brand, { iss }), key))));
+      expect(audit.events.at(-1)?.reason).toBe('ISSUER_UNKNOWN');
+    }
+    expect(lookups).toEqual([]);
   });
 });

@@ -325,7 +325,8 @@ describe('item 10: outbound URLs never reach internal addresses outside the loca
     ]) {
       expect([internal, isInternalAddress(internal)]).toEqual([internal, true]);
     }
-    for (const external of ['203.0.113.7', '8.8.8.8', '172.32.0.1', '2001:db8::1', '::ffff:203.0.113.7']) {
+    // Documentation ranges (203.0.113.0/24, 2001:db8::/32) are reserved, not public (issue 21 item 7).
+    for (const external of ['93.184.215.14', '8.8.8.8', '172.32.0.1', '2606:4700::1111', '::ffff:93.184.215.14']) {
       expect([external, isInternalAddress(external)]).toEqual([external, false]);
     }
   });
@@ -360,7 +361,7 @@ describe('item 10: outbound URLs never reach internal addresses outside the loca
   it('refuses, before fetching anything, a host that resolves to a private or metadata address', async () => {
     const fetched: string[] = [];
     const use = strictAdmin(
-      { 'ciam.inside.test': ['203.0.113.7', '10.0.0.5'], 'keys.inside.test': ['::ffff:169.254.169.254'] },
+      { 'ciam.inside.test': ['93.184.215.14', '10.0.0.5'], 'keys.inside.test': ['::ffff:169.254.169.254'] },
       fetched,
     );
     const refused = await admin(
@@ -369,6 +370,8 @@ describe('item 10: outbound URLs never reach internal addresses outside the loca
       publicBrand('ssrf-1', 'ciam.inside.test', {
         jwksUri: 'https://keys.inside.test/jwks',
         userInfoEndpoint: 'https://[::ffff:7f00:1]/me',
+        // Issue 21 item 7: Capillary's base URL is an outbound URL too (the brand's Capillary secret goes there).
+        capillary: { baseUrl: 'https://169.254.169.254', sourceAccountId: 'src-1' },
       }),
       undefined,
       use,
@@ -376,7 +379,12 @@ describe('item 10: outbound URLs never reach internal addresses outside the loca
 
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('BRAND_VALIDATION_FAILED');
-    expect(refused.body.error.details.map((d) => d.field).sort()).toEqual(['issuer', 'jwksUri', 'userInfoEndpoint']);
+    expect(refused.body.error.details.map((d) => d.field).sort()).toEqual([
+      'capillary.baseUrl',
+      'issuer',
+      'jwksUri',
+      'userInfoEndpoint',
+    ]);
     expect(refused.body.error.details[0]?.message).toContain('10.0.0.5');
     expect(fetched).toEqual([]);
   });
@@ -388,7 +396,7 @@ describe('item 10: outbound URLs never reach internal addresses outside the loca
       'ssrf-2',
       publicBrand('ssrf-2'),
       undefined,
-      strictAdmin({ 'ciam.public.test': ['203.0.113.7'] }, fetched),
+      strictAdmin({ 'ciam.public.test': ['93.184.215.14'], 'eu.api.capillarytech.com': ['52.17.0.10'] }, fetched),
     );
     expect(saved.status).toBe(201);
     expect(fetched).toContain('https://ciam.public.test/jwks');

@@ -74,13 +74,17 @@ describe('DynamoLinkStore edge cases', () => {
   const conditionFailed = () => new ConditionalCheckFailedException({ message: 'condition', $metadata: {} });
   const throttled = () => new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
 
-  it('passes on errors that are not a failed condition, from every write', async () => {
+  it('passes on errors that are not a failed condition, from every write, as a retryable 503 (issue 21 item 8)', async () => {
     ddb.reset();
     ddb.on(PutCommand).rejects(throttled()).on(DeleteCommand).rejects(throttled());
     const link = { brandId: 'b', sub: 's', customerId: 1, linkedAt: 1 };
-    await expect(mocked().putIfAbsent(link)).rejects.toThrow('slow down');
-    await expect(mocked().acquireLease('b', 's', 'o', 1, 1)).rejects.toThrow('slow down');
-    await expect(mocked().releaseLease('b', 's', 'o')).rejects.toThrow('slow down');
+    const unavailable = { status: 503, code: 'UPSTREAM_UNAVAILABLE', retryAfterSeconds: 1 };
+    await expect(mocked().putIfAbsent(link)).rejects.toMatchObject(unavailable);
+    await expect(mocked().acquireLease('b', 's', 'o', 1, 1)).rejects.toMatchObject(unavailable);
+    await expect(mocked().releaseLease('b', 's', 'o')).rejects.toMatchObject(unavailable);
+    await expect(mocked().putIfAbsent(link)).rejects.toMatchObject({
+      cause: expect.objectContaining({ message: 'slow down' }),
+    });
   });
 
   it('rethrows the failed condition when the existing link vanished before it could be read', async () => {

@@ -3,7 +3,7 @@
 // authorizer context taken from the verified access token.
 import { hashSubject } from '../../shared/audit/redaction.js';
 import { TEST_SUBJECT_KEY } from './subject-key.js';
-import { hashToken } from '../../shared/auth/authorize-request.js';
+import { contextOf, hashToken } from '../../shared/auth/authorize-request.js';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createHandler as createIdentifiersHandler } from '../../functions/identifiers/handler.js';
@@ -263,21 +263,10 @@ export async function startPostAuthRig(options: {
   };
 
   async function contextFor(accessToken: string): Promise<AuthorizerContext> {
+    // Exactly the context the authorizer builds (shared/auth/authorize-request.ts).
     const verified = await verifyAccessToken(accessToken, { brandDirectory: brands, now: Date.now });
-    return {
-      brandId: verified.brand.brandId,
-      orgId: verified.brand.orgId,
-      iss: verified.brand.issuer,
-      sub: verified.sub,
-      subjectHash: hashSubject(TEST_SUBJECT_KEY, verified.brand.brandId, verified.sub),
-      principalType: verified.principalType,
-      sid: verified.sid,
-      jti: verified.jti,
-      iat: verified.iat,
-      exp: verified.exp,
-      clockSkew: verified.brand.clockSkewSeconds,
-      tokenHash: hashToken(accessToken),
-    };
+    const subjectHash = hashSubject(TEST_SUBJECT_KEY, verified.brand.brandId, verified.sub);
+    return contextOf(verified, hashToken(accessToken), subjectHash);
   }
 
   return {

@@ -72,7 +72,19 @@ function extraRules(token: string, header: Record<string, unknown>, payload: Rec
     typeof payload.exp === 'number' &&
     typeof payload.iat === 'number' &&
     payload.exp - payload.iat <= brand.maxTokenLifetimeSeconds &&
-    (aud.length <= 1 || payload.azp === brand.clientId)
+    (aud.length <= 1 || payload.azp === brand.clientId) &&
+    // Issue 21 item 5: an aud holding a client id is an ID token unless it carries access-token evidence.
+    !(aud.some((value) => brand.clientIds.includes(value as string)) && !hasAccessEvidence(typ, payload))
+  );
+}
+
+function hasAccessEvidence(typ: unknown, payload: Record<string, unknown>): boolean {
+  return (
+    typ === 'at+jwt' ||
+    payload.client_id !== undefined ||
+    payload.scope !== undefined ||
+    payload.scp !== undefined ||
+    payload.token_use === 'access'
   );
 }
 

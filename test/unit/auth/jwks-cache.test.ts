@@ -43,7 +43,10 @@ describe('JwksCache', () => {
     remote.state.jwks = { keys: [keyA.jwk, keyB.jwk] };
     expect(await kidsOf(cache.getKeys('b'))).toEqual(['b']);
     expect(remote.state.calls).toBe(2);
-    for (const kid of ['x', 'y', 'z']) expect(() => cache.getKeys(kid)).toThrow(TokenError);
+    for (const kid of ['x', 'y', 'z']) {
+      expect(() => cache.getKeys(kid)).toThrow(TokenError);
+      expect(() => cache.getKeys(kid)).toThrow(expect.objectContaining({ reason: 'KID_UNKNOWN' }));
+    }
     expect(remote.state.calls).toBe(2);
   });
 
@@ -61,7 +64,7 @@ describe('JwksCache', () => {
     expect(() => cache.getKeys('a')).toThrow(expect.objectContaining({ reason: 'KID_UNKNOWN' }));
   });
 
-  it('keeps verifying with cached keys while the endpoint is down, and fails unknown kids at once', async () => {
+  it('keeps verifying with cached keys while the endpoint is down, and fails unknown kids at once, as unavailable', async () => {
     const { remote, cache, clock } = setup();
     await cache.getKeys('a');
     remote.state.fail = true;
@@ -69,8 +72,26 @@ describe('JwksCache', () => {
     expect(await kidsOf(cache.getKeys('a'))).toEqual(['a']);
     await cache.whenIdle();
     expect(await kidsOf(cache.getKeys('a'))).toEqual(['a']);
-    expect(() => cache.getKeys('new')).toThrow(expect.objectContaining({ reason: 'KID_UNKNOWN' }));
+    // Issue 21 item 8: a kid the failed refresh could have brought is not the token's fault.
+    expect(() => cache.getKeys('new')).toThrow(expect.objectContaining({ reason: 'JWKS_UNAVAILABLE' }));
     expect(cache.stats().failures).toBe(1);
+  });
+
+  it('issue 21 item 8: a new kid during an outage is JWKS_UNAVAILABLE (retryable), and verifies once the JWKS is back', async () => {
+    const { remote, cache, clock } = setup();
+    await cache.getKeys('a');
+    clock.now += 60_000;
+    remote.state.fail = true;
+    remote.state.jwks = { keys: [keyA.jwk, keyB.jwk] };
+    await expect(cache.getKeys('b')).rejects.toMatchObject({ reason: 'JWKS_UNAVAILABLE' });
+    // Inside the cooldown: no new fetch, the same retryable answer.
+    expect(() => cache.getKeys('b')).toThrow(expect.objectContaining({ reason: 'JWKS_UNAVAILABLE' }));
+    expect(remote.state.calls).toBe(2);
+    remote.state.fail = false;
+    clock.now += 10_000;
+    expect(await kidsOf(cache.getKeys('b'))).toEqual(['b']);
+    // A forged kid against a healthy endpoint is the token's fault again.
+    expect(() => cache.getKeys('forged')).toThrow(expect.objectContaining({ reason: 'KID_UNKNOWN' }));
   });
 
   it('fails closed once keys are older than max age + max stale', async () => {

@@ -73,9 +73,35 @@ describe('x5c-only keys', () => {
     expect(inspectJwk({ kty: 'RSA', kid: 'bare' }).problem).toMatch(/neither its key parameters nor an x5c/);
   });
 
-  it('prefer n/e over x5c when both are present, as JOSE libraries do', () => {
+  it('accept n/e (or x/y) beside an x5c certificate of the same key', () => {
     const entry = inspectJwk({ ...rs.jwk, ...x5cMembers(selfSignedCertificate(rs.publicKey, rs.privateKey)) }).entry;
     expect(entry?.fingerprint.startsWith('RSA|')).toBe(true);
+    expect(
+      inspectJwk({ ...es.jwk, ...x5cMembers(selfSignedCertificate(es.publicKey, es.privateKey)) }).entry,
+    ).toBeDefined();
+  });
+
+  it('issue 21 item 10: refuse a JWK whose n/e (or x/y) and x5c certificate name different keys (RFC 7517 §4.7)', async () => {
+    const other = generateTestKey('RS256', 'entra-kid');
+    const otherEc = generateTestKey('ES256', 'es-cert');
+    const mixedRsa = { ...rs.jwk, ...x5cMembers(selfSignedCertificate(other.publicKey, other.privateKey)) };
+    const mixedEc = { ...es.jwk, ...x5cMembers(selfSignedCertificate(otherEc.publicKey, otherEc.privateKey)) };
+    expect(inspectJwk(mixedRsa).problem).toMatch(/x5c certificate that holds another key than its n\/e/);
+    expect(inspectJwk(mixedEc).problem).toMatch(/x5c certificate that holds another key than its x\/y/);
+    expect(inspectJwk({ ...rs.jwk, x5c: ['bm90IGEgY2VydA=='] }).problem).toMatch(/does not parse/);
+    // Neither key verifies: the signer of n/e and the holder of the certificate are both refused.
+    expect(await reasonOf({}, [mixedRsa, es.jwk], (b) => signJwt(accessClaims(b), rs))).toBe('KID_UNKNOWN');
+    expect(await reasonOf({}, [mixedRsa, es.jwk], (b) => signJwt(accessClaims(b), other))).toBe('KID_UNKNOWN');
+    const { usable, problems } = describeUnusableKeys([mixedRsa], ['RS256'], algorithmsForKey);
+    expect(usable).toBe(0);
+    expect(problems).toEqual(['key "entra-kid" has an x5c certificate that holds another key than its n/e']);
+  });
+
+  it('issue 21 item 10: a JWKS refresh that swaps in a disagreeing certificate does not keep the old key', () => {
+    const entry = inspectJwk({ ...rs.jwk, ...x5cMembers(selfSignedCertificate(rs.publicKey, rs.privateKey)) }).entry;
+    const other = generateTestKey('RS256', 'entra-kid');
+    const swapped = { ...rs.jwk, ...x5cMembers(selfSignedCertificate(other.publicKey, other.privateKey)) };
+    expect(inspectJwk(swapped, entry).problem).toMatch(/another key/);
   });
 });
 
@@ -99,6 +125,15 @@ describe('tokens without kid', () => {
     expect(await reasonOf(opted, [single.jwk, encOnly], noKid(single))).toBe('ACCEPTED');
     const stranger = generateTestKey('RS256', 'only');
     expect(await reasonOf(opted, [single.jwk], noKid(stranger))).toBe('SIGNATURE_INVALID');
+  });
+
+  it('issue 21 item 10: the save-time JWKS check honours allowTokensWithoutKid', async () => {
+    const fetch = memoryJwksFetch({ keys: [withoutKid] }).fetch;
+    const refused = await checkJwks(makeBrand(), { fetch, timeoutMs: 1000 });
+    expect(refused).toEqual([
+      { field: 'jwksUri', message: expect.stringContaining('key #1 (no kid) has no kid (see allowTokensWithoutKid)') },
+    ]);
+    expect(await checkJwks(makeBrand({ allowTokensWithoutKid: true }), { fetch, timeoutMs: 1000 })).toEqual([]);
   });
 
   it('a kid-less key never serves a token that names a kid', async () => {

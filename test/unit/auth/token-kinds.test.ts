@@ -47,10 +47,13 @@ describe('audiences by default', () => {
     expect(makeBrand({ acceptedAudiences: ['x'] }).acceptedAudiences).toEqual(['x']);
   });
 
-  it('refuse a token whose aud is the client id (an ID token shape) unless listed', async () => {
+  it('refuse a token whose aud is the client id (an ID token shape) unless listed and shaped as an access token', async () => {
     const token = signJwt(accessClaims(makeBrand(), { aud: 'brand-a-app' }), key);
     expect(await reasonOf(makeBrand(), token)).toBe('AUDIENCE_INVALID');
-    expect(await reasonOf(makeBrand({ acceptedAudiences: ['brand-a-app'] }), token)).toBe('ACCEPTED');
+    // Issue 21 item 5: listed, it still needs positive access-token evidence (here a scope).
+    expect(await reasonOf(makeBrand({ acceptedAudiences: ['brand-a-app'] }), token)).toBe('ID_TOKEN_REJECTED');
+    const scoped = signJwt(accessClaims(makeBrand(), { aud: 'brand-a-app', scope: 'loyalty' }), key);
+    expect(await reasonOf(makeBrand({ acceptedAudiences: ['brand-a-app'] }), scoped)).toBe('ACCEPTED');
   });
 });
 

@@ -481,3 +481,49 @@ describe('createTokenVerifier', () => {
     expect(verifier.size).toBe(0);
   });
 });
+
+describe('issue 21 item 8: an iss the brand model cannot hold is refused before any lookup', () => {
+  function countingDirectory() {
+    const lookups: string[] = [];
+    const inner = new InMemoryBrandDirectory([brand]);
+    return {
+      lookups,
+      directory: {
+        getBrand: (id: string) => inner.getBrand(id),
+        findByIssuer: async (issuer: string) => {
+          lookups.push(issuer);
+          // DynamoDB refuses keys over 2,048 bytes: a lookup would fail like an outage (503).
+          if (Buffer.byteLength(issuer) > 2048) throw new Error('ValidationException: key too large');
+          return inner.findByIssuer(issuer);
+        },
+      },
+    };
+  }
+
+  it.each([
+    ['plain http outside loopback', 'http://ciam.brand-a.test'],
+    ['another scheme', 'ftp://ciam.brand-a.test'],
+    ['no scheme at all', 'ciam.brand-a.test'],
+    ['longer than the brand model allows', `https://ciam.brand-a.test/${'a'.repeat(2048)}`],
+    ['over 2,048 bytes in UTF-8', `https://ciam.brand-a.test/${'é'.repeat(1020)}`],
+  ])('%s', async (_name, iss) => {
+    const { directory, lookups } = countingDirectory();
+    const token = signJwt(accessClaims(brand, { iss }), rsKey);
+    await expect(verifyAccessToken(token, { ...deps, brandDirectory: directory })).rejects.toMatchObject({
+      reason: 'ISSUER_UNKNOWN',
+    });
+    expect(lookups).toEqual([]);
+  });
+
+  it('still looks up https issuers and loopback http issuers (the local stack)', async () => {
+    const { directory, lookups } = countingDirectory();
+    for (const iss of ['https://other.test', 'http://127.0.0.1:3001', 'http://localhost:3001']) {
+      const token = signJwt(accessClaims(brand, { iss }), rsKey);
+      await expect(verifyAccessToken(token, { ...deps, brandDirectory: directory })).rejects.toMatchObject({
+        reason: 'ISSUER_UNKNOWN',
+      });
+    }
+    expect(lookups).toEqual(['https://other.test', 'http://127.0.0.1:3001', 'http://localhost:3001']);
+    expect(await reasonOf(signJwt(accessClaims(brand), rsKey))).toBe('ACCEPTED');
+  });
+});

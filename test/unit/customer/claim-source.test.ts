@@ -105,3 +105,41 @@ describe('tokenMatchesHash', () => {
     expect(tokenMatchesHash('h.p.other', hashToken(token))).toBe(false);
   });
 });
+
+describe('issue 21 item 9: the userinfo body is capped while it is read', () => {
+  /** A body produced on demand, 16 KiB a pull, up to 16 MiB; counts what the reader pulled and whether it cancelled. */
+  function endlessBody(declaredLength?: number) {
+    const state = { pulls: 0, cancelled: false };
+    const chunk = new TextEncoder().encode(`{"sub":"user-1","pad":"${'a'.repeat(16_384)}`);
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        state.pulls++;
+        if (state.pulls > 1_024) controller.close();
+        else controller.enqueue(chunk);
+      },
+      cancel() {
+        state.cancelled = true;
+      },
+    });
+    const headers = declaredLength === undefined ? undefined : { 'content-length': String(declaredLength) };
+    return { state, response: new Response(body, { status: 200, ...(headers ? { headers } : {}) }) };
+  }
+
+  it('stops reading past 64 KiB (no 16 MiB buffered) and answers 502 CIAM_UNAVAILABLE', async () => {
+    const { state, response } = endlessBody();
+    const { claims } = source(async () => response);
+    await expect(claims.load({ brand, auth, accessToken })).rejects.toMatchObject({
+      status: 502,
+      code: ErrorCodes.CIAM_UNAVAILABLE,
+    });
+    expect(state.pulls).toBeLessThan(10);
+    expect(state.cancelled).toBe(true);
+  });
+
+  it('refuses a declared Content-Length over the cap without reading the body', async () => {
+    const { state, response } = endlessBody(10_000_000);
+    const { claims } = source(async () => response);
+    await expect(claims.load({ brand, auth, accessToken })).rejects.toMatchObject({ status: 502 });
+    expect(state.pulls).toBeLessThanOrEqual(1);
+  });
+});

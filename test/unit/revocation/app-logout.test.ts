@@ -22,7 +22,7 @@ const auth = (overrides = {}) => sampleAuth({ iat: T0 - 60, exp: T0 + 540, ...ov
 describe('logoutCaller', () => {
   it('revokes the session until every token issued in it so far has expired (max lifetime + skew)', async () => {
     const { store, deps } = setup();
-    expect(await logoutCaller(deps, auth(), { allSessions: false })).toBe('SESSION');
+    expect((await logoutCaller(deps, auth(), { allSessions: false })).scope).toBe('SESSION');
     expect(store.items.get(RevocationKeys.session('demo', 'sid-1'))).toEqual({ expiresAt: T0 + 3600 + 30 });
     expect(await store.check({ brandId: 'demo', sub: 'user-1', sid: 'sid-1', jti: 'other', iat: T0 })).toBe(
       'SESSION_REVOKED',
@@ -31,14 +31,14 @@ describe('logoutCaller', () => {
 
   it('revokes only the token by jti, until its exp plus skew, when the token has no sid', async () => {
     const { store, deps } = setup();
-    expect(await logoutCaller(deps, auth({ sid: '' }), { allSessions: false })).toBe('TOKEN');
+    expect((await logoutCaller(deps, auth({ sid: '' }), { allSessions: false })).scope).toBe('TOKEN');
     expect(store.items.get(RevocationKeys.token('demo', 'jti-1'))).toEqual({ expiresAt: T0 + 540 + 30 });
     expect(store.items.has(RevocationKeys.session('demo', 'sid-1'))).toBe(false);
   });
 
   it('revokes every token of the user issued up to now with allSessions', async () => {
     const { store, deps } = setup();
-    expect(await logoutCaller(deps, auth(), { allSessions: true })).toBe('ALL_SESSIONS');
+    expect((await logoutCaller(deps, auth(), { allSessions: true })).scope).toBe('ALL_SESSIONS');
     expect(store.items.get(RevocationKeys.user('demo', 'user-1'))).toEqual({ revokedBefore: T0, expiresAt: T0 + 3630 });
     const other = { brandId: 'demo', sub: 'user-1', sid: 'sid-2', jti: 'jti-2' };
     expect(await store.check({ ...other, iat: T0 })).toBe('USER_REVOKED');
@@ -53,7 +53,9 @@ describe('logoutCaller', () => {
 
   it('falls back to revoking the user up to the token iat when the token has neither sid nor jti', async () => {
     const { store, deps } = setup();
-    expect(await logoutCaller(deps, auth({ sid: '', jti: '' }), { allSessions: false })).toBe('USER_BEFORE_TOKEN');
+    expect((await logoutCaller(deps, auth({ sid: '', jti: '' }), { allSessions: false })).scope).toBe(
+      'USER_BEFORE_TOKEN',
+    );
     expect(store.items.get(RevocationKeys.user('demo', 'user-1'))?.revokedBefore).toBe(T0 - 60);
   });
 
@@ -61,7 +63,7 @@ describe('logoutCaller', () => {
     const { store, deps, audit } = setup();
     await logoutCaller(deps, auth(), { allSessions: false });
     const before = new Map(store.items);
-    expect(await logoutCaller(deps, auth(), { allSessions: true })).toBe('ALREADY_REVOKED');
+    expect((await logoutCaller(deps, auth(), { allSessions: true })).scope).toBe('ALREADY_REVOKED');
     expect(store.items).toEqual(before);
     expect(audit.events.map((event) => event.reason)).toEqual(['APP_SESSION', 'APP_ALREADY_REVOKED']);
   });
@@ -122,5 +124,58 @@ describe('parseAppLogoutBody', () => {
 
   it('refuses a mistyped allSessions', () => {
     expect(() => parseAppLogoutBody({ allSessions: 'yes' })).toThrow(ValidationError);
+  });
+});
+
+describe('issue 21 item 6: with acceptIdTokens, app logout ends both credentials of the login', () => {
+  function idTokenBrandSetup() {
+    const now = T0 * 1000;
+    const store = new InMemoryRevocationStore({ now: () => now });
+    const brands = new InMemoryBrandDirectory([logoutTestBrand({ acceptIdTokens: true })]);
+    return { store, deps: { store, audit: new InMemoryAuditLog(), brands, now: () => now } };
+  }
+  /** The other credential of the same login: issued at the same time, its own jti, sid only if it has one. */
+  const sibling = (sid: string) => ({ brandId: 'demo', sub: 'user-1', sid, jti: 'sibling', iat: T0 - 60 });
+
+  it('an access token without sid: the user cut-off at this moment ends the ID token too', async () => {
+    const { store, deps } = idTokenBrandSetup();
+    const result = await logoutCaller(deps, auth({ sid: '' }), { allSessions: false });
+    expect(result).toEqual({ scope: 'LOGIN_AT_LOGOUT' });
+    expect(await store.check(sibling('id-token-sid'))).toBe('USER_REVOKED');
+    // A login after this moment is not touched.
+    expect(await store.check({ ...sibling('later'), iat: T0 + 1 })).toBeUndefined();
+  });
+
+  it('an ID token as bearer: its session and the cut-off end the access token, which has no sid', async () => {
+    const { store, deps } = idTokenBrandSetup();
+    expect((await logoutCaller(deps, auth({ tokenKind: 'id' }), { allSessions: false })).scope).toBe('LOGIN_AT_LOGOUT');
+    expect(await store.check(sibling(''))).toBe('USER_REVOKED');
+    expect(store.items.has(RevocationKeys.session('demo', 'sid-1'))).toBe(true);
+  });
+
+  it('an access token with the sid its ID token carries: the session is enough (the user keeps other sessions)', async () => {
+    const { store, deps } = idTokenBrandSetup();
+    expect((await logoutCaller(deps, auth(), { allSessions: false })).scope).toBe('SESSION');
+    expect(await store.check(sibling('sid-1'))).toBe('SESSION_REVOKED');
+    expect(await store.check(sibling('other-login'))).toBeUndefined();
+  });
+
+  it('without acceptIdTokens nothing changes: only the access token or its session', async () => {
+    const { store, deps } = setup();
+    expect((await logoutCaller(deps, auth({ sid: '' }), { allSessions: false })).scope).toBe('TOKEN');
+    expect(await store.check(sibling('id-token-sid'))).toBeUndefined();
+  });
+
+  it('says NO_REVOCATION_ENDPOINT for a refresh token when no revoker is configured', async () => {
+    const { deps } = setup();
+    expect(await logoutCaller(deps, auth(), { allSessions: false, refreshToken: 'rt' })).toEqual({
+      scope: 'SESSION',
+      refreshToken: { revoked: false, reason: 'NO_REVOCATION_ENDPOINT' },
+    });
+  });
+
+  it('parses refresh_token from the body', () => {
+    expect(parseAppLogoutBody({ refresh_token: 'rt' })).toEqual({ allSessions: false, refreshToken: 'rt' });
+    expect(() => parseAppLogoutBody({ refresh_token: '' })).toThrow(ValidationError);
   });
 });

@@ -3,7 +3,7 @@ import { SsmSecretWriter } from '../../../shared/adapters/ssm-secret-source.js';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pairGuardKey } from '../../../shared/adapters/dynamo-brand-store.js';
+import { selectorItemKey } from '../../../shared/adapters/dynamo-brand-store.js';
 import type { GatewaySettings } from '../../../shared/env.js';
 import { createGatewayRuntime } from '../../../shared/runtime/gateway-runtime.js';
 
@@ -111,7 +111,12 @@ describe('createGatewayRuntime', () => {
       Items: [
         item('a', 'https://ciam-a.example.com'),
         item('b', 'https://ciam-b.example.com'),
-        { brandId: pairGuardKey('https://ciam-a.example.com', 'a-client'), kind: 'issuer-client-guard' },
+        {
+          brandId: selectorItemKey({ kind: 'client', issuer: 'https://ciam-a.example.com', value: 'a-client' }),
+          kind: 'brand-selector',
+          mode: 'exclusive',
+          owner: 'a',
+        },
       ],
     });
     const clock = { now: 0 };

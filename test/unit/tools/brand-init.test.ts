@@ -18,6 +18,9 @@ describe('detectPreset', () => {
   });
 });
 
+/** Every name resolves to one public address (tests never ask the real DNS). */
+const publicDns = async () => ['93.184.215.14'];
+
 function discoveryFetch(document: Record<string, unknown>) {
   const seen: string[] = [];
   const fetch = async (url: string) => {
@@ -37,7 +40,7 @@ describe('initBrand', () => {
       id_token_signing_alg_values_supported: ['HS256', 'RS256', 'PS256'],
       claims_supported: ['sub', 'given_name', 'family_name', 'email', 'email_verified'],
     });
-    const result = await initBrand({ issuer, clientId: 'abc' }, fetch);
+    const result = await initBrand({ issuer, clientId: 'abc' }, fetch, publicDns);
     expect(seen).toEqual(['https://brand.eu.auth0.com/.well-known/openid-configuration']);
     expect(result.preset).toBe('auth0');
     expect(result.brand).toMatchObject({
@@ -68,6 +71,7 @@ describe('initBrand', () => {
     const cognito = await initBrand(
       { issuer: cognitoIssuer, clientId: 'app-client' },
       discoveryFetch({ issuer: cognitoIssuer, jwks_uri: `${cognitoIssuer}/.well-known/jwks.json` }).fetch,
+      publicDns,
     );
     expect(cognito.brand).toMatchObject({ audienceClaim: 'client_id', applicationId: 'app-client' });
 
@@ -79,6 +83,7 @@ describe('initBrand', () => {
         jwks_uri: 'https://login.microsoftonline.com/tenant-1/discovery/v2.0/keys',
         userinfo_endpoint: 'https://graph.microsoft.com/oidc/userinfo',
       }).fetch,
+      publicDns,
     );
     expect(entra.preset).toBe('entra');
     expect(entra.brand).not.toHaveProperty('userInfoEndpoint');
@@ -87,7 +92,11 @@ describe('initBrand', () => {
 
   it('takes api://default as the audience of an Okta default authorization server', async () => {
     const issuer = 'https://brand.okta.com/oauth2/default';
-    const okta = await initBrand({ issuer }, discoveryFetch({ issuer, jwks_uri: `${issuer}/v1/keys` }).fetch);
+    const okta = await initBrand(
+      { issuer },
+      discoveryFetch({ issuer, jwks_uri: `${issuer}/v1/keys` }).fetch,
+      publicDns,
+    );
     expect(okta.brand.applicationId).toBe('api://default');
   });
 
@@ -96,5 +105,60 @@ describe('initBrand', () => {
     await expect(initBrand({ issuer: 'https://x.example' }, discoveryFetch({}).fetch)).rejects.toThrow(/jwks_uri/);
     const down = async () => new Response('', { status: 404 });
     await expect(initBrand({ issuer: 'https://x.example' }, down)).rejects.toThrow(/answered HTTP 404/);
+  });
+});
+
+describe('issue 21 item 9: brand init warns about what the operator must look at', () => {
+  it('gives no warning for a provider whose discovery names itself, over https, on public addresses', async () => {
+    const issuer = 'https://login.brand.example';
+    const result = await initBrand(
+      { issuer },
+      discoveryFetch({ issuer, jwks_uri: `${issuer}/jwks`, userinfo_endpoint: `${issuer}/me` }).fetch,
+      publicDns,
+    );
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('warns when discovery names another issuer than the URL given', async () => {
+    const result = await initBrand(
+      { issuer: 'https://login.brand.example' },
+      discoveryFetch({ issuer: 'https://evil.example', jwks_uri: 'https://evil.example/jwks' }).fetch,
+      publicDns,
+    );
+    expect(result.brand.issuer).toBe('https://evil.example');
+    expect(result.warnings).toEqual([
+      'the discovery document of https://login.brand.example names another issuer, https://evil.example: the brand file uses it (tokens carry it); make sure that is the provider you meant',
+    ]);
+  });
+
+  it('warns about plain http and hosts that resolve to internal addresses (IP literals included)', async () => {
+    const issuer = 'https://login.brand.example';
+    const dns = async (host: string) =>
+      host === 'keys.brand.example' ? ['169.254.169.254'] : host === 'me.brand.example' ? ['10.0.0.5'] : ['8.8.8.8'];
+    const result = await initBrand(
+      { issuer },
+      discoveryFetch({
+        issuer,
+        jwks_uri: 'https://keys.brand.example/jwks',
+        userinfo_endpoint: 'http://me.brand.example/userinfo',
+      }).fetch,
+      dns,
+    );
+    expect(result.warnings).toEqual([
+      'jwksUri host keys.brand.example resolves to 169.254.169.254 (linkLocal), not a public address: the gateway refuses it outside the local stack',
+      'userInfoEndpoint http://me.brand.example/userinfo is not https: only the local stack accepts plain http on loopback',
+      'userInfoEndpoint host me.brand.example resolves to 10.0.0.5 (private), not a public address: the gateway refuses it outside the local stack',
+    ]);
+    const literal = await initBrand(
+      { issuer: 'http://127.0.0.1:4000' },
+      discoveryFetch({ issuer: 'http://127.0.0.1:4000', jwks_uri: 'http://127.0.0.1:4000/jwks' }).fetch,
+      dns,
+    );
+    expect(literal.warnings).toContain(
+      '--issuer http://127.0.0.1:4000 is not https: only the local stack accepts plain http on loopback',
+    );
+    expect(literal.warnings).toContain(
+      '--issuer host 127.0.0.1 resolves to 127.0.0.1 (loopback), not a public address: the gateway refuses it outside the local stack',
+    );
   });
 });
