@@ -1,7 +1,6 @@
 // The REST API: the request authorizer, every route of shared/routes.ts with its auth type, request validation,
 // stage throttling (plus own limits for the public routes), JSON access logs that carry the authorizer's principal
 // and reason, CORS, JSON gateway responses, WAF, and an optional custom domain.
-import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/auth/authorize-request.js';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
@@ -29,7 +28,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { ErrorCodes } from '../../shared/errors.js';
+import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS, ErrorCodes } from '../../shared/errors.js';
 import { type FunctionName, type RouteDefinition, Routes } from '../../shared/routes.js';
 import type { EnvironmentSettings } from '../environment-settings.js';
 import { pascalCase } from './gateway-function.js';
@@ -78,7 +77,7 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
 export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Brand-Id', 'X-Request-Id'];
 
 /** Retry-After (seconds) on the 503 answered when the authorizer failed: one value, shared with the local emulator. */
-export { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/auth/authorize-request.js';
+export { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/errors.js';
 
 /** The routes that get their own method throttle (unauthenticated, so anyone can call them). */
 export const ROUTE_THROTTLES = {

@@ -77,6 +77,7 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
   // node:http(s), which the AWS SDK loads anyway (a first fetch() loads undici, 20-30 ms), and never plain http
   // outside the local stage, whatever a brand item says. Caches created after this call use it.
   setJwksCacheDefaults({
+    now,
     get: httpsOnly(nodeHttpGet, { allowHttp: settings.stage === 'local' }),
     ...(options.onJwksFetchError ? { onFetchError: options.onJwksFetchError } : {}),
   });

@@ -67,7 +67,7 @@ function handler() {
     jwks: (uri) => {
       let cache = caches.get(uri);
       if (!cache) {
-        cache = new JwksCache(uri, { now: () => clock.now, timeoutMs: 500 });
+        cache = new JwksCache(uri, { fetch, now: () => clock.now, timeoutMs: 500 });
         caches.set(uri, cache);
       }
       return cache;

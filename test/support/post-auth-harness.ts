@@ -27,6 +27,7 @@ import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { type AuditEvent, InMemoryAuditLog } from '../../shared/audit/audit-event.js';
 import { StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
 import type { AuthorizerContext } from '../../shared/auth/authorizer-context.js';
+import { JwksCache, type JwksProvider } from '../../shared/auth/jwks-cache.js';
 import { verifyAccessToken } from '../../shared/auth/verify-access-token.js';
 import { CapillaryClients } from '../../shared/capillary/capillary-client.js';
 import { type BrandConfig, parseBrandConfig } from '../../shared/config/brand-config.js';
@@ -189,6 +190,16 @@ export async function startPostAuthRig(options: {
       call.endSeq = seq++;
     }
   };
+  // The rig's JWKS caches over the loopback CIAM (a deployed function gets them from its runtime).
+  const jwksCaches = new Map<string, JwksCache>();
+  const jwks: JwksProvider = (uri) => {
+    let cache = jwksCaches.get(uri);
+    if (cache === undefined) {
+      cache = new JwksCache(uri, { fetch, now: Date.now });
+      jwksCaches.set(uri, cache);
+    }
+    return cache;
+  };
   const services: PostAuthServices = {
     // Retries back off for 0 ms here: the backoff itself is unit-tested with an injected sleep.
     capillary: new CapillaryClients({
@@ -199,7 +210,7 @@ export async function startPostAuthRig(options: {
       fetch: recordingFetch,
     }),
     links,
-    claims: new CiamClaimSource({ timeoutMs: 2_000 }),
+    claims: new CiamClaimSource({ timeoutMs: 2_000, jwks }),
     audit,
     linkPollMs: 10,
     linkWaitMs: 15_000,
@@ -214,7 +225,7 @@ export async function startPostAuthRig(options: {
   };
 
   async function contextFor(accessToken: string): Promise<AuthorizerContext> {
-    const verified = await verifyAccessToken(accessToken, { brandDirectory: brands, now: Date.now });
+    const verified = await verifyAccessToken(accessToken, { brandDirectory: brands, now: Date.now, jwks });
     return {
       brandId: verified.brand.brandId,
       orgId: verified.brand.orgId,
