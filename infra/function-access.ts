@@ -6,10 +6,10 @@ import type { TableKey } from '../shared/storage/tables.js';
 /** The API functions plus the authorizer (which is not behind a route). */
 export type GatewayFunctionName = FunctionName | 'authorizer';
 
-export type TableAccess = 'read' | 'readwrite';
+type TableAccess = 'read' | 'readwrite';
 
 /** `read`: GetParameter on the brands' SSM path (+ kms:Decrypt through SSM); `write`: Put/Delete there too. */
-export type SecretAccess = 'read' | 'write';
+type SecretAccess = 'read' | 'write';
 
 export interface FunctionAccess {
   tables: Partial<Record<TableKey, TableAccess>>;

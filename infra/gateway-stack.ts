@@ -33,7 +33,7 @@ export function ssmPrefix(stage: string): string {
 }
 
 /** DynamoDB data-plane actions a reader needs (Scan only matters for the admin's brand list). */
-export const TABLE_READ_ACTIONS = [
+const TABLE_READ_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
   'dynamodb:Query',
@@ -42,7 +42,7 @@ export const TABLE_READ_ACTIONS = [
   'dynamodb:DescribeTable',
 ];
 /** Added for writers (conditional puts, TTL'd lock items, transactions of these). */
-export const TABLE_WRITE_ACTIONS = [
+const TABLE_WRITE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',

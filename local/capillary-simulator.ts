@@ -10,12 +10,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 
-export interface SimIdentifier {
+interface SimIdentifier {
   type: string;
   value: string;
 }
 
-export interface SimProfile {
+interface SimProfile {
   source: string;
   accountId: string;
   firstName: string;
@@ -47,7 +47,7 @@ export interface SimCall {
 }
 
 /** A fault applies to matching calls, for the next `count` calls or at `rate` (0-1). */
-export type SimFault = {
+type SimFault = {
   /** Only calls whose `METHOD path` contains this text (e.g. `POST /v2/customers`). */
   match?: string;
   /** Let this many matching calls through before the fault starts. */
@@ -68,8 +68,8 @@ export type SimFault = {
   | { kind: 'answer'; status: number; body: unknown }
 );
 
-export type SimFieldType = 'string' | 'number' | 'boolean' | 'date';
-export interface SimFieldDefinition {
+type SimFieldType = 'string' | 'number' | 'boolean' | 'date';
+interface SimFieldDefinition {
   name: string;
   type: SimFieldType;
 }

@@ -39,8 +39,6 @@ import { type LocalSsm, startLocalSsm } from './local-ssm.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export { DEFAULT_DATA_DIR, DEV_CLIENTS_FILE } from './local-data.js';
-
 export const DEFAULT_PORTS = { gateway: 3000, ciam: 3001, capillary: 3002, dynamodb: 3003, ssm: 3004 } as const;
 
 export interface LocalStackOptions {
@@ -82,7 +80,7 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
 }
 
-export interface DemoClient {
+interface DemoClient {
   clientId: string;
   clientSecret?: string;
   redirectUri: string;

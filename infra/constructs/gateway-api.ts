@@ -34,7 +34,7 @@ import type { EnvironmentSettings } from '../environment-settings.js';
 import { pascalCase } from './gateway-function.js';
 
 /** Header that carries the CIAM bearer token; the authorizer's only identity source (and cache key). */
-export const AUTHORIZATION_HEADER = 'Authorization';
+const AUTHORIZATION_HEADER = 'Authorization';
 
 /** Routes whose handler needs a JSON object body; API Gateway rejects anything else before a Lambda runs. */
 export const BODY_REQUIRED_ROUTES: ReadonlySet<string> = new Set([
@@ -348,7 +348,7 @@ export class GatewayApi extends Construct {
  * nothing is disclosed that a non-browser client could not get anyway. The functions' own answers (the data)
  * and the preflights still allow exactly the configured origins.
  */
-export function gatewayResponseCorsHeaders(corsAllowedOrigins: readonly string[]): Record<string, string> {
+function gatewayResponseCorsHeaders(corsAllowedOrigins: readonly string[]): Record<string, string> {
   if (corsAllowedOrigins.length === 0) return {};
   const allowOrigin = corsAllowedOrigins.length === 1 ? `'${corsAllowedOrigins[0]}'` : 'method.request.header.Origin';
   return {

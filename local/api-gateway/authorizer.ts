@@ -18,7 +18,7 @@ export interface AuthorizerStageOptions {
   onError: (where: string, error: unknown) => void;
 }
 
-export type AuthorizerDecision = { result: AuthorizerResult; cache: 'hit' | 'miss' } | GatewayAnswer;
+type AuthorizerDecision = { result: AuthorizerResult; cache: 'hit' | 'miss' } | GatewayAnswer;
 
 export interface AuthorizerStage {
   /** The authorizer's result for this identity (from the cache or a call), or the answer that ends the request. */

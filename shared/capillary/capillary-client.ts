@@ -34,9 +34,6 @@ import {
   type WriteResult,
 } from './capillary-types.js';
 
-export type { CapillaryLogger, RetryPolicy } from './capillary-transport.js';
-export { DefaultRetryPolicy } from './capillary-transport.js';
-
 export interface CapillaryClientOptions {
   baseUrl: string;
   authMode: 'oauth' | 'basic';
@@ -251,7 +248,7 @@ function parseCustomer(json: unknown): CapillaryCustomer {
 type ClientDeps = Omit<CapillaryClientOptions, 'baseUrl' | 'authMode' | 'credentialsParameter' | 'timeoutMs'>;
 
 /** Builds the client for a brand from its configuration. */
-export function createCapillaryClient(brand: Pick<BrandConfig, 'capillary'>, deps: ClientDeps): CapillaryClient {
+function createCapillaryClient(brand: Pick<BrandConfig, 'capillary'>, deps: ClientDeps): CapillaryClient {
   return new CapillaryClient({
     ...deps,
     baseUrl: brand.capillary.baseUrl,

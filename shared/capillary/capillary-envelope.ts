@@ -35,7 +35,7 @@ export interface EnvelopeAnswer {
   requestId: string | undefined;
 }
 
-export function parseEnvelope(json: unknown): CapillaryEnvelope | undefined {
+function parseEnvelope(json: unknown): CapillaryEnvelope | undefined {
   const parsed = EnvelopeSchema.safeParse(json);
   return parsed.success ? parsed.data : undefined;
 }

@@ -5,12 +5,6 @@
 // anything else (502). Each carries Capillary's codes and request id for the logs.
 import { type CodeWithStatus, ConflictError, ErrorCodes, NotFoundError, UpstreamError } from '../errors.js';
 
-/** Capillary's `{status, code, message}` items of `warnings[]` and `errors[]`. */
-export interface CapillaryStatusItem {
-  code: number;
-  message: string;
-}
-
 export interface CapillaryFailureInfo {
   codes: number[];
   httpStatus: number | undefined;
@@ -18,14 +12,14 @@ export interface CapillaryFailureInfo {
 }
 
 /** Codes meaning "no customer for these identifiers / this id". */
-export const NOT_FOUND_CODES: ReadonlySet<number> = new Set([8015, 8009]);
+const NOT_FOUND_CODES: ReadonlySet<number> = new Set([8015, 8009]);
 /** "The customer is merged into another account" (get of a merged-away id). */
-export const MERGED_CODE = 8069;
+const MERGED_CODE = 8069;
 /**
  * "Invalid identifier passed" / "invalid source account passed" / "invalid source passed": the org does not
  * answer this lookup (CAPILLARY.md §3: the cuid lookup on OAUTH_EXTERNAL may meet 8003, 8011 or 8013).
  */
-export const LOOKUP_REFUSED_CODES: ReadonlySet<number> = new Set([8013, 8011, 8003]);
+const LOOKUP_REFUSED_CODES: ReadonlySet<number> = new Set([8013, 8011, 8003]);
 /**
  * Warnings a successful add carries that say nothing about the customer it holds: 8107 "Default customer
  * status label not set" (the published success example). Any other warning (8050 merged, 8052 conflicting,
@@ -33,9 +27,9 @@ export const LOOKUP_REFUSED_CODES: ReadonlySet<number> = new Set([8013, 8011, 80
  */
 export const INFORMATIONAL_WARNING_CODES: ReadonlySet<number> = new Set([8107]);
 /** "Unable to create profile as instore profile doesn't exist." */
-export const INSTORE_REQUIRED_CODE = 8090;
+const INSTORE_REQUIRED_CODE = 8090;
 /** Codes meaning the identifier or profile already exists (same source) or would merge conflicting customers. */
-export const CONFLICT_CODES: ReadonlySet<number> = new Set([8006, 8007, 8008, 8028, 8052, 8053, 8066, 8067]);
+const CONFLICT_CODES: ReadonlySet<number> = new Set([8006, 8007, 8008, 8028, 8052, 8053, 8066, 8067]);
 /** "Multiple actions running for the same customer, retry later." */
 export const CONCURRENT_ACTION_CODE = 521;
 

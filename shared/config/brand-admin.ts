@@ -407,7 +407,7 @@ export class BrandAdmin {
  * The first other brand of the same issuer that accepts one of this brand's audiences, unless the two
  * can always be told apart: different client ids, and both refuse tokens not naming their own client.
  */
-export function audienceOverlap(
+function audienceOverlap(
   document: BrandDocument,
   brands: readonly StoredBrand[],
 ): { brandId: string; audiences: string[] } | undefined {

@@ -69,7 +69,7 @@ export function tokenMatchesHash(token: string, tokenHash: string): boolean {
 }
 
 /** The payload of a JWT the authorizer already verified (no signature check here). */
-export function decodeVerifiedPayload(token: string): Claims {
+function decodeVerifiedPayload(token: string): Claims {
   const part = token.split('.')[1];
   if (!part) throw new UnauthorizedError();
   try {

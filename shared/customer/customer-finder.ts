@@ -11,7 +11,7 @@ import { ErrorCodes, UpstreamError } from '../errors.js';
 import type { MappedCustomer } from './claim-mapping.js';
 import type { PostAuthCaller } from './post-auth-caller.js';
 
-export type IdentifierKind = 'email' | 'mobile';
+type IdentifierKind = 'email' | 'mobile';
 
 /** One of the user's identifiers and the customer that holds it on any source (undefined: nobody). */
 export interface IdentifierHolder {

@@ -37,7 +37,7 @@ import { capillaryFor, type PostAuthCaller } from './post-auth-caller.js';
 import type { PostAuthServices } from './post-auth-ports.js';
 import { BudgetDefaults, deadlineIn, earliest, NoDeadline } from './time-budget.js';
 
-export type SessionStatus = 'created' | 'linked' | 'updated';
+type SessionStatus = 'created' | 'linked' | 'updated';
 
 export interface SessionResult {
   customerId: number;

@@ -93,7 +93,7 @@ export async function checkOutboundHosts(
 }
 
 /** Refused before any connection: a configured URL that is not https outside the local stage. */
-export class InsecureUrlError extends Error {
+class InsecureUrlError extends Error {
   constructor(url: string) {
     super(`refusing a non-https URL outside the local stage: ${URL.canParse(url) ? new URL(url).origin : '(invalid)'}`);
     this.name = 'InsecureUrlError';

@@ -9,7 +9,7 @@ const BASE_HEADERS = {
 } as const;
 
 /** The JSON error body every endpoint returns: `{ error: { code, message, details?, requestId? } }`. */
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; details?: { field: string; message: string }[]; requestId?: string };
 }
 

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createAdminHandler } from '../../functions/admin/handler.js';
+import { createHandler as createAdminHandler } from '../../functions/admin/handler.js';
 import { type LocalSsm, startLocalSsm } from '../../local/local-ssm.js';
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
 import { createDocumentClient } from '../../shared/adapters/aws-clients.js';
@@ -36,7 +36,7 @@ export interface FakeCiam {
   close(): Promise<void>;
 }
 
-export async function startFakeCiam(): Promise<FakeCiam> {
+async function startFakeCiam(): Promise<FakeCiam> {
   const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'key-1', alg: 'ES256', use: 'sig' };
   const server = createServer();

@@ -1,6 +1,6 @@
 // Token-signing helpers for tests: real keys generated at run time, compact JWS built by hand (so tests
 // can produce every malformed variant), a brand factory, and a loopback JWKS server with failure modes.
-import { constants, createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BrandConfig, type BrandConfigInput, parseBrandConfig } from '../../shared/config/brand-config.js';
@@ -39,7 +39,7 @@ export function b64url(value: string | Buffer | Record<string, unknown>): string
 const HASH = { '256': 'sha256', '384': 'sha384', '512': 'sha512' } as const;
 
 /** Signs `signingInput` (ASCII) as a JWS `alg` would. */
-export function signInput(alg: TestAlg, key: KeyObject, signingInput: string): Buffer {
+function signInput(alg: TestAlg, key: KeyObject, signingInput: string): Buffer {
   const data = Buffer.from(signingInput, 'latin1');
   if (alg === 'EdDSA') return sign(null, data, key);
   const hash = HASH[alg.slice(2) as keyof typeof HASH];
@@ -75,9 +75,7 @@ export function signRaw(input: string, alg: TestAlg, privateKey: KeyObject): str
   return `${input}.${b64url(signInput(alg, privateKey, input))}`;
 }
 
-export { createPrivateKey };
-
-export const TEST_ISSUER = 'https://ciam.brand-a.test';
+const TEST_ISSUER = 'https://ciam.brand-a.test';
 export const NOW_MS = Date.UTC(2026, 0, 15, 12, 0, 0);
 export const NOW_S = NOW_MS / 1000;
 
@@ -131,7 +129,7 @@ export function memoryJwksFetch(initial: { keys: unknown[] }) {
   return { state, fetch };
 }
 
-export type JwksServerMode = 'ok' | 'error500' | 'garbage' | 'hang' | 'huge';
+type JwksServerMode = 'ok' | 'error500' | 'garbage' | 'hang' | 'huge';
 
 export interface JwksServer {
   uri: string;
@@ -176,7 +174,7 @@ export async function startJwksServer(jwks: { keys: unknown[] }): Promise<JwksSe
   return state;
 }
 
-export const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/me';
+const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/me';
 
 /** A REQUEST authorizer event with the given headers (multi-value map filled like API Gateway does). */
 export function authorizerEvent(

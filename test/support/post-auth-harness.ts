@@ -38,8 +38,8 @@ import type { PostAuthServices } from '../../shared/customer/post-auth-ports.js'
 import { createLogger } from '../../shared/observability/logger.js';
 import { authorizedEvent, lambdaContext } from './events.js';
 
-export const API_RESOURCE = 'https://api.demo.loyalty.test';
-export const APP = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };
+const API_RESOURCE = 'https://api.demo.loyalty.test';
+const APP = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };
 export const ACCOUNT_ID = 'ciam-demo-account';
 const CREDENTIALS_PARAMETER = '/ciam-gateway/test/demo/capillary';
 
@@ -55,7 +55,7 @@ export interface Answer {
 }
 
 /** One Capillary request as the gateway's client sent it. */
-export interface ClientCall {
+interface ClientCall {
   method: string;
   url: URL;
   startSeq: number;
@@ -97,7 +97,7 @@ export const CuidLookupModes = ['documented', 'permissive'] as const;
 export type CuidLookupMode = (typeof CuidLookupModes)[number];
 
 /** A small seeded PRNG (mulberry32), so the simulator's HTTP 500 share is the same on every run. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

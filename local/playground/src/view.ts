@@ -32,7 +32,7 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 const TOKEN_KEYS = new Set(['id_token', 'access_token', 'refresh_token', 'idToken', 'accessToken', 'logout_token']);
 
 /** A copy with every token shortened (screenshots of the page get shared). */
-export function redactTokens(value: unknown): unknown {
+function redactTokens(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactTokens);
   if (!isRecord(value)) return value;
   const copy: Record<string, unknown> = {};
@@ -48,7 +48,7 @@ export function redactTokens(value: unknown): unknown {
   return copy;
 }
 
-export function json(value: unknown): HTMLElement {
+function json(value: unknown): HTMLElement {
   return h('pre', {}, value === undefined ? '(empty)' : JSON.stringify(value, null, 2));
 }
 
@@ -73,7 +73,7 @@ function hasValue(value: unknown): boolean {
 }
 
 /** A two-column table of key/value pairs; rows without a value are left out. */
-export function keyValues(entries: [string, unknown][]): HTMLElement {
+function keyValues(entries: [string, unknown][]): HTMLElement {
   return h(
     'table',
     { class: 'kv' },
