@@ -130,6 +130,11 @@ export interface CapillarySimulatorOptions extends Partial<SimOrgConfig> {
   tokenTtlSeconds?: number;
   /** Seeded random for `rate` faults and the HTTP 500 share. */
   random?: () => number;
+  /**
+   * Told when a `hang` fault parks a request (it is never answered): a test client can end its call there as a
+   * timeout at once, instead of racing a short wall-clock timeout against every healthy answer.
+   */
+  onHang?: (request: IncomingMessage) => void;
 }
 
 export interface CapillarySimulator {
@@ -728,6 +733,7 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
       req.resume();
+      options.onHang?.(req);
       return;
     }
     const delay = org.latencyMs + (fault?.kind === 'latency' ? fault.ms : 0);

@@ -23,8 +23,14 @@ function customersWithCuid(rig: PostAuthRig, sub: string) {
 describe.each(CuidLookupModes)('post-auth under concurrency and Capillary faults (cuid lookup %s)', (cuidLookup) => {
   let rig: PostAuthRig;
   beforeAll(async () => {
-    // A short Capillary timeout so injected hangs turn into timeouts quickly.
-    rig = await startPostAuthRig({ accounts, tablePrefix: `resilience-${cuidLookup}`, cuidLookup, timeoutMs: 300 });
+    // Injected hangs end as timeouts the moment the simulator parks the call; healthy calls keep the rig's
+    // ordinary timeout (a short one made them race it: a 503 among the 10 concurrent sessions under load).
+    rig = await startPostAuthRig({
+      accounts,
+      tablePrefix: `resilience-${cuidLookup}`,
+      cuidLookup,
+      hangsTimeOutAtOnce: true,
+    });
   });
   afterEach(() => rig.sim.clearFaults());
   afterAll(() => rig.close());

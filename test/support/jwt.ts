@@ -4,6 +4,7 @@ import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypt
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BrandConfig, type BrandConfigInput, parseBrandConfig } from '../../shared/config/brand-config.js';
+import type { FetchFn } from '../../shared/http/fetch.js';
 
 export type TestAlg = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
 
@@ -136,17 +137,39 @@ export interface JwksServer {
   requests: number;
   mode: JwksServerMode;
   jwks: { keys: unknown[] };
+  /**
+   * A fetch whose call this server parks in `hang` mode ends at once as a timeout, as the client's own timeout
+   * would end it later: a test of hangs needs no short timeout, which every healthy fetch under load races too.
+   */
+  fetch: FetchFn;
   close(): Promise<void>;
 }
+
+const CALL_ID_HEADER = 'x-test-call-id';
 
 /** A loopback JWKS endpoint (port 0) whose keys and failure mode the test changes at will. */
 export async function startJwksServer(jwks: { keys: unknown[] }): Promise<JwksServer> {
   const server: Server = createServer();
+  const inFlight = new Map<string, AbortController>();
+  let calls = 0;
   const state: JwksServer = {
     uri: '',
     requests: 0,
     mode: 'ok',
     jwks,
+    fetch: async (url, init) => {
+      const id = String(calls++);
+      const controller = new AbortController();
+      inFlight.set(id, controller);
+      const headers = new Headers(init?.headers);
+      headers.set(CALL_ID_HEADER, id);
+      const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+      try {
+        return await fetch(url, { ...init, headers, signal });
+      } finally {
+        inFlight.delete(id);
+      }
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -156,7 +179,12 @@ export async function startJwksServer(jwks: { keys: unknown[] }): Promise<JwksSe
   server.on('request', (req, res) => {
     state.requests++;
     req.resume();
-    if (state.mode === 'hang') return; // never answers: the client's timeout must end it
+    if (state.mode === 'hang') {
+      // Never answers: the client's timeout ends it (at once for a call made with state.fetch).
+      const timedOut = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      inFlight.get(String(req.headers[CALL_ID_HEADER]))?.abort(timedOut);
+      return;
+    }
     if (state.mode === 'error500') {
       res.writeHead(500).end('boom');
       return;

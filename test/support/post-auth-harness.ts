@@ -38,6 +38,9 @@ import type { PostAuthServices } from '../../shared/customer/post-auth-ports.js'
 import { createLogger } from '../../shared/observability/logger.js';
 import { authorizedEvent, lambdaContext } from './events.js';
 
+/** Names each Capillary call of the rig (the simulator ignores it), so a parked call can be ended. */
+const CALL_ID_HEADER = 'x-test-call-id';
+
 const API_RESOURCE = 'https://api.demo.loyalty.test';
 const APP = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };
 export const ACCOUNT_ID = 'ciam-demo-account';
@@ -112,6 +115,11 @@ export async function startPostAuthRig(options: {
   accounts: Record<string, AccountClaims>;
   tablePrefix: string;
   timeoutMs?: number;
+  /**
+   * A Capillary call the simulator parks (a `hang` fault) ends at once as a timeout, as the client's own timeout
+   * would end it later: hang tests need no short timeout, which every healthy call under load would race too.
+   */
+  hangsTimeOutAtOnce?: boolean;
   /** How the simulated org answers the cuid lookup (default documented: refused with 8013). */
   cuidLookup?: CuidLookupMode;
   /** Simulated org settings beyond the cuid switch. */
@@ -124,12 +132,18 @@ export async function startPostAuthRig(options: {
     clients: [{ clientId: APP.clientId, clientSecret: APP.clientSecret, redirectUris: [APP.redirectUri] }],
     apiResource: API_RESOURCE,
   });
+  // Capillary calls in flight by the id the recording fetch sends along, so a parked one can be timed out.
+  const inFlight = new Map<string, AbortController>();
+  const timedOut = () => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
   // A strict org: half of its business errors come with HTTP 500, as the reference allows.
   const sim = await startCapillarySimulator({
     clients: [{ key: 'cap-key', secret: 'cap-secret' }],
     cuidLookup: options.cuidLookup ?? 'documented',
     businessErrorHttp500Share: 0.5,
     random: seededRandom(11),
+    ...(options.hangsTimeOutAtOnce
+      ? { onHang: (request) => inFlight.get(String(request.headers[CALL_ID_HEADER]))?.abort(timedOut()) }
+      : {}),
     ...options.org,
   });
   const dynamo = await startLocalDynamo();
@@ -184,9 +198,16 @@ export async function startPostAuthRig(options: {
   const recordingFetch = async (input: string, init: RequestInit): Promise<Response> => {
     const call: ClientCall = { method: init.method ?? 'GET', url: new URL(input), startSeq: seq++, endSeq: -1 };
     capillaryCalls.push(call);
+    const id = String(call.startSeq);
+    const controller = new AbortController();
+    inFlight.set(id, controller);
+    const headers = new Headers(init.headers);
+    headers.set(CALL_ID_HEADER, id);
+    const signal = init.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
     try {
-      return await globalThis.fetch(input, init);
+      return await globalThis.fetch(input, { ...init, headers, signal });
     } finally {
+      inFlight.delete(id);
       call.endSeq = seq++;
     }
   };
