@@ -62,6 +62,11 @@ type SimFault = {
   | { kind: 'hang' }
   /** Answers normally after a delay. */
   | { kind: 'latency'; ms: number }
+  /**
+   * Holds each matching call until `count` of them have arrived, then answers them all normally: calls sent
+   * together overlap at the simulator whatever the machine's load (a latency only makes that likely).
+   */
+  | { kind: 'together' }
   /** Performs the call, then answers 500 anyway (a crash after the write). */
   | { kind: 'fail-after-write' }
   /** Answers this instead, without performing the call (e.g. a warning the simulator does not produce itself). */
@@ -312,6 +317,16 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
   const calls: SimCall[] = [];
   let seq = 0;
   const hanging = new Set<ServerResponse>();
+  /** The calls a `together` fault holds, released all at once when its `count` have arrived. */
+  const gathering = new Map<SimFault, (() => void)[]>();
+  function gathered(fault: SimFault): Promise<void> {
+    const waiting = gathering.get(fault) ?? [];
+    gathering.set(fault, waiting);
+    return new Promise((release) => {
+      waiting.push(release);
+      if (waiting.length >= (fault.count ?? 1)) for (const go of waiting.splice(0)) go();
+    });
+  }
 
   const sameAccount = (p: SimProfile, source: string, accountId: string) =>
     p.source === source && (SINGLE_ACCOUNT_SOURCES.has(source) || p.accountId === accountId);
@@ -736,6 +751,7 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       options.onHang?.(req);
       return;
     }
+    if (fault?.kind === 'together') await gathered(fault);
     const delay = org.latencyMs + (fault?.kind === 'latency' ? fault.ms : 0);
     if (delay > 0) await sleep(delay);
     if (fault?.kind === 'status') {
