@@ -132,7 +132,9 @@ export async function startBrandAdminRig(): Promise<BrandAdminRig> {
     secretReader: secrets,
     audit,
     ssmPrefix: SSM_PREFIX,
-    httpTimeoutMs: 2_000,
+    // No test makes the CIAM stand-in hang: only a hang may end a save-time check, never a slow machine (a 2 s
+    // bound refused good brands with 422 under load).
+    httpTimeoutMs: 20_000,
     allowLoopbackUrls: true,
   });
   const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');

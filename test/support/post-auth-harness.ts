@@ -38,6 +38,13 @@ import type { PostAuthServices } from '../../shared/customer/post-auth-ports.js'
 import { createLogger } from '../../shared/observability/logger.js';
 import { authorizedEvent, lambdaContext } from './events.js';
 
+/**
+ * The timeout of peers a test does not make hang (Capillary unless asked, the CIAM's userinfo): only a hang may
+ * end them, and the test's own 30 s timeout would then fail it. A short one raced every healthy answer: on a busy
+ * machine 10 concurrent first sessions got CIAM_UNAVAILABLE ("userinfo did not answer" within 2 s).
+ */
+const HEALTHY_PEER_TIMEOUT_MS = 20_000;
+
 /** Names each Capillary call of the rig (the simulator ignores it), so a parked call can be ended. */
 const CALL_ID_HEADER = 'x-test-call-id';
 
@@ -120,6 +127,11 @@ export async function startPostAuthRig(options: {
    * would end it later: hang tests need no short timeout, which every healthy call under load would race too.
    */
   hangsTimeOutAtOnce?: boolean;
+  /**
+   * The clock of the link session (lease stamps and the lease-bound Capillary deadline); default Date.now. A
+   * frozen one keeps a slow machine from spending a first session's 5 s lease on healthy calls.
+   */
+  now?: () => number;
   /** How the simulated org answers the cuid lookup (default documented: refused with 8013). */
   cuidLookup?: CuidLookupMode;
   /** Simulated org settings beyond the cuid switch. */
@@ -165,7 +177,7 @@ export async function startPostAuthRig(options: {
         baseUrl: sim.baseUrl,
         sourceAccountId: ACCOUNT_ID,
         credentialsParameter: CREDENTIALS_PARAMETER,
-        timeoutMs: options.timeoutMs ?? 2_000,
+        timeoutMs: options.timeoutMs ?? HEALTHY_PEER_TIMEOUT_MS,
         // The simulated org's fields (DEFAULT_ORG_FIELDS), as a brand would list them.
         customFields: DEFAULT_ORG_FIELDS.customFields,
         extendedFields: DEFAULT_ORG_FIELDS.extendedFields,
@@ -231,9 +243,10 @@ export async function startPostAuthRig(options: {
       fetch: recordingFetch,
     }),
     links,
-    claims: new CiamClaimSource({ timeoutMs: 2_000, jwks }),
+    claims: new CiamClaimSource({ timeoutMs: HEALTHY_PEER_TIMEOUT_MS, jwks }),
     audit,
     linkPollMs: 10,
+    ...(options.now ? { now: options.now } : {}),
     linkWaitMs: 15_000,
   };
   const deps = { logger, brands, services };
