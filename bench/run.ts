@@ -315,7 +315,10 @@ async function repeated() {
   const key = makeKey('RS256', 'rep');
   const jwksDoc = { keys: [key.jwk] };
   const brand = brandConfig(0, 'https://ciam-0.bench.test/jwks');
-  const cache = new JwksCache(brand.jwksUri, { fetch: async () => new Response(JSON.stringify(jwksDoc)) });
+  const cache = new JwksCache(brand.jwksUri, {
+    fetch: async () => new Response(JSON.stringify(jwksDoc)),
+    now: Date.now,
+  });
   const directory = new IndexedBrandDirectory([brand]);
   const verifier = createTokenVerifier({ brandDirectory: directory, now: Date.now, jwks: () => cache });
   const tokens = Array.from({ length: 1000 }, (_, i) => idToken(brand, key, i));
@@ -379,7 +382,7 @@ async function scale() {
     const jwks = (uri: string) => {
       let c = caches.get(uri);
       if (!c) {
-        c = new JwksCache(uri, { fetch: async () => new Response(JSON.stringify(jwksDoc)) });
+        c = new JwksCache(uri, { fetch: async () => new Response(JSON.stringify(jwksDoc)), now: Date.now });
         caches.set(uri, c);
       }
       return c;

@@ -42,7 +42,7 @@ const Throttle = z.strictObject({ rateLimit: positiveInt, burstLimit: positiveIn
 const Arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]*:\\d{12}:\\S+$`), `must be a ${service} ARN`);
 
-export const EnvironmentSettingsSchema = z.strictObject({
+const EnvironmentSettingsSchema = z.strictObject({
   /** Name used in resource names, the SSM prefix and the API stage. */
   stage: z.string().regex(/^[a-z][a-z0-9-]{1,15}$/, 'lowercase letters, digits and dashes (2-16 chars)'),
   /** Optional: pin the stack to an account/region; left out, the template is environment-agnostic. */

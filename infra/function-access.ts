@@ -11,10 +11,10 @@ import type { TableKey } from '../shared/storage/tables.js';
 export type GatewayFunctionName = FunctionName | 'authorizer';
 
 /** Functions that share a concurrency budget (settings `concurrencyBudgets`; the authorizer's is its own). */
-export type FunctionGroup = 'authorizer' | 'postAuth' | 'logout' | 'admin' | 'health';
+type FunctionGroup = 'authorizer' | 'postAuth' | 'logout' | 'admin' | 'health';
 
 /** DynamoDB data-plane actions (IAM names without the `dynamodb:` prefix). */
-export type DynamoAction =
+type DynamoAction =
   | 'GetItem'
   | 'BatchGetItem'
   | 'Query'
@@ -26,7 +26,7 @@ export type DynamoAction =
   | 'ConditionCheckItem';
 
 /** `read`: GetParameter on the brands' SSM path (+ kms:Decrypt through SSM); `write`: Put/Delete there too. */
-export type SecretAccess = 'read' | 'write';
+type SecretAccess = 'read' | 'write';
 
 export interface FunctionAccess {
   group: FunctionGroup;

@@ -12,10 +12,10 @@ import { GatewayStack } from './gateway-stack.js';
 import { acknowledgeNagFindings } from './nag-acknowledgements.js';
 
 /** Context keys the app reads. */
-export const ContextKeys = { ENV: 'env' } as const;
+const ContextKeys = { ENV: 'env' } as const;
 
 /** The stack name of one environment (also the name of `cdk.out/<name>.template.json`). */
-export function gatewayStackName(env: EnvironmentName): string {
+function gatewayStackName(env: EnvironmentName): string {
   return `ciam-gateway-${env}`;
 }
 

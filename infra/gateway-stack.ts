@@ -22,7 +22,7 @@ import { GatewayTables } from './constructs/gateway-tables.js';
  * The admin function runs the go-live tools (the brand doctor's probes, a prelink batch), each cut to the remaining
  * time: it may use what API Gateway's 29 s integration timeout leaves.
  */
-export const ADMIN_TIMEOUT_SECONDS = 28;
+const ADMIN_TIMEOUT_SECONDS = 28;
 
 /** Repository root (the esbuild project root and home of package-lock.json). */
 export const repositoryRoot = join(import.meta.dirname, '..');
@@ -41,19 +41,19 @@ export function ssmPrefix(stage: string): string {
 }
 
 /** The fixed name of one table (its functions are given the name, not a reference: see GatewayStack). */
-export function tableNameOf(stage: string, key: TableKey): string {
+function tableNameOf(stage: string, key: TableKey): string {
   return `ciam-gateway-${stage}-${key}`;
 }
 
 /** SSM name of the stage's subject-hash key (a SecureString the first-deploy procedure creates). */
-export function subjectKeyParameter(stage: string): string {
+function subjectKeyParameter(stage: string): string {
   return `${ssmPrefix(stage)}/subject-hash-key`;
 }
 
 const TableKeys = Object.keys(TableSchemas).filter((key): key is TableKey => key in TableSchemas);
 
 /** Key administration without use: the account may manage the stack's key, never encrypt or decrypt with it. */
-export const KEY_ADMIN_ACTIONS = [
+const KEY_ADMIN_ACTIONS = [
   'kms:Create*',
   'kms:Describe*',
   'kms:Enable*',

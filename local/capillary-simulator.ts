@@ -18,14 +18,14 @@ import { SimRateLimits, simApiOf } from './capillary-sim/rate-limits.js';
 
 import { SimReadings } from './capillary-sim/readings.js';
 
-export { SimReadings, simReadingDefaults, simReadingsFromEnv } from './capillary-sim/readings.js';
+export { simReadingDefaults } from './capillary-sim/readings.js';
 
-export interface SimIdentifier {
+interface SimIdentifier {
   type: string;
   value: string;
 }
 
-export interface SimProfile {
+interface SimProfile {
   source: string;
   accountId: string;
   firstName: string;
@@ -57,7 +57,7 @@ export interface SimCall {
 }
 
 /** A fault applies to matching calls, for the next `count` calls or at `rate` (0-1). */
-export type SimFault = {
+type SimFault = {
   /** Only calls whose `METHOD path` contains this text (e.g. `POST /v2/customers`). */
   match?: string;
   /** Let this many matching calls through before the fault starts. */
@@ -72,14 +72,19 @@ export type SimFault = {
   | { kind: 'hang' }
   /** Answers normally after a delay. */
   | { kind: 'latency'; ms: number }
+  /**
+   * Holds each matching call until `count` of them have arrived, then answers them all normally: calls sent
+   * together overlap at the simulator whatever the machine's load (a latency only makes that likely).
+   */
+  | { kind: 'together' }
   /** Performs the call, then answers 500 anyway (a crash after the write). */
   | { kind: 'fail-after-write' }
   /** Answers this instead, without performing the call (e.g. a warning the simulator does not produce itself). */
   | { kind: 'answer'; status: number; body: unknown }
 );
 
-export type SimFieldType = 'string' | 'number' | 'boolean' | 'date';
-export interface SimFieldDefinition {
+type SimFieldType = 'string' | 'number' | 'boolean' | 'date';
+interface SimFieldDefinition {
   name: string;
   type: SimFieldType;
 }
@@ -166,6 +171,11 @@ export interface CapillarySimulatorOptions extends Partial<SimOrgConfig> {
   tokenTtlSeconds?: number;
   /** Seeded random for `rate` faults and the HTTP 500 share. */
   random?: () => number;
+  /**
+   * Told when a `hang` fault parks a request (it is never answered): a test client can end its call there as a
+   * timeout at once, instead of racing a short wall-clock timeout against every healthy answer.
+   */
+  onHang?: (request: IncomingMessage) => void;
 }
 
 export interface CapillarySimulator {
@@ -365,6 +375,16 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
   const calls: SimCall[] = [];
   let seq = 0;
   const hanging = new Set<ServerResponse>();
+  /** The calls a `together` fault holds, released all at once when its `count` have arrived. */
+  const gathering = new Map<SimFault, (() => void)[]>();
+  function gathered(fault: SimFault): Promise<void> {
+    const waiting = gathering.get(fault) ?? [];
+    gathering.set(fault, waiting);
+    return new Promise((release) => {
+      waiting.push(release);
+      if (waiting.length >= (fault.count ?? 1)) for (const go of waiting.splice(0)) go();
+    });
+  }
 
   const sameAccount = (p: SimProfile, source: string, accountId: string) =>
     p.source === source && (SINGLE_ACCOUNT_SOURCES.has(source) || p.accountId === accountId);
@@ -911,8 +931,10 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
       req.resume();
+      options.onHang?.(req);
       return;
     }
+    if (fault?.kind === 'together') await gathered(fault);
     const delay = org.latencyMs + (fault?.kind === 'latency' ? fault.ms : 0);
     if (delay > 0) await sleep(delay);
     if (fault?.kind === 'status') {

@@ -106,7 +106,7 @@ ${error ? `<p class="err">${escapeHtml(error)}</p>` : ''}
 }
 
 /** The claims `npm run ciam -- user set` and the account page change (standard OIDC claim names). */
-export interface AccountChange {
+interface AccountChange {
   given_name?: string;
   family_name?: string;
   email?: string;
@@ -125,7 +125,7 @@ const CHANGE_FIELDS: Record<keyof AccountChange, 'name' | 'email' | 'phone' | 'b
 };
 
 /** Checks a change; returns the problems (field, message), none when it can be applied. */
-export function accountChangeIssues(change: Record<string, unknown>): { field: string; message: string }[] {
+function accountChangeIssues(change: Record<string, unknown>): { field: string; message: string }[] {
   const issues: { field: string; message: string }[] = [];
   for (const [field, value] of Object.entries(change)) {
     const kind = CHANGE_FIELDS[field as keyof AccountChange];
@@ -144,7 +144,7 @@ export function accountChangeIssues(change: Record<string, unknown>): { field: s
 }
 
 /** The claims after a (checked) change; `name` follows the given and family names. */
-export function applyAccountChange(claims: AccountClaims, change: AccountChange): AccountClaims {
+function applyAccountChange(claims: AccountClaims, change: AccountChange): AccountClaims {
   const next: AccountClaims = { ...claims, ...change };
   if (change.given_name !== undefined || change.family_name !== undefined) {
     next.name = `${String(next.given_name ?? '')} ${String(next.family_name ?? '')}`.trim();

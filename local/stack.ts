@@ -46,8 +46,6 @@ import { type LocalSsm, startLocalSsm } from './local-ssm.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export { DEFAULT_DATA_DIR, DEV_CLIENTS_FILE } from './local-data.js';
-
 export { DEFAULT_PORTS } from './local-data.js';
 
 export interface LocalStackOptions {
@@ -98,7 +96,7 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
 }
 
-export interface DemoClient {
+interface DemoClient {
   clientId: string;
   clientSecret?: string;
   redirectUri: string;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README): typecheck, lint/format check, layering check (docs/architecture.md),
-# then every vitest suite with the coverage gate on shared/.
+# dead-code check (knip: unused files, exports and dependencies; knip.jsonc), then every vitest suite with the
+# coverage gate on shared/.
 # Ends with the plain "N passed, N failed" line that CI reads.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,7 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 npx tsc -p . || exit 1
 npx biome ci . || exit 1
 node --import tsx scripts/check-layers.ts || exit 1
+npx knip || exit 1
 rm -f vitest-report.json
 # The shared/ coverage gate of vitest.config.ts (thresholds fail the run) applies to the full suite only:
 # `npm test -- <files>` runs those files without it.

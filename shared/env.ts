@@ -33,7 +33,7 @@ export const EnvNames = {
   LOCAL_ADMIN_KEY: 'LOCAL_ADMIN_KEY',
 } as const;
 
-export const LogLevels = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+const LogLevels = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 export type LogLevel = (typeof LogLevels)[number];
 
 export interface TableNames {

@@ -74,6 +74,15 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 /** The largest JSON request body a function accepts unless it sets its own (`maxBodyBytes`). */
 export const DEFAULT_MAX_BODY_BYTES = 16_384;
 
+/** Retry-After (seconds) of the gateway's 503 AUTHORIZER_UNAVAILABLE answer (stack and local emulator). */
+export const AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The challenge every 401 carries, in every stage (RFC 6750 §3): the gateway's own 401 (API Gateway's UNAUTHORIZED
+ * gateway response, the local emulator) and the handlers' (TOKEN_EXPIRED, TOKEN_REVOKED, UNAUTHORIZED).
+ */
+export const BEARER_CHALLENGE = 'Bearer error="invalid_token"';
+
 /**
  * Every code with the HTTP status(es) it is answered with and when: the one table. docs/errors.md is
  * generated from it (scripts/error-table.ts), and test/contract/error-catalog.test.ts checks the code,

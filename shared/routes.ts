@@ -16,8 +16,8 @@ export const FunctionNames = [
 export type FunctionName = (typeof FunctionNames)[number];
 
 /** `ciam`: the Lambda authorizer (bearer token); `iam`: SigV4 in AWS, admin key locally; `none`: public. */
-export type RouteAuth = 'ciam' | 'iam' | 'none';
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type RouteAuth = 'ciam' | 'iam' | 'none';
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RouteDefinition {
   method: HttpMethod;

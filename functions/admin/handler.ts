@@ -96,6 +96,3 @@ export function createHandler(deps: AdminDeps) {
     },
   );
 }
-
-/** Alias for composition outside this folder (the local stack, tests). */
-export const createAdminHandler = createHandler;

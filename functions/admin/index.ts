@@ -67,7 +67,7 @@ export const handler = createHandler({
       secrets: runtime.secretSource,
       claims: new CiamClaimSource({ fetch: fetchOut, timeoutMs: BudgetDefaults.claimsTimeoutMs }),
       fetch: fetchOut,
-      jwks: { get: httpsOnly(guardedHttpGet({ policy }), { allowHttp }) },
+      jwks: { get: httpsOnly(guardedHttpGet({ policy }), { allowHttp }), now: Date.now },
       audit: audit(),
       subjectHasher: runtime.subjectHasher,
       now: Date.now,

@@ -1,5 +1,5 @@
 // Composition root of POST /v1/me/profile/sync: settings at cold start, AWS clients built lazily by the runtime.
-import { buildPostAuthDeps } from '../../shared/customer/post-auth-deps.js';
+import { buildPostAuthDeps } from '../../shared/runtime/post-auth-deps.js';
 import { loadSettings } from '../../shared/env.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
 import { createHandler } from './handler.js';

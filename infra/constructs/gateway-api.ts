@@ -1,8 +1,6 @@
 // The REST API: the request authorizer, every route of shared/routes.ts with its auth type, request validation,
 // stage throttling (plus own limits for the public routes), JSON access logs that carry the authorizer's principal
 // and reason, CORS, JSON gateway responses, WAF, and an optional custom domain.
-import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/auth/authorize-request.js';
-import { BEARER_CHALLENGE } from '../../shared/http/responses.js';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
@@ -30,13 +28,13 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { ErrorCodes } from '../../shared/errors.js';
+import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS, BEARER_CHALLENGE, ErrorCodes } from '../../shared/errors.js';
 import { type FunctionName, type RouteDefinition, Routes } from '../../shared/routes.js';
 import type { EnvironmentSettings } from '../environment-settings.js';
 import { pascalCase } from './gateway-function.js';
 
 /** Header that carries the CIAM bearer token; the authorizer's only identity source (and cache key). */
-export const AUTHORIZATION_HEADER = 'Authorization';
+const AUTHORIZATION_HEADER = 'Authorization';
 
 /** Routes whose handler needs a JSON object body; API Gateway rejects anything else before a Lambda runs. */
 export const BODY_REQUIRED_ROUTES: ReadonlySet<string> = new Set([
@@ -79,7 +77,7 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
 export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Brand-Id', 'X-Request-Id'];
 
 /** Retry-After (seconds) on the 503 answered when the authorizer failed: one value, shared with the local emulator. */
-export { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/auth/authorize-request.js';
+export { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/errors.js';
 
 /** The routes that get their own method throttle (unauthenticated, so anyone can call them). */
 export const ROUTE_THROTTLES = {
@@ -95,7 +93,7 @@ export const WAF_RULES = {
 } as const;
 
 /** The header the per-brand rate rule counts on (apps send their brand id; the handlers check it is the token's). */
-export const BRAND_HEADER = 'x-brand-id';
+const BRAND_HEADER = 'x-brand-id';
 
 export interface GatewayApiProps {
   settings: EnvironmentSettings;
@@ -390,7 +388,7 @@ export class GatewayApi extends Construct {
  * nothing is disclosed that a non-browser client could not get anyway. The functions' own answers (the data)
  * and the preflights still allow exactly the configured origins.
  */
-export function gatewayResponseCorsHeaders(corsAllowedOrigins: readonly string[]): Record<string, string> {
+function gatewayResponseCorsHeaders(corsAllowedOrigins: readonly string[]): Record<string, string> {
   if (corsAllowedOrigins.length === 0) return {};
   const allowOrigin = corsAllowedOrigins.length === 1 ? `'${corsAllowedOrigins[0]}'` : 'method.request.header.Origin';
   return {

@@ -34,7 +34,7 @@ export const ESM_REQUIRE_BANNER =
  * of the authorizer's cold import (docs/performance.md) and the authorizer is on every cold request's path.
  * Its `.map` still ships beside the bundle, so a minified stack trace can be mapped offline.
  */
-export const NO_RUNTIME_SOURCE_MAPS: readonly GatewayFunctionName[] = ['authorizer'];
+const NO_RUNTIME_SOURCE_MAPS: readonly GatewayFunctionName[] = ['authorizer'];
 
 /** The runtime every function uses: the newest Node.js runtime aws-cdk-lib 2.276 offers. */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;

@@ -56,9 +56,9 @@ export function perBrandRateQuery(metric: string, stage: string): string {
 }
 
 /** The metric the access-log filter writes for every 429 answer (dimension `stage`). */
-export const THROTTLED_METRIC = 'Http429';
+const THROTTLED_METRIC = 'Http429';
 /** The metric the function-log filter writes for every ERROR line (dimension `function`). */
-export const ERROR_LINES_METRIC = 'ErrorLogLines';
+const ERROR_LINES_METRIC = 'ErrorLogLines';
 
 /** Authorizer (and handler revocation) decisions of one stage by outcome and reason code. */
 export function authzDecisionsQuery(stage: string): string {

@@ -19,7 +19,7 @@ export interface AuthorizerStageOptions {
   onError: (where: string, error: unknown) => void;
 }
 
-export type AuthorizerDecision = { result: AuthorizerResult; cache: 'hit' | 'miss' } | GatewayAnswer;
+type AuthorizerDecision = { result: AuthorizerResult; cache: 'hit' | 'miss' } | GatewayAnswer;
 
 /** Local only: the authorizer's reason, beside its 401/403/503 and every answer after it (the playground shows it). */
 export const AUTHORIZER_REASON_HEADER = 'x-local-authorizer-reason';

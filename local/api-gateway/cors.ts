@@ -6,7 +6,7 @@ import type { GatewayAnswer } from './types.js';
 /** Request headers a preflight may ask for; the same list as infra/constructs/gateway-api.ts (a test pins them). */
 export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Brand-Id', 'X-Request-Id'];
 /** CDK's Cors.ALL_METHODS, which the deployed preflight answers with. */
-export const CORS_ALLOWED_METHODS = 'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD';
+const CORS_ALLOWED_METHODS = 'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD';
 
 /** The deployed OPTIONS method of a resource: 204 with CORS for a configured origin, 403 otherwise. */
 export function preflight(

@@ -1,7 +1,6 @@
 // The emulator's own answers (401, 403, 404, 405, 413, 431, 500, 502, 503, 504): the JSON bodies of the
 // gateway responses the CDK stack configures, marked by `x-amzn-errortype` (the CORS step looks for it).
-import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/auth/authorize-request.js';
-import { BEARER_CHALLENGE } from '../../shared/http/responses.js';
+import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS, BEARER_CHALLENGE } from '../../shared/errors.js';
 import type { GatewayAnswer } from './types.js';
 
 /** A gateway response: the JSON error body the CDK stack's gateway responses produce. */

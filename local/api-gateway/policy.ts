@@ -2,7 +2,7 @@
 // one method ARN against its statements.
 import { isRecord } from '../../shared/lang/is-record.js';
 
-export type AuthorizerContextValues = Record<string, string | number | boolean>;
+type AuthorizerContextValues = Record<string, string | number | boolean>;
 
 export interface Statement {
   effect: 'Allow' | 'Deny';

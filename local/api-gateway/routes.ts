@@ -6,7 +6,7 @@ export type PathParameters = Record<string, string>;
 /** Compiles a route path with `{param}` segments into a matcher returning the decoded parameters (the one in shared/routes.ts). */
 export const compileRoute: (path: string) => (requestPath: string) => PathParameters | undefined = compileRoutePath;
 
-export interface CompiledRoute {
+interface CompiledRoute {
   route: RouteDefinition;
   match: (path: string) => PathParameters | undefined;
 }

@@ -109,8 +109,6 @@ export const SimReadings = [
   },
 ] as const satisfies readonly SimReading[];
 
-export type SimReadingKey = (typeof SimReadings)[number]['key'];
-
 /** Every reading at its default (the first value: the documented one where the reference says). */
 export function simReadingDefaults(): Record<string, string | boolean> {
   const defaults: Record<string, string | boolean> = {};

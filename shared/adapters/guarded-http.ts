@@ -56,7 +56,7 @@ export interface GuardedAgents {
   checkLiteral(url: URL): void;
 }
 
-export function createGuardedAgents(options: GuardedHttpOptions): GuardedAgents {
+function createGuardedAgents(options: GuardedHttpOptions): GuardedAgents {
   const lookup = guardedLookup(options.policy, options.resolve);
   return {
     http: new HttpAgent({ keepAlive: true, lookup }),
@@ -69,10 +69,7 @@ export function createGuardedAgents(options: GuardedHttpOptions): GuardedAgents 
 }
 
 /** The node:http(s) request function and agent for a URL, or undefined for another protocol. */
-export function transportFor(
-  url: URL,
-  agents: GuardedAgents,
-): { send: typeof httpRequest; agent: HttpAgent } | undefined {
+function transportFor(url: URL, agents: GuardedAgents): { send: typeof httpRequest; agent: HttpAgent } | undefined {
   if (url.protocol === 'https:') return { send: httpsRequest as typeof httpRequest, agent: agents.https };
   if (url.protocol === 'http:') return { send: httpRequest, agent: agents.http };
   return undefined;

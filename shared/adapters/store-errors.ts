@@ -6,7 +6,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ErrorCodes, ServiceUnavailableError } from '../errors.js';
 
 /** Seconds a caller should wait before retrying after a store failure. */
-export const STORE_RETRY_AFTER_SECONDS = 1;
+const STORE_RETRY_AFTER_SECONDS = 1;
 
 const PASSED_THROUGH = new Set([
   'ConditionalCheckFailedException',
@@ -15,7 +15,7 @@ const PASSED_THROUGH = new Set([
 ]);
 
 /** The gateway error for a failed store call (any AWS SDK error carries `$metadata`), else the error itself. */
-export function toStoreError(error: unknown): unknown {
+function toStoreError(error: unknown): unknown {
   const sdkError =
     error instanceof Error &&
     typeof (error as { $metadata?: unknown }).$metadata === 'object' &&

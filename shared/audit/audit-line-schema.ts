@@ -25,4 +25,5 @@ export const AuditLineSchema = z.object({
 // Compile-time pin: the hand-written AuditLine and the schema describe the same shape.
 type SchemaLine = z.infer<typeof AuditLineSchema>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const auditLineTypePinned: Same<SchemaLine, AuditLine> = true;
+const auditLineTypePinned: Same<SchemaLine, AuditLine> = true;
+auditLineTypePinned satisfies true;

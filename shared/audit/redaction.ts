@@ -63,7 +63,7 @@ export function sensitiveKind(value: string): 'jwt' | 'email' | 'digits' | undef
   return undefined;
 }
 
-export type AuditDetailValue = string | number | boolean | string[];
+type AuditDetailValue = string | number | boolean | string[];
 
 export interface SanitizedDetails {
   details: Record<string, AuditDetailValue>;

@@ -66,9 +66,6 @@ export interface RequestAuthorizerDeps {
   trace?: DecisionTrace;
 }
 
-/** Retry-After (seconds) of the gateway's 503 AUTHORIZER_UNAVAILABLE answer (stack and local emulator). */
-export const AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
-
 /**
  * Thrown by the authorizer function for an 'Unavailable' decision. Any error other than exactly
  * `Unauthorized` is an AUTHORIZER_FAILURE to API Gateway: never cached, answered 503 AUTHORIZER_UNAVAILABLE

@@ -9,13 +9,7 @@ import { parseJsonObjectStrict } from './compact-jws.js';
 import { importJwk, type KeyEntry } from './jwk.js';
 import { TokenError, TokenErrorReasons } from './token-error.js';
 
-export interface JwksCacheOptions {
-  /** How the JWKS is fetched (the authorizer passes node:https); takes precedence over `fetch`. */
-  get?: GetDocument;
-  /** A fetch to get it with when no `get` is given (default: the global fetch). */
-  fetch?: FetchFn;
-  /** Epoch milliseconds. */
-  now?: () => number;
+interface JwksCacheSettings {
   /** After this age a background refresh starts (default 10 minutes). */
   maxAgeMs?: number;
   /** Minimum time between two fetches triggered by unknown kids or failures (default 10 s). */
@@ -31,6 +25,15 @@ export interface JwksCacheOptions {
   /** Told about failed fetches (the cache itself never throws them at a request that has keys). */
   onFetchError?: (error: unknown) => void;
 }
+
+/**
+ * The transport and the clock are always injected (shared/auth/ does no I/O of its own: scripts/check-layers.ts):
+ * `get` (the authorizer passes node:http(s)) or a `fetch` to get the JWKS with, and `now` in epoch milliseconds.
+ */
+export type JwksCacheOptions = JwksCacheSettings & { now: () => number } & (
+    | { get: GetDocument; fetch?: never }
+    | { fetch: FetchFn; get?: never }
+  );
 
 export interface JwksCacheStats {
   fetches: number;
@@ -63,11 +66,10 @@ export class JwksCache {
   private fetches = 0;
   private failures = 0;
 
-  constructor(uri: string, options: JwksCacheOptions = {}) {
+  constructor(uri: string, options: JwksCacheOptions) {
     this.uri = uri;
-    this.getDocument =
-      options.get ?? getDocumentWithFetch(options.fetch ?? ((url, init) => globalThis.fetch(url, init)));
-    this.now = options.now ?? Date.now;
+    this.getDocument = options.get ?? getDocumentWithFetch(options.fetch);
+    this.now = options.now;
     this.maxAgeMs = options.maxAgeMs ?? 600_000;
     this.cooldownMs = options.cooldownMs ?? 10_000;
     this.timeoutMs = options.timeoutMs ?? 3_000;
@@ -236,13 +238,18 @@ export class JwksCache {
 }
 
 const registry = new Map<string, JwksCache>();
-let registryDefaults: JwksCacheOptions = {};
+let registryDefaults: JwksCacheOptions | undefined;
 
-/** The process-wide cache for `jwksUri` (created on first use with `options`, else the registry defaults). */
+/**
+ * The process-wide cache for `jwksUri` (created on first use with `options`, else the registry defaults).
+ * @throws Error when neither gives a transport (no runtime was built: createCoreRuntime sets the defaults).
+ */
 export function getJwksCache(jwksUri: string, options?: JwksCacheOptions): JwksCache {
   let cache = registry.get(jwksUri);
   if (cache === undefined) {
-    cache = new JwksCache(jwksUri, options ?? registryDefaults);
+    const chosen = options ?? registryDefaults;
+    if (chosen === undefined) throw new Error('JWKS caches have no transport: set them with setJwksCacheDefaults');
+    cache = new JwksCache(jwksUri, chosen);
     registry.set(jwksUri, cache);
   }
   return cache;
@@ -251,7 +258,7 @@ export function getJwksCache(jwksUri: string, options?: JwksCacheOptions): JwksC
 /** Drops every registered cache and, when given, sets the options new ones get (tests; cold-start wiring). */
 export function clearJwksCaches(defaults?: JwksCacheOptions): void {
   registry.clear();
-  registryDefaults = defaults ?? {};
+  registryDefaults = defaults;
 }
 
 /** Sets the options caches created from now on get (composition roots: e.g. an onFetchError logger). */

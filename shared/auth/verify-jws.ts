@@ -38,7 +38,7 @@ export function checkHeader(header: Record<string, unknown>): CheckedHeader {
 }
 
 /** The brand's alg allow-list (never the token's word): the alg, or ALG_NOT_ALLOWED. */
-export function allowedAlgorithm(header: CheckedHeader, brand: BrandConfig): SupportedAlgorithm {
+function allowedAlgorithm(header: CheckedHeader, brand: BrandConfig): SupportedAlgorithm {
   const alg = header.alg;
   if (!isSupportedAlgorithm(alg) || !brand.allowedAlgorithms.includes(alg)) {
     throw new TokenError(TokenErrorReasons.ALG_NOT_ALLOWED);

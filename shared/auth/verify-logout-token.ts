@@ -8,7 +8,7 @@ import type { JwksCache } from './jwks-cache.js';
 import { TokenError, TokenErrorReasons } from './token-error.js';
 import { checkHeader, verifyWithBrandKeys } from './verify-jws.js';
 
-export { clearJwksCaches, getJwksCache, JwksCache } from './jwks-cache.js';
+export { getJwksCache, JwksCache } from './jwks-cache.js';
 
 /** The back-channel logout event name (OIDC Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';

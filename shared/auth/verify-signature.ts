@@ -68,7 +68,7 @@ function keyFits(entry: KeyEntry, spec: AlgorithmSpec, alg: SupportedAlgorithm):
  * The keys among those published under one kid that fit `alg` (kty, crv, the JWK's own alg, use, strength),
  * in JWKS order, or explains why none does.
  */
-export function selectKeys(entries: readonly KeyEntry[], alg: SupportedAlgorithm): readonly KeyEntry[] {
+function selectKeys(entries: readonly KeyEntry[], alg: SupportedAlgorithm): readonly KeyEntry[] {
   const spec = SPECS[alg];
   // One key published under the kid, and it fits: the common case, answered without a new array.
   const [only] = entries;

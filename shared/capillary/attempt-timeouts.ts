@@ -9,9 +9,9 @@ export interface AttemptTimeouts {
 }
 
 /** Reads get this share of the brand's (write) timeout... */
-export const READ_TIMEOUT_SHARE = 0.4;
+const READ_TIMEOUT_SHARE = 0.4;
 /** ...but never less than this (a healthy Capillary read answers well within it), nor more than the write timeout. */
-export const MIN_READ_TIMEOUT_MS = 1_000;
+const MIN_READ_TIMEOUT_MS = 1_000;
 
 /** The timeouts derived from a brand's `capillary.timeoutMs` (the write timeout). */
 export function attemptTimeoutsFor(writeMs: number): AttemptTimeouts {

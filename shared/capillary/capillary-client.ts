@@ -46,9 +46,6 @@ import {
   type WriteResult,
 } from './capillary-types.js';
 
-export type { CapillaryLogger, RetryPolicy } from './capillary-transport.js';
-export { DefaultRetryPolicy } from './capillary-transport.js';
-
 export interface CapillaryClientOptions {
   baseUrl: string;
   authMode: 'oauth' | 'basic';

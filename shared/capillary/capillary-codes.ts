@@ -59,7 +59,7 @@ export function defineCodeFamily(
 }
 
 /** The v1.1/v2 authentication failure, sent as HTTP 401 or as code 401 in the body ("401 Authentication failed"). */
-export const AUTH_FAILED_CODE = 401;
+const AUTH_FAILED_CODE = 401;
 /** "Multiple actions running for the same customer, retry later" (v2 status table, status-codes-customer). */
 export const CONCURRENT_ACTION_CODE = 521;
 /** The message of a read of a customer erased on a PII deletion request (reference/get-customer-details-v2). */
@@ -101,9 +101,6 @@ export const CustomerV2Codes: CodeFamily = defineCodeFamily('customer-v2', {
   },
   messages: [{ text: PII_DELETED_MESSAGE, meaning: 'deleted' }],
 });
-
-/** The OAuth token endpoint (`POST /v3/oauth/token/generate`, reference/oauth): no business codes of its own. */
-export const OAuthCodes: CodeFamily = defineCodeFamily('oauth-v3', {});
 
 /** Business codes are Capillary's own (8xxx, 1017, 91015, 3217 ...); below 1000 they echo HTTP statuses. */
 export function isBusinessCode(code: number): boolean {

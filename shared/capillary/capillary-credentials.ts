@@ -8,7 +8,7 @@ import { CapillaryClient } from './capillary-client.js';
 import { CapillaryRejectedError, CapillaryUnavailableError } from './capillary-errors.js';
 import type { CapillarySecret } from './capillary-secret.js';
 
-export interface CapillaryCredentialCheckResult {
+interface CapillaryCredentialCheckResult {
   /** Empty when Capillary accepted the credentials. */
   issues: FieldIssue[];
   /** The token's lifetime (oauth), as Capillary answered it. */

@@ -12,16 +12,8 @@ import {
   TooManyRequestsError,
   UpstreamError,
 } from '../errors.js';
-import { type CodeFamily, type CodeMeaning, CustomerV2Codes, meaningOf } from './capillary-codes.js';
+import type { CodeMeaning } from './capillary-codes.js';
 import type { CapillaryCustomer } from './capillary-types.js';
-
-export { CONCURRENT_ACTION_CODE, isBusinessCode } from './capillary-codes.js';
-
-/** Capillary's `{status, code, message}` items of `warnings[]` and `errors[]`. */
-export interface CapillaryStatusItem {
-  code: number;
-  message: string;
-}
 
 export interface CapillaryFailureInfo {
   codes: number[];
@@ -186,13 +178,4 @@ export function errorForMeaning(
       }
       return new CapillaryRejectedError(`Capillary ${operation} failed`, capillary);
   }
-}
-
-/** Maps a failed (non-retryable) Capillary answer to the right typed error, as `family` reads its codes. */
-export function toCapillaryError(
-  operation: string,
-  capillary: CapillaryFailureInfo,
-  family: CodeFamily = CustomerV2Codes,
-): CapillaryCallError {
-  return errorForMeaning(meaningOf(family, 'errors', capillary.codes), operation, capillary);
 }

@@ -20,7 +20,7 @@ export function apiOf(method: string, url: string): string {
 }
 
 /** The key every unlisted API falls back to. */
-export const ANY_API = '*';
+const ANY_API = '*';
 
 /** The calls per minute allowed for `api` by the brand's limits (the exact API first, else `*`); undefined: none. */
 export function limitFor(limits: Readonly<Record<string, number>>, api: string): number | undefined {

@@ -12,6 +12,4 @@ export const BasicSecretSchema = z.strictObject({
 });
 export const CapillarySecretSchema = z.union([OAuthSecretSchema, BasicSecretSchema]);
 
-export type OAuthSecret = z.infer<typeof OAuthSecretSchema>;
-export type BasicSecret = z.infer<typeof BasicSecretSchema>;
 export type CapillarySecret = z.infer<typeof CapillarySecretSchema>;

@@ -84,7 +84,7 @@ type Attempt =
   | { kind: 'deadline' };
 
 /** Retry-After as Capillary (or a proxy in front of it) sent it: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
-export function retryAfterMs(header: string | null, now: number): number | undefined {
+function retryAfterMs(header: string | null, now: number): number | undefined {
   if (header === null) return undefined;
   const trimmed = header.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;

@@ -9,10 +9,10 @@ export type GetSource = 'ALL' | 'INSTORE' | 'MARTJACK' | 'WECHAT' | 'LINE';
 
 export type IdentifierType = 'mobile' | 'email' | 'cuid' | 'externalId' | (string & {});
 
-export const IdentifierSchema = z.object({ type: z.string(), value: z.string() }).loose();
+const IdentifierSchema = z.object({ type: z.string(), value: z.string() }).loose();
 export type CapillaryIdentifier = { type: IdentifierType; value: string };
 
-export const CommChannelSchema = z
+const CommChannelSchema = z
   .object({
     type: z.string(),
     value: z.string(),
@@ -25,7 +25,7 @@ export const CommChannelSchema = z
   .loose();
 export type CapillaryCommChannel = z.infer<typeof CommChannelSchema>;
 
-export const ProfileSchema = z
+const ProfileSchema = z
   .object({
     source: z.string(),
     accountId: z.string().nullish(),

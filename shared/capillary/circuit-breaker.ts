@@ -21,7 +21,7 @@ export interface CircuitBreakerPolicy {
   openMs: number;
 }
 
-export const DefaultCircuitBreakerPolicy: Readonly<CircuitBreakerPolicy> = {
+const DefaultCircuitBreakerPolicy: Readonly<CircuitBreakerPolicy> = {
   windowSize: 20,
   minCalls: 5,
   failureRateThreshold: 0.5,
@@ -50,7 +50,7 @@ export class CapillaryCircuitOpenError extends CapillaryUnavailableError {
 }
 
 /** Only availability failures trip the circuit; a business answer (not found, conflict) is Capillary working. */
-export function isAvailabilityFailure(error: unknown): boolean {
+function isAvailabilityFailure(error: unknown): boolean {
   return error instanceof CapillaryUnavailableError && !(error instanceof CapillaryCircuitOpenError);
 }
 

@@ -38,7 +38,6 @@ export {
   isLoopbackHost,
   storedRevision,
   type SupportedAlgorithm,
-  SupportedAlgorithms,
   toFieldIssues,
 } from './brand-rules.js';
 
@@ -54,7 +53,7 @@ const claimPath = z.string().min(1).max(200).regex(CLAIM_PATH_PATTERN, CLAIM_PAT
 
 export const BrandIdSchema = z.string().regex(BRAND_ID_PATTERN, BRAND_ID_MESSAGE);
 
-export const FieldMappingsSchema = z
+const FieldMappingsSchema = z
   .object({
     firstName: claimPath.describe('Claim (or dotted claim path) holding the first name, e.g. `given_name`.'),
     lastName: claimPath.describe('Claim (or dotted claim path) holding the last name, e.g. `family_name`.'),
@@ -75,7 +74,7 @@ export const FieldMappingsSchema = z
   );
 
 /** One custom or extended field of the Capillary org, with the type its values must have. */
-export const CapillaryFieldSchema = z
+const CapillaryFieldSchema = z
   .object({
     name: z
       .string()
@@ -85,7 +84,7 @@ export const CapillaryFieldSchema = z
   })
   .strict();
 
-export const CapillaryConnectionSchema = z
+const CapillaryConnectionSchema = z
   .object({
     /** Cluster base URL, e.g. https://eu.api.capillarytech.com */
     baseUrl: secureUrl.describe('Capillary cluster base URL, e.g. `https://eu.api.capillarytech.com` (https only).'),

@@ -107,10 +107,10 @@ export function hasSecureScheme(value: string): boolean {
 }
 
 /** The longest URL a brand may configure; also DynamoDB's limit on an index key (the issuer), in UTF-8 bytes. */
-export const MAX_URL_BYTES = 2048;
+const MAX_URL_BYTES = 2048;
 
 /** True when `value` fits the brand model's URL length: at most MAX_URL_BYTES characters and UTF-8 bytes. */
-export function hasStorableLength(value: string): boolean {
+function hasStorableLength(value: string): boolean {
   // Printable ASCII (the usual case) is one byte a character: no encoding needed.
   return value.length <= MAX_URL_BYTES && (/^[ -~]*$/.test(value) || Buffer.byteLength(value) <= MAX_URL_BYTES);
 }
@@ -150,7 +150,6 @@ export const COUNTRY_CODE_PATTERN = /^[A-Z]{2}$/;
 export const COUNTRY_CODE_MESSAGE = 'must be an ISO 3166-1 alpha-2 code in capitals, e.g. IN or GB';
 /** The identifiers an org can make primary (Intouch CONF_REGISTRATION_PRIMARY_KEY). */
 export const PrimaryIdentifiers = ['mobile', 'email', 'externalId'] as const;
-export type PrimaryIdentifier = (typeof PrimaryIdentifiers)[number];
 /** Keys of `capillary.rateLimits`: `*` or `METHOD /path` with `{id}` for customer ids (the form capillary-rate-limit.ts derives). */
 export const RATE_LIMIT_API_PATTERN = /^(\*|(GET|POST|PUT|PATCH|DELETE) \/[A-Za-z0-9_.{}/-]{1,200})$/;
 export const RATE_LIMIT_API_MESSAGE = 'must be * or METHOD /path, e.g. POST /v2/customers or GET /v2/customers/{id}';

@@ -11,7 +11,7 @@
 import type { BrandDocument } from './brand-config.js';
 import { acceptedAudiencesOf, clientIdsOf } from './brand-rules.js';
 
-export type SelectorKind = 'client' | 'audience';
+type SelectorKind = 'client' | 'audience';
 
 /** One uniqueness key a brand holds. */
 export interface Selector {
@@ -64,7 +64,7 @@ export function selectorsOf(document: SelectorDocument): Selector[] {
 }
 
 /** True when two holders of the same key cannot both keep it. */
-export function selectorsClash(mine: Selector, theirs: Selector): boolean {
+function selectorsClash(mine: Selector, theirs: Selector): boolean {
   return selectorKey(mine) === selectorKey(theirs) && !(mine.shared && theirs.shared);
 }
 

@@ -41,7 +41,7 @@ export function versionConflict(message: string): ConflictError {
 }
 
 /** The 409 for an issuer + client id another brand already uses (`field` names where this brand lists it). */
-export function issuerClientTaken(ownerBrandId: string, clientId?: string, field = 'clientId'): ConflictError {
+function issuerClientTaken(ownerBrandId: string, clientId?: string, field = 'clientId'): ConflictError {
   const message = `issuer + client id ${clientId === undefined ? '' : `${clientId} `}are already used by brand ${ownerBrandId}: a client id selects at most one brand of an issuer`;
   return new ConflictError(ErrorCodes.BRAND_ISSUER_CLIENT_TAKEN, message, {
     details: [{ field, message }],
@@ -59,7 +59,7 @@ export function selectorTaken(ownerBrandId: string, selector: Selector): Conflic
     : audienceTaken(ownerBrandId, [selector.value]);
 }
 
-export function audienceTaken(ownerBrandId: string, audiences: readonly string[]): ConflictError {
+function audienceTaken(ownerBrandId: string, audiences: readonly string[]): ConflictError {
   const message = `issuer + audience ${audiences.join(', ')} are already accepted by brand ${ownerBrandId}; give both brands different clientIds and set requireClientClaim on both, or use another audience`;
   return new ConflictError(ErrorCodes.BRAND_AUDIENCE_TAKEN, message, {
     details: [{ field: 'acceptedAudiences', message }],

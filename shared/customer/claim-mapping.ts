@@ -4,8 +4,8 @@
 import type { BrandConfig } from '../config/brand-config.js';
 import { type MobileProblem, readMobile } from './phone-number.js';
 
-export const NAME_MAX_LENGTH = 100;
-export const EMAIL_MAX_LENGTH = 255;
+const NAME_MAX_LENGTH = 100;
+const EMAIL_MAX_LENGTH = 255;
 
 /** The customer fields the CIAM provides, in Capillary's form; absent when the claim is missing or invalid. */
 export interface MappedCustomer {
@@ -43,7 +43,7 @@ function text(value: unknown): string | undefined {
 }
 
 /** Capillary keeps the first 100 characters of a name; we trim and cut the same way so comparisons match. */
-export function normaliseName(value: unknown): string | undefined {
+function normaliseName(value: unknown): string | undefined {
   const trimmed = text(value);
   if (!trimmed) return undefined;
   return [...trimmed].slice(0, NAME_MAX_LENGTH).join('').trim();

@@ -133,7 +133,7 @@ export async function lookupCuid(client: CapillaryReader, caller: SubjectOfBrand
 }
 
 /** Whether the customer's OAUTH_EXTERNAL profile for the brand's account carries `cuid` = sub. */
-export function carriesCuid(customer: CapillaryCustomer, brand: BrandConfig, sub: string): boolean {
+function carriesCuid(customer: CapillaryCustomer, brand: BrandConfig, sub: string): boolean {
   return customer.profiles.some(
     (profile) =>
       profile.source === CapillarySources.OAUTH_EXTERNAL &&
@@ -146,7 +146,7 @@ export function carriesCuid(customer: CapillaryCustomer, brand: BrandConfig, sub
  * The documented path: fetch (`source=ALL`, concurrently) each customer holding one of the verified identifiers
  * and return the one whose OAUTH_EXTERNAL profile carries the cuid.
  */
-export async function findByProfiles(
+async function findByProfiles(
   client: CapillaryReader,
   caller: SubjectOfBrand,
   holders: readonly Pick<IdentifierHolders, 'holders'>[],

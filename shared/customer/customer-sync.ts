@@ -11,7 +11,6 @@ import type { BrandConfig } from '../config/brand-config.js';
 import type { MappedCustomer } from './claim-mapping.js';
 
 export type ProfileField = 'firstName' | 'lastName';
-export type IdentifierField = 'mobile' | 'email';
 
 /** The brand's OAUTH_EXTERNAL profile of the customer. */
 export function oauthProfile(customer: CapillaryCustomer, brand: BrandConfig): CapillaryProfile | undefined {

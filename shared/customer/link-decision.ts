@@ -27,7 +27,7 @@ export interface LinkEvidence {
   searched: readonly IdentifierHolders[];
 }
 
-export type LinkRefusal =
+type LinkRefusal =
   | { kind: 'refuse'; status: 403; code: CodeWithStatus<403>; message: string }
   | { kind: 'refuse'; status: 409; code: CodeWithStatus<409>; message: string };
 

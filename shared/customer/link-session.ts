@@ -36,7 +36,7 @@ import { capillaryFor, type LinkingCaller, type PostAuthCaller } from './post-au
 import type { PostAuthServices } from './post-auth-ports.js';
 import { BudgetDefaults, deadlineIn, earliest, NoDeadline } from './time-budget.js';
 
-export type SessionStatus = 'created' | 'linked' | 'updated';
+type SessionStatus = 'created' | 'linked' | 'updated';
 
 export interface SessionResult {
   customerId: number;
@@ -57,7 +57,7 @@ export interface SessionResult {
   claimsSource?: ClaimsSource;
 }
 
-export type Established = {
+type Established = {
   customerId: number;
   status: 'created' | 'linked';
   reason: string;
@@ -330,7 +330,7 @@ export async function planFirstSession(
 const refuse = (error: GatewayError): FirstSessionPlan => ({ kind: 'refuse', error });
 
 /** Carries a first-session plan out: the writes (add customer), or the plan's refusal. */
-export async function carryOutFirstSession(
+async function carryOutFirstSession(
   client: CapillaryClient,
   caller: SubjectOfBrand,
   mapped: MappedCustomer,

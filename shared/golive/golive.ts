@@ -69,7 +69,7 @@ function readToken(body: Record<string, unknown>, field: 'token' | 'idToken', re
 }
 
 /** Parses the doctor's options (`{ token?, idToken?, probeCustomer?, probeMerged?, probeIdentifier? }`). */
-export function parseDoctorOptions(body: Record<string, unknown>): DoctorOptions {
+function parseDoctorOptions(body: Record<string, unknown>): DoctorOptions {
   const known = new Set(['token', 'idToken', 'probeCustomer', 'probeMerged', 'probeIdentifier']);
   const unknown = Object.keys(body).find((key) => !known.has(key));
   if (unknown) throw invalid([{ field: unknown, message: 'unknown field' }]);

@@ -22,14 +22,14 @@ export interface TokenDiagnosisDeps {
   jwks: JwksCacheOptions;
 }
 
-export interface DiagnosisStep {
+interface DiagnosisStep {
   check: string;
   outcome: 'pass' | 'fail';
   detail: string;
 }
 
 /** What the token itself says (decoded without trusting it); only these claims are ever shown. */
-export interface TokenFacts {
+interface TokenFacts {
   alg?: string;
   kid?: string;
   typ?: string;
@@ -63,7 +63,7 @@ const SHOWN_CLAIMS = ['iss', 'aud', 'azp', 'client_id', 'token_use', 'iat', 'nbf
 const CARRIED_CLAIMS = ['sub', 'sid', 'jti', 'scope', 'nonce', 'at_hash', 'c_hash', 'events'] as const;
 
 /** The token's header and a fixed set of its claims, read without verifying anything; {} when it does not parse. */
-export function tokenFacts(token: string): TokenFacts {
+function tokenFacts(token: string): TokenFacts {
   try {
     const { header, claims } = parseCompactJws(token);
     const facts: TokenFacts = { carries: CARRIED_CLAIMS.filter((name) => claims[name] !== undefined) };

@@ -131,7 +131,7 @@ export function createPublicApiHandler(
  * The optional `X-Brand-Id` header must name the token's brand (once). Only the handlers check it: the
  * authorizer's result is cached per Authorization value, so a Deny for a header would outlive the request.
  */
-export function assertBrandHeaderMatches(event: APIGatewayProxyEvent, auth: AuthorizerContext): void {
+function assertBrandHeaderMatches(event: APIGatewayProxyEvent, auth: AuthorizerContext): void {
   const value = singleHeader(event, 'x-brand-id');
   if (value !== undefined && value !== auth.brandId) {
     throw new ForbiddenError(ErrorCodes.BRAND_MISMATCH, 'X-Brand-Id does not match the token brand');
@@ -142,7 +142,7 @@ export function assertBrandHeaderMatches(event: APIGatewayProxyEvent, auth: Auth
  * The token's `exp` (+ the brand's skew, as the verifier applies it) from the authorizer context: API
  * Gateway may answer from a cached Allow for the whole TTL, but an expired token never reaches a use-case.
  */
-export function assertNotExpired(auth: AuthorizerContext, nowMs: number): void {
+function assertNotExpired(auth: AuthorizerContext, nowMs: number): void {
   if (Math.floor(nowMs / 1000) >= auth.exp + auth.clockSkew) {
     throw new UnauthorizedError(ErrorCodes.TOKEN_EXPIRED, 'Token has expired');
   }

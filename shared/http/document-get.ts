@@ -4,7 +4,7 @@
 // loads undici, 20-30 ms); `getDocumentWithFetch` serves everything that hands a fetch (tests, the local stack).
 import type { FetchFn } from './fetch.js';
 
-export interface GetDocumentOptions {
+interface GetDocumentOptions {
   /** The Accept header. */
   accept: string;
   /** Connection, answer and body included; on expiry the request is aborted and the promise rejects. */
@@ -13,7 +13,7 @@ export interface GetDocumentOptions {
   maxBytes: number;
 }
 
-export interface FetchedDocument {
+interface FetchedDocument {
   /** The HTTP status; redirects are never followed (a 3xx comes back as such). */
   status: number;
   /** The body, empty unless the status is 200 (other bodies are not read). */

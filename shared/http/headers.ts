@@ -5,8 +5,8 @@
 import { MAX_TOKEN_LENGTH } from '../auth/compact-jws.js';
 import { UnauthorizedError } from '../errors.js';
 
-export type HeaderMap = Readonly<Record<string, string | undefined | null>> | null | undefined;
-export type MultiHeaderMap = Readonly<Record<string, readonly string[] | undefined | null>> | null | undefined;
+type HeaderMap = Readonly<Record<string, string | undefined | null>> | null | undefined;
+type MultiHeaderMap = Readonly<Record<string, readonly string[] | undefined | null>> | null | undefined;
 
 /** Anything carrying API Gateway's two header maps (authorizer events, proxy events, the emulator). */
 export interface HeaderSource {
@@ -76,7 +76,7 @@ export function firstHeader(source: HeaderSource, name: string): string | undefi
   return headerValues(source, name)[0];
 }
 
-export type BearerRefusal =
+type BearerRefusal =
   | 'AUTHORIZATION_MISSING'
   | 'AUTHORIZATION_MULTIPLE'
   | 'AUTHORIZATION_SCHEME'

@@ -54,7 +54,7 @@ export async function checkOutboundHosts(
 }
 
 /** One configured URL's host: resolves, and only to public addresses; undefined when it passes (or is absent). */
-export async function checkOutboundHost(
+async function checkOutboundHost(
   field: string,
   url: string | undefined,
   resolve: HostResolver,
@@ -77,7 +77,7 @@ export async function checkOutboundHost(
 }
 
 /** Refused before any connection: a configured URL that is not https outside the local stage. */
-export class InsecureUrlError extends Error {
+class InsecureUrlError extends Error {
   constructor(url: string) {
     super(`refusing a non-https URL outside the local stage: ${URL.canParse(url) ? new URL(url).origin : '(invalid)'}`);
     this.name = 'InsecureUrlError';

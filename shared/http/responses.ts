@@ -1,6 +1,6 @@
 // The single place where errors become HTTP responses, plus the JSON response helpers every handler uses.
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { ErrorCodes, GatewayError } from '../errors.js';
+import { BEARER_CHALLENGE, ErrorCodes, GatewayError } from '../errors.js';
 
 const BASE_HEADERS = {
   'content-type': 'application/json; charset=utf-8',
@@ -8,14 +8,8 @@ const BASE_HEADERS = {
   'x-content-type-options': 'nosniff',
 } as const;
 
-/**
- * The challenge every 401 carries, in every stage (RFC 6750 §3): the gateway's own 401 (API Gateway's UNAUTHORIZED
- * gateway response, the local emulator) and the handlers' (TOKEN_EXPIRED, TOKEN_REVOKED, UNAUTHORIZED).
- */
-export const BEARER_CHALLENGE = 'Bearer error="invalid_token"';
-
 /** The JSON error body every endpoint returns: `{ error: { code, message, details?, requestId? } }`. */
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; details?: { field: string; message: string }[]; requestId?: string };
 }
 

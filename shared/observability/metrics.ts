@@ -112,7 +112,7 @@ export function recordAuthzDecision(
 }
 
 /** Brand dimension value of decisions made before the token named a known brand (e.g. an unknown issuer). */
-export const UNIDENTIFIED_BRAND = '(unidentified)';
+const UNIDENTIFIED_BRAND = '(unidentified)';
 
 /**
  * One 0/1 point per authorizer decision, with the brand as a dimension: its average per brand is the share of the

@@ -21,7 +21,7 @@ interface InvocationLike {
 }
 
 /** API Gateway's `requestContext.requestId` (REST proxy and REQUEST authorizer events), else Lambda's id. */
-export function apiRequestIdOf(event: unknown, context?: { awsRequestId?: string }): string {
+function apiRequestIdOf(event: unknown, context?: { awsRequestId?: string }): string {
   const requestContext =
     typeof event === 'object' && event !== null ? (event as { requestContext?: unknown }).requestContext : undefined;
   const id =

@@ -54,7 +54,7 @@ export interface AppLogoutOptions {
  * logout could not name by session: the user's tokens issued up to now are revoked (both credentials of the
  * login, and the user's other sessions on the brand, which must sign in or refresh again).
  */
-export type AppLogoutScope =
+type AppLogoutScope =
   | 'SESSION'
   | 'TOKEN'
   | 'ALL_SESSIONS'

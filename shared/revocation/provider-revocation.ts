@@ -14,7 +14,7 @@ import { safeJsonParse } from '../http/json.js';
 import { isRecord } from '../lang/is-record.js';
 
 /** Why a refresh token could not be revoked at the CIAM (a stable code for the app and the audit trail). */
-export type ProviderRevocationFailure =
+type ProviderRevocationFailure =
   | 'NO_REVOCATION_ENDPOINT'
   | 'CLIENT_SECRET_UNAVAILABLE'
   | 'CLIENT_AUTH_FAILED'

@@ -90,6 +90,7 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
   // outside the local stage, whatever a brand item says; every connection's resolved address is checked as it
   // is made (DNS rebinding). Caches created after this call use it.
   setJwksCacheDefaults({
+    now,
     get: httpsOnly(guardedHttpGet({ policy: outboundPolicyFor(settings.stage) }), {
       allowHttp: settings.stage === 'local',
     }),

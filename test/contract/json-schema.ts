@@ -76,7 +76,7 @@ function typeMatches(type: string, value: unknown): boolean {
 }
 
 /** Deep equality of JSON values (for enum, const and uniqueItems). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
+function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
   if (isObject(a) && isObject(b)) {

@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { validate, type SchemaIssue } from './json-schema.js';
 
-export const OPENAPI_PATH = new URL('../../openapi/openapi.json', import.meta.url);
+const OPENAPI_PATH = new URL('../../openapi/openapi.json', import.meta.url);
 
 export type Json = Record<string, unknown>;
 
-export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 function isObject(value: unknown): value is Json {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -130,7 +130,7 @@ export function validateAgainst(doc: Json, schema: unknown, value: unknown): Sch
 }
 
 /** Matches a concrete URL path to a documented path template (`/v1/admin/brands/demo` -> `/v1/admin/brands/{brandId}`). */
-export function matchPath(doc: Json, method: string, concretePath: string): Operation | undefined {
+function matchPath(doc: Json, method: string, concretePath: string): Operation | undefined {
   return listOperations(doc).find((candidate) => {
     if (candidate.method !== method.toUpperCase()) return false;
     const pattern = candidate.path

@@ -3,7 +3,6 @@
 // stops cleanly on Ctrl-C (SIGINT to its process group, as a terminal sends it).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,14 +12,15 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const READY = /ciam-gateway local stack ready on (http:\/\/127\.0\.0\.1:\d+)/;
 const run = promisify(execFile);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
+/**
+ * This file's own ports, below the kernel's ephemeral range (32768+ by default): no port-0 listener or outgoing
+ * connection of another test can be handed one, so they stay free between the probe and npm start's listen and
+ * across the restart, which a just-freed ephemeral port did not guarantee. The only other fixed ports of the suite
+ * are the README's 3000-3002 (test/e2e/readme-quickstart.test.ts).
+ */
+const PORTS = { gateway: 3110, ciam: 3111, capillary: 3112, dynamodb: 3113, ssm: 3114 } as const;
+/** A second start's ports, also below the ephemeral range. */
+const OTHER_PORTS = { gateway: 3115, ciam: 3116, capillary: 3117, dynamodb: 3118, ssm: 3119 } as const;
 
 interface Started {
   child: ChildProcess;
@@ -83,11 +83,11 @@ describe('npm start', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
     env = {
       ...process.env,
-      PORT: String(await freePort()),
-      CIAM_PORT: String(await freePort()),
-      CAPILLARY_PORT: String(await freePort()),
-      DYNAMODB_PORT: String(await freePort()),
-      SSM_PORT: String(await freePort()),
+      PORT: String(PORTS.gateway),
+      CIAM_PORT: String(PORTS.ciam),
+      CAPILLARY_PORT: String(PORTS.capillary),
+      DYNAMODB_PORT: String(PORTS.dynamodb),
+      SSM_PORT: String(PORTS.ssm),
       LOCAL_DATA_DIR: dataDir,
       LOCAL_ADMIN_KEY: 'npm-start-test-admin-key',
       POWERTOOLS_LOG_LEVEL: 'WARN',
@@ -126,11 +126,11 @@ describe('npm start', () => {
     const firstCuidLookup = await simConfig();
     // A second npm start while the first runs: the same data folder on other ports, then another folder on a taken port.
     const otherPorts = {
-      PORT: String(await freePort()),
-      CIAM_PORT: String(await freePort()),
-      CAPILLARY_PORT: String(await freePort()),
-      DYNAMODB_PORT: String(await freePort()),
-      SSM_PORT: String(await freePort()),
+      PORT: String(OTHER_PORTS.gateway),
+      CIAM_PORT: String(OTHER_PORTS.ciam),
+      CAPILLARY_PORT: String(OTHER_PORTS.capillary),
+      DYNAMODB_PORT: String(OTHER_PORTS.dynamodb),
+      SSM_PORT: String(OTHER_PORTS.ssm),
     };
     const sameFolder = await refusedStart({ ...env, ...otherPorts });
     const otherDir = mkdtempSync(join(tmpdir(), 'npm-start-other-'));

@@ -1,14 +1,13 @@
 // Identity providers this project did not write, each started on loopback by this test and wired to the
 // local stack the way an operator would: `brand init` from the provider's discovery document, `validate`,
 // `put`, then a real login at the provider, a session link, /v1/me, app logout and the refused token after.
-// oidc-provider (the development CIAM library), oauth2-mock-server and cognito-local (Amazon Cognito's
-// token shapes: an access token without aud, checked by client_id and token_use).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// oidc-provider (the development CIAM library), oauth2-mock-server, and oauth2-mock-server again as an Amazon
+// Cognito user pool (Cognito's token shapes: an access token without aud, checked by client_id and token_use).
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OAuth2Server } from 'oauth2-mock-server';
+import { HttpServer, OAuth2Issuer, OAuth2Server, OAuth2Service } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CAPILLARY_CREDENTIALS, DEMO_ORG_ID, DEMO_SOURCE_ACCOUNT_ID } from '../../local/demo-brand.js';
 import { type DevCiam, loginWithCode, startDevCiam } from '../../local/dev-ciam.js';
@@ -242,91 +241,138 @@ describe('oauth2-mock-server', () => {
   });
 });
 
-describe('cognito-local (Amazon Cognito token shapes)', () => {
-  let child: ChildProcess;
-  const endpoint = 'http://localhost:9229';
-
-  async function cognito(target: string, body: unknown): Promise<Record<string, unknown>> {
-    const response = await fetch(`${endpoint}/`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': `AWSCognitoIdentityProviderService.${target}`,
-      },
-      body: JSON.stringify(body),
-    });
-    const json = (await response.json()) as Record<string, unknown>;
-    if (!response.ok) throw new Error(`${target}: ${response.status} ${JSON.stringify(json)}`);
-    return json;
-  }
-
-  beforeAll(async () => {
-    const home = join(dir, 'cognito');
-    mkdirSync(join(home, '.cognito'), { recursive: true });
-    child = spawn(process.execPath, [join(process.cwd(), 'node_modules/cognito-local/lib/bin/start.js')], {
-      cwd: home,
-      env: { ...process.env, PORT: '9229', HOST: 'localhost' },
-      stdio: 'ignore',
-    });
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const healthy = await fetch(`${endpoint}/health`).then(
-        (response) => response.ok,
-        () => false,
-      );
-      if (healthy) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    throw new Error('cognito-local did not start');
-  }, 30_000);
-  afterAll(() => {
-    child?.kill();
+describe('Amazon Cognito token shapes (oauth2-mock-server as a user pool)', () => {
+  // A user pool as Cognito serves one (its developer guide: "Understanding the access token", "... the identity (ID)
+  // token"): the issuer is the pool's URL (cognito-idp.<region>.amazonaws.com/<pool id>, here the pool path on
+  // loopback), the JWKS is <issuer>/.well-known/jwks.json and, without a hosted-UI domain, discovery lists no
+  // userinfo. oauth2-mock-server signs; its token hook gives the tokens Cognito's claims. Access token: no aud,
+  // client_id, token_use access, username, scope, version 2; ID token: aud = the app client, token_use id,
+  // cognito:username and the user's attributes; both: cognito:groups, jti, and the login's origin_jti, event_id and
+  // auth_time. Cognito signs the two with different keys (base64 kids) and sets no typ.
+  const poolId = 'eu-west-1_Cgn7Pool1';
+  const clientId = '5r8bq1f0sd7u2hcognitoapp01';
+  const redirectUri = 'http://127.0.0.1/cb';
+  const user = { sub: randomUUID(), username: 'carla', groups: ['loyalty-members'] };
+  const attributes = { given_name: 'Carla', family_name: 'Cognito', email: 'carla@cognito.test', email_verified: true };
+  const pool = new OAuth2Issuer();
+  const idp = new OAuth2Service(pool, {
+    jwks: '/.well-known/jwks.json',
+    authorize: '/oauth2/authorize',
+    token: '/oauth2/token',
+  });
+  const logins = new WeakMap<object, Record<string, unknown>>();
+  const server = new HttpServer((req, res) => {
+    const prefix = `/${poolId}`;
+    if (!req.url?.startsWith(`${prefix}/`)) return void res.writeHead(404).end();
+    req.url = req.url.slice(prefix.length);
+    if (req.url !== '/.well-known/openid-configuration') return idp.requestHandler(req, res);
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        issuer: pool.url,
+        jwks_uri: `${pool.url}/.well-known/jwks.json`,
+        id_token_signing_alg_values_supported: ['RS256'],
+        response_types_supported: ['code', 'token'],
+        scopes_supported: ['openid', 'email', 'phone', 'profile'],
+        subject_types_supported: ['public'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      }),
+    );
   });
 
+  beforeAll(async () => {
+    for (const seed of ['access', 'id'])
+      await pool.keys.generate('RS256', { kid: createHash('sha256').update(`${poolId}/${seed}`).digest('base64') });
+    await server.start(0, '127.0.0.1');
+    pool.url = `http://127.0.0.1:${server.address().port}/${poolId}`;
+    idp.on(
+      'beforeTokenSigning',
+      (token: { header: Record<string, unknown>; payload: Record<string, unknown> }, req) => {
+        let login = logins.get(req);
+        if (login === undefined) {
+          login = { origin_jti: randomUUID(), event_id: randomUUID(), auth_time: token.payload.iat };
+          logins.set(req, login);
+        }
+        token.header.typ = undefined;
+        const { iss, iat, exp, aud } = token.payload;
+        const common = { iss, iat, exp, sub: user.sub, 'cognito:groups': user.groups, jti: randomUUID(), ...login };
+        token.payload =
+          aud === undefined
+            ? {
+                ...common,
+                version: 2,
+                client_id: clientId,
+                token_use: 'access',
+                scope: 'openid email profile',
+                username: user.username,
+              }
+            : { ...common, aud: clientId, token_use: 'id', 'cognito:username': user.username, ...attributes };
+      },
+    );
+  });
+  afterAll(() => server.stop());
+
+  /** The hosted UI's code flow (the API flow, InitiateAuth, mints the same two tokens). */
+  async function signIn() {
+    const authorize = new URL(`${pool.url}/oauth2/authorize`);
+    authorize.search = new URLSearchParams({
+      client_id: clientId,
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: 'openid email profile',
+      state: 's',
+    }).toString();
+    const redirect = await fetch(authorize, { redirect: 'manual' });
+    const code = new URL(redirect.headers.get('location') ?? '').searchParams.get('code') ?? '';
+    const response = await fetch(`${pool.url}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        client_id: clientId,
+        redirect_uri: redirectUri,
+      }),
+    });
+    const body = (await response.json()) as { access_token: string; id_token: string };
+    return { accessToken: body.access_token, idToken: body.id_token };
+  }
+
+  const decode = (token: string, part: 0 | 1) =>
+    JSON.parse(Buffer.from(token.split('.')[part] ?? '', 'base64url').toString()) as Record<string, unknown>;
+
   it('onboards with the cognito preset and runs the journey with its access token (audienceClaim client_id)', async () => {
-    const pool = (await cognito('CreateUserPool', { PoolName: 'brand-pool' })).UserPool as { Id: string };
-    const appClient = (await cognito('CreateUserPoolClient', { UserPoolId: pool.Id, ClientName: 'app' }))
-      .UserPoolClient as { ClientId: string };
-    await cognito('AdminCreateUser', {
-      UserPoolId: pool.Id,
-      Username: 'carla@cognito.test',
-      MessageAction: 'SUPPRESS',
-      TemporaryPassword: 'Temp-Passw0rd!',
-      UserAttributes: [
-        { Name: 'given_name', Value: 'Carla' },
-        { Name: 'family_name', Value: 'Cognito' },
-        { Name: 'email', Value: 'carla@cognito.test' },
-      ],
+    const issuer = pool.url as string;
+    const brand = await onboard(issuer, 'cognito', 'prov-cognito', ['--client-id', clientId]);
+    expect(brand).toMatchObject({
+      audienceClaim: 'client_id',
+      applicationId: clientId,
+      jwksUri: `${issuer}/.well-known/jwks.json`,
     });
-    await cognito('AdminSetUserPassword', {
-      UserPoolId: pool.Id,
-      Username: 'carla@cognito.test',
-      Password: 'Real-Passw0rd!',
-      Permanent: true,
-    });
-    const issuer = `${endpoint}/${pool.Id}`;
-    const brand = await onboard(issuer, 'cognito', 'prov-cognito', ['--client-id', appClient.ClientId]);
-    expect(brand).toMatchObject({ audienceClaim: 'client_id', applicationId: appClient.ClientId });
     expect(brand).not.toHaveProperty('userInfoEndpoint');
 
-    const auth = (
-      await cognito('InitiateAuth', {
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: appClient.ClientId,
-        AuthParameters: { USERNAME: 'carla@cognito.test', PASSWORD: 'Real-Passw0rd!' },
-      })
-    ).AuthenticationResult as { AccessToken: string; IdToken: string };
-    const access = JSON.parse(Buffer.from(auth.AccessToken.split('.')[1] ?? '', 'base64url').toString()) as Record<
-      string,
-      unknown
-    >;
-    expect(access).toMatchObject({ token_use: 'access', client_id: appClient.ClientId });
+    const tokens = await signIn();
+    const access = decode(tokens.accessToken, 1);
+    const id = decode(tokens.idToken, 1);
+    expect(access).toMatchObject({ token_use: 'access', client_id: clientId, username: 'carla', version: 2 });
     expect(access.aud).toBeUndefined();
-    // Its ID token (aud = client id, token_use id) is refused as a bearer.
-    expect((await call('GET', '/v1/me', auth.IdToken)).status).toBe(401);
-    const sub = String(access.sub);
-    // cognito-local's ID token carries the e-mail (and custom attributes) of the user.
-    const tokens = { accessToken: auth.AccessToken, idToken: auth.IdToken };
-    const session = await journey(tokens, sub, { email: 'carla@cognito.test' });
+    expect(id).toMatchObject({
+      token_use: 'id',
+      aud: clientId,
+      'cognito:username': 'carla',
+      email: 'carla@cognito.test',
+    });
+    for (const claim of ['origin_jti', 'event_id', 'auth_time', 'cognito:groups'])
+      expect(access[claim]).toEqual(id[claim]);
+    expect(decode(tokens.accessToken, 0)).toEqual({ alg: 'RS256', kid: expect.stringMatching(/=$/) });
+    expect(decode(tokens.accessToken, 0).kid).not.toBe(decode(tokens.idToken, 0).kid);
+    // Its ID token (aud = client id, token_use id, no client_id) is refused as a bearer.
+    expect((await call('GET', '/v1/me', tokens.idToken)).status).toBe(401);
+    // The customer is linked on sub (cognito:username is not the sub); the names and e-mail come from the ID token.
+    const session = await journey(tokens, user.sub, {
+      firstName: 'Carla',
+      lastName: 'Cognito',
+      email: 'carla@cognito.test',
+    });
     // No userinfo endpoint in its discovery: the mapped claims come from the verified ID token.
     expect(session.claimsSource).toBe('id_token');
   });

@@ -48,6 +48,34 @@ describe('a bundling synth of the dev stack', () => {
     expect(statSync(bundle).size).toBeLessThan(5 * 1024 * 1024);
   });
 
+  it.each(bundled)('holds only production packages in the %s bundle (none that is only a devDependency)', (name) => {
+    // Arrange: the packages the bundle was built from, as its source map lists them, and the lockfile's own word
+    // on each (npm marks `dev` what only devDependencies need, i.e. what `npm ci --omit=dev` would not install).
+    const fn = resourcesOfType(synth.template, 'AWS::Lambda::Function')[functionLogicalId(name)];
+    const assetPath = String(((fn?.Metadata ?? {}) as Record<string, unknown>)['aws:asset:path']);
+    const map = JSON.parse(readFileSync(join(synth.outdir, assetPath, 'index.mjs.map'), 'utf8')) as {
+      sources: string[];
+    };
+    const lock = JSON.parse(readFileSync(join(repositoryRoot, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; devOptional?: boolean }>;
+    };
+
+    // Act
+    // node_modules/<a>/node_modules/@s/<b>/x.js -> its lockfile key node_modules/<a>/node_modules/@s/<b>.
+    const lockfileKey = (source: string) => {
+      const at = source.indexOf('node_modules/');
+      return at === -1 ? undefined : /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(source.slice(at))?.[1];
+    };
+    const packages = new Set(map.sources.map(lockfileKey).filter((key): key is string => key !== undefined));
+
+    // Assert
+    expect(packages.size).toBeGreaterThan(0);
+    const devOnly = [...packages].filter(
+      (key) => lock.packages[key] === undefined || lock.packages[key]?.dev || lock.packages[key]?.devOptional,
+    );
+    expect(devOnly, `${name} bundles packages that are not production dependencies`).toEqual([]);
+  });
+
   it.each(bundled)('is as large as docs/deploy.md says for %s (within 10 %%)', (name) => {
     // Arrange: the row `| \`<name>\` | <minified> KB | <gzipped> KB |` of the bundle-size table.
     const doc = readFileSync(join(repositoryRoot, 'docs/deploy.md'), 'utf8');

@@ -76,8 +76,9 @@ describe('time settings', () => {
     (env) => {
       // The JWKS fetch is the authorizer's one remote wait with a timeout of its own; a second left after it
       // covers the brand and revocation reads, so a slow CIAM ends in the authorizer's answer, not a Lambda timeout.
-      const jwksTimeoutMs = (new JwksCache('https://ciam.brand-one.com/jwks') as unknown as { timeoutMs: number })
-        .timeoutMs;
+      const jwksTimeoutMs = (
+        new JwksCache('https://ciam.brand-one.com/jwks', { fetch, now: Date.now }) as unknown as { timeoutMs: number }
+      ).timeoutMs;
       expect(jwksTimeoutMs).toBeGreaterThan(0);
       expect(deployableSettings(env).authorizer.timeoutSeconds * 1000).toBeGreaterThanOrEqual(jwksTimeoutMs + 1000);
     },

@@ -55,7 +55,7 @@ beforeAll(async () => {
   });
   secrets = new InMemorySecretSource({ [SECRETS]: JSON.stringify({ [APP.clientId]: APP.clientSecret }) });
   const store = new InMemoryRevocationStore({ now: Date.now });
-  const cache = new JwksCache(ciam.jwksUri);
+  const cache = new JwksCache(ciam.jwksUri, { fetch: (input, init) => globalThis.fetch(input, init), now: Date.now });
   const brands = new InMemoryBrandDirectory([brand]);
   authorize = createAuthorizerHandler({
     brandDirectory: brands,

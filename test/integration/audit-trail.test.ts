@@ -88,7 +88,7 @@ describe('audit trail of a full flow', () => {
     );
     const audit = new StructuredAuditLog({ logger: createAuditLogger('audit-test'), metrics });
     const logger = createLogger('audit-test');
-    const jwks = new JwksCache(ciam.jwksUri);
+    const jwks = new JwksCache(ciam.jwksUri, { fetch, now: Date.now });
     const backchannel = createBackchannelHandler({
       store,
       brands,

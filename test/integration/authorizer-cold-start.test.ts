@@ -52,6 +52,8 @@ interface Container {
   client: DynamoDBClient;
   /** Holds every Scan until released (proves no decision waits for one). */
   releaseScans: () => void;
+  /** Resolves when the full-index load in flight (the background scan) has built the index. */
+  indexLoaded: () => Promise<unknown>;
 }
 
 const documentOf = ({ version: _v, revision: _r, ...brand }: BrandConfig) => {
@@ -111,13 +113,15 @@ async function coldContainer(brands: BrandConfig[]): Promise<Container> {
     jwks: (uri) => {
       let cache = caches.get(uri);
       if (!cache) {
-        cache = new JwksCache(uri, { get: nodeHttpGet, now: () => clock.now, timeoutMs: 1000 });
+        cache = new JwksCache(uri, { get: nodeHttpGet, now: () => clock.now });
         caches.set(uri, cache);
       }
       return cache;
     },
   });
-  return { handler, commands, store, clock, client, releaseScans };
+  // listBrands joins the index load in flight (single flight) instead of starting another.
+  const indexLoaded = () => runtime.brandDirectory.listBrands();
+  return { handler, commands, store, clock, client, releaseScans, indexLoaded };
 }
 
 async function decide(container: Container, token: string): Promise<APIGatewayAuthorizerResult | 'Unauthorized'> {
@@ -135,8 +139,11 @@ async function decide(container: Container, token: string): Promise<APIGatewayAu
 const effect = (result: APIGatewayAuthorizerResult | 'Unauthorized') =>
   result === 'Unauthorized' ? result : result.policyDocument.Statement[0]?.Effect;
 
-/** A background task (the full-index scan) gets its turn. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+/**
+ * Runs what the decision left queued (promise continuations, next ticks): a Scan it started in the background has
+ * been sent, and so recorded, by then (the SDK runs the recording middleware inside send()).
+ */
+const afterQueuedWork = () => new Promise((resolve) => setImmediate(resolve));
 
 let containers: Container[] = [];
 beforeEach(() => {
@@ -177,7 +184,7 @@ describe('cold authorizer on DynamoDB (dynalite)', () => {
 
     // Act
     const result = await decide(c, signJwt(accessClaims(brand), key));
-    await settle();
+    await afterQueuedWork();
 
     // Assert
     expect(effect(result)).toBe('Allow');
@@ -194,7 +201,7 @@ describe('cold authorizer on DynamoDB (dynalite)', () => {
     const result = await decide(c, signJwt(accessClaims(brand, { iss: 'https://unknown.example' }), key));
     const commandsOfTheDecision = [...c.commands];
     c.releaseScans();
-    await settle();
+    await c.indexLoaded();
     const again = await decide(c, signJwt(accessClaims(brand, { iss: 'https://unknown-2.example' }), key));
 
     // Assert

@@ -48,6 +48,7 @@ describe('authorizer with the development CIAM', () => {
         fetches++;
         return fetch(url, init);
       },
+      now: Date.now,
     });
     handler = createHandler({
       subjectHasher: testSubjectHasher,
@@ -127,7 +128,7 @@ describe('app logout with id_token_hint against the development CIAM', () => {
       acceptIdTokens: true,
     });
     store = new InMemoryRevocationStore({ now: Date.now });
-    const cache = new JwksCache(ciam.jwksUri);
+    const cache = new JwksCache(ciam.jwksUri, { fetch, now: Date.now });
     const brands = new InMemoryBrandDirectory([brand]);
     authorize = createHandler({
       subjectHasher: testSubjectHasher,

@@ -69,7 +69,8 @@ function handler() {
     jwks: (uri) => {
       let cache = caches.get(uri);
       if (!cache) {
-        cache = new JwksCache(uri, { now: () => clock.now, timeoutMs: 500 });
+        // The JWKS timeout stays the cache's own: a hang of the server ends at once through server.fetch.
+        cache = new JwksCache(uri, { fetch: server.fetch, now: () => clock.now });
         caches.set(uri, cache);
       }
       return cache;

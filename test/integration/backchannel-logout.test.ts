@@ -133,7 +133,7 @@ describe('back-channel logout', () => {
         jwksUri: ciam.jwksUri,
         userInfoEndpoint: ciam.userInfoEndpoint,
       });
-      const cache = new JwksCache(ciam.jwksUri);
+      const cache = new JwksCache(ciam.jwksUri, { fetch, now: Date.now });
       const { store, audit, handler } = await receiver([brand], () => cache);
       forward = (event) => handler(event, lambdaContext);
       const tokens = await loginWithCode(ciam, CLIENT, 'user-1');
@@ -196,7 +196,7 @@ describe('back-channel logout', () => {
         applicationId: CLIENT_ID,
       });
       disabled = { ...brand, brandId: 'sleepy', status: 'disabled' };
-      cache = new JwksCache(brand.jwksUri);
+      cache = new JwksCache(brand.jwksUri, { fetch, now: Date.now });
     });
     afterAll(() => close(jwksServer));
 

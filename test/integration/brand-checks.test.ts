@@ -36,7 +36,8 @@ afterAll(async () => {
 });
 
 const documentWith = (jwksUri: string) => ({ ...makeBrand({ jwksUri }) }) as unknown as BrandDocument;
-const options = { fetch: (url: string, init: RequestInit) => fetch(url, init), timeoutMs: 2_000 };
+// Every peer here answers: a 2 s bound made a healthy JWKS look unreachable on a busy machine.
+const options = { fetch: (url: string, init: RequestInit) => fetch(url, init), timeoutMs: 20_000 };
 
 describe('checkJwks', () => {
   it('passes a JWKS with a usable key, and names a streamed body over the cap or a redirect', async () => {

@@ -204,8 +204,12 @@ describe('Capillary simulator strictness', () => {
 
   it('records every call with its full query string and sequence numbers; latency is configurable over HTTP', async () => {
     await fetch(`${sim.baseUrl}/__sim/config`, { method: 'POST', body: JSON.stringify({ latencyMs: 150 }) });
+    expect(sim.config().latencyMs).toBe(150);
     const lookup = (value: string) =>
       cap('GET', `/v2/customers/lookup?source=ALL&identifierName=email&identifierValue=${value}`);
+    // The two lookups overlap at the simulator because it holds the first until the second has arrived (the
+    // latency alone raced the second request's arrival on a busy machine).
+    sim.injectFault({ kind: 'together', count: 2, match: 'GET /v2/customers/lookup' });
     await Promise.all([lookup('a%40x.co'), lookup('b%40x.co')]);
     await lookup('c%40x.co');
     sim.configure({ latencyMs: 0 });

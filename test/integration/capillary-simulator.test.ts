@@ -18,7 +18,8 @@ describe('Capillary simulator through the real client', () => {
       authMode: 'oauth',
       credentialsParameter: '/cap',
       secrets: new InMemorySecretSource({ '/cap': JSON.stringify({ key: 'k', secret: 's' }) }),
-      timeoutMs: 500,
+      // No call here is meant to time out: the brand default, not a short bound every answer races on a busy machine.
+      timeoutMs: 5_000,
       sleep: async () => undefined,
     });
   });

@@ -61,7 +61,7 @@ async function doctor(brand: BrandConfig, options: DoctorOptions = {}, credentia
       brandDirectory: new InMemoryBrandDirectory([brand]),
       revocationChecker: NeverRevoked,
       now: Date.now,
-      jwks: {},
+      jwks: { fetch: (input, init) => globalThis.fetch(input, init), now: Date.now },
     },
     links: new InMemoryLinkStore(),
     claims: new CiamClaimSource(),

@@ -51,7 +51,11 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const options = { accept: 'application/jwk-set+json, application/json', timeoutMs: 300, maxBytes: 1024 };
+// Answers that come get the production JWKS timeout: a short one raced them on a busy machine (a streamed body's
+// second chunk, the first fetch() that loads undici). Only the test of the timeout itself uses a short one, on
+// peers that never answer, so its value decides how long the test waits, never whether it passes.
+const options = { accept: 'application/jwk-set+json, application/json', timeoutMs: 3_000, maxBytes: 1024 };
+const shortTimeout = { ...options, timeoutMs: 300 };
 
 describe.each<[string, GetDocument]>([
   ['node:http', nodeHttpGet],
@@ -78,9 +82,8 @@ describe.each<[string, GetDocument]>([
 
   it('gives up after the timeout, whether the answer or the body never comes', async () => {
     for (const path of ['/hang', '/slow-body']) {
-      const started = performance.now();
-      await expect(get(`${base}${path}`, options)).rejects.toThrow();
-      expect(performance.now() - started).toBeLessThan(5_000);
+      // Without the timeout this never settles (the test's own timeout fails it); with it, it is the timeout's error.
+      await expect(get(`${base}${path}`, shortTimeout)).rejects.toThrow(/timed out|timeout/i);
     }
   });
 

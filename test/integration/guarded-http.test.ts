@@ -15,7 +15,7 @@ import { guardedHttpGet } from '../../shared/adapters/node-http-get.js';
 import { clearJwksCaches, getJwksCache } from '../../shared/auth/jwks-cache.js';
 import { CapillaryClient } from '../../shared/capillary/capillary-client.js';
 import { InMemorySecretSource } from '../../shared/config/secret-source.js';
-import { buildPostAuthDeps } from '../../shared/customer/post-auth-deps.js';
+import { buildPostAuthDeps } from '../../shared/runtime/post-auth-deps.js';
 import type { GatewaySettings } from '../../shared/env.js';
 import { checkOutboundHosts } from '../../shared/http/outbound-url.js';
 import { NoMetrics } from '../../shared/observability/metrics.js';

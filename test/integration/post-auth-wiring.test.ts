@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHandler as createMeHandler } from '../../functions/me/handler.js';
 import { createHandler as createSessionHandler } from '../../functions/session/handler.js';
-import { buildPostAuthDeps } from '../../shared/customer/post-auth-deps.js';
+import { buildPostAuthDeps } from '../../shared/runtime/post-auth-deps.js';
 import { loadSettings } from '../../shared/env.js';
 import { ErrorCodes, UnauthorizedError } from '../../shared/errors.js';
 import { NoMetrics } from '../../shared/observability/metrics.js';

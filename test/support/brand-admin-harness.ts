@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { createAdminHandler } from '../../functions/admin/handler.js';
+import { createHandler as createAdminHandler } from '../../functions/admin/handler.js';
 import { type LocalSsm, startLocalSsm } from '../../local/local-ssm.js';
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
 import { createDocumentClient } from '../../shared/adapters/aws-clients.js';
@@ -145,7 +145,9 @@ export async function startBrandAdminRig(): Promise<BrandAdminRig> {
     capillaryCredentials: credentialsAccepted,
     audit,
     ssmPrefix: SSM_PREFIX,
-    httpTimeoutMs: 2_000,
+    // No test makes the CIAM stand-in hang: only a hang may end a save-time check, never a slow machine (a 2 s
+    // bound refused good brands with 422 under load).
+    httpTimeoutMs: 20_000,
     allowLoopbackUrls: true,
   });
   const { ScanCommand } = await import('@aws-sdk/lib-dynamodb');
@@ -189,7 +191,7 @@ export function goLiveOf(rig: Pick<BrandAdminRig, 'store' | 'links' | 'secrets' 
     secrets: rig.secrets,
     claims: new CiamClaimSource(),
     fetch: (input, init) => globalThis.fetch(input, init),
-    jwks: {},
+    jwks: { fetch: (input, init) => globalThis.fetch(input, init), now: Date.now },
     audit: rig.audit,
     subjectHasher: processSubjectHasher(),
     now: Date.now,

@@ -1,9 +1,10 @@
 // Token-signing helpers for tests: real keys generated at run time, compact JWS built by hand (so tests
 // can produce every malformed variant), a brand factory, and a loopback JWKS server with failure modes.
-import { constants, createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type BrandConfig, type BrandConfigInput, parseBrandConfig } from '../../shared/config/brand-config.js';
+import type { FetchFn } from '../../shared/http/fetch.js';
 
 export type TestAlg = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
 
@@ -39,7 +40,7 @@ export function b64url(value: string | Buffer | Record<string, unknown>): string
 const HASH = { '256': 'sha256', '384': 'sha384', '512': 'sha512' } as const;
 
 /** Signs `signingInput` (ASCII) as a JWS `alg` would. */
-export function signInput(alg: TestAlg, key: KeyObject, signingInput: string): Buffer {
+function signInput(alg: TestAlg, key: KeyObject, signingInput: string): Buffer {
   const data = Buffer.from(signingInput, 'latin1');
   if (alg === 'EdDSA') return sign(null, data, key);
   const hash = HASH[alg.slice(2) as keyof typeof HASH];
@@ -75,9 +76,7 @@ export function signRaw(input: string, alg: TestAlg, privateKey: KeyObject): str
   return `${input}.${b64url(signInput(alg, privateKey, input))}`;
 }
 
-export { createPrivateKey };
-
-export const TEST_ISSUER = 'https://ciam.brand-a.test';
+const TEST_ISSUER = 'https://ciam.brand-a.test';
 export const NOW_MS = Date.UTC(2026, 0, 15, 12, 0, 0);
 export const NOW_S = NOW_MS / 1000;
 
@@ -131,24 +130,46 @@ export function memoryJwksFetch(initial: { keys: unknown[] }) {
   return { state, fetch };
 }
 
-export type JwksServerMode = 'ok' | 'error500' | 'garbage' | 'hang' | 'huge';
+type JwksServerMode = 'ok' | 'error500' | 'garbage' | 'hang' | 'huge';
 
 export interface JwksServer {
   uri: string;
   requests: number;
   mode: JwksServerMode;
   jwks: { keys: unknown[] };
+  /**
+   * A fetch whose call this server parks in `hang` mode ends at once as a timeout, as the client's own timeout
+   * would end it later: a test of hangs needs no short timeout, which every healthy fetch under load races too.
+   */
+  fetch: FetchFn;
   close(): Promise<void>;
 }
+
+const CALL_ID_HEADER = 'x-test-call-id';
 
 /** A loopback JWKS endpoint (port 0) whose keys and failure mode the test changes at will. */
 export async function startJwksServer(jwks: { keys: unknown[] }): Promise<JwksServer> {
   const server: Server = createServer();
+  const inFlight = new Map<string, AbortController>();
+  let calls = 0;
   const state: JwksServer = {
     uri: '',
     requests: 0,
     mode: 'ok',
     jwks,
+    fetch: async (url, init) => {
+      const id = String(calls++);
+      const controller = new AbortController();
+      inFlight.set(id, controller);
+      const headers = new Headers(init?.headers);
+      headers.set(CALL_ID_HEADER, id);
+      const signal = init?.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
+      try {
+        return await fetch(url, { ...init, headers, signal });
+      } finally {
+        inFlight.delete(id);
+      }
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -158,7 +179,12 @@ export async function startJwksServer(jwks: { keys: unknown[] }): Promise<JwksSe
   server.on('request', (req, res) => {
     state.requests++;
     req.resume();
-    if (state.mode === 'hang') return; // never answers: the client's timeout must end it
+    if (state.mode === 'hang') {
+      // Never answers: the client's timeout ends it (at once for a call made with state.fetch).
+      const timedOut = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+      inFlight.get(String(req.headers[CALL_ID_HEADER]))?.abort(timedOut);
+      return;
+    }
     if (state.mode === 'error500') {
       res.writeHead(500).end('boom');
       return;
@@ -176,7 +202,7 @@ export async function startJwksServer(jwks: { keys: unknown[] }): Promise<JwksSe
   return state;
 }
 
-export const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/me';
+const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/me';
 
 /** A REQUEST authorizer event with the given headers (multi-value map filled like API Gateway does). */
 export function authorizerEvent(

@@ -29,6 +29,7 @@ import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { type AuditEvent, InMemoryAuditLog } from '../../shared/audit/audit-event.js';
 import { StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
 import type { AuthorizerContext } from '../../shared/auth/authorizer-context.js';
+import { JwksCache, type JwksProvider } from '../../shared/auth/jwks-cache.js';
 import { verifyAccessToken } from '../../shared/auth/verify-access-token.js';
 import { CapillaryClients } from '../../shared/capillary/capillary-client.js';
 import { type BrandConfig, parseBrandConfig } from '../../shared/config/brand-config.js';
@@ -39,8 +40,18 @@ import type { PostAuthServices } from '../../shared/customer/post-auth-ports.js'
 import { createLogger } from '../../shared/observability/logger.js';
 import { authorizedEvent, lambdaContext } from './events.js';
 
-export const API_RESOURCE = 'https://api.demo.loyalty.test';
-export const APP = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };
+/**
+ * The timeout of peers a test does not make hang (Capillary unless asked, the CIAM's userinfo): only a hang may
+ * end them, and the test's own 30 s timeout would then fail it. A short one raced every healthy answer: on a busy
+ * machine 10 concurrent first sessions got CIAM_UNAVAILABLE ("userinfo did not answer" within 2 s).
+ */
+const HEALTHY_PEER_TIMEOUT_MS = 20_000;
+
+/** Names each Capillary call of the rig (the simulator ignores it), so a parked call can be ended. */
+const CALL_ID_HEADER = 'x-test-call-id';
+
+const API_RESOURCE = 'https://api.demo.loyalty.test';
+const APP = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };
 export const ACCOUNT_ID = 'ciam-demo-account';
 const CREDENTIALS_PARAMETER = '/ciam-gateway/test/demo/capillary';
 
@@ -56,7 +67,7 @@ export interface Answer {
 }
 
 /** One Capillary request as the gateway's client sent it. */
-export interface ClientCall {
+interface ClientCall {
   method: string;
   url: URL;
   startSeq: number;
@@ -135,7 +146,7 @@ export const OrgReadings: readonly OrgReading[] = [
 ];
 
 /** A small seeded PRNG (mulberry32), so the simulator's HTTP 500 share is the same on every run. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -150,6 +161,16 @@ export async function startPostAuthRig(options: {
   accounts: Record<string, AccountClaims>;
   tablePrefix: string;
   timeoutMs?: number;
+  /**
+   * A Capillary call the simulator parks (a `hang` fault) ends at once as a timeout, as the client's own timeout
+   * would end it later: hang tests need no short timeout, which every healthy call under load would race too.
+   */
+  hangsTimeOutAtOnce?: boolean;
+  /**
+   * The clock of the link session (lease stamps and the lease-bound Capillary deadline); default Date.now. A
+   * frozen one keeps a slow machine from spending a first session's 5 s lease on healthy calls.
+   */
+  now?: () => number;
   /** How the simulated org answers the cuid lookup (default documented: refused with 8013). */
   cuidLookup?: CuidLookupMode;
   /** Simulated org settings beyond the cuid switch. */
@@ -166,6 +187,9 @@ export async function startPostAuthRig(options: {
     clients: [{ clientId: APP.clientId, clientSecret: APP.clientSecret, redirectUris: [APP.redirectUri] }],
     apiResource: API_RESOURCE,
   });
+  // Capillary calls in flight by the id the recording fetch sends along, so a parked one can be timed out.
+  const inFlight = new Map<string, AbortController>();
+  const timedOut = () => new DOMException('The operation was aborted due to timeout', 'TimeoutError');
   // A strict org: half of its business errors come with HTTP 500, as the reference allows.
   const sim = await startCapillarySimulator({
     clients: [{ key: 'cap-key', secret: 'cap-secret' }],
@@ -175,6 +199,9 @@ export async function startPostAuthRig(options: {
     // The org's OAUTH_EXTERNAL account, as Intouch's Channel Configurations hold it: other ids are refused.
     sourceAccounts: { OAUTH_EXTERNAL: [ACCOUNT_ID] },
     ...options.reading?.org,
+    ...(options.hangsTimeOutAtOnce
+      ? { onHang: (request) => inFlight.get(String(request.headers[CALL_ID_HEADER]))?.abort(timedOut()) }
+      : {}),
     ...options.org,
   });
   const dynamo = await startLocalDynamo();
@@ -198,7 +225,7 @@ export async function startPostAuthRig(options: {
         baseUrl: sim.baseUrl,
         sourceAccountId: ACCOUNT_ID,
         credentialsParameter: CREDENTIALS_PARAMETER,
-        timeoutMs: options.timeoutMs ?? 2_000,
+        timeoutMs: options.timeoutMs ?? HEALTHY_PEER_TIMEOUT_MS,
         // The simulated org's fields (DEFAULT_ORG_FIELDS), as a brand would list them.
         customFields: DEFAULT_ORG_FIELDS.customFields,
         extendedFields: DEFAULT_ORG_FIELDS.extendedFields,
@@ -232,11 +259,28 @@ export async function startPostAuthRig(options: {
   const recordingFetch = async (input: string, init: RequestInit): Promise<Response> => {
     const call: ClientCall = { method: init.method ?? 'GET', url: new URL(input), startSeq: seq++, endSeq: -1 };
     capillaryCalls.push(call);
+    const id = String(call.startSeq);
+    const controller = new AbortController();
+    inFlight.set(id, controller);
+    const headers = new Headers(init.headers);
+    headers.set(CALL_ID_HEADER, id);
+    const signal = init.signal ? AbortSignal.any([init.signal, controller.signal]) : controller.signal;
     try {
-      return await globalThis.fetch(input, init);
+      return await globalThis.fetch(input, { ...init, headers, signal });
     } finally {
+      inFlight.delete(id);
       call.endSeq = seq++;
     }
+  };
+  // The rig's JWKS caches over the loopback CIAM (a deployed function gets them from its runtime).
+  const jwksCaches = new Map<string, JwksCache>();
+  const jwks: JwksProvider = (uri) => {
+    let cache = jwksCaches.get(uri);
+    if (cache === undefined) {
+      cache = new JwksCache(uri, { fetch, now: Date.now });
+      jwksCaches.set(uri, cache);
+    }
+    return cache;
   };
   const services: PostAuthServices = {
     // Retries back off for 0 ms here: the backoff itself is unit-tested with an injected sleep.
@@ -248,9 +292,10 @@ export async function startPostAuthRig(options: {
       fetch: recordingFetch,
     }),
     links,
-    claims: new CiamClaimSource({ timeoutMs: 2_000 }),
+    claims: new CiamClaimSource({ timeoutMs: HEALTHY_PEER_TIMEOUT_MS, jwks }),
     audit,
     linkPollMs: 10,
+    ...(options.now ? { now: options.now } : {}),
     linkWaitMs: 15_000,
   };
   const deps = { logger, brands, services };
@@ -264,7 +309,7 @@ export async function startPostAuthRig(options: {
 
   async function contextFor(accessToken: string): Promise<AuthorizerContext> {
     // Exactly the context the authorizer builds (shared/auth/authorize-request.ts).
-    const verified = await verifyAccessToken(accessToken, { brandDirectory: brands, now: Date.now });
+    const verified = await verifyAccessToken(accessToken, { brandDirectory: brands, now: Date.now, jwks });
     const subjectHash = hashSubject(TEST_SUBJECT_KEY, verified.brand.brandId, verified.sub);
     return contextOf(verified, hashToken(accessToken), subjectHash);
   }

@@ -16,7 +16,7 @@ export interface PlaygroundConfig {
 }
 
 /** A saved brand as the page offers it: its issuer and client prefill the sign-in form. */
-export interface BrandChoice {
+interface BrandChoice {
   brandId: string;
   brandName: string;
   issuer: string;

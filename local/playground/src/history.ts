@@ -31,7 +31,3 @@ export function remember(record: CallRecord): void {
     // Storage full: the list on screen is still complete.
   }
 }
-
-export function forgetHistory(): void {
-  sessionStorage.removeItem(HISTORY_KEY);
-}

@@ -14,7 +14,7 @@ const TARGET_KEY = 'playground.target';
 const OTHER_SCOPE = 'openid email phone profile';
 
 /** The demo brand as the stack configures the page. */
-export function defaultTarget(config: PlaygroundConfig): SignInTarget {
+function defaultTarget(config: PlaygroundConfig): SignInTarget {
   return { brandId: config.brandId, issuer: config.issuer, clientId: config.clientId, scope: config.scope };
 }
 

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /** SDK command class -> IAM action (lib-dynamodb document commands and their client-dynamodb twins). */
-export const COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>> = {
+const COMMAND_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   GetCommand: ['dynamodb:GetItem'],
   GetItemCommand: ['dynamodb:GetItem'],
   PutCommand: ['dynamodb:PutItem'],
@@ -69,7 +69,7 @@ function importsOf(file: string): string[] {
 }
 
 /** Every module reachable from `entry`. */
-export function reachableModules(entry: string): Set<string> {
+function reachableModules(entry: string): Set<string> {
   const seen = new Set<string>();
   const queue = [entry];
   while (queue.length > 0) {

@@ -33,7 +33,7 @@ export function cdkJsonContext(): Record<string, unknown> {
  * What an operator fills in before deploying stage or prod (docs/deploy.md): an alarm destination and the real
  * browser origins. The shipped files leave them out on purpose, so `cdk synth -c env=prod` refuses until then.
  */
-export const DEPLOYMENT_VALUES = {
+const DEPLOYMENT_VALUES = {
   alarms: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:ciam-gateway-oncall' },
   corsAllowedOrigins: ['https://shop.brand-one.com', 'https://www.brand-two.com'],
 } as const;

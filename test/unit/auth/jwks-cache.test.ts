@@ -135,22 +135,33 @@ describe('JwksCache', () => {
   it('refuses a JWKS over the size cap', async () => {
     const cache = new JwksCache('https://ciam.test/jwks', {
       maxBytes: 500,
+      now: Date.now,
       fetch: async () => new Response(JSON.stringify({ keys: [keyA.jwk, keyA.jwk] }), { status: 200 }),
     });
     await expect(cache.getKeys('a')).rejects.toMatchObject({ reason: 'JWKS_UNAVAILABLE' });
   });
 
   it('refuses a non-200 answer', async () => {
-    const cache = new JwksCache('https://ciam.test/jwks', { fetch: async () => new Response('{}', { status: 404 }) });
+    const cache = new JwksCache('https://ciam.test/jwks', {
+      fetch: async () => new Response('{}', { status: 404 }),
+      now: Date.now,
+    });
     await expect(cache.getKeys('a')).rejects.toMatchObject({ reason: 'JWKS_UNAVAILABLE' });
   });
 
   it('registers one cache per jwksUri until cleared', () => {
-    clearJwksCaches();
+    const transport = { fetch: async () => new Response('{}', { status: 404 }), now: Date.now };
+    clearJwksCaches(transport);
     const first = getJwksCache('https://x.test/jwks');
     expect(getJwksCache('https://x.test/jwks')).toBe(first);
     expect(getJwksCache('https://y.test/jwks')).not.toBe(first);
-    clearJwksCaches();
+    clearJwksCaches(transport);
     expect(getJwksCache('https://x.test/jwks')).not.toBe(first);
+    clearJwksCaches();
+  });
+
+  it('has no transport of its own: without defaults (no runtime built) the registry refuses to make a cache', () => {
+    clearJwksCaches();
+    expect(() => getJwksCache('https://x.test/jwks')).toThrow(/no transport/);
   });
 });

@@ -92,6 +92,7 @@ const CASES: Record<string, Case> = {
     token: () => sign(),
     deps: {
       jwks: {
+        now: () => NOW_MS,
         fetch: async () => {
           throw new TypeError('fetch failed');
         },
@@ -121,7 +122,7 @@ function depsFor(overrides: Partial<TokenDiagnosisDeps> = {}): TokenDiagnosisDep
     brandDirectory: new InMemoryBrandDirectory([brand]),
     revocationChecker: NeverRevoked,
     now: () => NOW_MS,
-    jwks: { fetch: memoryJwksFetch(JWKS).fetch },
+    jwks: { fetch: memoryJwksFetch(JWKS).fetch, now: () => NOW_MS },
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 // The emulator's own answers alone: gateway errors (503 with Retry-After, 413, the raw 431/400), CORS
 // preflight and CORS on gateway answers, and how a Lambda proxy result is read (malformed -> undefined).
 import { describe, expect, it } from 'vitest';
-import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../../../shared/auth/authorize-request.js';
+import { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../../../shared/errors.js';
 import { CORS_ALLOWED_HEADERS, preflight, withGatewayCors } from '../../../../local/api-gateway/cors.js';
 import {
   authorizerUnavailable,

@@ -21,10 +21,10 @@ import type { BrandDirectory } from '../config/brand-directory.js';
 import type { SecretSource } from '../config/secret-source.js';
 import type { GatewaySettings } from '../env.js';
 import type { AuthGuard } from '../http/api-handler.js';
-import type { GatewayRuntime } from '../runtime/gateway-runtime.js';
-import { CiamClaimSource } from './claim-source.js';
-import type { PostAuthHandlerDeps } from './post-auth-ports.js';
-import { BudgetDefaults } from './time-budget.js';
+import type { GatewayRuntime } from './gateway-runtime.js';
+import { CiamClaimSource } from '../customer/claim-source.js';
+import type { PostAuthHandlerDeps } from '../customer/post-auth-ports.js';
+import { BudgetDefaults } from '../customer/time-budget.js';
 
 /** The parts of the runtime the post-auth functions use (a GatewayRuntime fits). */
 export interface PostAuthRuntime {
