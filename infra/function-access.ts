@@ -81,11 +81,13 @@ export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, Function
   },
   admin: {
     group: 'admin',
-    // brands: versioned puts and deletes with their pair guards; links: a deleted brand's links are removed
+    // brands: versioned puts and deletes with their selector items; links: a deleted brand's links are removed
     // with it (Scan + BatchWriteItem), an issuer change checks for links first, prelink --apply writes links
     // (the session link's lease included); revocations: the token diagnosis reads them as the authorizer does.
     tables: {
-      brands: ['GetItem', 'Query', 'Scan', 'PutItem', 'DeleteItem'],
+      // The brand and its selector items in one TransactWriteItems (Put/Update/Delete/ConditionCheck); the selector
+      // items a save claims or releases are read in one BatchGetItem.
+      brands: ['GetItem', 'BatchGetItem', 'Query', 'Scan', 'PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
       links: ['GetItem', 'PutItem', 'DeleteItem', 'Scan', 'BatchWriteItem'],
       revocations: revocationCheck,
     },

@@ -272,7 +272,8 @@ export class GatewayMonitoring extends Construct {
       );
     }
 
-    // DynamoDB: throttled requests and system errors per request, per table.
+    // DynamoDB, per table: throttled requests per request, and system errors per request. Two alarms, because an
+    // alarm's math may hold at most 10 metrics and DynamoDB reports SystemErrors per operation.
     for (const [key, tableName] of Object.entries(props.tableNames)) {
       const table = (metricName: string, statistic: string, extra: Record<string, string> = {}) =>
         new Metric({
@@ -282,29 +283,47 @@ export class GatewayMonitoring extends Construct {
           statistic,
           period,
         });
-      const operations = [
-        ...new Set(Object.values(FunctionAccessMatrix).flatMap((access) => access.tables[key as TableKey] ?? [])),
-      ];
-      const using: Record<string, IMetric> = {
-        readThrottles: table('ReadThrottleEvents', 'Sum'),
-        writeThrottles: table('WriteThrottleEvents', 'Sum'),
+      const requests = {
         reads: table('ConsumedReadCapacityUnits', 'SampleCount'),
         writes: table('ConsumedWriteCapacityUnits', 'SampleCount'),
       };
-      operations.forEach((operation, index) => {
-        using[`e${index}`] = table('SystemErrors', 'Sum', { Operation: operation });
-      });
-      const errors = ['readThrottles', 'writeThrottles', ...operations.map((_, index) => `e${index}`)].join(' + ');
+      const suffix = `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
       alarm(
-        `DynamoErrors${key.charAt(0).toUpperCase()}${key.slice(1)}`,
+        `DynamoThrottles${suffix}`,
         new MathExpression({
-          expression: share(errors, 'reads + writes'),
-          usingMetrics: using,
+          expression: share('readThrottles + writeThrottles', 'reads + writes'),
+          usingMetrics: {
+            ...requests,
+            readThrottles: table('ReadThrottleEvents', 'Sum'),
+            writeThrottles: table('WriteThrottleEvents', 'Sum'),
+          },
           period,
-          label: `${tableName} throttles and system errors per request`,
+          label: `${tableName} throttled requests per request`,
         }),
         rates.dynamoErrors,
-        `Throttled requests and DynamoDB system errors per request on ${tableName}. On call: the gateway team (AWS Health, then a support case).`,
+        `Throttled requests per request on ${tableName} (on-demand tables throttle above twice their previous peak, or at the account's table quota). On call: the gateway team.`,
+      );
+      const operations = [
+        ...new Set(
+          Object.values(FunctionAccessMatrix).flatMap((access) =>
+            (access.tables[key as TableKey] ?? []).map(cloudWatchOperation),
+          ),
+        ),
+      ];
+      const errors: Record<string, IMetric> = {};
+      operations.forEach((operation, index) => {
+        errors[`e${index}`] = table('SystemErrors', 'Sum', { Operation: operation });
+      });
+      alarm(
+        `DynamoErrors${suffix}`,
+        new MathExpression({
+          expression: share(Object.keys(errors).join(' + '), 'reads + writes'),
+          usingMetrics: { ...requests, ...errors },
+          period,
+          label: `${tableName} system errors per request`,
+        }),
+        rates.dynamoErrors,
+        `DynamoDB system errors per request on ${tableName}. On call: the gateway team (AWS Health, then a support case).`,
       );
     }
 
@@ -569,4 +588,12 @@ function pascalCaseRoute(method: string, path: string): string {
     .filter(Boolean)
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('')}`;
+}
+
+/**
+ * The CloudWatch `Operation` under which DynamoDB reports an IAM action's calls: a condition check exists only
+ * inside TransactWriteItems (the writes of a transaction are reported under TransactWriteItems too).
+ */
+function cloudWatchOperation(action: string): string {
+  return action === 'ConditionCheckItem' ? 'TransactWriteItems' : action;
 }

@@ -3,6 +3,7 @@
 // CIAM, the Capillary simulator) driven with real oidc-provider logins. The emulator's authorizer cache holds
 // every Allow for an hour: what must change a decision has to do so under a cached Allow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CAPILLARY_CREDENTIALS } from '../../local/demo-brand.js';
 import { loginWithCode } from '../../local/dev-ciam.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { Routes } from '../../shared/routes.js';
@@ -113,7 +114,8 @@ describe('identity safety, round 3, on the local stack', () => {
       brandId: id,
       clientId: `${id}-app`,
       capillary: { ...capillary, credentialsParameter: undefined },
-      secrets: { capillary: { key: 'k', secret: 's' } },
+      // The local org's credentials: every save obtains a Capillary token with them (issue 24 item 3).
+      secrets: { capillary: { ...DEMO_CAPILLARY_CREDENTIALS } },
       ...changes,
     });
     const put = (id: string, changes: Record<string, unknown>) =>

@@ -54,6 +54,7 @@ describe('docs/deploy.md', () => {
       'AuthorizerRefusalRateByBrand',
       'Api429Rate',
       'CapillaryCircuitOpenByBrand',
+      'DynamoThrottles',
       'DynamoErrors',
       'ConcurrencyNearBudget',
       'RouteLatencyP99',

@@ -80,8 +80,10 @@ describe('placeholders of brand init', () => {
   it('a file fresh from brand init is refused by validate and put, each placeholder field named, nothing saved', async () => {
     // Arrange: init against a discovery document of a public issuer (nothing else given)
     const issuer = 'https://login.brand.example';
-    const { brand } = await initBrand({ issuer, brandId: 'fresh' }, async () =>
-      Response.json({ issuer, jwks_uri: `${issuer}/jwks` }),
+    const { brand } = await initBrand(
+      { issuer, brandId: 'fresh' },
+      async () => Response.json({ issuer, jwks_uri: `${issuer}/jwks` }),
+      async () => ['93.184.215.14'],
     );
     const before = await rig.snapshot();
 
@@ -217,7 +219,8 @@ describe('the Capillary token at save', () => {
       jwks_uri: 'https://ciam.public.test/jwks',
       userinfo_endpoint: 'https://ciam.public.test/me',
     };
-    const publicAddresses = { 'ciam.public.test': ['203.0.113.7'], 'capillary.public.test': ['203.0.113.8'] };
+    // Global unicast addresses (TEST-NET ranges such as 203.0.113.0/24 are reserved, so refused).
+    const publicAddresses = { 'ciam.public.test': ['93.184.215.14'], 'capillary.public.test': ['151.101.65.1'] };
 
     // Act
     const good = await strict(publicAddresses).validate('cap-aws', publicBrand('org-secret'));
