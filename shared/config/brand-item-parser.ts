@@ -26,6 +26,7 @@ import {
   acceptedAudiencesOf,
   toFieldIssues,
 } from './brand-rules.js';
+import { MemberApiItemSchema } from './member-api-item.js';
 
 const secureUrl = z.string().check(
   z.maxLength(2048),
@@ -83,6 +84,7 @@ const BrandItemSchema = z.strictObject({
     customFields: z._default(z.array(capillaryField).check(z.maxLength(100)), []),
     extendedFields: z._default(z.array(capillaryField).check(z.maxLength(100)), []),
   }),
+  memberApi: z.optional(MemberApiItemSchema),
 });
 
 /** The version metadata the brand store keeps beside each document (as DynamoBrandStore's MetaSchema). */

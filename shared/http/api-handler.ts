@@ -66,7 +66,7 @@ function withCors(
     headers: {
       ...response.headers,
       'access-control-allow-origin': origin,
-      'access-control-expose-headers': 'retry-after',
+      'access-control-expose-headers': 'retry-after, www-authenticate',
       vary: 'Origin',
     },
   };
