@@ -210,7 +210,7 @@ const catalog = {
   },
   ROUTE_DISABLED: {
     status: [404],
-    when: "the brand switched this member route off (`memberApi.routes.<route>.enabled: false`), or the route needs settings the brand has not set (`memberApi.rewards`)",
+    when: 'the brand switched this member route off (`memberApi.routes.<route>.enabled: false`), or the route needs settings the brand has not set (`memberApi.rewards`)',
   },
   NEO_API_NOT_FOUND: { status: [404], when: "no Neo API of that name is in the brand's `memberApi.neo` allow-list" },
   INSUFFICIENT_SCOPE: {
@@ -221,7 +221,10 @@ const catalog = {
     status: [401],
     when: 'the sign-in behind the token is not strong (`acr`) or recent (`auth_time`) enough for the route; `WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values=..., max_age=...` (RFC 9470): sign in again with them',
   },
-  IDEMPOTENCY_KEY_REQUIRED: { status: [400], when: 'a write that spends points came without an `Idempotency-Key` header' },
+  IDEMPOTENCY_KEY_REQUIRED: {
+    status: [400],
+    when: 'a write that spends points came without an `Idempotency-Key` header',
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: [422],
     when: 'the `Idempotency-Key` was used before by this member for a different request',
