@@ -9,6 +9,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import type { SimCore, SimExtension } from './capillary-sim/extension.js';
+import { createLoyaltySimulation, type LoyaltySimOptions, type LoyaltySimulator } from './capillary-sim/loyalty.js';
 
 export interface SimIdentifier {
   type: string;
@@ -130,6 +132,8 @@ export interface CapillarySimulatorOptions extends Partial<SimOrgConfig> {
   tokenTtlSeconds?: number;
   /** Seeded random for `rate` faults and the HTTP 500 share. */
   random?: () => number;
+  /** The loyalty APIs' switches and rewards brand (local/capillary-sim/loyalty.ts). */
+  loyalty?: LoyaltySimOptions;
 }
 
 export interface CapillarySimulator {
@@ -155,6 +159,8 @@ export interface CapillarySimulator {
   revokeTokens(): void;
   /** Forgets customers, merges, faults and calls (the org settings stay). */
   reset(): void;
+  /** The member-facing loyalty APIs (points, ledger, transactions, coupons, rewards, Neo) and their data. */
+  loyalty: LoyaltySimulator;
   close(): Promise<void>;
 }
 
@@ -598,11 +604,33 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     return tills.some((t) => t.tillId === tillId && md5Hex(t.password) === hash);
   }
 
+  // Endpoint families beyond the v2 customer API (local/capillary-sim/): asked first for every call.
+  const core: SimCore = {
+    live,
+    getCustomer,
+    holders: holdersAnywhere,
+    now: () => Date.now(),
+    random,
+  };
+  const loyalty = createLoyaltySimulation(core, options.loyalty);
+  const extensions: SimExtension[] = [loyalty.extension];
+
   async function route(req: IncomingMessage, url: URL, query: Record<string, string>): Promise<Answer> {
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const body = method === 'GET' ? undefined : await readBody(req).catch(() => Symbol.for('bad'));
     if (typeof body === 'symbol') return errorAnswer(400, 400, 'Invalid JSON');
+    for (const extension of extensions) {
+      const answer = await extension.route({
+        method,
+        path,
+        query,
+        headers: req.headers,
+        body,
+        authorized: authorized(req),
+      });
+      if (answer) return answer;
+    }
     if (method === 'POST' && path === '/v3/oauth/token/generate') {
       const ok = isRecord(body) && clients.some((c) => c.key === body.key && c.secret === body.secret);
       if (!ok) return { status: 401, body: { data: null, errors: [{ code: 1001, message: 'Invalid key or secret' }] } };
@@ -699,6 +727,10 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     if (method === 'POST' && path === '/__sim/reset') {
       api.reset();
       return reply(200, {});
+    }
+    for (const extension of extensions) {
+      const answer = extension.control(method, path, body);
+      if (answer) return reply(answer.status, answer.body);
     }
     return reply(404, { error: 'unknown simulator control route' });
   }
@@ -824,7 +856,9 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       mergedInto = new Map();
       faults = [];
       calls.length = 0;
+      for (const extension of extensions) extension.reset();
     },
+    loyalty: loyalty.api,
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of hanging) res.destroy();
