@@ -33,4 +33,9 @@ export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, Function
   'backchannel-logout': { tables: { brands: 'read', revocations: 'readwrite' } },
   // links: a deleted brand's links are removed with it; an issuer change checks for links first.
   admin: { tables: { brands: 'readwrite', links: 'readwrite' }, secrets: 'write' },
+  // The member API: links written only to repair a link to a merged customer; the reward issue and Neo keep
+  // their idempotency records and per-member write windows in the links table too.
+  member: postAuth,
+  'reward-issue': postAuth,
+  neo: postAuth,
 };

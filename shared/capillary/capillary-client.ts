@@ -13,7 +13,13 @@ import {
   CapillaryRejectedError,
   IDENTIFIER_CHANGE_FAILURES,
 } from './capillary-errors.js';
-import { type EnvelopeAnswer, type Expectation, judgeApiAnswer } from './capillary-envelope.js';
+import {
+  type EnvelopeAnswer,
+  type Expectation,
+  judgeApiAnswer,
+  type RawAnswer,
+  type Verdict,
+} from './capillary-envelope.js';
 import {
   CapillaryTransport,
   type CapillaryLogger,
@@ -35,6 +41,18 @@ import {
 } from './capillary-types.js';
 
 export type { CapillaryLogger, RetryPolicy } from './capillary-transport.js';
+
+/** A call of another endpoint family (loyalty, rewards, Neo: loyalty-calls.ts), relative to the brand's base URL. */
+export interface FamilyRequest {
+  operation: string;
+  method: string;
+  path: string;
+  /** Query parameters; a list repeats the parameter. */
+  params?: Record<string, string | readonly string[]>;
+  body?: unknown;
+  /** Headers beside the authentication headers (e.g. Neo's `x-cap-neo-dag-scope`). */
+  headers?: Record<string, string>;
+}
 export { DefaultRetryPolicy } from './capillary-transport.js';
 
 export interface CapillaryClientOptions {
@@ -172,6 +190,34 @@ export class CapillaryClient {
       );
     }
     return result;
+  }
+
+  /**
+   * One call of another endpoint family through this client's authentication, timeouts, retries and deadline
+   * (shared/capillary/loyalty-calls.ts); `judge` classifies each answer by that family's rules.
+   */
+  exchange<T>(
+    request: FamilyRequest,
+    judge: (answer: RawAnswer, auth: 'renewable' | 'fixed') => Verdict<T>,
+  ): Promise<T> {
+    const url = new URL(request.path, this.core.baseUrl);
+    for (const [key, value] of Object.entries(request.params ?? {})) {
+      for (const item of typeof value === 'string' ? [value] : value) url.searchParams.append(key, item);
+    }
+    const { auth } = this.core;
+    const extra = request.headers ?? {};
+    return this.core.transport.run(
+      {
+        operation: request.operation,
+        method: request.method,
+        url: url.href,
+        ...(request.body === undefined ? {} : { body: request.body }),
+        headers: async () => ({ ...extra, ...(await auth.headers(this.deadline)) }),
+        renewAuth: () => auth.clear(),
+      },
+      (answer) => judge(answer, auth.renewable),
+      this.deadline,
+    );
   }
 
   private async write(

@@ -15,6 +15,11 @@ export const MetricNames = {
   CAPILLARY_LATENCY: 'CapillaryLatency',
   CAPILLARY_ERROR: 'CapillaryError',
   AUDIT_REDACTION: 'AuditRedaction',
+  /** Member API: one count and one latency per request, by route, outcome and brand (docs/member-api.md). */
+  MEMBER_API_REQUEST: 'MemberApiRequest',
+  MEMBER_API_LATENCY: 'MemberApiLatency',
+  MEMBER_WRITE: 'MemberWrite',
+  MEMBER_REFUSAL: 'MemberRefusal',
 } as const;
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
 
