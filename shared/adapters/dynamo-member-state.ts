@@ -193,7 +193,7 @@ export class DynamoMemberStateStore implements MemberStateStore {
               writes: 1,
               [LinksTable.ttlAttribute]: expiresAt,
             },
-            ConditionExpression: 'attribute_not_exists(#pk) OR windowStart < :start',
+            ConditionExpression: 'attribute_not_exists(#pk) OR windowStart <> :start',
             ExpressionAttributeNames: { '#pk': LinksTable.partitionKey },
             ExpressionAttributeValues: { ':start': start },
           }),

@@ -24,7 +24,6 @@ export function createMemberHandler(
   route: MemberRouteName | ((request: AuthenticatedApiRequest) => MemberRouteName),
   respond: (caller: MemberCaller, request: AuthenticatedApiRequest) => Promise<APIGatewayProxyResult>,
 ) {
-  const now = deps.services.now ?? Date.now;
   return createAuthenticatedApiHandler(
     {
       logger: deps.logger,
@@ -39,7 +38,7 @@ export function createMemberHandler(
       try {
         const caller = await resolveMemberCaller(deps, request);
         try {
-          checkRouteRequirements(caller.brand, name, caller.claims, Math.floor(now() / 1000));
+          checkRouteRequirements(caller.brand, name, caller.claims, Math.floor((deps.services.now ?? Date.now)() / 1000));
         } catch (error) {
           if (!(error instanceof RouteRequirementError)) throw error;
           if (error.refusal !== 'ROUTE_DISABLED') {
