@@ -28,8 +28,11 @@ const instant = z
     'must be a date (YYYY-MM-DD) or an ISO date-time with a zone',
   )
   .transform((value, ctx) => {
+    const [year = 0, month = 0, day = 0] = value.slice(0, 10).split('-').map(Number);
+    // Date.parse rolls impossible days over (2026-02-30 is March 2nd): check the calendar date itself.
+    const real = new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day && month >= 1 && month <= 12;
     const ms = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
-    if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: 'is not a real date' });
+    if (!real || Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: 'is not a real date' });
     return ms;
   });
 

@@ -89,7 +89,8 @@ describe('member route requirements', () => {
         'Bearer error="insufficient_user_authentication", error_description="A more recent authentication is required", max_age=60',
       );
     } finally {
-      rig.memberServices.now = realNow;
+      if (realNow) rig.memberServices.now = realNow;
+      else delete rig.memberServices.now;
     }
   });
 
