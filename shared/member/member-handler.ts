@@ -38,7 +38,12 @@ export function createMemberHandler(
       try {
         const caller = await resolveMemberCaller(deps, request);
         try {
-          checkRouteRequirements(caller.brand, name, caller.claims, Math.floor((deps.services.now ?? Date.now)() / 1000));
+          checkRouteRequirements(
+            caller.brand,
+            name,
+            caller.claims,
+            Math.floor((deps.services.now ?? Date.now)() / 1000),
+          );
         } catch (error) {
           if (!(error instanceof RouteRequirementError)) throw error;
           if (error.refusal !== 'ROUTE_DISABLED') {
