@@ -31,7 +31,7 @@ const StepUpSchema = z
       .number()
       .int()
       .min(0)
-      .max(86_400)
+      .max(2_678_400)
       .optional()
       .describe('Longest time since the user authenticated (`auth_time`); older gets 401 STEP_UP_REQUIRED (RFC 9470).'),
   })

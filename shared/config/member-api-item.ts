@@ -26,7 +26,7 @@ const stepUp = z
     acrValues: z.optional(
       z.array(z.string().check(z.regex(ACR_VALUE_PATTERN, ACR_VALUE_MESSAGE))).check(z.minLength(1), z.maxLength(10)),
     ),
-    maxAgeSeconds: z.optional(intIn(0, 86_400)),
+    maxAgeSeconds: z.optional(intIn(0, 2_678_400)),
   })
   .check(
     z.refine((value) => value.acrValues !== undefined || value.maxAgeSeconds !== undefined, STEP_UP_EMPTY_MESSAGE),
