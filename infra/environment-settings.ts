@@ -128,6 +128,10 @@ export const EnvironmentSettingsSchema = z.strictObject({
     api5xxErrors: positiveInt,
     capillaryErrors: positiveInt,
     throttles: positiveInt,
+    /** Member API answers with a 5xx status (its EMF metric), per period. */
+    memberApiServerErrors: positiveInt.default(10),
+    /** p99 duration (ms) of each member API function (loyalty reads, reward issue, Neo). */
+    memberApiP99LatencyMs: positiveInt.default(3_000),
     /** An existing SNS topic for every alarm; null = the stack creates `ciam-gateway-<stage>-alarms`. */
     topicArn: Arn('sns').nullable(),
     /** E-mail subscriptions added to the created topic (each must be confirmed from the mail AWS sends). */

@@ -14,6 +14,7 @@ import { FunctionAccessMatrix, type GatewayFunctionName } from './function-acces
 import { GatewayApi } from './constructs/gateway-api.js';
 import { GatewayFunction, pascalCase } from './constructs/gateway-function.js';
 import { GatewayMonitoring } from './constructs/gateway-monitoring.js';
+import { MemberApiFunctionNames, MemberApiMonitoring } from './constructs/member-api-monitoring.js';
 import { GatewayTables } from './constructs/gateway-tables.js';
 
 /** Repository root (the esbuild project root and home of package-lock.json). */
@@ -69,6 +70,7 @@ export class GatewayStack extends Stack {
   readonly tables: GatewayTables;
   readonly gatewayApi: GatewayApi;
   readonly monitoring: GatewayMonitoring;
+  readonly memberApiMonitoring: MemberApiMonitoring;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps) {
     super(scope, id, props);
@@ -148,13 +150,24 @@ export class GatewayStack extends Stack {
       authorizer: authorizerHandler,
     });
 
-    const allFunctions = recordOf(GatewayFunctionNames, (name): IFunction => functions[name].function);
+    const memberFunctions: readonly GatewayFunctionName[] = MemberApiFunctionNames;
+    const watched = GatewayFunctionNames.filter((name) => !memberFunctions.includes(name));
+    const gatewayFunctions = {
+      ...recordOf(watched, (name): IFunction => functions[name].function),
+      authorizer: functions.authorizer.function,
+    };
     this.monitoring = new GatewayMonitoring(this, 'Monitoring', {
       settings,
       api: this.gatewayApi.api,
       accessLogGroup: this.gatewayApi.accessLogGroup,
-      functions: allFunctions,
+      functions: gatewayFunctions,
       webAcl: this.gatewayApi.webAcl,
+    });
+    this.memberApiMonitoring = new MemberApiMonitoring(this, 'MemberApiMonitoring', {
+      settings,
+      functions: recordOf(MemberApiFunctionNames, (name): IFunction => functions[name].function),
+      alarmTopic: this.monitoring.alarmTopic,
+      dashboard: this.monitoring.dashboard,
     });
 
     this.addOutputs(prefix);

@@ -63,7 +63,11 @@ export interface GatewayMonitoringProps {
   api: RestApi;
   /** The stage's JSON access log group (ACCESS_LOG_FIELDS). */
   accessLogGroup: ILogGroup;
-  functions: Readonly<Record<GatewayFunctionName, IFunction>>;
+  /**
+   * The functions whose throttles, errors and durations it watches (the authorizer always). An alarm's math may
+   * hold 10 metrics at most: the member API's functions are watched by member-api-monitoring.ts.
+   */
+  functions: Readonly<Partial<Record<GatewayFunctionName, IFunction>> & { authorizer: IFunction }>;
   /** The web ACL the stack created, if any (its blocked requests go on the dashboard). */
   webAcl?: CfnWebACL | undefined;
 }

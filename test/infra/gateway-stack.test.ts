@@ -460,7 +460,19 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
     const byName = new Map(alarms.map((alarm) => [String(alarm.AlarmName).split('-').pop(), alarm]));
     const thresholds = settings.alarms;
     expect([...byName.keys()].sort()).toEqual(
-      ['Api5xx', 'AuthorizerFailures', 'AuthorizerLatencyP99', 'CapillaryErrors', 'Throttles'].sort(),
+      [
+        'Api5xx',
+        'AuthorizerFailures',
+        'AuthorizerLatencyP99',
+        'CapillaryErrors',
+        'Throttles',
+        // The member API's (infra/constructs/member-api-monitoring.ts, test/infra/member-api-stack.test.ts).
+        'MemberApiServerErrors',
+        'MemberApiThrottles',
+        'MemberApiLatencyP99Member',
+        'MemberApiLatencyP99RewardIssue',
+        'MemberApiLatencyP99Neo',
+      ].sort(),
     );
     // Lambda's Errors metric counts every `throw new Error('Unauthorized')` (a 401): no alarm may use it.
     for (const alarm of alarms) expect(alarm.MetricName, String(alarm.AlarmName)).not.toBe('Errors');
