@@ -103,11 +103,18 @@ function page(title: string, body: string): string {
 <title>${escapeHtml(title)}</title><link rel="icon" href="data:,"><style>${PAGE_STYLE}</style></head><body>${body}</body></html>`;
 }
 
-function loginPage(uid: string, accounts: Record<string, AccountClaims>, error?: string, mfa = false): string {
+function loginPage(
+  uid: string,
+  accounts: Record<string, AccountClaims>,
+  error?: string,
+  mfa = false,
+  selected?: string,
+): string {
   const options = Object.entries(accounts)
     .map(([sub, claims]) => {
       const label = `${String(claims.given_name ?? '')} ${String(claims.family_name ?? '')} (${sub})`.trim();
-      return `<option value="${escapeHtml(sub)}">${escapeHtml(label)}</option>`;
+      const chosen = sub === selected ? ' selected' : '';
+      return `<option value="${escapeHtml(sub)}"${chosen}>${escapeHtml(label)}</option>`;
     })
     .join('');
   return page(
@@ -558,17 +565,21 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
     if (!match) return next();
     const details = await provider.interactionDetails(ctx.req, ctx.res);
     const mfa = requestedAcrs(details.params).includes('mfa');
+    const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
     if (ctx.method === 'GET') {
-      const hint = details.params.login_hint;
-      // A hinted seeded user signs in at once, with the second factor when the request asks for it (tools, tests).
-      if (typeof hint === 'string' && accounts[hint]) {
+      // A hinted seeded user signs in at once, with the second factor when the request asks for it (tools, tests),
+      // unless the request says prompt=login: then the page asks, the hinted user chosen (a step-up in the playground).
+      const prompted = String(details.params.prompt ?? '')
+        .split(' ')
+        .includes('login');
+      if (hint && accounts[hint] && !prompted) {
         const to = await provider.interactionResult(ctx.req, ctx.res, { login: loginResult(hint, mfa) });
         ctx.status = 303;
         ctx.redirect(to);
         return undefined;
       }
       ctx.type = 'html';
-      ctx.body = loginPage(details.uid, accounts, undefined, mfa);
+      ctx.body = loginPage(details.uid, accounts, undefined, mfa, hint);
       return undefined;
     }
     if (ctx.method === 'POST' && match[2]) {
@@ -582,7 +593,7 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
       if (problem) {
         ctx.type = 'html';
         ctx.status = 400;
-        ctx.body = loginPage(details.uid, accounts, problem, mfa);
+        ctx.body = loginPage(details.uid, accounts, problem, mfa, hint);
         return undefined;
       }
       const to = await provider.interactionResult(ctx.req, ctx.res, { login: loginResult(login, mfa) });

@@ -8,6 +8,34 @@ import { type DevCiam, loginWithCode, REDEEM_SCOPE, startDevCiam } from '../../l
 const API = 'https://api.demo.loyalty.test';
 const CLIENT = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };
 
+/** Starts an authorization request and returns its interaction URL and the cookies to continue it with. */
+async function startInteraction(
+  extra: Record<string, string>,
+  cookie = '',
+): Promise<{ interaction: URL; jar: string }> {
+  const params = new URLSearchParams({
+    client_id: CLIENT.clientId,
+    response_type: 'code',
+    redirect_uri: CLIENT.redirectUri,
+    scope: 'openid',
+    code_challenge_method: 'S256',
+    code_challenge: 'x'.repeat(43),
+    ...extra,
+  });
+  const start = await fetch(`${issuer}/auth?${params}`, { redirect: 'manual', headers: { cookie } });
+  const jar = new Map(cookie ? cookie.split('; ').map((pair) => pair.split('=') as [string, string]) : []);
+  for (const setCookie of start.headers.getSetCookie()) {
+    const [pair] = setCookie.split(';');
+    const [name, value] = (pair ?? '').split('=');
+    if (name && value !== undefined) jar.set(name, value);
+  }
+  return {
+    interaction: new URL(start.headers.get('location') ?? '', issuer),
+    jar: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+  };
+}
+let issuer = '';
+
 describe('development CIAM step-up', () => {
   let ciam: DevCiam;
   beforeAll(async () => {
@@ -16,6 +44,7 @@ describe('development CIAM step-up', () => {
       clients: [{ clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret, redirectUris: [CLIENT.redirectUri] }],
       apiResource: API,
     });
+    issuer = ciam.issuer;
   });
   afterAll(() => ciam.close());
 
@@ -35,19 +64,31 @@ describe('development CIAM step-up', () => {
     expect(decodeJwt(again.accessToken).auth_time).toBe(decodeJwt(stepped.accessToken).auth_time);
   });
 
-  it('signs in again for max_age=0 and for prompt=login (a fresh auth_time)', async () => {
+  it('signs in again once max_age has passed (a fresh auth_time), not without it', async () => {
     const first = await loginWithCode(ciam, CLIENT, 'ada');
     const firstTime = Number(decodeJwt(first.accessToken).auth_time);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    const aged = await loginWithCode(ciam, CLIENT, 'ada', undefined, { maxAge: 0, cookies: first.cookies });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const aged = await loginWithCode(ciam, CLIENT, 'ada', undefined, { maxAge: 1, cookies: first.cookies });
     expect(Number(decodeJwt(aged.accessToken).auth_time)).toBeGreaterThan(firstTime);
     const reused = await loginWithCode(ciam, CLIENT, 'ada', undefined, { cookies: first.cookies });
     expect(decodeJwt(reused.accessToken).auth_time).toBe(decodeJwt(aged.accessToken).auth_time);
+  });
+
+  it('shows the login page for prompt=login even with a hint (the hinted user chosen), and signs in again', async () => {
+    const first = await loginWithCode(ciam, CLIENT, 'ada');
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    const prompted = await loginWithCode(ciam, CLIENT, 'ada', undefined, { prompt: 'login', cookies: first.cookies });
-    expect(Number(decodeJwt(prompted.accessToken).auth_time)).toBeGreaterThan(
-      Number(decodeJwt(aged.accessToken).auth_time),
-    );
+    const cookie = [...first.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const { interaction, jar } = await startInteraction({ prompt: 'login', login_hint: 'ada' }, cookie);
+    const page = await (await fetch(interaction, { headers: { cookie: jar } })).text();
+    expect(page).toContain('<option value="ada" selected>');
+    expect(page).not.toContain('id="otp"');
+    const done = await fetch(`${interaction.href}/login`, {
+      method: 'POST',
+      headers: { cookie: jar, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ login: 'ada', password: 'x' }),
+      redirect: 'manual',
+    });
+    expect(done.status).toBe(303);
   });
 
   it('grants rewards:redeem only when the client asks for it', async () => {
@@ -60,25 +101,7 @@ describe('development CIAM step-up', () => {
   });
 
   it('asks for the one-time code on the login page when mfa is requested, and refuses a login without it', async () => {
-    const params = (extra: Record<string, string>) =>
-      new URLSearchParams({
-        client_id: CLIENT.clientId,
-        response_type: 'code',
-        redirect_uri: CLIENT.redirectUri,
-        scope: 'openid',
-        code_challenge_method: 'S256',
-        code_challenge: 'x'.repeat(43),
-        ...extra,
-      });
-    const jar = new Map<string, string>();
-    const start = await fetch(`${ciam.issuer}/auth?${params({ acr_values: 'mfa' })}`, { redirect: 'manual' });
-    for (const cookie of start.headers.getSetCookie()) {
-      const [pair] = cookie.split(';');
-      const [name, value] = (pair ?? '').split('=');
-      if (name && value !== undefined) jar.set(name, value);
-    }
-    const interaction = new URL(start.headers.get('location') ?? '', ciam.issuer);
-    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const { interaction, jar: cookie } = await startInteraction({ acr_values: 'mfa' });
     const page = await (await fetch(interaction, { headers: { cookie } })).text();
     expect(page).toContain('id="otp"');
     const refused = await fetch(`${interaction.href}/login`, {
