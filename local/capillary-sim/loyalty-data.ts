@@ -329,10 +329,11 @@ export function seedAccount(
     { programId: DEFAULT_PROGRAM_ID, points: points3(main.loyaltyPoints * 0.2), expiryDate: isoDate(now + 135 * DAY) },
   );
   // Coupons in each state: active, redeemed, expired, and one redeemed after it was issued long ago.
+  let issued = 0;
   const coupon = (offsetDays: number, validDays: number, redeemedAfterDays: number | undefined, value: number) => ({
     id: ids.next(),
-    code: `SIM${customerId}${String(account.coupons.length + 1).padStart(2, '0')}`,
-    seriesId: 7000 + account.coupons.length,
+    code: `SIM${customerId}${String(++issued).padStart(2, '0')}`,
+    seriesId: 7000 + issued,
     description: `${value}% off your next drink`,
     discountType: 'PERC' as const,
     discountValue: value,

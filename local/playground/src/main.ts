@@ -4,6 +4,7 @@ import { type CallInput, type CallRecord, performCall } from './call.js';
 import { CONFIG_PATH, type PlaygroundConfig, parsePlaygroundConfig } from './config.js';
 import type { Failure } from './failure.js';
 import { readJwtClaims } from './jwt.js';
+import { resumeLoyalty, wireLoyalty } from './loyalty.js';
 import {
   type CiamEndpoints,
   completeCiamLogout,
@@ -82,14 +83,20 @@ function setTokens(tokens: Tokens | undefined): void {
 }
 
 /** Calls a gateway route with the user's access token and updates the authorizer panel. */
-async function callGateway(label: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<CallRecord> {
+async function callGateway(
+  label: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<CallRecord> {
   const { tokens, config } = state;
   if (!tokens || !config) throw new Error('Sign in first');
   const record = await send({
     label,
     method,
     url: path,
-    headers: { authorization: `Bearer ${tokens.accessToken}`, 'x-brand-id': config.brandId },
+    headers: { authorization: `Bearer ${tokens.accessToken}`, 'x-brand-id': config.brandId, ...headers },
     ...(body === undefined ? {} : { json: body }),
   });
   renderAuthorizer(byId('authorizer'), record);
@@ -203,6 +210,22 @@ function wireActions(): void {
     if (!state.config || !state.endpoints || !state.tokens) throw new Error('Sign in first');
     startCiamLogout(state.config, state.endpoints, state.tokens.idToken);
   });
+  wireLoyalty({
+    callGateway,
+    showNotice,
+    action,
+    // A step-up: the same user signs in again with what the challenge asked for.
+    signInAgain: async (extra) => {
+      const { config, endpoints, tokens } = state;
+      if (!config || !endpoints) throw new Error('The CIAM is not reachable yet');
+      const sub = tokens ? readJwtClaims(tokens.idToken)?.sub : undefined;
+      const { scope, ...rest } = extra;
+      await startLogin({ ...config, ...(scope ? { scope: `${config.scope} ${scope}` } : {}) }, endpoints, {
+        ...rest,
+        ...(typeof sub === 'string' ? { login_hint: sub } : {}),
+      });
+    },
+  });
 }
 
 async function start(): Promise<void> {
@@ -237,6 +260,8 @@ async function start(): Promise<void> {
     setTokens(tokens);
     // What an app does right after login: link the session, then read the customer.
     if (await sessionLink()) await getCustomer();
+    // A reward exchange that waited for a step-up goes on, with its Idempotency-Key.
+    await resumeLoyalty();
   }
 }
 
