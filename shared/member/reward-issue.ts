@@ -121,9 +121,11 @@ export async function issueRewardForMember(
   const fingerprint = createHash('sha256')
     .update(JSON.stringify({ route: 'rewardIssue', rewardId }))
     .digest('hex');
-  const [linkResult, claimResult] = await Promise.allSettled([
+  // Three DynamoDB calls at once: the link, the key's claim, and the member's write window (a retry counts too).
+  const [linkResult, claimResult, admission] = await Promise.allSettled([
     memberLink(services, caller),
     services.state.claimIdempotency(ref, fingerprint, owner, now(), leaseMs, IDEMPOTENCY_TTL_SECONDS),
+    admitWrite(services, caller, 'rewardIssue'),
   ]);
   if (claimResult.status === 'rejected') throw claimResult.reason;
   const claim = claimResult.value;
@@ -157,7 +159,7 @@ export async function issueRewardForMember(
   }
   try {
     if (linkResult.status === 'rejected') throw linkResult.reason;
-    await admitWrite(services, caller, 'rewardIssue');
+    if (admission.status === 'rejected') throw admission.reason;
     const body = await withMemberCustomer(
       services,
       caller,
