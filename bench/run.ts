@@ -707,6 +707,14 @@ async function main() {
     );
   }
   console.log(
+    `\nmember API through the local stack with ${stackResults.session.newUser.latencyMs} ms on every Capillary call (sequential requests)`,
+  );
+  for (const [name, r] of Object.entries(stackResults.memberApi)) {
+    console.log(
+      `  ${name.padEnd(14)} runs ${r.runs}   p50 ${r.p50Ms} ms (${r.p50RatioToLatency}x the latency)   sequential round trips ${r.sequentialRoundTrips} (max ${r.maxSequentialRoundTrips})   Capillary calls ${r.capillaryCallsPerRequest}   link reads ${r.linkReadsPerRequest}   DynamoDB calls ${r.dynamoCallsPerRequest}   statuses ${JSON.stringify(r.statusCodes)}`,
+    );
+  }
+  console.log(
     '\nwarm handler overhead per function (median; invocation time minus time inside SDK send() and fetch())',
   );
   for (const [name, r] of Object.entries(stackResults.functions)) {
@@ -810,6 +818,7 @@ async function main() {
     },
     functions: stackResults.functions,
     session: stackResults.session,
+    memberApi: stackResults.memberApi,
     load: stackResults.load,
   };
   const file = join(ROOT, 'bench-results.json');
@@ -831,6 +840,10 @@ async function main() {
   );
   console.log(
     `session link with ${stackResults.session.newUser.latencyMs} ms per Capillary call: new user ${stackResults.session.newUser.sequentialRoundTrips} sequential round trips (target <= 3), returning ${stackResults.session.returningUser.sequentialRoundTrips} (target <= 1)`,
+  );
+  const reads = Object.entries(stackResults.memberApi).filter(([name]) => name !== 'rewardIssue');
+  console.log(
+    `member API: reads ${reads.map(([name, r]) => `${name} ${r.sequentialRoundTrips} trip(s) ${r.p50RatioToLatency}x`).join(', ')} (target <= 1 trip, <= 1.25x); reward exchange ${stackResults.memberApi.rewardIssue.sequentialRoundTrips} trips (target <= 2); link reads per request <= ${Math.max(...Object.values(stackResults.memberApi).map((r) => r.linkReadsPerRequest))} (target <= 1)`,
   );
   const worst = Object.entries(stackResults.functions).sort((x, y) => y[1].warmOverheadMs - x[1].warmOverheadMs)[0];
   console.log(`highest warm handler overhead: ${worst?.[0]} ${worst?.[1].warmOverheadMs} ms (target <= 2)`);
