@@ -11,9 +11,31 @@ import { audit } from '../customer/post-auth-audit.js';
 import { capillaryFor, type PostAuthCaller } from '../customer/post-auth-caller.js';
 import type { PostAuthServices } from '../customer/post-auth-ports.js';
 
-/** The caller's link; 404 CUSTOMER_NOT_LINKED before the first session. */
-export async function memberLink(services: PostAuthServices, caller: PostAuthCaller): Promise<CustomerLink> {
-  const link = await services.links.get(caller.brand.brandId, caller.auth.sub);
+/** A link read started early (while the handler's guards run), for exactly this brand and sub. */
+export interface PrefetchedLink {
+  brandId: string;
+  sub: string;
+  read: Promise<CustomerLink | undefined>;
+}
+
+/** Starts the link read of `brandId` + `sub` now; a failure surfaces only when the read is used. */
+export function prefetchLink(services: PostAuthServices, brandId: string, sub: string): PrefetchedLink {
+  const read = services.links.get(brandId, sub);
+  read.catch(() => undefined);
+  return { brandId, sub, read };
+}
+
+/** The caller's link (the prefetched read when it is this brand's and sub's); 404 CUSTOMER_NOT_LINKED before the first session. */
+export async function memberLink(
+  services: PostAuthServices,
+  caller: PostAuthCaller & { linkRead?: PrefetchedLink | undefined },
+): Promise<CustomerLink> {
+  const { brandId } = caller.brand;
+  const { sub } = caller.auth;
+  const early = caller.linkRead;
+  const link = await (early && early.brandId === brandId && early.sub === sub
+    ? early.read
+    : services.links.get(brandId, sub));
   if (!link) {
     throw new NotFoundError(
       ErrorCodes.CUSTOMER_NOT_LINKED,
@@ -29,7 +51,7 @@ export async function memberLink(services: PostAuthServices, caller: PostAuthCal
  */
 export async function withMemberCustomer<T>(
   services: PostAuthServices,
-  caller: PostAuthCaller,
+  caller: PostAuthCaller & { linkRead?: PrefetchedLink | undefined },
   call: (customerId: number) => Promise<T>,
   link?: CustomerLink,
 ): Promise<T> {

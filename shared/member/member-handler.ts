@@ -8,15 +8,21 @@ import type { MemberRouteName } from '../config/member-api-rules.js';
 import { decodeVerifiedPayload, tokenMatchesHash } from '../customer/claim-source.js';
 import { resolveCaller } from '../customer/post-auth-caller.js';
 import { GatewayError, UnauthorizedError } from '../errors.js';
-import { type AuthenticatedApiRequest, createAuthenticatedApiHandler } from '../http/api-handler.js';
+import { type AuthenticatedApiRequest, type AuthGuard, createAuthenticatedApiHandler } from '../http/api-handler.js';
+import type { AuthorizerContext } from '../auth/authorizer-context.js';
+import { type PrefetchedLink, prefetchLink } from './member-customer.js';
 import { auditMember, type MemberCaller, type MemberHandlerDeps, recordMemberRequest } from './member-ports.js';
 import { checkRouteRequirements, RouteRequirementError, tokenClaimsOf } from './route-requirements.js';
 
 /** The caller of a member route, with the claims of the token the authorizer verified (bound by its hash). */
-async function resolveMemberCaller(deps: MemberHandlerDeps, request: AuthenticatedApiRequest): Promise<MemberCaller> {
+async function resolveMemberCaller(
+  deps: MemberHandlerDeps,
+  request: AuthenticatedApiRequest,
+  linkRead: PrefetchedLink | undefined,
+): Promise<MemberCaller> {
   const caller = await resolveCaller(deps.brands, request);
   if (!tokenMatchesHash(caller.accessToken, caller.auth.tokenHash)) throw new UnauthorizedError();
-  return { ...caller, claims: tokenClaimsOf(decodeVerifiedPayload(caller.accessToken)) };
+  return { ...caller, claims: tokenClaimsOf(decodeVerifiedPayload(caller.accessToken)), linkRead };
 }
 
 export function createMemberHandler(
@@ -24,10 +30,17 @@ export function createMemberHandler(
   route: MemberRouteName | ((request: AuthenticatedApiRequest) => MemberRouteName),
   respond: (caller: MemberCaller, request: AuthenticatedApiRequest) => Promise<APIGatewayProxyResult>,
 ) {
+  // The link read starts before the guards (the revocation check) and runs beside them: one DynamoDB round trip
+  // less in sequence. Its answer is used only after every guard passed and the caller resolved, and only for the
+  // same brand and sub (memberLink); a request the guards refuse never uses it.
+  const linkReads = new WeakMap<AuthorizerContext, PrefetchedLink>();
+  const startLinkRead: AuthGuard = async (auth) => {
+    if (auth.principalType === 'user') linkReads.set(auth, prefetchLink(deps.services, auth.brandId, auth.sub));
+  };
   return createAuthenticatedApiHandler(
     {
       logger: deps.logger,
-      guards: deps.guards ?? [],
+      guards: [startLinkRead, ...(deps.guards ?? [])],
       corsAllowedOrigins: deps.corsAllowedOrigins ?? [],
       ...(deps.services.now ? { now: deps.services.now } : {}),
     },
@@ -36,7 +49,7 @@ export function createMemberHandler(
       const name = typeof route === 'string' ? route : route(request);
       let status = 500;
       try {
-        const caller = await resolveMemberCaller(deps, request);
+        const caller = await resolveMemberCaller(deps, request, linkReads.get(request.auth));
         try {
           checkRouteRequirements(
             caller.brand,

@@ -7,6 +7,7 @@ import { capillaryFor, type PostAuthCaller } from '../customer/post-auth-caller.
 import type { PostAuthHandlerDeps, PostAuthServices } from '../customer/post-auth-ports.js';
 import type { AuditEvent } from '../audit/audit-event.js';
 import { type GatewayMetrics, MetricNames } from '../observability/metrics.js';
+import type { PrefetchedLink } from './member-customer.js';
 import type { MemberStateStore } from './member-state.js';
 import type { MemberTokenClaims } from './route-requirements.js';
 
@@ -23,6 +24,8 @@ export interface MemberHandlerDeps extends Omit<PostAuthHandlerDeps, 'services'>
 /** A member route's caller: a user of an active brand, its bearer token and the token's claims. */
 export interface MemberCaller extends PostAuthCaller {
   claims: MemberTokenClaims;
+  /** The link read the handler started while its guards ran (used only for this caller's brand and sub). */
+  linkRead?: PrefetchedLink | undefined;
 }
 
 /** The brand's loyalty calls, cut to the caller's deadline. */

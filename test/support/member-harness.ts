@@ -10,6 +10,7 @@ import { loginWithCode } from '../../local/dev-ciam.js';
 import { DynamoMemberStateStore } from '../../shared/adapters/dynamo-member-state.js';
 import { type BrandConfig, parseBrandConfig } from '../../shared/config/brand-config.js';
 import type { MemberHandlerDeps, MemberServices } from '../../shared/member/member-ports.js';
+import type { AuthGuard } from '../../shared/http/api-handler.js';
 import { createLogger } from '../../shared/observability/logger.js';
 import { InMemoryGatewayMetrics } from '../../shared/observability/metrics.js';
 import { type HttpMethod, Routes } from '../../shared/routes.js';
@@ -57,7 +58,7 @@ type Handler = (
 ) => Promise<APIGatewayProxyResult>;
 
 export async function startMemberRig(
-  options: Parameters<typeof startPostAuthRig>[0] & { memberApi?: unknown },
+  options: Parameters<typeof startPostAuthRig>[0] & { memberApi?: unknown; guards?: AuthGuard[] },
 ): Promise<MemberRig> {
   const rig = await startPostAuthRig(options);
   const { version: _version, revision: _revision, ...document } = rig.brand;
@@ -68,6 +69,7 @@ export async function startMemberRig(
     logger: createLogger('member-test', 'SILENT'),
     brands: rig.brands,
     services: memberServices,
+    ...(options.guards ? { guards: options.guards } : {}),
   };
   const handlers: Record<string, Handler> = {
     member: createMemberHandler(deps),
