@@ -2,7 +2,7 @@
 // opaque cursor over Capillary's record offset) and coupons (active, redeemed, expired; one `status` filter).
 // Each is one Capillary call.
 import { z } from 'zod';
-import type { CapillaryCoupon } from '../capillary/loyalty-types.js';
+import type { CapillaryCoupon, TransactionsAnswer } from '../capillary/loyalty-types.js';
 import { withMemberCustomer } from './member-customer.js';
 import { loyaltyCallsFor, type MemberCaller, type MemberServices } from './member-ports.js';
 import { CursorParam, decodeCursor, encodeCursor, limitParam, parseQuery } from './member-query.js';
@@ -22,6 +22,18 @@ export interface MemberTransaction {
   amount: number | null;
   grossAmount: number | null;
   discount: number | null;
+}
+
+export function memberTransaction(item: TransactionsAnswer['data'][number]): MemberTransaction {
+  return {
+    id: item.id,
+    billNumber: item.billNumber ?? null,
+    billedAt: item.billingTime,
+    type: item.type ?? null,
+    amount: item.amount ?? null,
+    grossAmount: item.grossAmount ?? null,
+    discount: item.discount ?? null,
+  };
 }
 
 export interface TransactionsPage {
@@ -47,15 +59,7 @@ export async function viewTransactions(
     return {
       customerId,
       total,
-      transactions: answer.data.map((item) => ({
-        id: item.id,
-        billNumber: item.billNumber ?? null,
-        billedAt: item.billingTime,
-        type: item.type ?? null,
-        amount: item.amount ?? null,
-        grossAmount: item.grossAmount ?? null,
-        discount: item.discount ?? null,
-      })),
+      transactions: answer.data.map(memberTransaction),
       nextCursor:
         nextOffset < total && answer.data.length > 0
           ? encodeCursor(TRANSACTIONS, { offset: nextOffset, limit: at.limit })
@@ -95,12 +99,19 @@ export function couponStatus(coupon: CapillaryCoupon, nowMs: number): CouponStat
   return !Number.isNaN(validTill) && validTill <= nowMs ? 'expired' : 'active';
 }
 
-/** Capillary's filter for ours: `active` is not expired (then redeemed ones are dropped), the others as named. */
-const CAPILLARY_STATUS: Record<CouponStatus, 'active' | 'redeemed' | 'expired'> = {
-  active: 'active',
-  redeemed: 'redeemed',
-  expired: 'expired',
-};
+export function memberCoupon(coupon: CapillaryCoupon, nowMs: number): MemberCoupon {
+  return {
+    id: String(coupon.id),
+    code: coupon.code,
+    description: coupon.description ?? null,
+    discountType: coupon.discount_type ?? null,
+    discountValue: coupon.discount_value ?? null,
+    status: couponStatus(coupon, nowMs),
+    issuedAt: coupon.created_date ?? null,
+    validTill: coupon.valid_till ?? null,
+    redeemedAt: coupon.redeemed_on || null,
+  };
+}
 
 export async function viewCoupons(
   services: MemberServices,
@@ -110,22 +121,10 @@ export async function viewCoupons(
   const { status } = parseQuery(CouponsQuerySchema, rawQuery);
   const now = (services.now ?? Date.now)();
   return withMemberCustomer(services, caller, async (customerId) => {
-    const list = await loyaltyCallsFor(services, caller).coupons(
-      customerId,
-      status ? CAPILLARY_STATUS[status] : undefined,
-    );
+    // Capillary filters by the same names; its `active` still lists redeemed coupons, dropped here.
+    const list = await loyaltyCallsFor(services, caller).coupons(customerId, status);
     const coupons = list
-      .map((coupon) => ({
-        id: String(coupon.id),
-        code: coupon.code,
-        description: coupon.description ?? null,
-        discountType: coupon.discount_type ?? null,
-        discountValue: coupon.discount_value ?? null,
-        status: couponStatus(coupon, now),
-        issuedAt: coupon.created_date ?? null,
-        validTill: coupon.valid_till ?? null,
-        redeemedAt: coupon.redeemed_on || null,
-      }))
+      .map((coupon) => memberCoupon(coupon, now))
       .filter((coupon) => status === undefined || coupon.status === status);
     return { customerId, coupons };
   });

@@ -94,7 +94,7 @@ export interface IssuedRewardView {
   issuedAt: string | null;
 }
 
-function issuedView(issual: CapillaryIssual): IssuedRewardView {
+export function issuedView(issual: CapillaryIssual): IssuedRewardView {
   const at = issual.rewardTransactionDate;
   const ms =
     typeof at === 'number' ? at : typeof at === 'string' && /^\d+$/.test(at) ? Number(at) : Date.parse(at ?? '');

@@ -24,6 +24,7 @@ const accounts = {
     phone_number_verified: true,
   },
   nolink: { given_name: 'No', family_name: 'Link', email: 'nolink@example.com', email_verified: true },
+  gone: { given_name: 'Gone', family_name: 'Away', email: 'gone@example.com', email_verified: true },
 };
 
 describe.each(CuidLookupModes)('member API reads (cuid lookup %s)', (cuidLookup) => {
@@ -215,6 +216,20 @@ describe.each(CuidLookupModes)('member API reads (cuid lookup %s)', (cuidLookup)
     expect((await rig.member('GET /v1/me/coupons', token)).body.customerId).toBe(survivor);
     expect(rig.sim.calls.slice(before).map((c) => c.path)).toEqual(['/v1.1/customer/coupons']);
     bobId = survivor;
+  });
+
+  it('answers 404 CUSTOMER_NOT_LINKED when the linked customer is gone and nobody carries the cuid', async () => {
+    const token = (await rig.login('gone')).accessToken;
+    await rig.links.putIfAbsent({ brandId: 'demo', sub: 'gone', customerId: 987654, linkedAt: Date.now() });
+    const { status, body } = await rig.member('GET /v1/me/loyalty', token);
+    expect(status).toBe(404);
+    expect(body.error.code).toBe('CUSTOMER_NOT_LINKED');
+    expect(body.error.message).toMatch(/no longer exists/);
+    // A read never creates a customer nor rewrites the link: the next session does.
+    expect((await rig.links.get('demo', 'gone'))?.customerId).toBe(987654);
+    expect(rig.sim.customers().some((c) => c.profiles.some((p) => p.identifiers.some((i) => i.value === 'gone')))).toBe(
+      false,
+    );
   });
 
   it('maps outages to 503 with Retry-After and garbage to 502, never leaking Capillary envelopes', async () => {
