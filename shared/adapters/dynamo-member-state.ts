@@ -12,6 +12,7 @@ import {
 import { z } from 'zod';
 import {
   type ClaimOutcome,
+  heldClaim,
   type IdempotencyRef,
   idempotencyItemKey,
   type MemberStateStore,
@@ -101,11 +102,11 @@ export class DynamoMemberStateStore implements MemberStateStore {
       );
       if (!Item) continue; // deleted (released) meanwhile: claim again
       const record = RecordSchema.parse(Item);
-      if (record.fingerprint !== fingerprint) return { kind: 'mismatch' };
-      if (record.state === 'done' && record.response !== undefined) {
-        return { kind: 'replay', response: ResponseSchema.parse(JSON.parse(record.response)) as StoredResponse };
-      }
-      return { kind: 'in-progress', retryAfterSeconds: Math.max(1, Math.ceil((record.leaseUntil - nowMs) / 1000)) };
+      const response =
+        record.state === 'done' && record.response !== undefined
+          ? (ResponseSchema.parse(JSON.parse(record.response)) as StoredResponse)
+          : undefined;
+      return heldClaim(record, response, fingerprint, nowMs);
     }
     return { kind: 'in-progress', retryAfterSeconds: 1 };
   }

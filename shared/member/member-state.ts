@@ -81,6 +81,18 @@ export function secondsLeft(start: number, windowSeconds: number, nowMs: number)
   return Math.max(1, Math.ceil((start + windowSeconds * 1000 - nowMs) / 1000));
 }
 
+/** What a claim meets when a live record of another invocation holds the key (both stores answer alike). */
+export function heldClaim(
+  record: { fingerprint: string; state: 'pending' | 'done'; leaseUntil: number },
+  response: StoredResponse | undefined,
+  fingerprint: string,
+  nowMs: number,
+): ClaimOutcome {
+  if (record.fingerprint !== fingerprint) return { kind: 'mismatch' };
+  if (record.state === 'done' && response !== undefined) return { kind: 'replay', response };
+  return { kind: 'in-progress', retryAfterSeconds: Math.max(1, Math.ceil((record.leaseUntil - nowMs) / 1000)) };
+}
+
 interface MemoryRecord {
   fingerprint: string;
   owner: string;
@@ -106,12 +118,10 @@ export class InMemoryMemberStateStore implements MemberStateStore {
     const key = idempotencyItemKey(ref);
     const existing = this.records.get(key);
     const live = existing && existing.expiresAt > nowMs;
-    if (live && existing.fingerprint !== fingerprint) return { kind: 'mismatch' };
-    if (live && existing.state === 'done' && existing.response) {
-      return { kind: 'replay', response: structuredClone(existing.response) };
-    }
-    if (live && existing.leaseUntil > nowMs) {
-      return { kind: 'in-progress', retryAfterSeconds: Math.max(1, Math.ceil((existing.leaseUntil - nowMs) / 1000)) };
+    // A pending claim of the same request whose lease ran out is taken over; anything else live holds the key.
+    const expiredLease = live && existing.state === 'pending' && existing.leaseUntil <= nowMs;
+    if (live && (existing.fingerprint !== fingerprint || !expiredLease)) {
+      return heldClaim(existing, existing.response && structuredClone(existing.response), fingerprint, nowMs);
     }
     this.records.set(key, {
       fingerprint,

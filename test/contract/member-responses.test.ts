@@ -8,20 +8,14 @@ import {
   type MemberAnswer,
   type MemberCall,
   type MemberRig,
+  memberAccount,
   startMemberRig,
 } from '../support/member-harness.js';
 import { checkLiveResponse, loadOpenApi } from './openapi-document.js';
 
 const doc = loadOpenApi();
 const accounts = {
-  ada: {
-    given_name: 'Ada',
-    family_name: 'Lovelace',
-    email: 'ada@example.com',
-    email_verified: true,
-    phone_number: '+44 7700 900501',
-    phone_number_verified: true,
-  },
+  ada: memberAccount('Ada', 'Lovelace', '+44 7700 900501'),
   nolink: { given_name: 'No', family_name: 'Link' },
 };
 

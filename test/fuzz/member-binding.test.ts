@@ -4,25 +4,11 @@
 // identifiers) and from noise.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMBER_API_SETTINGS, type MemberRig, startMemberRig } from '../support/member-harness.js';
+import { MEMBER_API_SETTINGS, type MemberRig, memberAccount, startMemberRig } from '../support/member-harness.js';
 
 const accounts = {
-  ada: {
-    given_name: 'Ada',
-    family_name: 'Lovelace',
-    email: 'ada@example.com',
-    email_verified: true,
-    phone_number: '+44 7700 900601',
-    phone_number_verified: true,
-  },
-  eve: {
-    given_name: 'Eve',
-    family_name: 'Other',
-    email: 'eve@example.com',
-    email_verified: true,
-    phone_number: '+44 7700 900602',
-    phone_number_verified: true,
-  },
+  ada: memberAccount('Ada', 'Lovelace', '+44 7700 900601'),
+  eve: memberAccount('Eve', 'Evans', '+44 7700 900602'),
 };
 
 const SETTINGS = {

@@ -3,18 +3,9 @@
 // not send it); bodies are size-limited JSON; the answer is the dataflow's status and body without Capillary's
 // headers; the call is server to server; writes count against the per-member limit and are audited.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMBER_API_SETTINGS, type MemberRig, startMemberRig } from '../support/member-harness.js';
+import { MEMBER_API_SETTINGS, type MemberRig, memberAccount, startMemberRig } from '../support/member-harness.js';
 
-const accounts = {
-  ada: {
-    given_name: 'Ada',
-    family_name: 'Lovelace',
-    email: 'ada@example.com',
-    email_verified: true,
-    phone_number: '+44 7700 900401',
-    phone_number_verified: true,
-  },
-};
+const accounts = { ada: memberAccount('Ada', 'Lovelace', '+44 7700 900401') };
 
 const NEO = {
   ...MEMBER_API_SETTINGS,

@@ -4,27 +4,13 @@
 // counts every request by route, outcome and brand. Both readings of the cuid lookup.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CuidLookupModes } from '../support/post-auth-harness.js';
-import { type MemberRig, startMemberRig } from '../support/member-harness.js';
+import { type MemberRig, memberAccount, startMemberRig } from '../support/member-harness.js';
 
 const accounts = {
-  ada: {
-    given_name: 'Ada',
-    family_name: 'Lovelace',
-    email: 'ada@example.com',
-    email_verified: true,
-    phone_number: '+44 7700 900101',
-    phone_number_verified: true,
-  },
-  bob: {
-    given_name: 'Bob',
-    family_name: 'Byte',
-    email: 'bob@example.com',
-    email_verified: true,
-    phone_number: '+44 7700 900102',
-    phone_number_verified: true,
-  },
-  nolink: { given_name: 'No', family_name: 'Link', email: 'nolink@example.com', email_verified: true },
-  gone: { given_name: 'Gone', family_name: 'Away', email: 'gone@example.com', email_verified: true },
+  ada: memberAccount('Ada', 'Lovelace', '+44 7700 900101'),
+  bob: memberAccount('Bob', 'Byte', '+44 7700 900102'),
+  nolink: memberAccount('No', 'Link'),
+  gone: memberAccount('Gone', 'Away'),
 };
 
 describe.each(CuidLookupModes)('member API reads (cuid lookup %s)', (cuidLookup) => {

@@ -4,18 +4,9 @@
 // (acr_values, max_age) gets through. Refusals are audited; client-credentials tokens are not members.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REDEEM_SCOPE } from '../../local/dev-ciam.js';
-import { MEMBER_API_SETTINGS, type MemberRig, startMemberRig } from '../support/member-harness.js';
+import { MEMBER_API_SETTINGS, type MemberRig, memberAccount, startMemberRig } from '../support/member-harness.js';
 
-const accounts = {
-  ada: {
-    given_name: 'Ada',
-    family_name: 'Lovelace',
-    email: 'ada@example.com',
-    email_verified: true,
-    phone_number: '+44 7700 900301',
-    phone_number_verified: true,
-  },
-};
+const accounts = { ada: memberAccount('Ada', 'Lovelace', '+44 7700 900301') };
 
 const ISSUE = 'POST /v1/me/rewards/{rewardId}/issue';
 

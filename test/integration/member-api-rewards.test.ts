@@ -6,17 +6,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { capillaryRequestId } from '../../shared/member/reward-issue.js';
 import { sequentialRoundTrips } from '../../local/capillary-simulator.js';
-import { MEMBER_API_SETTINGS, type MemberRig, startMemberRig } from '../support/member-harness.js';
+import { MEMBER_API_SETTINGS, type MemberRig, memberAccount, startMemberRig } from '../support/member-harness.js';
 
 const accounts = {
-  ada: {
-    given_name: 'Ada',
-    family_name: 'Lovelace',
-    email: 'ada@example.com',
-    email_verified: true,
-    phone_number: '+44 7700 900201',
-    phone_number_verified: true,
-  },
+  ada: memberAccount('Ada', 'Lovelace', '+44 7700 900201'),
   // No verified identifier: a customer with only the cuid, whom Capillary cannot issue a reward to.
   cuidonly: { given_name: 'Cu', family_name: 'Id', email: 'cuid@example.com', email_verified: false },
 };

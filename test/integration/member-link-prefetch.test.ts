@@ -5,12 +5,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuthorizerContext } from '../../shared/auth/authorizer-context.js';
 import { ErrorCodes, UnauthorizedError } from '../../shared/errors.js';
 import { memberLink, prefetchLink } from '../../shared/member/member-customer.js';
-import { type MemberRig, startMemberRig } from '../support/member-harness.js';
+import { type MemberRig, memberAccount, startMemberRig } from '../support/member-harness.js';
 
-const accounts = {
-  ada: { given_name: 'Ada', family_name: 'Lovelace', email: 'ada@example.com', email_verified: true },
-  bob: { given_name: 'Bob', family_name: 'Byte', email: 'bob@example.com', email_verified: true },
-};
+const accounts = { ada: memberAccount('Ada', 'Lovelace'), bob: memberAccount('Bob', 'Byte') };
 
 describe('member handlers: the link read runs beside the guards', () => {
   let rig: MemberRig;

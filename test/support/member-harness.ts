@@ -23,6 +23,17 @@ export const MEMBER_API_SETTINGS = {
   neo: [{ name: 'echo', method: 'POST', path: '/x/neo/{customerId}/echo', customerId: 'path' }],
 };
 
+/** A CIAM account of the member tests: a verified e-mail (`<given>@example.com`), and a verified mobile if given. */
+export function memberAccount(given: string, family: string, mobile?: string): Record<string, unknown> {
+  return {
+    given_name: given,
+    family_name: family,
+    email: `${given.toLowerCase()}@example.com`,
+    email_verified: true,
+    ...(mobile ? { phone_number: mobile, phone_number_verified: true } : {}),
+  };
+}
+
 export interface MemberCall {
   method?: HttpMethod;
   /** Path parameters of the route template. */
