@@ -1,6 +1,7 @@
 // The simulated org's loyalty data: two programs with tiers, and per customer an account (points, a ledger over
 // several months, transactions, coupons in each state, issued rewards), seeded deterministically from the customer
 // id so every seeded user has something to show. The HTTP side is loyalty.ts.
+import { seededRandom } from '../seeded-random.js';
 
 export interface SimTier {
   serialNumber: number;
@@ -147,18 +148,6 @@ export interface SimReward {
 
 const DAY = 86_400_000;
 
-/** A small seeded PRNG (mulberry32): the same customer id always gets the same account. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Rounded to Capillary's three decimals (points are floats with 3 decimals in the ledger). */
 export function points3(value: number): number {
   return Math.round(value * 1000) / 1000;
@@ -268,7 +257,8 @@ export function seedAccount(
     issuals: [],
   };
   if (mode === 'empty') return account;
-  const random = prng(customerId * 7919 + 17);
+  // The same customer id always gets the same account.
+  const random = seededRandom(customerId * 7919 + 17);
   // About a year of visits: a bill every 6-14 days, each crediting both programs.
   let at = now - 330 * DAY;
   let visit = 0;

@@ -35,6 +35,7 @@ import { InMemorySecretSource } from '../../shared/config/secret-source.js';
 import { CiamClaimSource } from '../../shared/customer/claim-source.js';
 import type { PostAuthServices } from '../../shared/customer/post-auth-ports.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { seededRandom } from '../../local/seeded-random.js';
 import { authorizedEvent, lambdaContext } from './events.js';
 
 export const API_RESOURCE = 'https://api.demo.loyalty.test';
@@ -95,17 +96,8 @@ export interface PostAuthRig {
 export const CuidLookupModes = ['documented', 'permissive'] as const;
 export type CuidLookupMode = (typeof CuidLookupModes)[number];
 
-/** A small seeded PRNG (mulberry32), so the simulator's HTTP 500 share is the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** The seeded PRNG, so the simulator's HTTP 500 share is the same on every run. */
+export { seededRandom };
 
 export async function startPostAuthRig(options: {
   accounts: Record<string, AccountClaims>;
