@@ -72,6 +72,7 @@ function judgeV2<T>(operation: string, schema: z.ZodType<T>): Judge<T> {
 }
 
 const isTrue = (value: unknown) => value === true || value === 'true';
+const isTransientCouponCode = (code: number) => code >= 786 && code <= 799;
 
 /** The v1.1 family: `response.status.success` and the customer's `item_status` (string booleans). */
 function judgeV11Coupons(operation: string): Judge<CapillaryCoupon[]> {
@@ -87,6 +88,8 @@ function judgeV11Coupons(operation: string): Judge<CapillaryCoupon[]> {
       return { kind: 'done', value: customer.coupons?.coupon ?? [] };
     }
     const codes = [customer?.item_status.code, status.code].filter((code): code is number => typeof code === 'number');
+    // 786-799: "try again later" / "report to Capillary Support" (reference/coupon-1): retried, then unavailable.
+    if (codes.some(isTransientCouponCode)) return { kind: 'retry' };
     const final = codes.some((code) => code >= 700 && code !== 500 && answer.status < 500);
     if (final) {
       return {

@@ -218,6 +218,23 @@ describe('v1.1 family (coupons)', () => {
       ),
     ).rejects.toBeInstanceOf(CapillaryRejectedError);
   });
+
+  it('retries the coupon codes Capillary calls transient (786-799, "try again later"), then answers unavailable', async () => {
+    const transientOnce = setup([
+      TOKEN,
+      { status: 200, body: envelope('false', 500, { success: 'false', code: '790' }) },
+      { status: 200, body: envelope('true', 200, { success: 'true', code: '1000' }) },
+    ]);
+    expect(await transientOnce.calls.coupons(5)).toEqual([]);
+    const always = setup([
+      TOKEN,
+      ...Array.from({ length: 5 }, () => ({
+        status: 200,
+        body: envelope('false', 500, { success: 'false', code: '799' }),
+      })),
+    ]);
+    await expect(always.calls.coupons(5)).rejects.toBeInstanceOf(CapillaryUnavailableError);
+  });
 });
 
 describe('Rewards family (catalog, issue, issuals)', () => {
