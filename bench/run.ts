@@ -711,6 +711,14 @@ async function main() {
     );
   }
   console.log(
+    `\nmember API through the local stack with ${stackResults.session.newUser.latencyMs} ms on every Capillary call (sequential requests)`,
+  );
+  for (const [name, r] of Object.entries(stackResults.memberApi)) {
+    console.log(
+      `  ${name.padEnd(14)} runs ${r.runs}   p50 ${r.p50Ms} ms (${r.p50RatioToLatency}x the latency)   sequential round trips ${r.sequentialRoundTrips} (max ${r.maxSequentialRoundTrips})   Capillary calls ${r.capillaryCallsPerRequest}   link reads ${r.linkReadsPerRequest}   DynamoDB calls ${r.dynamoCallsPerRequest}   statuses ${JSON.stringify(r.statusCodes)}`,
+    );
+  }
+  console.log(
     '\nwarm handler overhead per function (median; invocation time minus time inside SDK send() and fetch())',
   );
   for (const [name, r] of Object.entries(stackResults.functions)) {
@@ -814,6 +822,7 @@ async function main() {
     },
     functions: stackResults.functions,
     session: stackResults.session,
+    memberApi: stackResults.memberApi,
     load: stackResults.load,
   };
   const file = join(ROOT, 'bench-results.json');

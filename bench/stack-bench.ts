@@ -15,10 +15,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startApiGatewayEmulator } from '../local/api-gateway/server.js';
 import type { AuthorizerHandler, ProxyHandler } from '../local/api-gateway/types.js';
-import { loginWithCode } from '../local/dev-ciam.js';
+import { loginWithCode, REDEEM_SCOPE } from '../local/dev-ciam.js';
 import { longestChain } from '../local/capillary-simulator.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 import { type FunctionName, Routes } from '../shared/routes.js';
+import { memberBench } from './member-bench.js';
 
 export interface LoadRow {
   requestsPerSec: number;
@@ -187,6 +188,18 @@ async function startDelayProxy(target: string, latencyMs: number): Promise<Delay
   };
 }
 
+/** Lets the benchmark's member write as often as it times the exchange (the demo brand keeps its requirements). */
+async function relaxMemberWriteLimit(stack: LocalStack): Promise<void> {
+  const url = `${stack.urls.gateway}/v1/admin/brands/${stack.brandId}`;
+  const headers = { 'x-admin-key': stack.adminKey, 'content-type': 'application/json' };
+  const current = (await (await fetch(url, { headers })).json()) as Record<string, unknown> & {
+    memberApi?: Record<string, unknown>;
+  };
+  const memberApi = { ...current.memberApi, writeLimit: { maxWrites: 1000, windowSeconds: 1 } };
+  const saved = await fetch(url, { method: 'PUT', headers, body: JSON.stringify({ ...current, memberApi }) });
+  if (saved.status !== 200) throw new Error(`relaxing the write limit failed: ${saved.status} ${await saved.text()}`);
+}
+
 /** Points the demo brand's Capillary base URL at `baseUrl` through the admin API. */
 async function repointCapillary(stack: LocalStack, baseUrl: string): Promise<void> {
   const url = `${stack.urls.gateway}/v1/admin/brands/${stack.brandId}`;
@@ -337,9 +350,13 @@ interface Probe {
   /** A fresh token per call (the call consumes its session, e.g. logout). */
   freshToken?: boolean;
   admin?: boolean;
+  /** This token instead of the shared one (the member API's routes need the member's scope and step-up). */
+  token?: string;
+  /** Extra headers per call (e.g. a new Idempotency-Key). */
+  headers?: () => Record<string, string>;
 }
 
-async function functionOverhead(stack: LocalStack, token: () => Promise<string>, quick: boolean) {
+async function functionOverhead(stack: LocalStack, token: () => Promise<string>, quick: boolean, memberToken: string) {
   const calls = quick ? 8 : 60;
   const timings = new Map<string, { handlerMs: number; peerMs: number; status: number }[]>();
   const peers = instrumentPeers();
@@ -395,14 +412,25 @@ async function functionOverhead(stack: LocalStack, token: () => Promise<string>,
       body: 'logout_token=eyJhbGciOiJSUzI1NiJ9.e30.c2ln',
     },
     { name: 'logout', method: 'POST', path: '/v1/auth/logout', body: '{}', freshToken: true },
+    // The member API (issue 23): a read, the reward exchange (a new key each call) and the demo Neo API.
+    { name: 'member', method: 'GET', path: '/v1/me/loyalty', token: memberToken },
+    {
+      name: 'reward-issue',
+      method: 'POST',
+      path: '/v1/me/rewards/5001/issue',
+      body: '{}',
+      token: memberToken,
+      headers: () => ({ 'idempotency-key': `overhead-${performance.now()}-${Math.random()}` }),
+    },
+    { name: 'neo', method: 'POST', path: '/v1/me/neo/echo', body: '{"data":{}}', token: memberToken },
   ];
   try {
     const shared = await token();
     for (const probe of probes) {
       for (let i = 0; i < calls + 2; i++) {
-        const bearer = probe.freshToken ? await token() : shared;
+        const bearer = probe.token ?? (probe.freshToken ? await token() : shared);
         counting = i >= 2;
-        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        const headers: Record<string, string> = { 'content-type': 'application/json', ...probe.headers?.() };
         if (probe.admin) headers['x-admin-key'] = stack.adminKey;
         else headers.authorization = `Bearer ${bearer}`;
         if (probe.name === 'backchannel-logout') headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -485,6 +513,38 @@ export async function stackBench(quick: boolean) {
     const health = await autocannon({ url: `${stack.urls.gateway}/health`, connections, duration });
     const bareRow = await autocannon({ url: bareUrl, connections, duration });
 
+    // A member for the member API: signed in with the rewards:redeem scope and a second factor (the demo brand's
+    // requirements on the exchange), linked, with points to spend and a write limit that a benchmark does not hit.
+    await relaxMemberWriteLimit(stack);
+    const memberSub = 'bench-member';
+    stack.ciam.accounts[memberSub] = {
+      given_name: 'Bench',
+      family_name: 'Member',
+      name: 'Bench Member',
+      email: 'bench-member@bench.example',
+      email_verified: true,
+      phone_number: '+919799999999',
+      phone_number_verified: true,
+    };
+    const memberToken = (
+      await loginWithCode(
+        stack.ciam,
+        stack.clients.app,
+        memberSub,
+        `openid email phone profile loyalty:read ${REDEEM_SCOPE}`,
+        {
+          acrValues: 'mfa',
+        },
+      )
+    ).accessToken;
+    const memberSession = await fetch(`${stack.urls.gateway}/v1/auth/session`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${memberToken}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const memberCustomerId = ((await memberSession.json()) as { customerId: number }).customerId;
+    stack.capillary.loyalty.credit(memberCustomerId, { points: 10_000_000 });
+
     // (5) every function's warm handler overhead, peers in this process; logout gets a fresh user each call.
     const functions = await functionOverhead(
       stack,
@@ -494,12 +554,13 @@ export async function stackBench(quick: boolean) {
         return token;
       },
       quick,
+      memberToken,
     );
 
     // (4b) the same session links with LATENCY_MS on every Capillary call (after the load run, which it would
     // slow): the demo brand now points at a delaying proxy; the functions see it after their config TTL.
     const proxy = await startDelayProxy(stack.urls.capillary, LATENCY_MS);
-    const latency: { newUser: LatencyRow; returningUser: LatencyRow } = await (async () => {
+    const latency = await (async () => {
       try {
         await repointCapillary(stack, proxy.url);
         await new Promise((r) => setTimeout(r, 2_100)); // the local stack's CONFIG_CACHE_TTL_SECONDS is 2
@@ -516,7 +577,19 @@ export async function stackBench(quick: boolean) {
         }
         const returningRuns: { ms: number; status: number; calls: [number, number][] }[] = [];
         for (let i = 0; i < (quick ? 5 : 20); i++) returningRuns.push(await timed(last));
-        return { newUser: latencyRow(newRuns, LATENCY_MS), returningUser: latencyRow(returningRuns, LATENCY_MS) };
+        // (4c) the member API's routes with the same latency (issue 23).
+        const memberApi = await memberBench({
+          stack,
+          intervals: proxy.intervals,
+          latencyMs: LATENCY_MS,
+          memberToken,
+          quick,
+        });
+        return {
+          newUser: latencyRow(newRuns, LATENCY_MS),
+          returningUser: latencyRow(returningRuns, LATENCY_MS),
+          memberApi,
+        };
       } finally {
         await proxy.close();
       }
@@ -527,6 +600,7 @@ export async function stackBench(quick: boolean) {
         returningUser: { ...sessionRow(returning), ...withLatency(latency.returningUser) },
       },
       functions,
+      memberApi: latency.memberApi,
       load: {
         ratioToBareServer: round2(authorized.requestsPerSec / bareRow.requestsPerSec),
         garbageRatioToBareServer: round2(garbage.requestsPerSec / bareRow.requestsPerSec),

@@ -24,6 +24,7 @@ export interface BenchSummaryInput {
   };
   session: Record<'newUser' | 'returningUser', { latencyMs: number; sequentialRoundTrips: number }>;
   functions: Record<string, { warmOverheadMs: number }>;
+  memberApi?: Record<string, { sequentialRoundTrips: number; p50RatioToLatency: number; linkReadsPerRequest: number }>;
   load: { ratioToBareServer: number; garbageToAuthorizedRequestsRatio: number };
 }
 
@@ -49,6 +50,14 @@ export function summaryLines(results: BenchSummaryInput): string[] {
   lines.push(
     `session link with ${session.newUser.latencyMs} ms per Capillary call: new user ${session.newUser.sequentialRoundTrips} sequential round trips (target <= 3), returning ${session.returningUser.sequentialRoundTrips} (target <= 1)`,
   );
+  const member = results.memberApi;
+  if (member?.rewardIssue) {
+    const reads = Object.entries(member).filter(([name]) => name !== 'rewardIssue');
+    const linkReads = Math.max(...Object.values(member).map((route) => route.linkReadsPerRequest));
+    lines.push(
+      `member API: reads ${reads.map(([name, route]) => `${name} ${route.sequentialRoundTrips} trip(s) ${route.p50RatioToLatency}x`).join(', ')} (target <= 1 trip, <= 1.25x); reward exchange ${member.rewardIssue.sequentialRoundTrips} trips (target <= 2); link reads per request <= ${linkReads} (target <= 1)`,
+    );
+  }
   const worst = Object.entries(functions).sort((x, y) => y[1].warmOverheadMs - x[1].warmOverheadMs)[0];
   if (worst) lines.push(`highest warm handler overhead: ${worst[0]} ${worst[1].warmOverheadMs} ms (target <= 2)`);
   lines.push(

@@ -77,6 +77,8 @@ const EnvironmentSettingsSchema = z.strictObject({
     logout: positiveInt.nullable(),
     admin: positiveInt.nullable(),
     health: positiveInt.nullable(),
+    /** Each member API function (loyalty reads, reward issue, Neo): members' reads never starve sign-ins. */
+    member: positiveInt.nullable(),
   }),
   /** How CodeDeploy moves each function's `live` alias to a new version (rolled back when a release alarm fires). */
   release: z.strictObject({

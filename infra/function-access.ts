@@ -11,7 +11,7 @@ import type { TableKey } from '../shared/storage/tables.js';
 export type GatewayFunctionName = FunctionName | 'authorizer';
 
 /** Functions that share a concurrency budget (settings `concurrencyBudgets`; the authorizer's is its own). */
-type FunctionGroup = 'authorizer' | 'postAuth' | 'logout' | 'admin' | 'health';
+type FunctionGroup = 'authorizer' | 'postAuth' | 'logout' | 'admin' | 'health' | 'member';
 
 /** DynamoDB data-plane actions (IAM names without the `dynamodb:` prefix). */
 type DynamoAction =
@@ -52,6 +52,12 @@ const postAuth = (links: readonly DynamoAction[]): FunctionAccess => ({
 });
 /** Get the link, put it (first session, re-link, lease) and release the first-session lease. */
 const linkSession: readonly DynamoAction[] = ['GetItem', 'PutItem', 'DeleteItem'];
+
+/** The member API's functions: the post-auth reads and writes of the links table, in a budget of their own. */
+const memberApi: FunctionAccess = {
+  ...postAuth(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']),
+  group: 'member',
+};
 
 export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, FunctionAccess>> = {
   authorizer: {
@@ -94,6 +100,11 @@ export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, Function
     secrets: 'write',
     subjectKey: true,
   },
+  // The member API: links read (and written only to repair a link to a merged customer); the reward issue and Neo
+  // keep their idempotency records and per-member write windows in the links table too.
+  member: memberApi,
+  'reward-issue': memberApi,
+  neo: memberApi,
 };
 
 /** The reserved concurrency of one function: its group's budget (the authorizer's own setting), or null. */
@@ -101,3 +112,8 @@ export function reservedConcurrencyOf(settings: EnvironmentSettings, name: Gatew
   const group = FunctionAccessMatrix[name].group;
   return group === 'authorizer' ? settings.authorizer.reservedConcurrency : settings.concurrencyBudgets[group];
 }
+
+/** The member API's functions (group `member`). */
+export const MemberApiFunctionNames = (Object.keys(FunctionAccessMatrix) as GatewayFunctionName[]).filter(
+  (name) => FunctionAccessMatrix[name].group === 'member',
+);

@@ -15,6 +15,8 @@ import { PII_DELETED_MESSAGE } from '../shared/capillary/capillary-codes.js';
 import { CustomerV2, type SimCode } from './capillary-sim/codes.js';
 import { canonicalMobile } from './capillary-sim/mobiles.js';
 import { SimRateLimits, simApiOf } from './capillary-sim/rate-limits.js';
+import type { SimCore, SimExtension } from './capillary-sim/extension.js';
+import { createLoyaltySimulation, type LoyaltySimOptions, type LoyaltySimulator } from './capillary-sim/loyalty.js';
 
 import { SimReadings } from './capillary-sim/readings.js';
 
@@ -176,6 +178,8 @@ export interface CapillarySimulatorOptions extends Partial<SimOrgConfig> {
    * timeout at once, instead of racing a short wall-clock timeout against every healthy answer.
    */
   onHang?: (request: IncomingMessage) => void;
+  /** The loyalty APIs' switches and rewards brand (local/capillary-sim/loyalty.ts). */
+  loyalty?: LoyaltySimOptions;
 }
 
 export interface CapillarySimulator {
@@ -203,6 +207,8 @@ export interface CapillarySimulator {
   revokeTokens(): void;
   /** Forgets customers, merges, faults and calls (the org settings stay). */
   reset(): void;
+  /** The member-facing loyalty APIs (points, ledger, transactions, coupons, rewards, Neo) and their data. */
+  loyalty: LoyaltySimulator;
   close(): Promise<void>;
 }
 
@@ -780,11 +786,38 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     return fail(org.expiredTokenAnswer === 'http401' ? 401 : 500, CustomerV2.AUTH_FAILED);
   }
 
+  // Endpoint families beyond the v2 customer API (local/capillary-sim/): asked first for every call.
+  const core: SimCore = {
+    // The families read the customer an id names now: a merged-away id is the survivor's under the readings that
+    // answer it (its v2 warning is the customer API's), else the same 8069 / 8015 answer.
+    live: (id) => {
+      const found = live(id);
+      return 'customer' in found ? found.customer : found;
+    },
+    getCustomer,
+    holders: holdersAnywhere,
+    now: () => Date.now(),
+    random,
+  };
+  const loyalty = createLoyaltySimulation(core, options.loyalty);
+  const extensions: SimExtension[] = [loyalty.extension];
+
   async function route(req: IncomingMessage, url: URL, query: Record<string, string>): Promise<Answer> {
     const method = req.method ?? 'GET';
     const path = url.pathname;
     const body = method === 'GET' ? undefined : await readBody(req).catch(() => Symbol.for('bad'));
     if (typeof body === 'symbol') return errorAnswer(400, 400, 'Invalid JSON');
+    for (const extension of extensions) {
+      const answer = await extension.route({
+        method,
+        path,
+        query,
+        headers: req.headers,
+        body,
+        authorized: caller(req) !== undefined,
+      });
+      if (answer) return answer;
+    }
     if (method === 'POST' && path === '/v3/oauth/token/generate') {
       const ok = isRecord(body) && clients.some((c) => c.key === body.key && c.secret === body.secret);
       if (!ok) return { status: 401, body: { data: null, errors: [{ code: 1001, message: 'Invalid key or secret' }] } };
@@ -902,6 +935,10 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
     if (method === 'POST' && path === '/__sim/reset') {
       api.reset();
       return reply(200, {});
+    }
+    for (const extension of extensions) {
+      const answer = extension.control(method, path, body);
+      if (answer) return reply(answer.status, answer.body);
     }
     return reply(404, { error: 'unknown simulator control route' });
   }
@@ -1057,7 +1094,9 @@ export async function startCapillarySimulator(options: CapillarySimulatorOptions
       throttle.clear();
       faults = [];
       calls.length = 0;
+      for (const extension of extensions) extension.reset();
     },
+    loyalty: loyalty.api,
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of hanging) res.destroy();

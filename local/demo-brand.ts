@@ -2,6 +2,7 @@
 // member one of them already is in the Capillary simulator, and the brand document the stack saves
 // through the admin API. Local data only; nothing here is a real credential.
 import { DEFAULT_ORG_FIELDS } from './capillary-simulator.js';
+import { DEFAULT_REWARDS_BRAND } from './capillary-sim/loyalty.js';
 import type { AccountClaims, DevCiamClient } from './dev-ciam.js';
 
 export const DEMO_BRAND_ID = 'demo';
@@ -212,6 +213,15 @@ export function demoBrandDocument(settings: DemoBrandSettings) {
       rateLimits: {},
       primaryIdentifier: settings.primaryIdentifier ?? 'mobile',
       dualEligibility: settings.dualEligibility ?? false,
+    },
+    // The member API: spending points needs the rewards:redeem scope and a recent second-factor sign-in (step-up),
+    // and the simulator's demo Neo API is listed.
+    memberApi: {
+      routes: {
+        rewardIssue: { requiredScopes: ['rewards:redeem'], stepUp: { acrValues: ['mfa'], maxAgeSeconds: 300 } },
+      },
+      neo: [{ name: 'echo', method: 'POST', path: '/x/neo/{customerId}/echo', customerId: 'path' }],
+      rewards: { brand: DEFAULT_REWARDS_BRAND, till: 'demo.app.till' },
     },
   } as const;
 }

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, jwtVerify } from 'jose';
-import type { Configuration, default as Provider } from 'oidc-provider';
+import type { Configuration, KoaContextWithOIDC, default as Provider } from 'oidc-provider';
 import { openDevCiamState } from './dev-ciam-state.js';
 
 export type AccountClaims = Record<string, unknown>;
@@ -58,6 +58,29 @@ export interface DevCiam {
 }
 
 export const LOYALTY_SCOPE = 'loyalty:read';
+/** The API scope a brand may require to spend points (the demo brand's `rewardIssue` does). */
+export const REDEEM_SCOPE = 'rewards:redeem';
+/** The API's scopes: granted when the client asks for them (`loyalty:read` always). */
+const RESOURCE_SCOPES = [LOYALTY_SCOPE, REDEEM_SCOPE];
+
+/**
+ * Authentication context classes: `pwd` (password) and `mfa` (password and a one-time code). A request with
+ * `acr_values=mfa` (a step-up, RFC 9470) makes a session without it sign in again, with the code.
+ */
+const ACR_VALUES = ['pwd', 'mfa'] as const;
+/** The development CIAM's one-time code: any six digits are accepted (local use only). */
+const OTP_PATTERN = /^\d{6}$/;
+
+/** The acr values an authorization request asks for (`acr_values`, space-separated), known ones only. */
+function requestedAcrs(params: Record<string, unknown> | undefined): string[] {
+  const raw = typeof params?.acr_values === 'string' ? params.acr_values : '';
+  return raw.split(' ').filter((value) => (ACR_VALUES as readonly string[]).includes(value));
+}
+
+/** The login result for a sign-in: `mfa` when asked for (and the code was given), else `pwd`. */
+function loginResult(accountId: string, withMfa: boolean) {
+  return withMfa ? { accountId, acr: 'mfa', amr: ['pwd', 'otp'] } : { accountId, acr: 'pwd', amr: ['pwd'] };
+}
 
 /** Generates the default signing keys: RS256 first (the default `alg` for ID tokens), then ES256. */
 export async function generateSigningKeys(): Promise<JWK[]> {
@@ -86,11 +109,18 @@ function page(title: string, body: string): string {
 <title>${escapeHtml(title)}</title><link rel="icon" href="data:,"><style>${PAGE_STYLE}</style></head><body>${body}</body></html>`;
 }
 
-function loginPage(uid: string, accounts: Record<string, AccountClaims>, error?: string): string {
+function loginPage(
+  uid: string,
+  accounts: Record<string, AccountClaims>,
+  error?: string,
+  mfa = false,
+  selected?: string,
+): string {
   const options = Object.entries(accounts)
     .map(([sub, claims]) => {
       const label = `${String(claims.given_name ?? '')} ${String(claims.family_name ?? '')} (${sub})`.trim();
-      return `<option value="${escapeHtml(sub)}">${escapeHtml(label)}</option>`;
+      const chosen = sub === selected ? ' selected' : '';
+      return `<option value="${escapeHtml(sub)}"${chosen}>${escapeHtml(label)}</option>`;
     })
     .join('');
   return page(
@@ -100,6 +130,7 @@ ${error ? `<p class="err">${escapeHtml(error)}</p>` : ''}
 <form method="post" action="/interaction/${escapeHtml(uid)}/login">
 <label for="login">User</label><select id="login" name="login">${options}</select>
 <label for="password">Password (any value)</label><input id="password" name="password" type="password" value="dev">
+${mfa ? '<p>This sign-in asks for a second factor (acr mfa): enter any six digits.</p><label for="otp">One-time code</label><input id="otp" name="otp" type="text" inputmode="numeric" autocomplete="one-time-code" pattern="\\d{6}" required>' : ''}
 <button id="sign-in" type="submit">Sign in</button></form>
 <p><a href="/account">Change a user's name, e-mail or mobile</a></p>`,
   );
@@ -241,26 +272,50 @@ async function readForm(req: NodeJS.ReadableStream): Promise<URLSearchParams> {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
-let providerClass: Promise<typeof Provider> | undefined;
+type OidcModule = typeof import('oidc-provider');
+let providerModule: Promise<OidcModule> | undefined;
 
 /**
  * Loads oidc-provider once. Its import warns that Node.js 20 is not a runtime it supports; the project
  * supports Node.js 20.19+ (package.json engines) and this CIAM is tested on it, so that one line, which a
  * newcomer could not act on, is left out. Every other warning passes.
  */
-function loadProvider(): Promise<typeof Provider> {
-  providerClass ??= (async () => {
+function loadProvider(): Promise<OidcModule> {
+  providerModule ??= (async () => {
     const warn = console.warn;
     console.warn = (...args: unknown[]) => {
       if (!String(args[0]).includes('oidc-provider WARNING: Unsupported runtime')) warn(...args);
     };
     try {
-      return (await import('oidc-provider')).default;
+      return await import('oidc-provider');
     } finally {
       console.warn = warn;
     }
   })();
-  return providerClass;
+  return providerModule;
+}
+
+/**
+ * oidc-provider's interaction policy plus one login check: an authorization request whose `acr_values` the
+ * session's `acr` does not meet needs a new sign-in (the step-up of RFC 9470; `max_age` and `prompt=login` are
+ * built in).
+ */
+function stepUpPolicy({ interactionPolicy }: OidcModule) {
+  const policy = interactionPolicy.base();
+  policy.get('login')?.checks.add(
+    new interactionPolicy.Check(
+      'acr_values',
+      'the requested authentication context was not obtained',
+      'login_required',
+      (ctx) => {
+        const wanted = requestedAcrs(ctx.oidc.params as Record<string, unknown> | undefined);
+        return wanted.length > 0 && !wanted.includes(String(ctx.oidc.acr ?? ''))
+          ? interactionPolicy.Check.REQUEST_PROMPT
+          : interactionPolicy.Check.NO_NEED_TO_PROMPT;
+      },
+    ),
+  );
+  return policy;
 }
 
 /** Starts the development CIAM on loopback. */
@@ -281,6 +336,7 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
   const keys = options.signingKeys ?? (await generateSigningKeys());
   const ttl = options.ttlSeconds ?? {};
 
+  const oidc = await loadProvider();
   const configuration: Configuration = {
     clients: options.clients.map((client) => ({
       client_id: client.clientId,
@@ -315,7 +371,19 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
       profile: ['given_name', 'family_name', 'name'],
       address: ['address'],
     },
-    scopes: ['openid', 'offline_access', 'email', 'phone', 'profile', 'address', LOYALTY_SCOPE],
+    scopes: ['openid', 'offline_access', 'email', 'phone', 'profile', 'address', ...RESOURCE_SCOPES],
+    acrValues: [...ACR_VALUES],
+    // acr, amr and auth_time of the sign-in in the JWT access tokens too, so an API can ask for a step-up (RFC 9470).
+    extraTokenClaims: async (ctx: KoaContextWithOIDC, token) => {
+      if (token.kind !== 'AccessToken') return undefined;
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      if (!source) return undefined;
+      return {
+        ...(source.acr ? { acr: source.acr } : {}),
+        ...(source.amr ? { amr: source.amr } : {}),
+        ...(source.authTime ? { auth_time: source.authTime } : {}),
+      };
+    },
     conformIdTokenClaims: false,
     // Every login of a client allowed the refresh_token grant gets a refresh token (as CIAMs do for apps that
     // ask for offline access), so app logout can be tested against a refresh token the CIAM really tracks.
@@ -353,7 +421,7 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
         getResourceServerInfo: (_ctx, resource) => {
           if (resource !== options.apiResource) throw new Error('unknown resource');
           return {
-            scope: LOYALTY_SCOPE,
+            scope: RESOURCE_SCOPES.join(' '),
             audience: options.apiResource,
             accessTokenFormat: 'jwt',
             accessTokenTTL: ttl.accessToken ?? 900,
@@ -384,7 +452,7 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
       AuthorizationCode: 60,
       RefreshToken: 3600,
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: stepUpPolicy(oidc) },
     // Auto-consent: the development CIAM grants what the client asks for.
     loadExistingGrant: async (ctx) => {
       const clientId = ctx.oidc.client?.clientId;
@@ -392,7 +460,11 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
       if (!clientId || !accountId) return undefined;
       const grant = new ctx.oidc.provider.Grant({ clientId, accountId });
       grant.addOIDCScope(String(ctx.oidc.params?.scope ?? 'openid'));
-      grant.addResourceScope(options.apiResource, LOYALTY_SCOPE);
+      const asked = String(ctx.oidc.params?.scope ?? '').split(' ');
+      grant.addResourceScope(
+        options.apiResource,
+        RESOURCE_SCOPES.filter((scope) => scope === LOYALTY_SCOPE || asked.includes(scope)).join(' '),
+      );
       await grant.save();
       return grant;
     },
@@ -407,8 +479,7 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
       : {}),
   };
 
-  const OidcProvider = await loadProvider();
-  const provider = new OidcProvider(issuer, configuration);
+  const provider = new oidc.default(issuer, configuration);
   provider.on('server_error', (_ctx, error) => console.error('[dev-ciam] server_error', error));
 
   // Userinfo with the JWT API access token, as CIAMs such as Auth0 allow (their access tokens list the
@@ -516,28 +587,39 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
     const match = /^\/interaction\/([^/]+)(\/login)?$/.exec(ctx.path);
     if (!match) return next();
     const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const mfa = requestedAcrs(details.params).includes('mfa');
+    const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
     if (ctx.method === 'GET') {
-      const hint = details.params.login_hint;
-      if (typeof hint === 'string' && accounts[hint]) {
-        const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: hint } });
+      // A hinted seeded user signs in at once, with the second factor when the request asks for it (tools, tests),
+      // unless the request says prompt=login: then the page asks, the hinted user chosen (a step-up in the playground).
+      const prompted = String(details.params.prompt ?? '')
+        .split(' ')
+        .includes('login');
+      if (hint && accounts[hint] && !prompted) {
+        const to = await provider.interactionResult(ctx.req, ctx.res, { login: loginResult(hint, mfa) });
         ctx.status = 303;
         ctx.redirect(to);
         return undefined;
       }
       ctx.type = 'html';
-      ctx.body = loginPage(details.uid, accounts);
+      ctx.body = loginPage(details.uid, accounts, undefined, mfa, hint);
       return undefined;
     }
     if (ctx.method === 'POST' && match[2]) {
       const form = await readForm(ctx.req);
       const login = form.get('login') ?? '';
-      if (!accounts[login]) {
+      const problem = !accounts[login]
+        ? 'Unknown user'
+        : mfa && !OTP_PATTERN.test(form.get('otp') ?? '')
+          ? 'Enter the six-digit one-time code'
+          : undefined;
+      if (problem) {
         ctx.type = 'html';
         ctx.status = 400;
-        ctx.body = loginPage(details.uid, accounts, 'Unknown user');
+        ctx.body = loginPage(details.uid, accounts, problem, mfa, hint);
         return undefined;
       }
-      const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId: login } });
+      const to = await provider.interactionResult(ctx.req, ctx.res, { login: loginResult(login, mfa) });
       ctx.status = 303;
       ctx.redirect(to);
       return undefined;
@@ -596,6 +678,18 @@ export async function followRedirects(startUrl: string, redirectUri: string, jar
   throw new Error('too many redirects during login');
 }
 
+/** A step-up sign-in (RFC 9470): what to ask the CIAM for, and the browser session to do it in. */
+export interface LoginStepUp {
+  /** `acr_values`, e.g. `mfa`. */
+  acrValues?: string;
+  /** `max_age` in seconds (0: sign in again now). */
+  maxAge?: number;
+  /** e.g. `login`: sign in again whatever the session. */
+  prompt?: string;
+  /** The CIAM session cookies of an earlier login (a step-up happens within it). */
+  cookies?: Map<string, string>;
+}
+
 /**
  * Signs `sub` in with authorization code + PKCE (no browser) and returns real tokens: an ID token
  * (aud = client id) and a JWT access token (aud = the API resource).
@@ -605,9 +699,10 @@ export async function loginWithCode(
   client: { clientId: string; clientSecret?: string; redirectUri: string },
   sub: string,
   scope = `openid email phone profile ${LOYALTY_SCOPE}`,
+  stepUp: LoginStepUp = {},
 ): Promise<LoginResult> {
   const verifier = randomBytes(32).toString('base64url');
-  const jar = new Map<string, string>();
+  const jar = stepUp.cookies ?? new Map<string, string>();
   const authUrl = `${ciam.issuer}/auth?${new URLSearchParams({
     client_id: client.clientId,
     response_type: 'code',
@@ -618,6 +713,9 @@ export async function loginWithCode(
     nonce: randomBytes(8).toString('hex'),
     code_challenge_method: 'S256',
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    ...(stepUp.acrValues ? { acr_values: stepUp.acrValues } : {}),
+    ...(stepUp.maxAge !== undefined ? { max_age: String(stepUp.maxAge) } : {}),
+    ...(stepUp.prompt ? { prompt: stepUp.prompt } : {}),
   })}`;
   const callback = await followRedirects(authUrl, client.redirectUri, jar);
   const code = callback.searchParams.get('code');

@@ -376,7 +376,7 @@ async function startGateway(run: StackRun, ciamIssuer: () => string): Promise<Ap
         issuer: ciamIssuer(),
         clientId: DEMO_SPA_CLIENT_ID,
         brandId: DEMO_BRAND_ID,
-        scope: 'openid email phone profile loyalty:read',
+        scope: 'openid email phone profile loyalty:read rewards:redeem',
         redirectUri: `${gatewayUrl}/`,
         postLogoutRedirectUri: `${gatewayUrl}/`,
         // Every saved brand, so the page can sign in to any of them (its issuer and client chosen on the page).

@@ -68,6 +68,29 @@ export const ErrorCodes = {
   CAPILLARY_RATE_LIMITED: 'CAPILLARY_RATE_LIMITED',
   /** A dual-eligibility org identifies members by its primary identifier, which the CIAM has not verified (409). */
   PRIMARY_IDENTIFIER_REQUIRED: 'PRIMARY_IDENTIFIER_REQUIRED',
+  // The member API (docs/member-api.md).
+  /** The brand switched this member route off, or has not set up what it needs (404). */
+  ROUTE_DISABLED: 'ROUTE_DISABLED',
+  /** No Neo API of that name in the brand's `memberApi.neo` allow-list (404). */
+  NEO_API_NOT_FOUND: 'NEO_API_NOT_FOUND',
+  /** The token lacks a scope the route requires (403, `WWW-Authenticate: Bearer error="insufficient_scope"`). */
+  INSUFFICIENT_SCOPE: 'INSUFFICIENT_SCOPE',
+  /** The sign-in behind the token is not strong or recent enough (401, RFC 9470 `insufficient_user_authentication`). */
+  STEP_UP_REQUIRED: 'STEP_UP_REQUIRED',
+  /** A write that spends value came without an `Idempotency-Key` header (400). */
+  IDEMPOTENCY_KEY_REQUIRED: 'IDEMPOTENCY_KEY_REQUIRED',
+  /** The `Idempotency-Key` was used before for a different request (422). */
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
+  /** The first request with this `Idempotency-Key` is still running (409). */
+  IDEMPOTENCY_IN_PROGRESS: 'IDEMPOTENCY_IN_PROGRESS',
+  /** The member's points do not cover the reward (409). */
+  INSUFFICIENT_POINTS: 'INSUFFICIENT_POINTS',
+  /** The reward cannot be issued to this member (not in their catalog, disabled, expired, out of stock) (409). */
+  REWARD_NOT_AVAILABLE: 'REWARD_NOT_AVAILABLE',
+  /** Capillary issues rewards by mobile, e-mail or external id, and the member's customer has none (409). */
+  MEMBER_IDENTIFIER_REQUIRED: 'MEMBER_IDENTIFIER_REQUIRED',
+  /** Too many writes by this member (or the brand's Capillary rate limit) before Capillary was called (429). */
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -127,7 +150,7 @@ const catalog = {
   ROUTE_NOT_FOUND: { status: [404], when: 'local stack: no route has that path (AWS answers 403 `FORBIDDEN`)' },
   METHOD_NOT_ALLOWED: {
     status: [405],
-    when: 'the path exists, the method does not (local stack; AWS answers 403 `FORBIDDEN`)',
+    when: 'the path exists, the method does not (local stack; AWS answers 403 `FORBIDDEN`); a Neo API called with another method than its entry names',
   },
   BRAND_NOT_FOUND: { status: [404], when: 'no brand has that id' },
   CUSTOMER_NOT_LINKED: {
@@ -221,6 +244,44 @@ const catalog = {
     status: [431],
     when: 'local stack: the request headers are over 16 KB (API Gateway has its own limit)',
   },
+  ROUTE_DISABLED: {
+    status: [404],
+    when: 'the brand switched this member route off (`memberApi.routes.<route>.enabled: false`), or the route needs settings the brand has not set (`memberApi.rewards`)',
+  },
+  NEO_API_NOT_FOUND: { status: [404], when: "no Neo API of that name is in the brand's `memberApi.neo` allow-list" },
+  INSUFFICIENT_SCOPE: {
+    status: [403],
+    when: 'the token lacks a scope the brand requires for the route; `WWW-Authenticate: Bearer error="insufficient_scope", scope="..."` (RFC 6750)',
+  },
+  STEP_UP_REQUIRED: {
+    status: [401],
+    when: 'the sign-in behind the token is not strong (`acr`) or recent (`auth_time`) enough for the route; `WWW-Authenticate: Bearer error="insufficient_user_authentication", acr_values=..., max_age=...` (RFC 9470): sign in again with them',
+  },
+  IDEMPOTENCY_KEY_REQUIRED: {
+    status: [400],
+    when: 'a write that spends points came without an `Idempotency-Key` header',
+  },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: [422],
+    when: 'the `Idempotency-Key` was used before by this member for a different request',
+  },
+  IDEMPOTENCY_IN_PROGRESS: {
+    status: [409],
+    when: 'the first request with this `Idempotency-Key` is still running; retry after `Retry-After` to get its answer',
+  },
+  INSUFFICIENT_POINTS: { status: [409], when: "the member's points do not cover the reward" },
+  REWARD_NOT_AVAILABLE: {
+    status: [409],
+    when: "the reward is not in the member's catalog, or Capillary refused to issue it (disabled, expired, limit reached)",
+  },
+  MEMBER_IDENTIFIER_REQUIRED: {
+    status: [409],
+    when: "Capillary issues rewards by mobile, e-mail or external id and the member's customer has none: sync identifiers first",
+  },
+  RATE_LIMITED: {
+    status: [429],
+    when: "too many writes by this member (`memberApi.writeLimit`) or calls over the brand's Capillary rate limit; retry after `Retry-After`",
+  },
 } as const satisfies CatalogShape;
 export const ErrorCatalog: CatalogShape = catalog;
 
@@ -241,6 +302,8 @@ export interface FieldIssue {
 export interface GatewayErrorOptions {
   details?: FieldIssue[];
   retryAfterSeconds?: number;
+  /** The `WWW-Authenticate` challenge of a 401/403 (RFC 6750, RFC 9470). */
+  wwwAuthenticate?: string;
   cause?: unknown;
 }
 
@@ -253,6 +316,7 @@ export class GatewayError<S extends number = number> extends Error {
   readonly status: S;
   readonly details: FieldIssue[] | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly wwwAuthenticate: string | undefined;
 
   constructor(status: S, code: CodeWithStatus<S>, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -261,6 +325,7 @@ export class GatewayError<S extends number = number> extends Error {
     this.code = code;
     this.details = options.details;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.wwwAuthenticate = options.wwwAuthenticate;
   }
 }
 

@@ -12,12 +12,15 @@ export const FunctionNames = [
   'logout',
   'backchannel-logout',
   'admin',
+  'member',
+  'reward-issue',
+  'neo',
 ] as const;
 export type FunctionName = (typeof FunctionNames)[number];
 
 /** `ciam`: the Lambda authorizer (bearer token); `iam`: SigV4 in AWS, admin key locally; `none`: public. */
 type RouteAuth = 'ciam' | 'iam' | 'none';
-type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RouteDefinition {
   method: HttpMethod;
@@ -117,6 +120,53 @@ export const Routes: readonly RouteDefinition[] = [
     auth: 'iam',
     summary: "A batch of the CIAM's users: what each first session would do; with apply, link existing members",
   },
+  // The member API (docs/member-api.md): the signed-in member's loyalty account, always their own customer.
+  {
+    method: 'GET',
+    path: '/v1/me/loyalty',
+    functionName: 'member',
+    auth: 'ciam',
+    summary: 'Points per program, expiring points, tier and the next tier',
+  },
+  {
+    method: 'GET',
+    path: '/v1/me/points/history',
+    functionName: 'member',
+    auth: 'ciam',
+    summary: 'Points earned, redeemed and expired, newest first',
+  },
+  {
+    method: 'GET',
+    path: '/v1/me/transactions',
+    functionName: 'member',
+    auth: 'ciam',
+    summary: "The member's transactions",
+  },
+  { method: 'GET', path: '/v1/me/coupons', functionName: 'member', auth: 'ciam', summary: "The member's coupons" },
+  {
+    method: 'GET',
+    path: '/v1/me/rewards',
+    functionName: 'member',
+    auth: 'ciam',
+    summary: 'The rewards catalog this member may get, with points prices',
+  },
+  {
+    method: 'GET',
+    path: '/v1/me/rewards/issued',
+    functionName: 'member',
+    auth: 'ciam',
+    summary: 'Rewards this member got',
+  },
+  {
+    method: 'POST',
+    path: '/v1/me/rewards/{rewardId}/issue',
+    functionName: 'reward-issue',
+    auth: 'ciam',
+    summary: 'Exchange points for a reward (Idempotency-Key required)',
+  },
+  { method: 'GET', path: '/v1/me/neo/{name}', functionName: 'neo', auth: 'ciam', summary: "A brand's Neo API (GET)" },
+  { method: 'POST', path: '/v1/me/neo/{name}', functionName: 'neo', auth: 'ciam', summary: "A brand's Neo API (POST)" },
+  { method: 'PUT', path: '/v1/me/neo/{name}', functionName: 'neo', auth: 'ciam', summary: "A brand's Neo API (PUT)" },
 ];
 
 /** Compiles a route path with `{param}` segments into a matcher returning the decoded parameters (admin router, local emulator). */

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { LOYALTY_SCOPE, loginWithCode } from '../local/dev-ciam.js';
 import { type DevClients, DevClientsError, localDataDir, readDevClients } from '../local/local-data.js';
 
-const USAGE = `Usage: npm run token -- --user <id> [--id-token | --json] [--client demo-app|demo-spa]
+const USAGE = `Usage: npm run token -- --user <id> [--id-token | --json] [--client demo-app|demo-spa] [--scope <s>] [--acr <v>]
        npm run token -- --admin-key
 
 Prints a JWT access token of the running local stack's development CIAM for the seeded user <id>.
@@ -14,6 +14,9 @@ Prints a JWT access token of the running local stack's development CIAM for the 
   --json           print {"access_token","id_token","token_type","user","client_id"} as JSON
   --client <id>    CIAM client to sign in with (default demo-app; demo-spa is the demo brand's own client,
                    whose ID tokens POST /v1/auth/session accepts as "idToken")
+  --scope <s>      extra scopes to ask for, space-separated (e.g. rewards:redeem, which the demo brand's
+                   reward exchange requires)
+  --acr <v>        acr_values to sign in with (e.g. mfa: the step-up the demo brand's reward exchange requires)
   --admin-key      print the local stack's admin key (x-admin-key) instead of signing in
 Environment: CIAM_URL (default: the issuer in dev-clients.json, else http://127.0.0.1:3001),
              LOCAL_DATA_DIR (default .local-data; the folder npm start writes dev-clients.json to)`;
@@ -39,6 +42,8 @@ async function main(): Promise<void> {
     json?: boolean;
     client?: string;
     'admin-key'?: boolean;
+    scope?: string;
+    acr?: string;
     help?: boolean;
   };
   try {
@@ -49,6 +54,8 @@ async function main(): Promise<void> {
         json: { type: 'boolean' },
         client: { type: 'string' },
         'admin-key': { type: 'boolean' },
+        scope: { type: 'string' },
+        acr: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -92,7 +99,8 @@ async function main(): Promise<void> {
         ...(client.clientSecret ? { clientSecret: client.clientSecret } : {}),
       },
       user,
-      `openid email phone profile ${LOYALTY_SCOPE}`,
+      `openid email phone profile ${LOYALTY_SCOPE}${values.scope ? ` ${values.scope}` : ''}`,
+      values.acr ? { acrValues: values.acr } : {},
     );
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);

@@ -74,7 +74,7 @@ export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
 };
 
 /** Headers a browser may send cross-origin. */
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Brand-Id', 'X-Request-Id'];
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Brand-Id', 'X-Request-Id', 'Idempotency-Key'];
 
 /** Retry-After (seconds) on the 503 answered when the authorizer failed: one value, shared with the local emulator. */
 export { AUTHORIZER_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../shared/errors.js';

@@ -4,7 +4,7 @@ import { isGatewayAnswer, gatewayError } from './gateway-error.js';
 import type { GatewayAnswer } from './types.js';
 
 /** Request headers a preflight may ask for; the same list as infra/constructs/gateway-api.ts (a test pins them). */
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Brand-Id', 'X-Request-Id'];
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-Brand-Id', 'X-Request-Id', 'Idempotency-Key'];
 /** CDK's Cors.ALL_METHODS, which the deployed preflight answers with. */
 const CORS_ALLOWED_METHODS = 'OPTIONS,GET,PUT,POST,DELETE,PATCH,HEAD';
 

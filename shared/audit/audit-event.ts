@@ -9,6 +9,9 @@ export const AuditEventTypes = [
   'instore.registration',
   'logout',
   'brand.change',
+  // The member API: writes that spend value or call a brand API, and refusals before Capillary (step-up, scope, limit).
+  'member.write',
+  'member.refusal',
 ] as const;
 export type AuditEventType = (typeof AuditEventTypes)[number];
 

@@ -38,6 +38,8 @@ const METRIC_BY_TYPE: Record<AuditEventType, MetricName> = {
   'instore.registration': MetricNames.INSTORE_REGISTRATION,
   logout: MetricNames.LOGOUT,
   'brand.change': MetricNames.BRAND_CHANGE,
+  'member.write': MetricNames.MEMBER_WRITE,
+  'member.refusal': MetricNames.MEMBER_REFUSAL,
 };
 
 /** A Logger reserved for audit lines: INFO always, so a quieter LOG_LEVEL never drops the audit trail. */

@@ -17,7 +17,13 @@ import {
   CapillaryRejectedError,
   IDENTIFIER_CHANGE_FAILURES,
 } from './capillary-errors.js';
-import { type EnvelopeAnswer, type Expectation, judgeApiAnswer, type RawAnswer } from './capillary-envelope.js';
+import {
+  type EnvelopeAnswer,
+  type Expectation,
+  judgeApiAnswer,
+  type RawAnswer,
+  type Verdict,
+} from './capillary-envelope.js';
 import { type AttemptTimeouts, attemptTimeoutMs, attemptTimeoutsFor } from './attempt-timeouts.js';
 import type { CircuitBreaker, CircuitBreakers } from './circuit-breaker.js';
 import {
@@ -45,6 +51,18 @@ import {
   type UpdateCustomerInput,
   type WriteResult,
 } from './capillary-types.js';
+
+/** A call of another endpoint family (loyalty, rewards, Neo: loyalty-calls.ts), relative to the brand's base URL. */
+export interface FamilyRequest {
+  operation: string;
+  method: string;
+  path: string;
+  /** Query parameters; a list repeats the parameter. */
+  params?: Record<string, string | readonly string[]>;
+  body?: unknown;
+  /** Headers beside the authentication headers (e.g. Neo's `x-cap-neo-dag-scope`). */
+  headers?: Record<string, string>;
+}
 
 export interface CapillaryClientOptions {
   baseUrl: string;
@@ -163,23 +181,16 @@ export class CapillaryClient {
    * call is; a refused token is renewed once.
    */
   async readRaw(path: string, params: Record<string, string>): Promise<RawAnswer> {
-    const url = new URL(path, this.core.baseUrl);
-    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
     const { auth } = this.core;
-    return this.core.transport.run(
-      {
-        operation: 'probe',
-        method: 'GET',
-        url: url.href,
-        headers: () => auth.headers(this.deadline),
-        renewAuth: () => auth.clear(),
-      },
+    const { value } = await this.send(
+      { operation: 'probe', method: 'GET', path, params },
       (answer) =>
         answer.status === 401 && auth.renewable === 'renewable'
           ? { kind: 'renew-auth' }
           : { kind: 'done', value: answer },
-      this.deadline,
+      { breaker: false },
     );
+    return value;
   }
 
   /**
@@ -311,6 +322,18 @@ export class CapillaryClient {
     return change.add.every(holds) && !change.remove.some(holds) ? customer.id : undefined;
   }
 
+  /**
+   * One call of another endpoint family through this client's authentication, timeouts, retries and deadline
+   * (shared/capillary/loyalty-calls.ts); `judge` classifies each answer by that family's rules.
+   */
+  async exchange<T>(
+    request: FamilyRequest,
+    judge: (answer: RawAnswer, auth: 'renewable' | 'fixed') => Verdict<T>,
+  ): Promise<T> {
+    const { auth } = this.core;
+    return (await this.send(request, (answer) => judge(answer, auth.renewable), { breaker: true })).value;
+  }
+
   private async write(
     operation: string,
     method: CapillaryRequest['method'],
@@ -352,31 +375,53 @@ export class CapillaryClient {
    * method for.
    */
   async request(spec: CapillaryRequest): Promise<EnvelopeAnswer & { afterLostAnswer?: boolean }> {
-    const url = new URL(spec.path, this.core.baseUrl);
-    for (const [key, value] of Object.entries(spec.params ?? {})) url.searchParams.set(key, value);
-    const { auth, breaker } = this.core;
+    const { auth } = this.core;
     const family = spec.family ?? CustomerV2Codes;
+    const { value, lost } = await this.send(
+      spec,
+      (raw) => judgeApiAnswer(spec.operation, raw, spec.expect, auth.renewable, family),
+      { breaker: true },
+    );
+    return lost ? { ...value, afterLostAnswer: true } : value;
+  }
+
+  /**
+   * Every call's one path: the brand's URL, its authentication (a refused token renewed once), the per-attempt
+   * timeout of its method (reads shorter than writes), the transport's rate limit, retries and deadline, and, unless
+   * told otherwise, the brand's circuit breaker around the whole logical call (its retries and token included).
+   * `lost`: an earlier attempt's answer was lost, so a write may already have been applied.
+   */
+  private async send<T>(
+    request: FamilyRequest,
+    judge: (answer: RawAnswer) => Verdict<T>,
+    options: { breaker: boolean },
+  ): Promise<{ value: T; lost: boolean }> {
+    const url = new URL(request.path, this.core.baseUrl);
+    for (const [key, value] of Object.entries(request.params ?? {})) {
+      for (const item of typeof value === 'string' ? [value] : value) url.searchParams.append(key, item);
+    }
+    const { auth, breaker } = this.core;
+    const extra = request.headers ?? {};
     let lost = false;
     const run = () =>
       this.core.transport.run(
         {
-          operation: spec.operation,
-          method: spec.method,
+          operation: request.operation,
+          method: request.method,
           url: url.href,
-          ...(spec.body === undefined ? {} : { body: spec.body }),
-          headers: () => auth.headers(this.deadline),
+          ...(request.body === undefined ? {} : { body: request.body }),
+          headers: async () => ({ ...extra, ...(await auth.headers(this.deadline)) }),
           renewAuth: (refused) => auth.renewAfterRefusal(refused),
           onLostAnswer: () => {
             lost = true;
           },
-          timeoutMs: attemptTimeoutMs(this.core.timeouts, spec.method),
+          timeoutMs: attemptTimeoutMs(this.core.timeouts, request.method),
         },
-        (raw) => judgeApiAnswer(spec.operation, raw, spec.expect, auth.renewable, family),
+        judge,
         this.deadline,
       );
-    // The one seam of the circuit breaker: around the whole logical call (its retries and token included).
-    const answer = await (breaker ? breaker.run(run) : run());
-    return lost ? { ...answer, afterLostAnswer: true } : answer;
+    const value = await (options.breaker && breaker ? breaker.run(run) : run());
+    return { value, lost };
   }
 }
 

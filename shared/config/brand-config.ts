@@ -33,6 +33,7 @@ import {
   RATE_LIMIT_API_MESSAGE,
   RATE_LIMIT_API_PATTERN,
 } from './brand-rules.js';
+import { MemberApiSchema } from './member-api-config.js';
 
 export {
   isLoopbackHost,
@@ -285,6 +286,7 @@ export const BrandConfigSchema = z
       .default('active')
       .describe('`disabled` makes the post-auth routes refuse every token of the brand (403 BRAND_DISABLED).'),
     capillary: CapillaryConnectionSchema,
+    memberApi: MemberApiSchema.optional(),
   })
   .strict()
   .describe('One brand of the CIAM gateway: its OIDC CIAM and its Capillary org.');

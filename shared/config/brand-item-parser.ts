@@ -35,6 +35,7 @@ import {
   RATE_LIMIT_API_MESSAGE,
   RATE_LIMIT_API_PATTERN,
 } from './brand-rules.js';
+import { MemberApiItemSchema } from './member-api-item.js';
 
 const secureUrl = z.string().check(
   z.maxLength(2048),
@@ -108,6 +109,7 @@ const BrandItemSchema = z.strictObject({
     primaryIdentifier: z._default(z.enum(PrimaryIdentifiers), 'mobile'),
     dualEligibility: z._default(z.boolean(), false),
   }),
+  memberApi: z.optional(MemberApiItemSchema),
 });
 
 /** The version metadata the brand store keeps beside each document (as DynamoBrandStore's MetaSchema). */

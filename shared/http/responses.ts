@@ -36,7 +36,8 @@ export function errorResponse(error: unknown, requestId?: string): APIGatewayPro
     if (requestId) body.error.requestId = requestId;
     const headers: Record<string, string> = {};
     if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-    if (error.status === 401) headers['www-authenticate'] = BEARER_CHALLENGE;
+    if (error.wwwAuthenticate !== undefined) headers['www-authenticate'] = error.wwwAuthenticate;
+    else if (error.status === 401) headers['www-authenticate'] = BEARER_CHALLENGE;
     return jsonResponse(error.status, body, headers);
   }
   const body: ErrorBody = { error: { code: ErrorCodes.INTERNAL_ERROR, message: 'Internal error' } };

@@ -24,6 +24,11 @@ export const MetricNames = {
   CAPILLARY_CIRCUIT_TRANSITION: 'CapillaryCircuitTransition',
   /** Per authorizer decision and brand: 1 when the token was refused (401), 0 when allowed. */
   AUTHZ_REFUSED: 'AuthzRefused',
+  /** Member API: one count and one latency per request, by route, outcome and brand (docs/member-api.md). */
+  MEMBER_API_REQUEST: 'MemberApiRequest',
+  MEMBER_API_LATENCY: 'MemberApiLatency',
+  MEMBER_WRITE: 'MemberWrite',
+  MEMBER_REFUSAL: 'MemberRefusal',
 } as const;
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
 

@@ -196,6 +196,22 @@ describe('audit trail of a full flow', () => {
         brandId: 'demo',
         details: { actor: 'arn-role-admin', version: 2, changedFields: ['clockSkewSeconds'] },
       });
+      audit.record({
+        type: 'member.write',
+        outcome: 'success',
+        reason: 'REWARD_ISSUED',
+        brandId: 'demo',
+        subjectHash,
+        details: { rewardId: 5001, pointsSpent: 150 },
+      });
+      audit.record({
+        type: 'member.refusal',
+        outcome: 'deny',
+        reason: 'STEP_UP_REQUIRED',
+        brandId: 'demo',
+        subjectHash,
+        details: { route: 'rewardIssue' },
+      });
       // A careless caller: the safety net must catch these.
       audit.record({
         type: 'session.link',
@@ -246,6 +262,8 @@ describe('audit trail of a full flow', () => {
         'InstoreRegistration',
         'BrandChange',
         'Logout',
+        'MemberWrite',
+        'MemberRefusal',
         'AuditRedaction',
       ]),
     );

@@ -38,6 +38,7 @@ import { InMemorySecretSource } from '../../shared/config/secret-source.js';
 import { CiamClaimSource } from '../../shared/customer/claim-source.js';
 import type { PostAuthServices } from '../../shared/customer/post-auth-ports.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { seededRandom } from '../../local/seeded-random.js';
 import { authorizedEvent, lambdaContext } from './events.js';
 
 /**
@@ -51,7 +52,7 @@ const HEALTHY_PEER_TIMEOUT_MS = 20_000;
 const CALL_ID_HEADER = 'x-test-call-id';
 
 const API_RESOURCE = 'https://api.demo.loyalty.test';
-const APP = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };
+export const APP = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };
 export const ACCOUNT_ID = 'ciam-demo-account';
 const CREDENTIALS_PARAMETER = '/ciam-gateway/test/demo/capillary';
 
@@ -144,18 +145,6 @@ export const OrgReadings: readonly OrgReading[] = [
   },
   { name: 'PII-deleted read as an error', org: { piiDeletedAnswer: 'error' } },
 ];
-
-/** A small seeded PRNG (mulberry32), so the simulator's HTTP 500 share is the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 export async function startPostAuthRig(options: {
   accounts: Record<string, AccountClaims>;

@@ -24,7 +24,7 @@ interface BrandChoice {
 }
 
 export const CONFIG_PATH = '/playground-config.json';
-const DEFAULT_SCOPE = 'openid email phone profile loyalty:read';
+const DEFAULT_SCOPE = 'openid email phone profile loyalty:read rewards:redeem';
 
 function text(raw: Record<string, unknown>, key: string): string | undefined {
   const value = raw[key];

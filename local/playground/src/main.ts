@@ -5,6 +5,7 @@ import { CONFIG_PATH, type PlaygroundConfig, parsePlaygroundConfig } from './con
 import type { Failure } from './failure.js';
 import { loadHistory, remember } from './history.js';
 import { readJwtClaims } from './jwt.js';
+import { resumeLoyalty, wireLoyalty } from './loyalty.js';
 import {
   type CiamEndpoints,
   completeCiamLogout,
@@ -120,6 +121,7 @@ async function callGateway(
   path: string,
   body?: unknown,
   bar = true,
+  headers: Record<string, string> = {},
 ): Promise<CallRecord> {
   const { tokens, config } = state;
   if (!tokens || !config) throw new Error('Sign in first');
@@ -128,7 +130,11 @@ async function callGateway(
       label,
       method,
       url: path,
-      headers: { authorization: `Bearer ${tokens.accessToken}`, 'x-brand-id': state.target?.brandId ?? config.brandId },
+      headers: {
+        authorization: `Bearer ${tokens.accessToken}`,
+        'x-brand-id': state.target?.brandId ?? config.brandId,
+        ...headers,
+      },
       ...(body === undefined ? {} : { json: body }),
     },
     bar,
@@ -264,6 +270,23 @@ function wireActions(): void {
     if (!state.config || !state.endpoints || !state.tokens) throw new Error('Sign in first');
     startCiamLogout(active(), state.endpoints, state.tokens.idToken);
   });
+  wireLoyalty({
+    callGateway: (label, method, path, body, headers) => callGateway(label, method, path, body, true, headers),
+    showNotice,
+    action,
+    // A step-up: the same user signs in again with what the challenge asked for.
+    signInAgain: async (extra) => {
+      const { endpoints, tokens } = state;
+      if (!endpoints) throw new Error('The CIAM is not reachable yet');
+      const config = active();
+      const sub = tokens ? readJwtClaims(tokens.idToken)?.sub : undefined;
+      const { scope, ...rest } = extra;
+      await startLogin({ ...config, ...(scope ? { scope: `${config.scope} ${scope}` } : {}) }, endpoints, {
+        ...rest,
+        ...(typeof sub === 'string' ? { login_hint: sub } : {}),
+      });
+    },
+  });
 }
 
 /** Fills the sign-in form with a target. */
@@ -328,6 +351,8 @@ async function start(): Promise<void> {
     setTokens(tokens);
     // What an app does right after login: link the session, then read the customer.
     if (await sessionLink()) await getCustomer();
+    // A reward exchange that waited for a step-up goes on, with its Idempotency-Key.
+    await resumeLoyalty();
   }
 }
 

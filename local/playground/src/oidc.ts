@@ -52,8 +52,15 @@ export async function discover(config: PlaygroundConfig, send: Send): Promise<Ci
   };
 }
 
-/** Sends the browser to the CIAM's login with a fresh PKCE verifier, state and nonce. */
-export async function startLogin(config: PlaygroundConfig, endpoints: CiamEndpoints): Promise<void> {
+/**
+ * Sends the browser to the CIAM's login with a fresh PKCE verifier, state and nonce; `extra` adds authorization
+ * parameters (a step-up's `acr_values` and `max_age`, the signed-in user's `login_hint`).
+ */
+export async function startLogin(
+  config: PlaygroundConfig,
+  endpoints: CiamEndpoints,
+  extra: Record<string, string> = {},
+): Promise<void> {
   const pending: PendingLogin = { state: randomUrlSafe(16), nonce: randomUrlSafe(16), verifier: randomUrlSafe(32) };
   sessionStorage.setItem(PENDING_LOGIN, JSON.stringify(pending));
   const url = new URL(endpoints.authorizationEndpoint);
@@ -68,6 +75,7 @@ export async function startLogin(config: PlaygroundConfig, endpoints: CiamEndpoi
     code_challenge_method: 'S256',
     // Always show the login page, so a developer can pick another seeded user.
     prompt: 'login',
+    ...extra,
   }).toString();
   window.location.assign(url.href);
 }

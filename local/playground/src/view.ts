@@ -48,7 +48,7 @@ export function redactTokens(value: unknown): unknown {
   return copy;
 }
 
-function json(value: unknown): HTMLElement {
+export function json(value: unknown): HTMLElement {
   return h('pre', {}, value === undefined ? '(empty)' : JSON.stringify(value, null, 2));
 }
 
@@ -73,7 +73,7 @@ function hasValue(value: unknown): boolean {
 }
 
 /** A two-column table of key/value pairs; rows without a value are left out. */
-function keyValues(entries: [string, unknown][]): HTMLElement {
+export function keyValues(entries: [string, unknown][]): HTMLElement {
   return h(
     'table',
     { class: 'kv' },

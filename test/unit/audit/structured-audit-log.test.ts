@@ -58,6 +58,8 @@ describe('StructuredAuditLog', () => {
       'InstoreRegistration',
       'Logout',
       'BrandChange',
+      'MemberWrite',
+      'MemberRefusal',
       'AuthzDecision',
     ]);
     expect(metrics.points.at(-1)).toEqual({
