@@ -53,11 +53,12 @@ const postAuth = (links: readonly DynamoAction[]): FunctionAccess => ({
 /** Get the link, put it (first session, re-link, lease) and release the first-session lease. */
 const linkSession: readonly DynamoAction[] = ['GetItem', 'PutItem', 'DeleteItem'];
 
-/** The member API's functions: the post-auth reads and writes of the links table, in a budget of their own. */
-const memberApi: FunctionAccess = {
-  ...postAuth(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']),
-  group: 'member',
-};
+/**
+ * The member API's functions, in a budget of their own: the link read (PutItem re-links a merged customer) and the
+ * per-member write windows; the reward issue also releases its idempotency record when Capillary refused the issue.
+ */
+const memberApi = (links: readonly DynamoAction[]): FunctionAccess => ({ ...postAuth(links), group: 'member' });
+const memberReads: readonly DynamoAction[] = ['GetItem', 'PutItem', 'UpdateItem'];
 
 export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, FunctionAccess>> = {
   authorizer: {
@@ -102,9 +103,9 @@ export const FunctionAccessMatrix: Readonly<Record<GatewayFunctionName, Function
   },
   // The member API: links read (and written only to repair a link to a merged customer); the reward issue and Neo
   // keep their idempotency records and per-member write windows in the links table too.
-  member: memberApi,
-  'reward-issue': memberApi,
-  neo: memberApi,
+  member: memberApi(memberReads),
+  'reward-issue': memberApi([...memberReads, 'DeleteItem']),
+  neo: memberApi(memberReads),
 };
 
 /** The reserved concurrency of one function: its group's budget (the authorizer's own setting), or null. */

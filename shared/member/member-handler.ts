@@ -41,6 +41,7 @@ export function createMemberHandler(
     {
       logger: deps.logger,
       guards: [startLinkRead, ...(deps.guards ?? [])],
+      ...(deps.currentRules ? { currentRules: deps.currentRules } : {}),
       corsAllowedOrigins: deps.corsAllowedOrigins ?? [],
       ...(deps.services.now ? { now: deps.services.now } : {}),
     },

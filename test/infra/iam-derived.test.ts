@@ -19,6 +19,7 @@ const ADAPTER_TARGETS: Readonly<Record<string, string>> = {
   DynamoBrandStore: 'brands',
   DynamoLinkStore: 'links',
   DynamoRateWindowStore: 'links',
+  DynamoMemberStateStore: 'links',
   DynamoRevocationStore: 'revocations',
   SsmSecretSource: 'ssm',
   SsmSecretWriter: 'ssm',
