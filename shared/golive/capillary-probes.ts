@@ -802,7 +802,11 @@ const customFieldsProbe: CapillaryProbe = {
       names.length === 0
         ? `customer ${id} has no custom fields to compare`
         : `the brand lists each of ${names.join(', ')}`,
-      { evidence: [answer.evidence] },
+      {
+        reading:
+          names.length === 0 ? 'custom fields: none on this customer' : `the org has at least ${names.join(', ')}`,
+        evidence: [answer.evidence],
+      },
     );
   },
 };

@@ -99,7 +99,7 @@ async function capillaryChecks(
         // A reading only the option can tell: a warn with the question, not a silent gap in the report.
         checks.push(
           check(probe.id, probe.title, 'warn', `not probed: needs ${flag}`, {
-            reading: 'unknown',
+            reading: `unknown without ${flag}`,
             action: `run the doctor with ${flag}, or ask Capillary: ${probe.askWithout}`,
           }),
         );
