@@ -171,6 +171,19 @@ describe('the cuid lookup probe tells each reading of the org apart', () => {
     // Read-only: three lookups, nothing written.
     expect(sim.calls.filter((call) => call.method !== 'GET' && call.path !== '/v3/oauth/token/generate')).toEqual([]);
   });
+  it('reads a permissive org that says "not found" per source (8065) as answering the cuid lookup', async () => {
+    sim.configure({
+      cuidLookup: 'permissive',
+      notFoundCodes: 'per-source',
+      sourceAccounts: { OAUTH_EXTERNAL: ['doc-oauth'] },
+    });
+    const found = probe(await doctor(brandOf({}, { cuidLookup: 'auto' })), 'cuid-lookup');
+    expect(found).toMatchObject({
+      status: 'pass',
+      reading: expect.stringContaining('cuid lookup answered (permissive)'),
+    });
+    expect(found.summary).toContain('answered (8065, not found)');
+  });
 });
 
 describe('the other org probes', () => {
