@@ -122,10 +122,37 @@ interface PrelinkState {
   results: PrelinkResult[];
 }
 
+/** Capillary's documented default limit, 100 calls per minute per API key (reference/rate-limits). */
+const CAPILLARY_DEFAULT_CALLS_PER_MINUTE = 100;
+
+/**
+ * prelink's pace in Capillary calls per minute: the brand's tightest `capillary.rateLimits` entry (so that every API
+ * prelink calls stays under its own limit whatever the mix), Capillary's documented default when the brand lists
+ * none. --calls-per-minute may lower it, never raise it: the limit is the org's and members' sign-ins share it (the
+ * gateway's own limiter would refuse the excess with 429 CAPILLARY_RATE_LIMITED and stop the run).
+ */
+async function prelinkPace(api: ApiCall, brandId: string, values: GoLiveValues): Promise<number> {
+  const brand = await api('GET', brandPath(brandId, ''));
+  if (brand.status >= 400) throw new ApiRefusal(brand.status, brand.json);
+  const capillary = isRecord(brand.json) && isRecord(brand.json.capillary) ? brand.json.capillary : {};
+  const limits = isRecord(capillary.rateLimits) ? Object.values(capillary.rateLimits) : [];
+  const brandLimit = Math.min(...limits.filter((n): n is number => typeof n === 'number' && n > 0));
+  const ceiling = Number.isFinite(brandLimit) ? brandLimit : CAPILLARY_DEFAULT_CALLS_PER_MINUTE;
+  const requested = positiveInteger(values, 'calls-per-minute');
+  if (requested !== undefined && requested > ceiling) {
+    throw new GoLiveUsageError(
+      Number.isFinite(brandLimit)
+        ? `--calls-per-minute ${requested} is above the brand's Capillary rate limit (${ceiling} per minute, the lowest of capillary.rateLimits): raise capillary.rateLimits if Capillary raised the org's limit`
+        : `--calls-per-minute ${requested} is above Capillary's default limit (${ceiling} per minute): set capillary.rateLimits to the org's limits first`,
+    );
+  }
+  return requested ?? ceiling;
+}
+
 /**
  * `prelink <brandId> --users <file.jsonl> [--apply]`: one JSON object of claims per line (`sub` plus what the brand's
- * fieldMappings read). Batches of --batch users (default 10), paced to --calls-per-minute Capillary calls (default
- * 100, Capillary's documented default per API); the state file (--state, default <users>.prelink-<mode>.json) lets
+ * fieldMappings read). Batches of --batch users (default 10), paced under the brand's Capillary rate limit (see
+ * prelinkPace; --calls-per-minute lowers it); the state file (--state, default <users>.prelink-<mode>.json) lets
  * an interrupted run resume. Exit 0 when every line was decided, 1 when a batch failed (run it again to resume).
  */
 export async function runPrelink(io: GoLiveIo, api: ApiCall, brandId: string | undefined, values: GoLiveValues) {
@@ -135,7 +162,7 @@ export async function runPrelink(io: GoLiveIo, api: ApiCall, brandId: string | u
   const apply = values.apply === true;
   const batchSize = positiveInteger(values, 'batch', 10) ?? 10;
   if (batchSize > PRELINK_BATCH_LIMIT) throw new GoLiveUsageError(`--batch must be at most ${PRELINK_BATCH_LIMIT}`);
-  const perMinute = positiveInteger(values, 'calls-per-minute', 100) ?? 100;
+  const perMinute = await prelinkPace(api, brandId, values);
   const stateFile = text(values, 'state') ?? `${file}.prelink-${apply ? 'apply' : 'dry-run'}.json`;
   const content = await io.readFile(file).catch(() => {
     throw new Error(`cannot read ${file}`);

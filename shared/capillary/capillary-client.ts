@@ -194,6 +194,26 @@ export class CapillaryClient {
   }
 
   /**
+   * The same read-only GET sent with an OAuth token Capillary never issued, neither renewed nor retried: how the org
+   * refuses an expired or unknown token (HTTP 401, or code 401 in an HTTP 500), which the brand doctor reads.
+   */
+  readRawWithUnknownToken(path: string, params: Record<string, string>, token: string): Promise<RawAnswer> {
+    const url = new URL(path, this.core.baseUrl);
+    for (const [key, value] of Object.entries(params)) url.searchParams.append(key, value);
+    return this.core.transport.run(
+      {
+        operation: 'probe',
+        method: 'GET',
+        url: url.href,
+        headers: async () => ({ 'X-CAP-API-OAUTH-TOKEN': token }),
+        timeoutMs: attemptTimeoutMs(this.core.timeouts, 'GET'),
+      },
+      (answer) => ({ kind: 'done', value: answer }),
+      this.deadline,
+    );
+  }
+
+  /**
    * `GET /v2/customers/lookup`: the customer id, or undefined when not found (8015, 8065, 816); a refused lookup
    * (8013/8003) throws CapillaryLookupRefusedError, an unknown source account (8011) CapillaryAccountUnknownError.
    */

@@ -3,6 +3,7 @@
 // the operator names, the org's extended fields). Each says which reading the org follows and what the brand should
 // set. A new reading (a new simulator switch) gets its own probe in this list, with its test.
 import { randomUUID } from 'node:crypto';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CapillaryClient } from '../capillary/capillary-client.js';
 import { errorCodes, parseEnvelope, type RawAnswer } from '../capillary/capillary-envelope.js';
 import { CapillaryRejectedError, CapillaryUnavailableError } from '../capillary/capillary-errors.js';
@@ -24,7 +25,7 @@ export interface CapillaryProbeOptions {
 
 export interface ProbeContext {
   brand: BrandConfig;
-  client: Pick<CapillaryClient, 'authenticate' | 'readRaw'>;
+  client: Pick<CapillaryClient, 'authenticate' | 'readRaw' | 'readRawWithUnknownToken'>;
   options: CapillaryProbeOptions;
 }
 
@@ -35,6 +36,11 @@ export interface CapillaryProbe {
   question: string;
   /** The option it needs; without it the probe does not run. */
   needs?: keyof CapillaryProbeOptions;
+  /**
+   * For a probe whose reading only its option can tell: the question to ask Capillary without it (the doctor then
+   * reports a warn naming the question and the option instead of leaving the probe out).
+   */
+  askWithout?: string;
   run(context: ProbeContext): Promise<DoctorCheck>;
 }
 
@@ -68,12 +74,14 @@ async function read(context: ProbeContext, path: string, params: Record<string, 
   };
 }
 
-/** How a lookup answered: found, not found (8015), refused with a code, or something else. */
+/** How a lookup answered: found, not found (8015, or 8065 / 816), refused with a code, or something else. */
 type LookupAnswer = 'found' | 'not-found' | { refused: number } | 'other';
 const REFUSALS = new Set([8001, 8003, 8011, 8013, 8014, 8045, 1006]);
+/** 8015 everywhere, or 8065 (one source) and 816 (unknown id) in the per-source reading (status-codes-customer). */
+const NOT_FOUND = [8015, 8065, 816];
 
 function lookupAnswer(answer: Read): LookupAnswer {
-  if (answer.codes.includes(8015)) return 'not-found';
+  if (answer.codes.some((code) => NOT_FOUND.includes(code))) return 'not-found';
   const refused = answer.codes.find((code) => REFUSALS.has(code));
   if (refused !== undefined) return { refused };
   if (answer.codes.length === 0 && answer.entity !== undefined) return 'found';
@@ -85,7 +93,7 @@ const describeAnswer = (answer: LookupAnswer, read: Read) =>
   answer === 'found'
     ? `answered (customer ${read.entity})`
     : answer === 'not-found'
-      ? 'answered (8015, not found)'
+      ? `answered (${read.codes.join(', ')}, not found)`
       : typeof answer === 'object'
         ? `refused (${answer.refused})`
         : `answered HTTP ${read.status} ${read.codes.join(', ') || 'without a code'}`;
@@ -238,86 +246,145 @@ const notFoundStatusProbe: CapillaryProbe = {
   },
 };
 
+/** Whether the org takes comma-separated identifier pairs (dual eligibility); 8013 without it. */
+async function dualEligibility(context: ProbeContext): Promise<{ on: boolean; answer: Read; result: LookupAnswer }> {
+  const answer = await lookup(context, {
+    source: CapillarySources.ALL,
+    identifierName: 'mobile,email',
+    identifierValue: `${probeMobile().international},${probeEmail()}`,
+  });
+  const result = lookupAnswer(answer);
+  return { on: answered(result), answer, result };
+}
+
 const dualEligibilityProbe: CapillaryProbe = {
   id: 'dual-eligibility',
   title: 'Dual eligibility (several identifiers per lookup)',
   question: 'CAPILLARY.md 3, 10.1a: does the org accept comma-separated identifier pairs (primary one wins)?',
   async run(context) {
-    const mobile = probeMobile().international;
-    const answer = await lookup(context, {
-      source: CapillarySources.ALL,
-      identifierName: 'mobile,email',
-      identifierValue: `${mobile},${probeEmail()}`,
-    });
-    const result = lookupAnswer(answer);
-    if (answered(result)) {
+    const { on, answer, result } = await dualEligibility(context);
+    const setting = context.brand.capillary.dualEligibility;
+    const evidence = [answer.evidence];
+    if (on) {
       return check(
         this.id,
         this.title,
-        'warn',
+        setting ? 'pass' : 'fail',
         'the org takes several identifiers per lookup: dual eligibility is on',
         {
           reading: 'dual eligibility on: a lookup by a single non-primary identifier answers 8015',
-          action: 'run the doctor with --probe-customer <id> to see the primary identifier',
-          evidence: [answer.evidence],
+          action: setting
+            ? 'capillary.dualEligibility true fits; check capillary.primaryIdentifier (primary-identifier probe)'
+            : 'set capillary.dualEligibility to true and capillary.primaryIdentifier to the org primary key: members found by a secondary identifier alone would otherwise get a second customer',
+          evidence,
         },
       );
     }
-    return check(this.id, this.title, 'pass', `one identifier per lookup: ${describeAnswer(result, answer)}`, {
-      reading: 'dual eligibility off: every identifier looks a customer up on its own',
-      evidence: [answer.evidence],
-    });
+    return check(
+      this.id,
+      this.title,
+      setting ? 'warn' : 'pass',
+      `one identifier per lookup: ${describeAnswer(result, answer)}`,
+      {
+        reading: 'dual eligibility off: every identifier looks a customer up on its own',
+        ...(setting
+          ? {
+              action:
+                'the org refuses identifier pairs: set capillary.dualEligibility to false unless Capillary confirms dual eligibility (then members without a verified primary identifier are refused for nothing)',
+            }
+          : {}),
+        evidence,
+      },
+    );
   },
 };
+
+const LOOKUP_TYPES = new Set(['email', 'mobile', 'externalId']);
 
 const primaryIdentifierProbe: CapillaryProbe = {
   id: 'primary-identifier',
   title: 'Primary identifier',
   question:
     "CAPILLARY.md 2, 10.1a: does a lookup by each of a customer's identifiers find it (CONF_REGISTRATION_PRIMARY_KEY)?",
-  needs: 'probeCustomer',
   async run(context) {
-    const id = context.options.probeCustomer ?? 0;
-    const got = await read(context, `/v2/customers/${id}`, { source: CapillarySources.ALL });
-    const customer = CustomerSchema.safeParse(got.json);
-    if (!customer.success) {
-      return check(this.id, this.title, 'warn', `customer ${id} could not be read`, { evidence: [got.evidence] });
+    const setting = context.brand.capillary.primaryIdentifier;
+    const dual = await dualEligibility(context);
+    const evidence = [dual.answer.evidence];
+    if (context.options.probeCustomer === undefined) {
+      return dual.on
+        ? check(
+            this.id,
+            this.title,
+            'warn',
+            'dual eligibility is on: which identifier is primary needs a known customer',
+            {
+              reading: 'primary identifier: unknown (dual eligibility on; no customer to look up)',
+              action: `run the doctor with ${PROBE_OPTION_FLAGS.probeCustomer}, or ask Capillary: which identifier is the org's CONF_REGISTRATION_PRIMARY_KEY? (capillary.primaryIdentifier is ${setting})`,
+              evidence,
+            },
+          )
+        : check(this.id, this.title, 'pass', 'dual eligibility is off: every identifier finds its customer', {
+            reading: 'primary identifier: not observable with dual eligibility off, and it changes no lookup',
+            evidence,
+          });
+    }
+    const { id, answer, customer } = await probeCustomer(context);
+    evidence.push(answer.evidence);
+    if (!customer) {
+      return check(this.id, this.title, 'warn', `customer ${id} could not be read`, { evidence });
     }
     const identifiers = new Map<string, { type: string; value: string }>();
-    for (const profile of customer.data.profiles) {
+    for (const profile of customer.profiles) {
       for (const identifier of profile.identifiers) {
-        if (identifier.type === 'email' || identifier.type === 'mobile') {
+        if (LOOKUP_TYPES.has(identifier.type)) {
           identifiers.set(`${identifier.type}:${identifier.value}`, { type: identifier.type, value: identifier.value });
         }
       }
     }
     if (identifiers.size === 0) {
-      return check(this.id, this.title, 'warn', `customer ${id} has no mobile or e-mail to look up`, {
-        evidence: [got.evidence],
-      });
-    }
-    const evidence = [got.evidence];
-    const finds: string[] = [];
-    const misses: string[] = [];
-    for (const { type, value } of identifiers.values()) {
-      const answer = await lookupOnAll(context, type, value);
-      evidence.push(answer.evidence);
-      (answer.entity === id ? finds : misses).push(type);
-    }
-    if (misses.length === 0) {
-      return check(this.id, this.title, 'pass', `every identifier of customer ${id} finds it (${finds.join(', ')})`, {
-        reading: 'no primary-only lookups: each identifier finds its customer',
+      return check(this.id, this.title, 'warn', `customer ${id} has no mobile, e-mail or external id to look up`, {
         evidence,
       });
     }
+    const finds = new Set<string>();
+    const misses = new Set<string>();
+    for (const { type, value } of identifiers.values()) {
+      const found = await lookupOnAll(context, type, value);
+      evidence.push(found.evidence);
+      (found.entity === id ? finds : misses).add(type);
+    }
+    const found = [...finds].join(', ');
+    const missed = [...misses].join(', ');
+    if (misses.size === 0) {
+      return check(
+        this.id,
+        this.title,
+        dual.on ? 'warn' : 'pass',
+        `every identifier of customer ${id} finds it (${found})`,
+        {
+          reading: dual.on
+            ? `primary identifier: unknown (customer ${id} is found by each of ${found}; try a customer with several)`
+            : 'no primary-only lookups: each identifier finds its customer',
+          ...(dual.on ? { action: `ask Capillary which identifier is CONF_REGISTRATION_PRIMARY_KEY` } : {}),
+          evidence,
+        },
+      );
+    }
+    const primary = finds.size === 1 ? [...finds][0] : undefined;
+    const fits = primary === setting;
     return check(
       this.id,
       this.title,
-      'warn',
-      `lookups by ${misses.join(', ')} do not find customer ${id}; ${finds.join(', ') || 'nothing'} does`,
+      primary === undefined ? 'warn' : fits ? 'pass' : 'fail',
+      `lookups by ${missed} do not find customer ${id}; ${found || 'nothing'} does`,
       {
-        reading: `primary identifier: ${finds.join(', ') || 'unknown'}; a lookup by ${misses.join(', ')} answers 8015`,
-        action: `members whose only shared identifier is their ${misses.join(' or ')} are not found: they would get a second customer (see brand prelink)`,
+        reading: `primary identifier: ${primary ?? (found || 'none of the customer identifiers')}; a lookup by ${missed} alone answers 8015`,
+        action:
+          primary === undefined
+            ? `ask Capillary which identifier is CONF_REGISTRATION_PRIMARY_KEY (capillary.primaryIdentifier is ${setting})`
+            : fits
+              ? `capillary.primaryIdentifier ${setting} fits; members whose only shared identifier is their ${missed} get a second customer unless refused (see brand prelink)`
+              : `set capillary.primaryIdentifier to ${primary} (it is ${setting})`,
         evidence,
       },
     );
@@ -358,6 +425,218 @@ const mobileFormatProbe: CapillaryProbe = {
         evidence,
       },
     );
+  },
+};
+
+/** The digits of a mobile without its country code (the national significant number), when it parses. */
+function nationalForm(international: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(`+${international}`);
+  // Possible, not necessarily assigned: test and drama ranges are fine for comparing the two spellings.
+  return parsed?.isPossible() ? parsed.nationalNumber : undefined;
+}
+
+const mobileMatchProbe: CapillaryProbe = {
+  id: 'mobile-match',
+  title: 'Mobiles stored without the country code',
+  question:
+    'CAPILLARY.md 2, 9.9 (reference/v2-add-customer): does the org complete a national mobile with its base country, or compare mobiles as sent?',
+  needs: 'probeCustomer',
+  askWithout:
+    'is a mobile without its country code completed with the org base country, or kept as sent (so that 9800000077 and 919800000077 are two customers)?',
+  async run(context) {
+    const { id, answer, customer } = await probeCustomer(context);
+    const evidence = [answer.evidence];
+    const mobile = customer?.profiles.flatMap((p) => p.identifiers).find((i) => i.type === 'mobile')?.value;
+    const national = mobile === undefined ? undefined : nationalForm(mobile);
+    if (!customer || mobile === undefined || national === undefined) {
+      return check(this.id, this.title, 'warn', `customer ${id} has no mobile with a country code to compare`, {
+        reading: 'mobile matching: unknown',
+        action: `pass ${PROBE_OPTION_FLAGS.probeCustomer} of a customer with a mobile, or ask Capillary: ${this.askWithout}`,
+        evidence,
+      });
+    }
+    const full = await lookupOnAll(context, 'mobile', mobile);
+    const short = await lookupOnAll(context, 'mobile', national);
+    evidence.push(full.evidence, short.evidence);
+    if (full.entity !== id) {
+      return check(this.id, this.title, 'warn', `customer ${id} is not found by its own mobile`, {
+        reading: 'mobile matching: unknown (the mobile is not a lookup identifier here: dual eligibility?)',
+        action: `ask Capillary: ${this.askWithout}`,
+        evidence,
+      });
+    }
+    return short.entity === id
+      ? check(this.id, this.title, 'pass', `the national form of customer ${id}'s mobile finds it too`, {
+          reading: "national mobiles are completed with the org's base country (one customer per number)",
+          evidence,
+        })
+      : check(this.id, this.title, 'pass', `the national form of customer ${id}'s mobile does not find it`, {
+          reading:
+            'mobiles are compared as sent: a number stored without its country code (a store, an import) is another customer',
+          action: 'the gateway sends the country code (phoneDefaultCountry); review members stored without it',
+          evidence,
+        });
+  },
+};
+
+const notFoundCodesProbe: CapillaryProbe = {
+  id: 'not-found-codes',
+  title: 'Codes that say "not found"',
+  question:
+    'CAPILLARY.md 9.3 (status-codes-customer): 8015 everywhere, or 8065 for a one-source lookup and 816 for an unknown id?',
+  async run(context) {
+    const inSource = await lookup(context, {
+      source: CapillarySources.INSTORE,
+      identifierName: 'email',
+      identifierValue: probeEmail(),
+    });
+    // An id far above any org's customer count: nobody's data is read.
+    const byId = await read(context, '/v2/customers/987654321012', { source: CapillarySources.ALL });
+    const evidence = [inSource.evidence, byId.evidence];
+    const sourceCode = inSource.codes.find((code) => NOT_FOUND.includes(code));
+    const idCode = byId.codes.find((code) => NOT_FOUND.includes(code));
+    if (sourceCode === undefined || idCode === undefined) {
+      return check(this.id, this.title, 'warn', 'an unknown identifier or id did not answer a known "not found" code', {
+        reading: `one-source lookup: ${inSource.codes.join(', ') || `HTTP ${inSource.status}`}; unknown id: ${byId.codes.join(', ') || `HTTP ${byId.status}`}`,
+        action: 'tell the gateway team: it reads only 8015, 8065 and 816 as "not found"',
+        evidence,
+      });
+    }
+    const reading =
+      sourceCode === 8015 && idCode === 8015
+        ? 'uniform: 8015 for every "not found"'
+        : sourceCode === 8065 && idCode === 816
+          ? 'per-source: 8065 for a one-source lookup, 816 for an unknown id'
+          : `mixed: ${sourceCode} for a one-source lookup, ${idCode} for an unknown id`;
+    return check(this.id, this.title, 'pass', `"not found" is ${sourceCode} on one source and ${idCode} for an id`, {
+      reading: `${reading}; the gateway reads each as nobody`,
+      evidence,
+    });
+  },
+};
+
+const unknownAccountWritesProbe: CapillaryProbe = {
+  id: 'unknown-account-writes',
+  title: 'Writes with an unknown account id',
+  question:
+    'CAPILLARY.md 9.8 (status-codes-customer 8011, 8127): is a write under an account the org does not have refused (8127), or does it create a profile under it?',
+  async run(context) {
+    const account = context.brand.capillary.sourceAccountId;
+    const query = (accountId: string) => ({
+      source: CapillarySources.OAUTH_EXTERNAL,
+      accountId,
+      identifierName: 'email',
+      identifierValue: probeEmail(),
+    });
+    const wrong = await lookup(context, query(`doctor-wrong-${probeId()}`));
+    const ours = await lookup(context, query(account));
+    const evidence = [wrong.evidence, ours.evidence];
+    const question =
+      'does a write under an OAUTH_EXTERNAL account the org does not have answer 8127, or create a profile under it?';
+    if (ours.codes.includes(8011)) {
+      return check(this.id, this.title, 'fail', `the org does not know account ${account} (8011)`, {
+        reading: 'writes with an unknown account: not probed (only a write tells); the brand account is unknown',
+        action: `set capillary.sourceAccountId to the org's OAUTH_EXTERNAL account; ask Capillary: ${question}`,
+        evidence,
+      });
+    }
+    if (wrong.codes.includes(8011)) {
+      return check(this.id, this.title, 'pass', `lookups refuse an unknown account (8011) and know ${account}`, {
+        reading:
+          "writes with an unknown account: not probed (only a write tells), and moot: the brand's account is known",
+        evidence,
+      });
+    }
+    return check(
+      this.id,
+      this.title,
+      'warn',
+      'lookups take any account id: nothing tells whether the brand account is the org’s',
+      {
+        reading: 'writes with an unknown account: not probed (only a write tells)',
+        action: `ask Capillary: ${question} (a wrong capillary.sourceAccountId would then write profiles no one reads)`,
+        evidence,
+      },
+    );
+  },
+};
+
+const expiredTokenProbe: CapillaryProbe = {
+  id: 'expired-token',
+  title: 'How an expired token is refused',
+  question:
+    'CAPILLARY.md 5 (reference/oauth): is an expired or unknown token refused with HTTP 401, or with code 401 in an HTTP 500?',
+  async run(context) {
+    if (context.brand.capillary.authMode === 'basic') {
+      return check(this.id, this.title, 'pass', 'basic auth (till): no tokens to expire', {
+        reading: 'not applicable (authMode basic)',
+      });
+    }
+    const answer = await context.client.readRawWithUnknownToken(
+      '/v2/customers/lookup',
+      { source: CapillarySources.ALL, identifierName: 'email', identifierValue: probeEmail() },
+      `doctor-expired-${randomUUID()}`,
+    );
+    const codes = errorCodes(answer.json);
+    const evidence = [
+      `GET /v2/customers/lookup with a token Capillary never issued -> HTTP ${answer.status}, ${codes.join(', ') || 'no code'}`,
+    ];
+    if (answer.status === 401) {
+      return check(this.id, this.title, 'pass', 'an unknown token is refused with HTTP 401', {
+        reading: 'expired tokens answer HTTP 401; the gateway renews the token once and repeats the call',
+        evidence,
+      });
+    }
+    if (codes.includes(401)) {
+      return check(
+        this.id,
+        this.title,
+        'pass',
+        `an unknown token is refused with code 401 in an HTTP ${answer.status}`,
+        {
+          reading: `expired tokens answer code 401 inside HTTP ${answer.status}; the gateway renews the token once and repeats the call`,
+          evidence,
+        },
+      );
+    }
+    return check(this.id, this.title, 'fail', `an unknown token was not refused as expected (HTTP ${answer.status})`, {
+      reading: 'expired tokens: neither HTTP 401 nor code 401',
+      action: 'tell the gateway team: it renews tokens on HTTP 401 or code 401 only',
+      evidence,
+    });
+  },
+};
+
+const throttleAnswerProbe: CapillaryProbe = {
+  id: 'throttle-answer',
+  title: 'The throttled answer',
+  question: 'CAPILLARY.md 9 (reference/rate-limits): HTTP 429 with Retry-After or without it, and the per-API limits?',
+  async run(context) {
+    const limits = Object.entries(context.brand.capillary.rateLimits);
+    return check(
+      this.id,
+      this.title,
+      'warn',
+      'not probed: only a throttled call tells, and the doctor does not load the org',
+      {
+        reading: 'throttled answer: unknown (the gateway honours Retry-After, else backs off with jitter)',
+        action: `ask Capillary: what does a throttled call get (HTTP 429 with or without Retry-After), and what are the org's limits per API and API key? capillary.rateLimits ${limits.length > 0 ? limits.map(([api, n]) => `${api} ${n}/min`).join(', ') : 'is empty (no limit kept)'}`,
+      },
+    );
+  },
+};
+
+const piiDeletedProbe: CapillaryProbe = {
+  id: 'pii-deleted',
+  title: 'A customer erased on a PII deletion request',
+  question:
+    'CAPILLARY.md 9 (reference/get-customer-details-v2): is a read of an erased customer a bare message, or an 8015 item?',
+  async run() {
+    return check(this.id, this.title, 'warn', 'not probed: only the id of an erased customer tells', {
+      reading: 'PII-deleted answer: unknown (the gateway reads both as "not found", and 8026 on an add as 410)',
+      action:
+        'ask Capillary: does a get of a customer erased on a PII deletion request answer a bare "message", or an errors[] item with 8015?',
+    });
   },
 };
 
@@ -523,7 +802,11 @@ const customFieldsProbe: CapillaryProbe = {
       names.length === 0
         ? `customer ${id} has no custom fields to compare`
         : `the brand lists each of ${names.join(', ')}`,
-      { evidence: [answer.evidence] },
+      {
+        reading:
+          names.length === 0 ? 'custom fields: none on this customer' : `the org has at least ${names.join(', ')}`,
+        evidence: [answer.evidence],
+      },
     );
   },
 };
@@ -533,22 +816,34 @@ const mergedCustomerProbe: CapillaryProbe = {
   title: 'A merged-away customer',
   question: 'CAPILLARY.md 9.2: does a get of a merged-away id answer 8069, or the survivor?',
   needs: 'probeMerged',
+  askWithout:
+    'does a get of a merged-away customer id answer error 8069, or HTTP 200 with the survivor (with the 8069 warning, or without any code)?',
   async run(context) {
     const id = context.options.probeMerged ?? 0;
     const answer = await read(context, `/v2/customers/${id}`, { source: CapillarySources.ALL });
+    const evidence = [answer.evidence];
     if (answer.codes.includes(8069)) {
       return check(this.id, this.title, 'pass', `customer ${id} answers 8069 (merged into another account)`, {
-        reading: 'merged ids answer error 8069 (documented): the next session follows the link to the survivor',
-        evidence: [answer.evidence],
+        reading:
+          'merged ids answer error 8069 (documented): the next session finds the member again and repairs the link',
+        evidence,
       });
     }
     const answeredId = isRecord(answer.json) && typeof answer.json.id === 'number' ? answer.json.id : undefined;
-    if (answeredId !== undefined && answeredId !== id) {
-      return check(this.id, this.title, 'warn', `customer ${id} answers 200 with customer ${answeredId}`, {
-        reading: 'merged ids answer 200 with the survivor',
-        action: 'links keep the merged-away id: check it against the survivor (the gateway follows 8069 only)',
-        evidence: [answer.evidence],
-      });
+    if (answer.status === 200 && answeredId !== undefined && answeredId !== id) {
+      const warned = (parseEnvelope(answer.json)?.warnings ?? []).some((item) => item.code === 8069);
+      return check(
+        this.id,
+        this.title,
+        'pass',
+        `customer ${id} answers 200 with customer ${answeredId}${warned ? ' and warning 8069' : ', without a code'}`,
+        {
+          reading: warned
+            ? 'merged ids answer the survivor with warning 8069: the gateway follows it and repairs the link'
+            : 'merged ids answer the survivor silently: the gateway follows the id it is given and repairs the link',
+          evidence,
+        },
+      );
     }
     return check(
       this.id,
@@ -556,8 +851,9 @@ const mergedCustomerProbe: CapillaryProbe = {
       'warn',
       `customer ${id} does not look merged: ${describeAnswer(lookupAnswer(answer), answer)}`,
       {
-        action: 'pass the id of a customer merged in Member Care',
-        evidence: [answer.evidence],
+        reading: 'merged customers: unknown',
+        action: `pass the id of a customer merged in Member Care, or ask Capillary: ${this.askWithout}`,
+        evidence,
       },
     );
   },
@@ -566,30 +862,72 @@ const mergedCustomerProbe: CapillaryProbe = {
 const severalHoldersProbe: CapillaryProbe = {
   id: 'several-holders',
   title: 'An identifier held by several customers',
-  question: 'CAPILLARY.md 3: what does a lookup on source=ALL answer for an identifier several customers hold?',
+  question:
+    'CAPILLARY.md 3: which customer does a lookup on source=ALL answer when several hold an identifier (the oldest or the newest)?',
   needs: 'probeIdentifier',
+  askWithout:
+    'when several customers hold an identifier (on different sources or accounts), which one does a lookup on source=ALL answer: the oldest or the newest?',
   async run(context) {
     const { type, value } = context.options.probeIdentifier ?? { type: 'email', value: '' };
-    const answer = await lookupOnAll(context, type, value);
-    const result = lookupAnswer(answer);
-    if (result === 'found') {
+    const all = await lookupOnAll(context, type, value);
+    const result = lookupAnswer(all);
+    if (result !== 'found' || all.entity === undefined) {
+      return check(this.id, this.title, 'warn', `the lookup ${describeAnswer(result, all)}`, {
+        reading: `several holders: the lookup answers ${all.codes.join(', ') || `HTTP ${all.status}`}`,
+        action: 'first sessions of such members fail; merge the duplicates in Member Care',
+        evidence: [all.evidence],
+      });
+    }
+    // The holders the brand's credentials can name: INSTORE (one account) and the brand's OAUTH_EXTERNAL account.
+    const inStore = await lookup(context, {
+      source: CapillarySources.INSTORE,
+      identifierName: type,
+      identifierValue: value,
+    });
+    const inOauth = await lookup(context, {
+      source: CapillarySources.OAUTH_EXTERNAL,
+      accountId: context.brand.capillary.sourceAccountId,
+      identifierName: type,
+      identifierValue: value,
+    });
+    const evidence = [all.evidence, inStore.evidence, inOauth.evidence];
+    const others = [inStore.entity, inOauth.entity].filter(
+      (entity): entity is number => entity !== undefined && entity !== all.entity,
+    );
+    const action =
+      'a first session of such a member is refused (409 IDENTIFIER_IN_MULTIPLE_CUSTOMERS): merge the duplicates in Member Care, review them with brand prelink';
+    if (others.length === 0) {
       return check(
         this.id,
         this.title,
         'warn',
-        `the lookup answers one customer (${answer.entity}) and no sign of the others`,
+        `the lookup answers customer ${all.entity}; no other holder is visible`,
         {
-          reading: 'several holders: the lookup answers one of them',
-          action: 'a first session links that one: review such members with brand prelink before the launch',
-          evidence: [answer.evidence],
+          reading:
+            'several holders: which one source=ALL answers is unknown (no other holder on INSTORE or the brand account)',
+          action: `ask Capillary: ${this.askWithout}`,
+          evidence,
         },
       );
     }
-    return check(this.id, this.title, 'warn', `the lookup ${describeAnswer(result, answer)}`, {
-      reading: `several holders: the lookup answers ${answer.codes.join(', ') || `HTTP ${answer.status}`}`,
-      action: 'first sessions of such members fail; merge the duplicates in Member Care',
-      evidence: [answer.evidence],
-    });
+    // Customer ids grow with creation: the answered id against the others tells the oldest from the newest.
+    const oldest = others.every((other) => all.entity !== undefined && all.entity < other);
+    const newest = others.every((other) => all.entity !== undefined && all.entity > other);
+    return check(
+      this.id,
+      this.title,
+      'warn',
+      `source=ALL answers customer ${all.entity}; ${others.join(', ')} also hold it`,
+      {
+        reading: oldest
+          ? 'several holders: source=ALL answers the oldest'
+          : newest
+            ? 'several holders: source=ALL answers the newest'
+            : 'several holders: source=ALL answers neither the oldest nor the newest',
+        action,
+        evidence,
+      },
+    );
   },
 };
 
@@ -618,6 +956,12 @@ export const CapillaryProbes: readonly CapillaryProbe[] = [
   dualEligibilityProbe,
   primaryIdentifierProbe,
   mobileFormatProbe,
+  mobileMatchProbe,
+  notFoundCodesProbe,
+  unknownAccountWritesProbe,
+  expiredTokenProbe,
+  throttleAnswerProbe,
+  piiDeletedProbe,
   extendedFieldsProbe,
   oauthProfileProbe,
   customFieldsProbe,

@@ -92,11 +92,21 @@ async function capillaryChecks(
   const client = deps.capillary.forBrand(brand);
   const checks: DoctorCheck[] = [];
   for (const probe of CapillaryProbes) {
+    const tokenFailed = checks.some((done) => done.id === 'token' && done.status === 'fail');
     if (probe.needs !== undefined && options[probe.needs] === undefined) {
-      notRun.push({ id: probe.id, title: probe.title, why: `needs ${PROBE_OPTION_FLAGS[probe.needs]}` });
+      const flag = PROBE_OPTION_FLAGS[probe.needs];
+      if (probe.askWithout !== undefined && !tokenFailed) {
+        // A reading only the option can tell: a warn with the question, not a silent gap in the report.
+        checks.push(
+          check(probe.id, probe.title, 'warn', `not probed: needs ${flag}`, {
+            reading: `unknown without ${flag}`,
+            action: `run the doctor with ${flag}, or ask Capillary: ${probe.askWithout}`,
+          }),
+        );
+      } else notRun.push({ id: probe.id, title: probe.title, why: `needs ${flag}` });
       continue;
     }
-    if (checks.some((done) => done.id === 'token' && done.status === 'fail')) {
+    if (tokenFailed) {
       notRun.push({ id: probe.id, title: probe.title, why: 'no Capillary token with the brand credentials' });
       continue;
     }

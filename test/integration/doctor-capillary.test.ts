@@ -4,7 +4,12 @@
 // identifier several customers hold, credentials refused, short-lived tokens) and a loopback CIAM's discovery and
 // JWKS. Each probe must tell the readings apart and say what the brand should set.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CapillarySimulator, startCapillarySimulator } from '../../local/capillary-simulator.js';
+import { SimReadings, simReadingDefaults } from '../../local/capillary-sim/readings.js';
+import {
+  type CapillarySimulator,
+  type SimOrgConfig,
+  startCapillarySimulator,
+} from '../../local/capillary-simulator.js';
 import { CapillaryClients } from '../../shared/capillary/capillary-client.js';
 import type { BrandConfig } from '../../shared/config/brand-config.js';
 import { InMemoryBrandDirectory } from '../../shared/config/brand-directory.js';
@@ -30,7 +35,11 @@ afterAll(async () => {
 });
 afterEach(() => {
   sim.reset();
-  sim.configure({ cuidLookup: 'documented', sourceAccounts: {}, businessErrorHttp500Share: 0 });
+  sim.configure({
+    ...(simReadingDefaults() as Partial<SimOrgConfig>),
+    sourceAccounts: {},
+    businessErrorHttp500Share: 0,
+  });
 });
 
 function brandOf(overrides: Record<string, unknown> = {}, capillary: Record<string, unknown> = {}): BrandConfig {
@@ -111,8 +120,14 @@ describe('the CIAM checks', () => {
       'key "hmac" has key type oct; only RSA, EC and OKP (Ed25519) verify signatures here',
     ]);
     expect(report.notRun.map((item) => item.id)).toEqual(
-      expect.arrayContaining(['token', 'claims', 'first-session', 'primary-identifier', 'merged-customer']),
+      expect.arrayContaining(['token', 'claims', 'first-session', 'oauth-profile', 'custom-fields']),
     );
+    // A reading only an option tells is a warn with the question to ask, not a gap.
+    expect(probe(report, 'merged-customer')).toMatchObject({
+      status: 'warn',
+      summary: 'not probed: needs --probe-merged <id>',
+      action: expect.stringContaining('ask Capillary: does a get of a merged-away customer id answer error 8069'),
+    });
   });
 
   it('warns when the CIAM does not advertise back-channel logout', async () => {
@@ -155,6 +170,19 @@ describe('the cuid lookup probe tells each reading of the org apart', () => {
     if (status !== 'pass') expect(found.action?.length).toBeGreaterThan(10);
     // Read-only: three lookups, nothing written.
     expect(sim.calls.filter((call) => call.method !== 'GET' && call.path !== '/v3/oauth/token/generate')).toEqual([]);
+  });
+  it('reads a permissive org that says "not found" per source (8065) as answering the cuid lookup', async () => {
+    sim.configure({
+      cuidLookup: 'permissive',
+      notFoundCodes: 'per-source',
+      sourceAccounts: { OAUTH_EXTERNAL: ['doc-oauth'] },
+    });
+    const found = probe(await doctor(brandOf({}, { cuidLookup: 'auto' })), 'cuid-lookup');
+    expect(found).toMatchObject({
+      status: 'pass',
+      reading: expect.stringContaining('cuid lookup answered (permissive)'),
+    });
+    expect(found.summary).toContain('answered (8065, not found)');
   });
 });
 
@@ -272,7 +300,8 @@ describe('the other org probes', () => {
     });
     expect(probe(report, 'several-holders')).toMatchObject({
       status: 'warn',
-      reading: 'several holders: the lookup answers one of them',
+      reading: expect.stringContaining('which one source=ALL answers is unknown'),
+      action: expect.stringContaining('ask Capillary'),
     });
     expect(probe(report, 'several-holders').evidence?.[0]).toContain('tw***@x.example');
   });
@@ -301,5 +330,165 @@ describe('the other org probes', () => {
     await expect(
       runDoctor('nope', {}, { brand: async () => undefined } as unknown as Parameters<typeof runDoctor>[2]),
     ).rejects.toMatchObject({ status: 404, code: 'BRAND_NOT_FOUND' });
+  });
+});
+
+describe('the doctor tells each simulator reading apart', () => {
+  type Setup = (value: string | boolean) => DoctorOptions;
+  interface ReadingProbe {
+    probe: string;
+    /** Seeds what the probe needs and returns the doctor's options. */
+    setup?: Setup;
+    /** A reading no read-only probe can tell: the check is the same in every value, a warn with the question. */
+    indistinguishable?: true;
+  }
+  const seedIdentifierHolders: Setup = () => {
+    // Three holders of one e-mail: FACEBOOK (oldest), INSTORE, FACEBOOK on another account (newest).
+    const email = { type: 'email', value: 'shared@x.example' };
+    sim.seedCustomer({ profiles: [{ source: 'FACEBOOK', accountId: 'fb-1', identifiers: [email] }] });
+    sim.seedCustomer({ profiles: [{ source: 'INSTORE', identifiers: [email] }] });
+    sim.seedCustomer({ profiles: [{ source: 'FACEBOOK', accountId: 'fb-2', identifiers: [email] }] });
+    return { probeIdentifier: { type: 'email', value: email.value } };
+  };
+  const seedMember: Setup = () => {
+    const member = sim.seedCustomer({
+      profiles: [
+        {
+          source: 'INSTORE',
+          identifiers: [
+            { type: 'mobile', value: '447700900123' },
+            { type: 'email', value: 'member@x.example' },
+            { type: 'externalId', value: 'ext-123' },
+          ],
+        },
+      ],
+    });
+    return { probeCustomer: member.id };
+  };
+  // Every switch of the simulator (local/capillary-sim/readings.ts) and the probe that answers it.
+  const probes: Record<(typeof SimReadings)[number]['key'], ReadingProbe> = {
+    cuidLookup: { probe: 'cuid-lookup' },
+    mergedCustomer: {
+      probe: 'merged-customer',
+      setup: () => {
+        const survivor = sim.seedCustomer({
+          profiles: [{ source: 'INSTORE', identifiers: [{ type: 'email', value: 's@x.example' }] }],
+        });
+        const merged = sim.seedCustomer({
+          profiles: [{ source: 'INSTORE', identifiers: [{ type: 'email', value: 'm@x.example' }] }],
+        });
+        sim.mergeCustomers(survivor.id, merged.id);
+        return { probeMerged: merged.id };
+      },
+    },
+    dualEligibility: { probe: 'dual-eligibility' },
+    primaryIdentifier: {
+      probe: 'primary-identifier',
+      // The primary identifier changes lookups with dual eligibility only.
+      setup: (value) => {
+        sim.configure({ dualEligibility: true, primaryIdentifier: value as SimOrgConfig['primaryIdentifier'] });
+        return seedMember(value);
+      },
+    },
+    allSourceMatch: { probe: 'several-holders', setup: seedIdentifierHolders },
+    notFoundCodes: { probe: 'not-found-codes' },
+    unknownAccountWrites: { probe: 'unknown-account-writes', indistinguishable: true },
+    expiredTokenAnswer: { probe: 'expired-token' },
+    throttleAnswer: { probe: 'throttle-answer', indistinguishable: true },
+    mobileMatch: {
+      probe: 'mobile-match',
+      setup: (value) => {
+        sim.configure({ baseCountry: 'GB', nationalMobileLength: 10 });
+        return seedMember(value);
+      },
+    },
+    piiDeletedAnswer: { probe: 'pii-deleted', indistinguishable: true },
+  };
+
+  it.each(SimReadings.map((reading) => [reading.key, reading.values] as const))('%s: %j', async (key, values) => {
+    const { probe: id, setup, indistinguishable } = probes[key];
+    const seen: DoctorCheck[] = [];
+    for (const value of values) {
+      // Arrange: the simulator in this reading (every other one at its default)
+      sim.reset();
+      sim.configure({ ...(simReadingDefaults() as Partial<SimOrgConfig>), [key]: value });
+      const options = setup?.(value) ?? {};
+
+      // Act
+      const report = await doctor(brandOf(), options);
+
+      // Assert: read-only, and the probe names a reading
+      expect(sim.calls.filter((call) => call.method !== 'GET' && call.path !== '/v3/oauth/token/generate')).toEqual([]);
+      const found = probe(report, id);
+      expect(found.reading, `${key}=${value}`).toBeTruthy();
+      seen.push(found);
+    }
+    if (indistinguishable) {
+      // The same check in every reading: a warn that names the question to ask Capillary.
+      expect(new Set(seen.map((found) => JSON.stringify({ ...found, evidence: undefined }))).size).toBe(1);
+      expect(seen[0]).toMatchObject({ status: 'warn', action: expect.stringContaining('ask Capillary') });
+    } else {
+      // A different reading in every value of the switch.
+      const readings = seen.map((found) => found.reading);
+      expect(new Set(readings).size, JSON.stringify(readings)).toBe(values.length);
+    }
+  });
+
+  it('names the readings it tells: merged, primary identifier, several holders, not-found codes, expired tokens, mobiles', async () => {
+    const readingOf = async (config: Partial<SimOrgConfig>, id: string, setup?: () => DoctorOptions) => {
+      sim.reset();
+      sim.configure({ ...(simReadingDefaults() as Partial<SimOrgConfig>), ...config });
+      return probe(await doctor(brandOf(), setup?.() ?? {}), id).reading;
+    };
+    const merged = probes.mergedCustomer.setup as () => DoctorOptions;
+    expect(await readingOf({ mergedCustomer: 'warning' }, 'merged-customer', merged)).toContain('with warning 8069');
+    expect(await readingOf({ mergedCustomer: 'silent' }, 'merged-customer', merged)).toContain('silently');
+    expect(await readingOf({ allSourceMatch: 'first' }, 'several-holders', () => seedIdentifierHolders(''))).toBe(
+      'several holders: source=ALL answers the oldest',
+    );
+    expect(await readingOf({ allSourceMatch: 'last' }, 'several-holders', () => seedIdentifierHolders(''))).toBe(
+      'several holders: source=ALL answers the newest',
+    );
+    expect(await readingOf({ notFoundCodes: 'per-source' }, 'not-found-codes')).toContain(
+      'per-source: 8065 for a one-source lookup, 816 for an unknown id',
+    );
+    expect(await readingOf({ expiredTokenAnswer: 'envelope401' }, 'expired-token')).toContain(
+      'code 401 inside HTTP 500',
+    );
+    expect(
+      await readingOf({ dualEligibility: true, primaryIdentifier: 'email' }, 'primary-identifier', () =>
+        seedMember(''),
+      ),
+    ).toBe('primary identifier: email; a lookup by mobile, externalId alone answers 8015');
+    sim.configure({ baseCountry: 'GB', nationalMobileLength: 10 });
+    expect(
+      await readingOf(
+        { mobileMatch: 'base-country', baseCountry: 'GB', nationalMobileLength: 10 },
+        'mobile-match',
+        () => seedMember(''),
+      ),
+    ).toContain('completed with the org');
+  });
+
+  it('compares dual eligibility and the primary identifier with the brand settings', async () => {
+    sim.configure({ dualEligibility: true, primaryIdentifier: 'email' });
+    const options = seedMember('');
+    const unset = await doctor(brandOf(), options);
+    const set = await doctor(brandOf({}, { dualEligibility: true, primaryIdentifier: 'email' }), options);
+    expect(probe(unset, 'dual-eligibility')).toMatchObject({
+      status: 'fail',
+      action: expect.stringContaining('dualEligibility to true'),
+    });
+    expect(probe(unset, 'primary-identifier')).toMatchObject({
+      status: 'fail',
+      action: 'set capillary.primaryIdentifier to email (it is mobile)',
+    });
+    expect(probe(set, 'dual-eligibility').status).toBe('pass');
+    expect(probe(set, 'primary-identifier').status).toBe('pass');
+    // Without a known customer, a dual-eligibility org's primary identifier is a question for Capillary.
+    expect(probe(await doctor(brandOf({}, { dualEligibility: true })), 'primary-identifier')).toMatchObject({
+      status: 'warn',
+      action: expect.stringContaining('ask Capillary'),
+    });
   });
 });

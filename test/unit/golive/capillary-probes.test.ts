@@ -1,5 +1,6 @@
-// The Capillary probes' readings the simulator does not offer yet (issue 22 adds its switches): a stub org answering
-// each reading as the published reference allows. Each probe must name the reading and what to do.
+// The Capillary probes against a stub org answering as the published reference allows, for answers the simulator
+// does not give (odd codes, unreadable lists, refusals); test/integration/doctor-capillary.test.ts runs every
+// probe against the simulator in each of its readings. Each probe must name the reading and what to do.
 import { describe, expect, it } from 'vitest';
 import type { RawAnswer } from '../../../shared/capillary/capillary-envelope.js';
 import { CapillaryRejectedError } from '../../../shared/capillary/capillary-errors.js';
@@ -39,14 +40,16 @@ function context(
     client: {
       authenticate: async () => ({ ttlSeconds: 3600 }),
       readRaw: async (path, params) => respond(path, params),
+      readRawWithUnknownToken: async (path, params) => respond(path, params),
     },
   };
 }
 
-describe('readings the simulator does not offer yet', () => {
+describe('answers beside the simulator readings', () => {
   it('dual eligibility on: several identifiers per lookup accepted', async () => {
     const check = await probeNamed('dual-eligibility').run(context(() => notFound));
-    expect(check).toMatchObject({ status: 'warn', reading: expect.stringContaining('dual eligibility on') });
+    expect(check).toMatchObject({ status: 'fail', reading: expect.stringContaining('dual eligibility on') });
+    expect(check.action).toContain('capillary.dualEligibility to true');
   });
 
   it('primary identifier: a lookup by a non-primary identifier answers 8015', async () => {
@@ -74,8 +77,8 @@ describe('readings the simulator does not offer yet', () => {
       ),
     );
     expect(check).toMatchObject({
-      status: 'warn',
-      reading: 'primary identifier: mobile; a lookup by email answers 8015',
+      status: 'pass',
+      reading: 'primary identifier: mobile; a lookup by email alone answers 8015',
     });
   });
 
@@ -104,7 +107,7 @@ describe('readings the simulator does not offer yet', () => {
     const check = await probeNamed('merged-customer').run(
       context(() => answer(200, { id: 9, profiles: [] }), { probeMerged: 8 }),
     );
-    expect(check).toMatchObject({ status: 'warn', reading: 'merged ids answer 200 with the survivor' });
+    expect(check).toMatchObject({ status: 'pass', reading: expect.stringContaining('answer the survivor silently') });
   });
 
   it('an identifier several customers hold answered with an error code', async () => {
@@ -145,7 +148,11 @@ describe('readings the simulator does not offer yet', () => {
   it('basic auth: no token call; an unreachable or refusing Capillary fails the token probe', async () => {
     const basic = {
       ...context(() => notFound),
-      client: { authenticate: async () => ({ ttlSeconds: undefined }), readRaw: async () => notFound },
+      client: {
+        authenticate: async () => ({ ttlSeconds: undefined }),
+        readRaw: async () => notFound,
+        readRawWithUnknownToken: async () => notFound,
+      },
     };
     expect(await probeNamed('token').run(basic)).toMatchObject({ status: 'pass', reading: 'authMode basic' });
     const refusing = {
