@@ -1,10 +1,9 @@
-// Composition root of the admin function: settings at cold start, AWS clients on first request.
-import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
+// Composition root of the admin function: settings at cold start, AWS clients on first request. The audit log
+// (with its metrics), the secret source, the link store and the brand directory come from the shared runtime.
 import { DynamoBrandStore } from '../../shared/adapters/dynamo-brand-store.js';
 import { guardedFetch } from '../../shared/adapters/guarded-http.js';
 import { guardedHttpGet } from '../../shared/adapters/node-http-get.js';
-import { SsmSecretSource, SsmSecretWriter } from '../../shared/adapters/ssm-secret-source.js';
-import { createAuditLogger, StructuredAuditLog } from '../../shared/audit/structured-audit-log.js';
+import { SsmSecretWriter } from '../../shared/adapters/ssm-secret-source.js';
 import { createCapillaryCredentialCheck } from '../../shared/capillary/capillary-credentials.js';
 import { BrandAdmin } from '../../shared/config/brand-admin.js';
 import { CiamClaimSource } from '../../shared/customer/claim-source.js';
@@ -13,21 +12,17 @@ import { EnvNames, loadSettings } from '../../shared/env.js';
 import { createGoLive } from '../../shared/golive/golive.js';
 import { httpsOnly } from '../../shared/http/outbound-url.js';
 import { createLogger } from '../../shared/observability/logger.js';
-import { lazy } from '../../shared/runtime/core-runtime.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
+import { lazy } from '../../shared/runtime/lazy.js';
 import { createHandler } from './handler.js';
 
-const settings = loadSettings(process.env);
-const runtime = createGatewayRuntime(settings);
+const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'admin' });
+const { settings } = runtime;
 const adminKey = process.env[EnvNames.LOCAL_ADMIN_KEY];
-const audit = lazy(() => new StructuredAuditLog({ logger: createAuditLogger('admin') }));
 // The brand writer and the secret writer are the admin function's alone (not in the shared runtime, so no other
 // function's code, or role, reaches them).
 const brandStore = lazy(
   () => new DynamoBrandStore({ documentClient: runtime.documentClient, tableName: settings.tables.brands }),
-);
-const links = lazy(
-  () => new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: settings.tables.links }),
 );
 // The local stack (admin key set) runs its CIAM on loopback; a deployed stage never does.
 const localStack = adminKey !== undefined && adminKey !== '';
@@ -46,12 +41,16 @@ export const handler = createHandler({
       new BrandAdmin({
         store: brandStore(),
         secretWriter: new SsmSecretWriter({ ssm: runtime.ssm, kmsKeyId: settings.secretsKmsKeyId }),
-        secretReader: new SsmSecretSource({ ssm: runtime.ssm }),
+        secretReader: runtime.secretSource,
         capillaryCredentials: createCapillaryCredentialCheck({ fetch: guarded, timeoutMs: 5_000 }),
-        audit: audit(),
+        audit: runtime.auditLog,
         ssmPrefix: settings.ssmPrefix,
-        links: links(),
-        onChange: () => runtime.brandDirectory.clear(),
+        links: runtime.links,
+        // A saved brand (and any secret written with it) is read fresh by this container's next check.
+        onChange: () => {
+          runtime.brandDirectory.clear();
+          runtime.secretSource.clear();
+        },
         allowLoopbackUrls: localStack,
         fetch: guarded,
         // Warn when the org does not know the brand's OAUTH_EXTERNAL account, or phoneDefaultCountry is unset.
@@ -63,12 +62,12 @@ export const handler = createHandler({
       brand: async (brandId) => (await brandStore().get(brandId))?.config,
       brandDirectory: runtime.brandDirectory,
       revocations: runtime.revocationStore,
-      links: links(),
+      links: runtime.links,
       secrets: runtime.secretSource,
       claims: new CiamClaimSource({ fetch: fetchOut, timeoutMs: BudgetDefaults.claimsTimeoutMs }),
       fetch: fetchOut,
       jwks: { get: httpsOnly(guardedHttpGet({ policy }), { allowHttp }), now: Date.now },
-      audit: audit(),
+      audit: runtime.auditLog,
       subjectHasher: runtime.subjectHasher,
       now: Date.now,
     }),

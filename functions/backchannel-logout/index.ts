@@ -2,20 +2,16 @@
 // one JWKS cache per brand jwksUri shared with any other verifier in the container.
 import { getJwksCache, verifyLogoutToken } from '../../shared/auth/verify-logout-token.js';
 import { loadSettings } from '../../shared/env.js';
-import { createLogger } from '../../shared/observability/logger.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
+import { buildLogoutDeps } from '../../shared/runtime/logout-deps.js';
 import { LOGOUT_TOKEN_MAX_AGE_SECONDS } from '../../shared/revocation/backchannel-logout.js';
 import { createHandler } from './handler.js';
 
 const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'backchannel-logout' });
 
 export const handler = createHandler({
-  logger: createLogger('backchannel-logout', runtime.settings.logLevel),
-  store: runtime.revocationStore,
-  brands: runtime.brandDirectory,
-  audit: runtime.auditLog,
+  ...buildLogoutDeps('backchannel-logout', runtime),
   subjectHasher: (brandId, sub) => runtime.subjectHasher(brandId, sub),
-  now: Date.now,
   verify: (token, brand) =>
     verifyLogoutToken(
       token,

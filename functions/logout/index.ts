@@ -1,7 +1,7 @@
 // Composition root of POST /v1/auth/logout: settings at cold start, AWS clients built lazily by the runtime.
 import { loadSettings } from '../../shared/env.js';
-import { createLogger } from '../../shared/observability/logger.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
+import { buildLogoutDeps } from '../../shared/runtime/logout-deps.js';
 import { guardedFetch } from '../../shared/adapters/guarded-http.js';
 import { outboundPolicyFor } from '../../shared/http/address-policy.js';
 import { httpsOnly } from '../../shared/http/outbound-url.js';
@@ -11,11 +11,7 @@ import { createHandler } from './handler.js';
 const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'logout' });
 
 export const handler = createHandler({
-  logger: createLogger('logout', runtime.settings.logLevel),
-  store: runtime.revocationStore,
-  brands: runtime.brandDirectory,
-  audit: runtime.auditLog,
-  now: Date.now,
+  ...buildLogoutDeps('logout', runtime),
   corsAllowedOrigins: runtime.settings.corsAllowedOrigins,
   currentRules: runtime.currentRules,
   // App logout may hand over the login's refresh token: revoked at the CIAM (RFC 7009) through the guarded

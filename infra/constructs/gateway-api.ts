@@ -327,6 +327,8 @@ export class GatewayApi extends Construct {
       ErrorCodes.AUTHORIZER_UNAVAILABLE,
       '"Authorization is temporarily unavailable; retry shortly"',
     );
+    // A request model or parameter refused by API Gateway: API Gateway's own message, the functions' 400 code.
+    const badRequest = body('VALIDATION_FAILED', '$context.error.messageString');
     const responses: [string, ResponseType, string | undefined, string][] = [
       ['Unauthorized', ResponseType.UNAUTHORIZED, '401', body('UNAUTHORIZED', '"Unauthorized"')],
       // The authorizer threw something other than `Unauthorized` (revocation store, brand store or JWKS down)
@@ -345,18 +347,8 @@ export class GatewayApi extends Construct {
       ],
       ['InvalidSignature', ResponseType.INVALID_SIGNATURE, '403', body('FORBIDDEN', '"Invalid request signature"')],
       ['ExpiredSignature', ResponseType.EXPIRED_TOKEN, '403', body('FORBIDDEN', '"Request signature expired"')],
-      [
-        'BadRequestBody',
-        ResponseType.BAD_REQUEST_BODY,
-        '400',
-        body('VALIDATION_FAILED', '$context.error.messageString'),
-      ],
-      [
-        'BadRequestParameters',
-        ResponseType.BAD_REQUEST_PARAMETERS,
-        '400',
-        body('VALIDATION_FAILED', '$context.error.messageString'),
-      ],
+      ['BadRequestBody', ResponseType.BAD_REQUEST_BODY, '400', badRequest],
+      ['BadRequestParameters', ResponseType.BAD_REQUEST_PARAMETERS, '400', badRequest],
       ['Throttled', ResponseType.THROTTLED, '429', body('TOO_MANY_REQUESTS', '"Too many requests"')],
       // Over API Gateway's 10 MB payload limit: the same 413 BODY_TOO_LARGE the functions give over theirs.
       ['RequestTooLarge', ResponseType.REQUEST_TOO_LARGE, '413', body('BODY_TOO_LARGE', '"Request body too large"')],

@@ -34,11 +34,9 @@ function collect<T>(
 }
 
 /** Every brand item of the table (guard items skipped), parsed; invalid items are reported and left out. */
-export async function scanBrandItems<T>(options: ScanBrandItemsOptions<T>): Promise<T[]> {
-  const brands: T[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await options.documentClient.send(
+export function scanBrandItems<T>(options: ScanBrandItemsOptions<T>): Promise<T[]> {
+  return collectPages(options, (startKey) =>
+    options.documentClient.send(
       new ScanCommand({
         TableName: options.tableName,
         ConsistentRead: true,
@@ -46,22 +44,17 @@ export async function scanBrandItems<T>(options: ScanBrandItemsOptions<T>): Prom
         ExpressionAttributeNames: { '#kind': 'kind' },
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
-    );
-    collect(page.Items, options, brands);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return brands;
+    ),
+  );
 }
 
 /**
  * The brand items of one issuer: a Query on the issuer index (projection ALL), paginated. A GSI read is
  * eventually consistent (an admin change shows up after index propagation, typically well under a second).
  */
-export async function queryBrandItemsByIssuer<T>(options: ScanBrandItemsOptions<T>, issuer: string): Promise<T[]> {
-  const brands: T[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await options.documentClient.send(
+export function queryBrandItemsByIssuer<T>(options: ScanBrandItemsOptions<T>, issuer: string): Promise<T[]> {
+  return collectPages(options, (startKey) =>
+    options.documentClient.send(
       new QueryCommand({
         TableName: options.tableName,
         IndexName: BrandsTable.issuerIndex.name,
@@ -70,7 +63,22 @@ export async function queryBrandItemsByIssuer<T>(options: ScanBrandItemsOptions<
         ExpressionAttributeValues: { ':issuer': issuer },
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
-    );
+    ),
+  );
+}
+
+/** Reads every page (`read` given the last page's LastEvaluatedKey) and parses its brand items. */
+async function collectPages<T>(
+  options: Pick<ScanBrandItemsOptions<T>, 'parse' | 'onInvalidItem'>,
+  read: (startKey: Record<string, unknown> | undefined) => Promise<{
+    Items?: Record<string, unknown>[] | undefined;
+    LastEvaluatedKey?: Record<string, unknown> | undefined;
+  }>,
+): Promise<T[]> {
+  const brands: T[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await read(startKey);
     collect(page.Items, options, brands);
     startKey = page.LastEvaluatedKey;
   } while (startKey);

@@ -1,14 +1,7 @@
 // DynamoDB member state in the links table (shared/storage/tables.ts LinksTable: one `pk` per item, `expiresAt`
 // TTL): idempotency records and per-member write windows, each changed by single-item conditional writes only
 // (dynalite has no transactions). Readers check `expiresAt` too, since DynamoDB's TTL deletes lazily.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import {
   type ClaimOutcome,
@@ -24,6 +17,7 @@ import {
   writeWindowKey,
 } from '../member/member-state.js';
 import { LinksTable } from '../storage/tables.js';
+import { DynamoTableStore, isConditionFailure } from './dynamo-table.js';
 
 const RecordSchema = z.object({
   fingerprint: z.string(),
@@ -36,29 +30,9 @@ const RecordSchema = z.object({
 
 const ResponseSchema = z.object({ status: z.number().int(), body: z.unknown() });
 
-export interface DynamoMemberStateOptions {
-  documentClient: DynamoDBDocumentClient;
-  tableName: string;
-}
-
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
-
-export class DynamoMemberStateStore implements MemberStateStore {
-  private readonly ddb: DynamoDBDocumentClient;
-  private readonly tableName: string;
-
-  constructor(options: DynamoMemberStateOptions) {
-    this.ddb = options.documentClient;
-    this.tableName = options.tableName;
-  }
-
+export class DynamoMemberStateStore extends DynamoTableStore implements MemberStateStore {
   async claimIdempotency(
-    ref: IdempotencyRef,
-    fingerprint: string,
-    owner: string,
-    nowMs: number,
-    leaseMs: number,
-    ttlSeconds: number,
+    ...[ref, fingerprint, owner, nowMs, leaseMs, ttlSeconds]: Parameters<MemberStateStore['claimIdempotency']>
   ): Promise<ClaimOutcome> {
     const pk = idempotencyItemKey(ref);
     const nowSeconds = Math.floor(nowMs / 1000);
@@ -112,54 +86,36 @@ export class DynamoMemberStateStore implements MemberStateStore {
   }
 
   async completeIdempotency(
-    ref: IdempotencyRef,
-    owner: string,
-    response: StoredResponse,
-    nowMs: number,
-    ttlSeconds: number,
+    ...[ref, owner, response, nowMs, ttlSeconds]: Parameters<MemberStateStore['completeIdempotency']>
   ): Promise<void> {
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [LinksTable.partitionKey]: idempotencyItemKey(ref) },
-          UpdateExpression: 'SET #state = :done, #response = :response, #exp = :exp',
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: {
-            '#state': 'state',
-            '#response': 'response',
-            '#exp': LinksTable.ttlAttribute,
-            '#owner': 'owner',
-          },
-          ExpressionAttributeValues: {
-            ':done': 'done',
-            // Kept as JSON text: the replay is byte for byte the first answer.
-            ':response': JSON.stringify(response),
-            ':exp': Math.floor(nowMs / 1000) + ttlSeconds,
-            ':owner': owner,
-          },
-        }),
-      );
-    } catch (error) {
-      // Another invocation took the claim over (our lease ran out): its answer is the one kept.
-      if (!isConditionFailure(error)) throw error;
-    }
+    // Refused when another invocation took the claim over (our lease ran out): its answer is the one kept.
+    await this.updateIf({
+      Key: { [LinksTable.partitionKey]: idempotencyItemKey(ref) },
+      UpdateExpression: 'SET #state = :done, #response = :response, #exp = :exp',
+      ConditionExpression: '#owner = :owner',
+      ExpressionAttributeNames: {
+        '#state': 'state',
+        '#response': 'response',
+        '#exp': LinksTable.ttlAttribute,
+        '#owner': 'owner',
+      },
+      ExpressionAttributeValues: {
+        ':done': 'done',
+        // Kept as JSON text: the replay is byte for byte the first answer.
+        ':response': JSON.stringify(response),
+        ':exp': Math.floor(nowMs / 1000) + ttlSeconds,
+        ':owner': owner,
+      },
+    });
   }
 
   async releaseIdempotency(ref: IdempotencyRef, owner: string): Promise<void> {
-    try {
-      await this.ddb.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { [LinksTable.partitionKey]: idempotencyItemKey(ref) },
-          ConditionExpression: '#owner = :owner AND #state = :pending',
-          ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
-          ExpressionAttributeValues: { ':owner': owner, ':pending': 'pending' },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await this.deleteIf({
+      Key: { [LinksTable.partitionKey]: idempotencyItemKey(ref) },
+      ConditionExpression: '#owner = :owner AND #state = :pending',
+      ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
+      ExpressionAttributeValues: { ':owner': owner, ':pending': 'pending' },
+    });
   }
 
   async consumeWrite(brandId: string, sub: string, nowMs: number, limit: WriteLimit): Promise<WriteAdmission> {
@@ -168,41 +124,22 @@ export class DynamoMemberStateStore implements MemberStateStore {
     const expiresAt = Math.ceil((start + limit.windowSeconds * 1000) / 1000) + 60;
     // Twice at most: a concurrent write may open the window between our update and our put.
     for (let round = 0; round < 2; round++) {
-      try {
-        // The usual case: one more write in the current window, while it has room.
-        await this.ddb.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { [LinksTable.partitionKey]: pk },
-            UpdateExpression: 'SET writes = writes + :one',
-            ConditionExpression: 'windowStart = :start AND writes < :max',
-            ExpressionAttributeValues: { ':one': 1, ':start': start, ':max': limit.maxWrites },
-          }),
-        );
-        return { allowed: true };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-      try {
-        // No window yet, or an older one: this write opens the current window.
-        await this.ddb.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              [LinksTable.partitionKey]: pk,
-              windowStart: start,
-              writes: 1,
-              [LinksTable.ttlAttribute]: expiresAt,
-            },
-            ConditionExpression: 'attribute_not_exists(#pk) OR windowStart <> :start',
-            ExpressionAttributeNames: { '#pk': LinksTable.partitionKey },
-            ExpressionAttributeValues: { ':start': start },
-          }),
-        );
-        return { allowed: true };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      // The usual case: one more write in the current window, while it has room.
+      const counted = await this.updateIf({
+        Key: { [LinksTable.partitionKey]: pk },
+        UpdateExpression: 'SET writes = writes + :one',
+        ConditionExpression: 'windowStart = :start AND writes < :max',
+        ExpressionAttributeValues: { ':one': 1, ':start': start, ':max': limit.maxWrites },
+      });
+      if (counted) return { allowed: true };
+      // No window yet, or an older one: this write opens the current window.
+      const opened = await this.putIf({
+        Item: { [LinksTable.partitionKey]: pk, windowStart: start, writes: 1, [LinksTable.ttlAttribute]: expiresAt },
+        ConditionExpression: 'attribute_not_exists(#pk) OR windowStart <> :start',
+        ExpressionAttributeNames: { '#pk': LinksTable.partitionKey },
+        ExpressionAttributeValues: { ':start': start },
+      });
+      if (opened) return { allowed: true };
     }
     // The current window is full (or a concurrent write just opened it full).
     return { allowed: false, retryAfterSeconds: secondsLeft(start, limit.windowSeconds, nowMs) };

@@ -4,30 +4,18 @@
 // conditional UpdateItem (the counter never passes the limit, whatever the concurrency); only at the end of a
 // window, when the whole block no longer fits, a consistent read tells what is left and that much is added.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { RateWindowStore } from '../capillary/capillary-rate-limit.js';
 import { LinksTable } from '../storage/tables.js';
-
-export interface DynamoRateWindowStoreOptions {
-  documentClient: DynamoDBDocumentClient;
-  /** The links table. */
-  tableName: string;
-}
+import { DynamoTableStore } from './dynamo-table.js';
 
 /** The partition key of a rate window item. */
 export function rateWindowKey(key: string): string {
   return `rate#${key}`;
 }
 
-export class DynamoRateWindowStore implements RateWindowStore {
-  private readonly ddb: DynamoDBDocumentClient;
-  private readonly tableName: string;
-
-  constructor(options: DynamoRateWindowStoreOptions) {
-    this.ddb = options.documentClient;
-    this.tableName = options.tableName;
-  }
-
+/** On the links table. */
+export class DynamoRateWindowStore extends DynamoTableStore implements RateWindowStore {
   async reserve(key: string, count: number, limit: number, expiresAtMs: number): Promise<number> {
     let wanted = count;
     // A few tries: between the read and the add, other containers may take what was left.

@@ -1,15 +1,7 @@
 // DynamoDB revocation list: one item per revoked session, token or user, plus back-channel replay markers,
 // all keyed by `pk` with the `expiresAt` TTL attribute (epoch seconds), which readers check themselves.
 import { sleep } from '../lang/sleep.js';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 // zod/mini: the authorizer bundles this store, and zod classic would triple its size and import time.
 import * as z from 'zod/mini';
 import { RevocationsTable } from '../storage/tables.js';
@@ -21,6 +13,7 @@ import {
   type RevocationStore,
   revocationReason,
 } from '../revocation/revocation-checker.js';
+import { DynamoTableStore } from './dynamo-table.js';
 import { withStoreErrors } from './store-errors.js';
 
 const ExpiringItemSchema = z.object({ expiresAt: z.number() });
@@ -35,23 +28,13 @@ export interface DynamoRevocationStoreOptions {
   consistentRead?: boolean;
 }
 
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-  );
-}
-
 /** The revocations table; checks the three keys of a token with one BatchGetItem. */
-export class DynamoRevocationStore implements RevocationStore {
-  private readonly ddb: DynamoDBDocumentClient;
-  private readonly tableName: string;
+export class DynamoRevocationStore extends DynamoTableStore implements RevocationStore {
   private readonly now: () => number;
   private readonly consistentRead: boolean;
 
   constructor(options: DynamoRevocationStoreOptions) {
-    this.ddb = withStoreErrors(options.documentClient);
-    this.tableName = options.tableName;
+    super({ documentClient: withStoreErrors(options.documentClient), tableName: options.tableName });
     this.now = options.now ?? Date.now;
     this.consistentRead = options.consistentRead ?? true;
   }
@@ -102,54 +85,38 @@ export class DynamoRevocationStore implements RevocationStore {
       };
       if (live !== undefined && live.revokedBefore === target.revokedBefore && live.expiresAt === target.expiresAt)
         return;
-      try {
-        await this.ddb.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { [RevocationsTable.partitionKey]: pk, ...target, brandId, kind: 'user' },
-            ...(current === undefined
-              ? {
-                  ConditionExpression: 'attribute_not_exists(#pk)',
-                  ExpressionAttributeNames: { '#pk': RevocationsTable.partitionKey },
-                }
-              : {
-                  ConditionExpression: '#rb = :rb AND #exp = :exp',
-                  ExpressionAttributeNames: { '#rb': 'revokedBefore', '#exp': RevocationsTable.ttlAttribute },
-                  ExpressionAttributeValues: { ':rb': current.revokedBefore, ':exp': current.expiresAt },
-                }),
-          }),
-        );
-        return;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      const written = await this.putIf({
+        Item: { [RevocationsTable.partitionKey]: pk, ...target, brandId, kind: 'user' },
+        ...(current === undefined
+          ? {
+              ConditionExpression: 'attribute_not_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': RevocationsTable.partitionKey },
+            }
+          : {
+              ConditionExpression: '#rb = :rb AND #exp = :exp',
+              ExpressionAttributeNames: { '#rb': 'revokedBefore', '#exp': RevocationsTable.ttlAttribute },
+              ExpressionAttributeValues: { ':rb': current.revokedBefore, ':exp': current.expiresAt },
+            }),
+      });
+      if (written) return;
     }
     throw new Error('revokeUserBefore: too many concurrent writers');
   }
 
   async markLogoutTokenUsed(brandId: string, jti: string, until: number): Promise<boolean> {
     const nowSeconds = Math.floor(this.now() / 1000);
-    try {
-      await this.ddb.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            [RevocationsTable.partitionKey]: RevocationKeys.logoutToken(brandId, jti),
-            [RevocationsTable.ttlAttribute]: until,
-            brandId,
-            kind: 'logout-token',
-          },
-          // An expired marker DynamoDB has not deleted yet does not count as a replay.
-          ConditionExpression: 'attribute_not_exists(#pk) OR #exp <= :now',
-          ExpressionAttributeNames: { '#pk': RevocationsTable.partitionKey, '#exp': RevocationsTable.ttlAttribute },
-          ExpressionAttributeValues: { ':now': nowSeconds },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return this.putIf({
+      Item: {
+        [RevocationsTable.partitionKey]: RevocationKeys.logoutToken(brandId, jti),
+        [RevocationsTable.ttlAttribute]: until,
+        brandId,
+        kind: 'logout-token',
+      },
+      // An expired marker DynamoDB has not deleted yet does not count as a replay.
+      ConditionExpression: 'attribute_not_exists(#pk) OR #exp <= :now',
+      ExpressionAttributeNames: { '#pk': RevocationsTable.partitionKey, '#exp': RevocationsTable.ttlAttribute },
+      ExpressionAttributeValues: { ':now': nowSeconds },
+    });
   }
 
   async forgetLogoutToken(brandId: string, jti: string): Promise<void> {
@@ -163,24 +130,14 @@ export class DynamoRevocationStore implements RevocationStore {
 
   /** Puts the item, or lengthens an existing one: a second logout never shortens a revocation. */
   private async extend(pk: string, until: number, attributes: Record<string, string>): Promise<void> {
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { [RevocationsTable.partitionKey]: pk },
-          UpdateExpression: 'SET #exp = :exp, #brand = :brand, #kind = :kind',
-          ConditionExpression: 'attribute_not_exists(#exp) OR #exp < :exp',
-          ExpressionAttributeNames: { '#exp': RevocationsTable.ttlAttribute, '#brand': 'brandId', '#kind': 'kind' },
-          ExpressionAttributeValues: {
-            ':exp': until,
-            ':brand': attributes.brandId ?? '',
-            ':kind': attributes.kind ?? '',
-          },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    // Refused when the item already lasts as long or longer.
+    await this.updateIf({
+      Key: { [RevocationsTable.partitionKey]: pk },
+      UpdateExpression: 'SET #exp = :exp, #brand = :brand, #kind = :kind',
+      ConditionExpression: 'attribute_not_exists(#exp) OR #exp < :exp',
+      ExpressionAttributeNames: { '#exp': RevocationsTable.ttlAttribute, '#brand': 'brandId', '#kind': 'kind' },
+      ExpressionAttributeValues: { ':exp': until, ':brand': attributes.brandId ?? '', ':kind': attributes.kind ?? '' },
+    });
   }
 
   /**

@@ -2,11 +2,8 @@
 // booleans only), and its parser on the handler side: handlers trust nothing they did not parse.
 import { UnauthorizedError } from '../errors.js';
 
-export interface AuthorizerContext {
-  brandId: string;
-  orgId: number;
-  /** The brand's issuer the token was verified against (handlers refuse it once the brand's issuer changed). */
-  iss: string;
+/** What a verified token says of its principal and itself: the verifier's answer and the context alike. */
+export interface TokenFacts {
   /** CIAM subject; for client-credentials tokens, the client id. */
   sub: string;
   /** `user` for end-user tokens, `client` for client-credentials (application) tokens. */
@@ -18,6 +15,13 @@ export interface AuthorizerContext {
   /** Token issued-at and expiry, epoch seconds. */
   iat: number;
   exp: number;
+}
+
+export interface AuthorizerContext extends TokenFacts {
+  brandId: string;
+  orgId: number;
+  /** The brand's issuer the token was verified against (handlers refuse it once the brand's issuer changed). */
+  iss: string;
   /** The brand's clock skew (seconds) at decision time: handlers refuse the token from `exp + clockSkew` on. */
   clockSkew: number;
   /** Short SHA-256 prefix of the token: correlates logs without exposing the token. */

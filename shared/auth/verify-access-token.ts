@@ -3,6 +3,7 @@
 // tokens are always refused, ID tokens unless the brand opts in (RFC 8725 §3.11, RFC 9068).
 // createTokenVerifier adds a small per-container cache of verified results for the repeated-token path.
 import type { BrandConfig } from '../config/brand-config.js';
+import type { TokenFacts } from './authorizer-context.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import { isSelectableIssuer } from '../config/brand-rules.js';
 import { type JsonObject, parseCompactJws } from './compact-jws.js';
@@ -23,14 +24,8 @@ export interface VerifyAccessTokenDeps {
   trace?: DecisionTrace;
 }
 
-export interface VerifiedAccessToken {
+export interface VerifiedAccessToken extends TokenFacts {
   brand: BrandConfig;
-  sub: string;
-  principalType: 'user' | 'client';
-  sid: string;
-  jti: string;
-  iat: number;
-  exp: number;
   kid: string;
   claims: JsonObject;
   /** The JWKS key that verified the signature. */

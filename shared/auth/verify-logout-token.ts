@@ -47,7 +47,7 @@ export async function verifyLogoutToken(
   token: string,
   brand: BrandConfig,
   deps: VerifyLogoutTokenDeps,
-  options: VerifyLogoutTokenOptions = {},
+  { maxAgeSeconds = 120 }: VerifyLogoutTokenOptions = {},
 ): Promise<LogoutTokenClaims> {
   const parsed = parseCompactJws(token);
   const header = checkHeader(parsed.header);
@@ -76,10 +76,7 @@ export async function verifyLogoutToken(
   if (!jti) throw new TokenError(TokenErrorReasons.JTI_MISSING);
 
   const nowSeconds = Math.floor(deps.now() / 1000);
-  const { iat, exp } = checkTimeClaims(claims, brand, nowSeconds, {
-    expOptional: true,
-    maxAgeSeconds: options.maxAgeSeconds ?? 120,
-  });
+  const { iat, exp } = checkTimeClaims(claims, brand, nowSeconds, { expOptional: true, maxAgeSeconds });
   return {
     iss: brand.issuer,
     aud,

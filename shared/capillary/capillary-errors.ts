@@ -7,6 +7,7 @@ import {
   type CodeWithStatus,
   ConflictError,
   ErrorCodes,
+  type GatewayError,
   GoneError,
   NotFoundError,
   TooManyRequestsError,
@@ -26,6 +27,17 @@ export interface CapillaryFailureInfo {
   afterLostAnswer?: boolean;
 }
 
+/** The gateway error class `Base` with its one `code`, carrying Capillary's failure info. */
+function carryingCapillary<C>(Base: new (code: C, message: string) => GatewayError, code: C) {
+  return class extends Base {
+    readonly capillary: CapillaryFailureInfo;
+    constructor(message: string, capillary: CapillaryFailureInfo) {
+      super(code, message);
+      this.capillary = capillary;
+    }
+  };
+}
+
 /** changeIdentifier warnings that mean the change was not made, each with its gateway code. */
 export const IDENTIFIER_CHANGE_FAILURES: ReadonlyMap<number, CodeWithStatus<409>> = new Map<
   number,
@@ -40,13 +52,7 @@ export const IDENTIFIER_CHANGE_FAILURES: ReadonlyMap<number, CodeWithStatus<409>
 ]);
 
 /** Capillary has no customer for the given identifiers or id (8015, 8009, 8065, 816). */
-export class CapillaryNotFoundError extends NotFoundError {
-  readonly capillary: CapillaryFailureInfo;
-  constructor(message: string, capillary: CapillaryFailureInfo) {
-    super(ErrorCodes.NOT_FOUND, message);
-    this.capillary = capillary;
-  }
-}
+export class CapillaryNotFoundError extends carryingCapillary(NotFoundError, ErrorCodes.NOT_FOUND) {}
 
 /**
  * The customer asked for was merged into another one: 8069 as an error (no survivor named), or a read that
@@ -67,22 +73,10 @@ export class CapillaryMergedError extends CapillaryNotFoundError {
 }
 
 /** The customer was erased on a PII deletion request (its reads say so; a new add answers 8026): 410. */
-export class CapillaryDeletedError extends GoneError {
-  readonly capillary: CapillaryFailureInfo;
-  constructor(message: string, capillary: CapillaryFailureInfo) {
-    super(ErrorCodes.CUSTOMER_DELETED, message);
-    this.capillary = capillary;
-  }
-}
+export class CapillaryDeletedError extends carryingCapillary(GoneError, ErrorCodes.CUSTOMER_DELETED) {}
 
 /** Capillary refused a write because an identifier or profile already exists (8006/8007/8008, merge conflicts). */
-export class CapillaryConflictError extends ConflictError {
-  readonly capillary: CapillaryFailureInfo;
-  constructor(message: string, capillary: CapillaryFailureInfo) {
-    super(ErrorCodes.CONFLICT, message);
-    this.capillary = capillary;
-  }
-}
+export class CapillaryConflictError extends carryingCapillary(ConflictError, ErrorCodes.CONFLICT) {}
 
 /** changeIdentifier answered with a createdId but a failure warning (8070-8075): nothing was changed. */
 export class CapillaryIdentifierChangeError extends ConflictError {

@@ -209,37 +209,31 @@ export class LoyaltyCalls {
     this.client = client;
   }
 
+  /** A v2 GET judged by its codes, its answer parsed with `schema`. */
+  private getV2<T>(operation: string, path: string, schema: z.ZodType<T>, params?: Record<string, string>): Promise<T> {
+    return this.client.exchange(
+      { operation, method: 'GET', path, ...(params ? { params } : {}) },
+      judgeV2(operation, schema),
+    );
+  }
+
   /** `GET /v2/customers/{id}/loyaltyDetails`: points and tier per program. */
   async loyaltyDetails(customerId: number): Promise<LoyaltyProgram[]> {
-    const operation = 'loyaltyDetails';
     const path = `/v2/customers/${customerId}/loyaltyDetails`;
-    const answer = await this.client.exchange(
-      { operation, method: 'GET', path },
-      judgeV2(operation, LoyaltyDetailsSchema),
-    );
-    return answer.data;
+    return (await this.getV2('loyaltyDetails', path, LoyaltyDetailsSchema)).data;
   }
 
   /** `GET /v2/customers/{id}/pointsExpirySchedule`: points expiring per program and date. */
   async expirySchedule(customerId: number): Promise<PointsExpiry[]> {
-    const operation = 'pointsExpirySchedule';
     const path = `/v2/customers/${customerId}/pointsExpirySchedule`;
-    const answer = await this.client.exchange(
-      { operation, method: 'GET', path },
-      judgeV2(operation, ExpiryScheduleSchema),
-    );
+    const answer = await this.getV2('pointsExpirySchedule', path, ExpiryScheduleSchema);
     return answer.expirySchedules.map(({ programId, points, expiryDate }) => ({ programId, points, expiryDate }));
   }
 
   /** `GET /v2/customers/{id}?source=ALL&embed=mlp&gapToUpgrade=0`: what each program's next tier needs. */
   async tierGaps(customerId: number): Promise<TierGap[]> {
-    const operation = 'customer mlp';
     const params = { source: 'ALL', embed: 'mlp', gapToUpgrade: '0' };
-    const json = await this.client.exchange(
-      { operation, method: 'GET', path: `/v2/customers/${customerId}`, params },
-      judgeV2(operation, z.unknown()),
-    );
-    return findTierGaps(json);
+    return findTierGaps(await this.getV2('customer mlp', `/v2/customers/${customerId}`, z.unknown(), params));
   }
 
   /**
@@ -250,7 +244,6 @@ export class LoyaltyCalls {
     customerId: number,
     window: { startMs: number; endMs: number; page: number; limit: number },
   ): Promise<LedgerPage> {
-    const operation = 'pointsLedger';
     const params = {
       identifierName: 'id',
       identifierValue: String(customerId),
@@ -261,10 +254,7 @@ export class LoyaltyCalls {
       offset: String(window.page),
       order: 'DESC',
     };
-    const answer = await this.client.exchange(
-      { operation, method: 'GET', path: '/v2/pointsLedger/getCustomerLedgerInfo', params },
-      judgeV2(operation, LedgerSchema),
-    );
+    const answer = await this.getV2('pointsLedger', '/v2/pointsLedger/getCustomerLedgerInfo', LedgerSchema, params);
     return {
       totalEntries: answer.ledgerDetails.totalEntries,
       entries: answer.ledgerEntries.map((entry) => ({
@@ -287,17 +277,13 @@ export class LoyaltyCalls {
 
   /** `GET /v2/customers/{id}/transactions`: `offset` is a record offset, `limit` at most 1000; newest first. */
   async transactions(customerId: number, page: { offset: number; limit: number }): Promise<TransactionsAnswer> {
-    const operation = 'transactions';
     const params = {
       limit: String(page.limit),
       offset: String(page.offset),
       sortBy: 'BILLING_TIME',
       sortOrder: 'DESC',
     };
-    return this.client.exchange(
-      { operation, method: 'GET', path: `/v2/customers/${customerId}/transactions`, params },
-      judgeV2(operation, TransactionsSchema),
-    );
+    return this.getV2('transactions', `/v2/customers/${customerId}/transactions`, TransactionsSchema, params);
   }
 
   /** v1.1 `GET /v1.1/customer/coupons?id=` with an optional `status` (unredeemed, redeemed, expired, active). */

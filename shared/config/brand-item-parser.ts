@@ -2,6 +2,8 @@
 // which bundles at a fraction of zod classic's size and import time. It mirrors BrandConfigSchema rule for
 // rule (same shared rules from brand-rules.ts); test/unit/config/brand-item-parser.test.ts pins the two
 // together with generated items. The admin path and brand.schema.json keep the full schema.
+// Its import list and field rules pair with brand-config.ts in the duplicate check on purpose: the twin read path
+// stays until one zod/mini schema serves validation, the JSON Schema and the hot path (issue 26 item 3).
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 import type { BrandConfig, BrandDocument } from './brand-config.js';

@@ -8,10 +8,14 @@ export function audit(
   caller: LinkingCaller,
   event: Omit<AuditEvent, 'brandId' | 'subjectHash'>,
 ): void {
-  services.audit.record({
-    ...event,
-    brandId: caller.brand.brandId,
-    // The authorizer's keyed hash, passed in its context.
-    ...(caller.auth.subjectHash ? { subjectHash: caller.auth.subjectHash } : {}),
-  });
+  services.audit.record(callerEvent(caller.brand.brandId, caller.auth.subjectHash, event));
+}
+
+/** `event` with the caller's brand and keyed subject hash (the authorizer's, passed in its context). */
+export function callerEvent(
+  brandId: string,
+  subjectHash: string | undefined,
+  event: Omit<AuditEvent, 'brandId' | 'subjectHash'>,
+): AuditEvent {
+  return { ...event, brandId, ...(subjectHash ? { subjectHash } : {}) };
 }

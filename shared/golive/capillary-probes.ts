@@ -2,6 +2,8 @@
 // the org's API lets one ask with the brand's own credentials (lookups of made-up identifiers, gets of customers
 // the operator names, the org's extended fields). Each says which reading the org follows and what the brand should
 // set. A new reading (a new simulator switch) gets its own probe in this list, with its test.
+// The probes are deliberately alike in shape (the duplicate check pairs them): each is one question with its own
+// readings and actions, kept whole so a reader sees a probe's verdicts in one place.
 import { randomUUID } from 'node:crypto';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { CapillaryClient } from '../capillary/capillary-client.js';

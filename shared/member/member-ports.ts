@@ -2,6 +2,7 @@
 // caller with its token claims, and the observability records every member route writes.
 import { LoyaltyCalls } from '../capillary/loyalty-calls.js';
 import type { MemberRouteName } from '../config/member-api-rules.js';
+import { callerEvent } from '../customer/post-auth-audit.js';
 import { capillaryFor, type PostAuthCaller } from '../customer/post-auth-caller.js';
 import type { PostAuthHandlerDeps, PostAuthServices } from '../customer/post-auth-ports.js';
 import type { AuditEvent } from '../audit/audit-event.js';
@@ -38,12 +39,7 @@ export function auditMember(
   caller: Pick<PostAuthCaller, 'auth'>,
   event: Omit<AuditEvent, 'brandId' | 'subjectHash'>,
 ): void {
-  services.audit.record({
-    ...event,
-    brandId: caller.auth.brandId,
-    // The authorizer's keyed hash, passed in its context.
-    ...(caller.auth.subjectHash ? { subjectHash: caller.auth.subjectHash } : {}),
-  });
+  services.audit.record(callerEvent(caller.auth.brandId, caller.auth.subjectHash, event));
 }
 
 type MemberOutcome = 'success' | 'client_error' | 'server_error';

@@ -7,6 +7,7 @@ import { ErrorCodes, NotFoundError } from '../errors.js';
 import { withMemberCustomer } from './member-customer.js';
 import { loyaltyCallsFor, type MemberCaller, type MemberServices } from './member-ports.js';
 import { CursorParam, decodeCursor, encodeCursor, limitParam, parseQuery } from './member-query.js';
+import { orNull } from '../lang/or-null.js';
 
 const RewardsQuerySchema = z.object({ limit: limitParam(50, 100), cursor: CursorParam });
 const PageCursorSchema = z.object({
@@ -101,12 +102,9 @@ export function issuedView(issual: CapillaryIssual): IssuedRewardView {
   return {
     rewardTransactionId: String(issual.rewardTransactionId),
     rewardId: issual.rewardId,
-    name: issual.name ?? null,
-    description: issual.description ?? null,
-    imageUrl: issual.imageUrl ?? null,
+    ...orNull(issual, 'name', 'description', 'imageUrl'),
     pointsSpent: issual.intouchPoints ?? null,
-    quantity: issual.quantity ?? null,
-    couponCode: issual.couponCode ?? null,
+    ...orNull(issual, 'quantity', 'couponCode'),
     issuedAt: Number.isNaN(ms) ? null : new Date(ms).toISOString(),
   };
 }

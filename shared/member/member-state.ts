@@ -108,12 +108,7 @@ export class InMemoryMemberStateStore implements MemberStateStore {
   readonly windows = new Map<string, { start: number; count: number }>();
 
   async claimIdempotency(
-    ref: IdempotencyRef,
-    fingerprint: string,
-    owner: string,
-    nowMs: number,
-    leaseMs: number,
-    ttlSeconds: number,
+    ...[ref, fingerprint, owner, nowMs, leaseMs, ttlSeconds]: Parameters<MemberStateStore['claimIdempotency']>
   ): Promise<ClaimOutcome> {
     const key = idempotencyItemKey(ref);
     const existing = this.records.get(key);
@@ -134,11 +129,7 @@ export class InMemoryMemberStateStore implements MemberStateStore {
   }
 
   async completeIdempotency(
-    ref: IdempotencyRef,
-    owner: string,
-    response: StoredResponse,
-    nowMs: number,
-    ttlSeconds: number,
+    ...[ref, owner, response, nowMs, ttlSeconds]: Parameters<MemberStateStore['completeIdempotency']>
   ): Promise<void> {
     const record = this.records.get(idempotencyItemKey(ref));
     if (!record || record.owner !== owner) return;

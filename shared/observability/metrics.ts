@@ -109,10 +109,19 @@ export function recordAuthzDecision(
   metrics: GatewayMetrics,
   decision: { outcome: 'allow' | 'deny'; reason: string; brandId?: string | undefined },
 ): void {
+  recordOutcome(metrics, MetricNames.AUTHZ_DECISION, decision);
+}
+
+/** One count by outcome and reason, the brand as metadata (not a dimension). */
+function recordOutcome(
+  metrics: GatewayMetrics,
+  name: MetricName,
+  event: { outcome: string; reason: string; brandId?: string | undefined },
+): void {
   metrics.count(
-    MetricNames.AUTHZ_DECISION,
-    { Outcome: decision.outcome, Reason: decision.reason },
-    decision.brandId ? { brandId: decision.brandId } : {},
+    name,
+    { Outcome: event.outcome, Reason: event.reason },
+    event.brandId ? { brandId: event.brandId } : {},
   );
 }
 
@@ -157,11 +166,7 @@ export function recordLinkOutcome(
   metrics: GatewayMetrics,
   link: { outcome: 'success' | 'failure'; reason: string; brandId?: string | undefined },
 ): void {
-  metrics.count(
-    MetricNames.SESSION_LINK,
-    { Outcome: link.outcome, Reason: link.reason },
-    link.brandId ? { brandId: link.brandId } : {},
-  );
+  recordOutcome(metrics, MetricNames.SESSION_LINK, link);
 }
 
 export type CapillaryCallOutcome = 'success' | 'client_error' | 'server_error' | 'timeout' | 'network_error';

@@ -1,13 +1,7 @@
 // The revocation list in memory, with the same semantics as the DynamoDB store (expiry checked on read),
 // for handler tests and tools.
-import {
-  isInForce,
-  type RevocationQuery,
-  type RevocationReason,
-  RevocationKeys,
-  type RevocationStore,
-  revocationReason,
-} from './revocation-checker.js';
+import { isInForce, RevocationKeys, revocationReason } from './revocation-checker.js';
+import type { RevocationQuery, RevocationReason, RevocationStore } from './revocation-checker.js';
 
 interface Item {
   expiresAt: number;

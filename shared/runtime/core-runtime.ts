@@ -22,6 +22,7 @@ import { CachedRevocationChecker } from '../revocation/cached-revocation-checker
 import { DynamoRevocationStore } from '../adapters/dynamo-revocation-store.js';
 import type { RevocationChecker, RevocationStore } from '../revocation/revocation-checker.js';
 import { createRevocationGuard } from '../revocation/revocation-guard.js';
+import { lazyObject } from './lazy.js';
 
 export interface GatewayRuntimeOptions {
   /** Injected clock (epoch ms) for the caches; defaults to Date.now. */
@@ -69,19 +70,6 @@ export interface CoreRuntime {
   readonly subjectHasher: SubjectHasher;
 }
 
-/** Memoizes a factory: the value is built on first access only. */
-export function lazy<T>(build: () => T): () => T {
-  let built = false;
-  let value: T | undefined;
-  return () => {
-    if (!built) {
-      value = build();
-      built = true;
-    }
-    return value as T;
-  };
-}
-
 /** Builds the authorizer's runtime for one Lambda container; nothing is constructed until a getter is read. */
 export function createCoreRuntime(settings: GatewaySettings, options: GatewayRuntimeOptions = {}): CoreRuntime {
   const now = options.now ?? Date.now;
@@ -96,15 +84,17 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
     }),
     ...(options.onJwksFetchError ? { onFetchError: options.onJwksFetchError } : {}),
   });
-  const documentClient = lazy(() => options.documentClient ?? createDocumentClient());
+  const serviceName = options.serviceName ?? 'ciam-gateway';
   const brandReads = () => ({
-    documentClient: documentClient(),
+    documentClient: runtime.documentClient,
     tableName: settings.tables.brands,
     parse: parseStoredBrandConfig,
     onInvalidItem: options.onInvalidBrandItem,
   });
-  const brandDirectory = lazy(
-    () =>
+  const runtime: CoreRuntime = lazyObject<CoreRuntime>({
+    settings: () => settings,
+    documentClient: () => options.documentClient ?? createDocumentClient(),
+    brandDirectory: () =>
       new CachedBrandDirectory({
         loadBrands: async () => (await scanBrandItems(brandReads())).sort((a, b) => a.brandId.localeCompare(b.brandId)),
         loadByIssuer: (issuer) => queryBrandItemsByIssuer(brandReads(), issuer),
@@ -114,78 +104,46 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
         now,
         ...(options.onConfigRefreshError ? { onRefreshError: options.onConfigRefreshError } : {}),
       }),
-  );
-  const serviceName = options.serviceName ?? 'ciam-gateway';
-  const revocationStore = lazy(
-    () => new DynamoRevocationStore({ documentClient: documentClient(), tableName: settings.tables.revocations, now }),
-  );
-  const authorizerRevocationChecker = lazy(
-    () => new CachedRevocationChecker(revocationStore(), { ttlSeconds: settings.revocationCacheTtlSeconds, now }),
-  );
-  const metrics = lazy(() => createGatewayMetrics(serviceName, settings.stage));
-  const subjectHasher = lazy(() => subjectHasherFor(settings, options.onSubjectKeyError));
-  const auditLog = lazy(
-    () => new StructuredAuditLog({ logger: createAuditLogger(serviceName), metrics: metrics(), now }),
-  );
-  const revocationGuard = lazy(() =>
-    createRevocationGuard(revocationStore(), {
-      onRevoked: (auth, reason) =>
-        auditLog().record({
-          type: 'authz.decision',
-          outcome: 'deny',
-          reason,
-          brandId: auth.brandId,
-          ...(auth.subjectHash ? { subjectHash: auth.subjectHash } : {}),
-          details: { checkedBy: 'handler' },
-        }),
-    }),
-  );
-  const currentRules = lazy(() =>
-    createCurrentRulesCheck({
-      brandDirectory: brandDirectory(),
-      verifier: createTokenVerifier({ brandDirectory: brandDirectory(), now }),
-      // One authz.decision per re-decision, with the verifier's own reason code (as the authorizer audits).
-      onRecheck: (auth, outcome) =>
-        auditLog().record({
-          type: 'authz.decision',
-          outcome: outcome === 'allowed' ? 'allow' : 'deny',
-          reason: outcome === 'allowed' ? 'ALLOWED' : outcome,
-          brandId: auth.brandId,
-          ...(auth.subjectHash ? { subjectHash: auth.subjectHash } : {}),
-          details: { checkedBy: 'handler-recheck', tokenHash: auth.tokenHash },
-        }),
-    }),
-  );
-  return {
-    settings,
-    get documentClient() {
-      return documentClient();
-    },
-    get currentRules() {
-      return currentRules();
-    },
-    get brandDirectory() {
-      return brandDirectory();
-    },
-    get revocationStore() {
-      return revocationStore();
-    },
-    get authorizerRevocationChecker() {
-      return authorizerRevocationChecker();
-    },
-    get revocationGuard() {
-      return revocationGuard();
-    },
-    get metrics() {
-      return metrics();
-    },
-    get auditLog() {
-      return auditLog();
-    },
-    get subjectHasher() {
-      return subjectHasher();
-    },
-  };
+    revocationStore: () =>
+      new DynamoRevocationStore({
+        documentClient: runtime.documentClient,
+        tableName: settings.tables.revocations,
+        now,
+      }),
+    authorizerRevocationChecker: () =>
+      new CachedRevocationChecker(runtime.revocationStore, { ttlSeconds: settings.revocationCacheTtlSeconds, now }),
+    metrics: () => createGatewayMetrics(serviceName, settings.stage),
+    subjectHasher: () => subjectHasherFor(settings, options.onSubjectKeyError),
+    auditLog: () => new StructuredAuditLog({ logger: createAuditLogger(serviceName), metrics: runtime.metrics, now }),
+    revocationGuard: () =>
+      createRevocationGuard(runtime.revocationStore, {
+        onRevoked: (auth, reason) =>
+          runtime.auditLog.record({
+            type: 'authz.decision',
+            outcome: 'deny',
+            reason,
+            brandId: auth.brandId,
+            ...(auth.subjectHash ? { subjectHash: auth.subjectHash } : {}),
+            details: { checkedBy: 'handler' },
+          }),
+      }),
+    currentRules: () =>
+      createCurrentRulesCheck({
+        brandDirectory: runtime.brandDirectory,
+        verifier: createTokenVerifier({ brandDirectory: runtime.brandDirectory, now }),
+        // One authz.decision per re-decision, with the verifier's own reason code (as the authorizer audits).
+        onRecheck: (auth, outcome) =>
+          runtime.auditLog.record({
+            type: 'authz.decision',
+            outcome: outcome === 'allowed' ? 'allow' : 'deny',
+            reason: outcome === 'allowed' ? 'ALLOWED' : outcome,
+            brandId: auth.brandId,
+            ...(auth.subjectHash ? { subjectHash: auth.subjectHash } : {}),
+            details: { checkedBy: 'handler-recheck', tokenHash: auth.tokenHash },
+          }),
+      }),
+  });
+  return runtime;
 }
 
 /**

@@ -3,10 +3,13 @@
 // life of the Lambda container. index.ts files create one runtime at cold start and take what they need.
 // The authorizer uses createCoreRuntime alone (no SSM client, no zod classic in its bundle).
 import { createSsmClient, type SSMClient } from '../adapters/aws-clients.js';
+import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';
 import { SsmSecretSource } from '../adapters/ssm-secret-source.js';
 import { CachedSecretSource } from '../config/cached-secret-source.js';
+import type { BrandLinks, LinkStore } from '../customer/link-store.js';
 import type { GatewaySettings } from '../env.js';
-import { type CoreRuntime, createCoreRuntime, type GatewayRuntimeOptions, lazy } from './core-runtime.js';
+import { type CoreRuntime, createCoreRuntime, type GatewayRuntimeOptions } from './core-runtime.js';
+import { lazyObject } from './lazy.js';
 
 export type { GatewayRuntimeOptions } from './core-runtime.js';
 
@@ -14,56 +17,27 @@ export interface GatewayRuntime extends CoreRuntime {
   readonly ssm: SSMClient;
   /** SSM SecureString reader, cached with the config TTL and stale-if-error window. */
   readonly secretSource: CachedSecretSource;
+  /** The customer links (links table): post-auth, the member API, the admin's link reads and go-live. */
+  readonly links: LinkStore & BrandLinks;
 }
 
 /** Builds the runtime for one Lambda container; nothing is constructed until a getter is first read. */
 export function createGatewayRuntime(settings: GatewaySettings, options: GatewayRuntimeOptions = {}): GatewayRuntime {
   const now = options.now ?? Date.now;
   const core = createCoreRuntime(settings, options);
-  const ssm = lazy(() => createSsmClient());
-  const secretSource = lazy(
-    () =>
-      new CachedSecretSource({
-        source: new SsmSecretSource({ ssm: ssm() }),
-        ttlSeconds: settings.configCacheTtlSeconds,
-        staleIfErrorSeconds: settings.configStaleIfErrorSeconds,
-        now,
-      }),
+  const runtime: GatewayRuntime = lazyObject<Omit<GatewayRuntime, keyof CoreRuntime>, CoreRuntime>(
+    {
+      ssm: () => createSsmClient(),
+      secretSource: () =>
+        new CachedSecretSource({
+          source: new SsmSecretSource({ ssm: runtime.ssm }),
+          ttlSeconds: settings.configCacheTtlSeconds,
+          staleIfErrorSeconds: settings.configStaleIfErrorSeconds,
+          now,
+        }),
+      links: () => new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: settings.tables.links }),
+    },
+    core,
   );
-  return {
-    settings,
-    get documentClient() {
-      return core.documentClient;
-    },
-    get ssm() {
-      return ssm();
-    },
-    get brandDirectory() {
-      return core.brandDirectory;
-    },
-    get secretSource() {
-      return secretSource();
-    },
-    get revocationStore() {
-      return core.revocationStore;
-    },
-    get authorizerRevocationChecker() {
-      return core.authorizerRevocationChecker;
-    },
-    get revocationGuard() {
-      return core.revocationGuard;
-    },
-    get currentRules() {
-      return core.currentRules;
-    },
-    get metrics() {
-      return core.metrics;
-    },
-    get auditLog() {
-      return core.auditLog;
-    },
-    get subjectHasher() {
-      return core.subjectHasher;
-    },
-  };
+  return runtime;
 }

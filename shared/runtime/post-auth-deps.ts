@@ -1,7 +1,6 @@
 // Builds the dependencies of the five post-auth functions from the gateway runtime (the lazy
-// composition root): per-brand Capillary clients over an instrumented fetch, the DynamoDB link store, the
-// CIAM claim source, the runtime's audit log and its uncached revocation guard. Called once per cold start.
-import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';
+// composition root): per-brand Capillary clients over an instrumented fetch, the CIAM claim source, and the
+// runtime's link store, audit log and uncached revocation guard. Called once per cold start.
 import { DynamoRateWindowStore } from '../adapters/dynamo-rate-window-store.js';
 import { guardedFetch } from '../adapters/guarded-http.js';
 import { outboundPolicyFor } from '../http/address-policy.js';
@@ -19,6 +18,7 @@ import type { AuditLog } from '../audit/audit-event.js';
 import type { CurrentRulesCheck } from '../auth/current-rules.js';
 import type { BrandDirectory } from '../config/brand-directory.js';
 import type { SecretSource } from '../config/secret-source.js';
+import type { LinkStore } from '../customer/link-store.js';
 import type { GatewaySettings } from '../env.js';
 import type { AuthGuard } from '../http/api-handler.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
@@ -32,6 +32,7 @@ export interface PostAuthRuntime {
   readonly brandDirectory: BrandDirectory;
   readonly secretSource: SecretSource;
   readonly documentClient: GatewayRuntime['documentClient'];
+  readonly links: LinkStore;
   /** The uncached revocation guard. */
   readonly revocationGuard: AuthGuard;
   /** The brand-revision check (the runtime's `currentRules`). */
@@ -75,7 +76,7 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
         onRateStoreError: (error) =>
           logger.warn('capillary rate limit counters unavailable; counting in this container', { error }),
       }),
-      links: new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: runtime.settings.tables.links }),
+      links: runtime.links,
       // The userinfo call is not cut to the deadline: its timeout is part of the worst-case budget.
       claims: new CiamClaimSource({ fetch: outbound, timeoutMs: BudgetDefaults.claimsTimeoutMs }),
       audit: runtime.auditLog,

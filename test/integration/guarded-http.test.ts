@@ -237,6 +237,7 @@ describe('the production wiring refuses internal addresses outside the local sta
         brandDirectory: new InMemoryBrandDirectory([brand]),
         secretSource: new InMemorySecretSource({}),
         documentClient: {} as never,
+        links: {} as never,
         revocationGuard: async () => undefined,
         metrics: NoMetrics,
         auditLog: new InMemoryAuditLog(),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createHandler as createMeHandler } from '../../functions/me/handler.js';
 import { createHandler as createSessionHandler } from '../../functions/session/handler.js';
+import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { buildPostAuthDeps } from '../../shared/runtime/post-auth-deps.js';
 import { loadSettings } from '../../shared/env.js';
 import { ErrorCodes, UnauthorizedError } from '../../shared/errors.js';
@@ -41,6 +42,7 @@ describe.each(CuidLookupModes)('buildPostAuthDeps, the production wiring (cuid l
       brandDirectory: rig.brands,
       secretSource: rig.secrets,
       documentClient: rig.documentClient,
+      links: new DynamoLinkStore({ documentClient: rig.documentClient, tableName: rig.tables.links }),
       revocationGuard: async () => {
         guarded++;
       },
