@@ -13,12 +13,14 @@ import { EnvNames, loadSettings } from '../../shared/env.js';
 import { createGoLive } from '../../shared/golive/golive.js';
 import { httpsOnly } from '../../shared/http/outbound-url.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { loadTracing } from '../../shared/observability/tracing.js';
 import { lazy } from '../../shared/runtime/core-runtime.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
 import { createHandler } from './handler.js';
 
 const settings = loadSettings(process.env);
-const runtime = createGatewayRuntime(settings);
+// Its DynamoDB and SSM calls traced where tracing is on (the save-time and go-live fetches are not).
+const runtime = createGatewayRuntime(settings, { tracing: await loadTracing(settings.tracing, 'admin') });
 const adminKey = process.env[EnvNames.LOCAL_ADMIN_KEY];
 const audit = lazy(() => new StructuredAuditLog({ logger: createAuditLogger('admin') }));
 // The brand writer and the secret writer are the admin function's alone (not in the shared runtime, so no other

@@ -136,4 +136,3 @@ export const MemberApiSchema = z
   .describe(
     'The member API (points, tier, history, coupons, rewards, Neo) for signed-in members. Absent: every route on, no scope, no step-up, no Neo API.',
   );
-

@@ -3,7 +3,7 @@
 // neither the SSM client nor zod classic, so the authorizer bundle stays small; gateway-runtime.ts adds the
 // rest for the other functions.
 import { getBrandItem, queryBrandItemsByIssuer, scanBrandItems } from '../adapters/dynamo-brand-scan.js';
-import { createDocumentClient, type DynamoDBDocumentClient } from '../adapters/dynamo-client.js';
+import { createDocumentClient, createDynamoClient, type DynamoDBDocumentClient } from '../adapters/dynamo-client.js';
 import type { AuditLog } from '../audit/audit-event.js';
 import { createAuditLogger, StructuredAuditLog } from '../audit/structured-audit-log.js';
 import { keyedSubjectHasher, processSubjectHasher, type SubjectHasher } from '../audit/subject-hasher.js';
@@ -18,6 +18,7 @@ import type { AuthGuard } from '../http/api-handler.js';
 import { outboundPolicyFor } from '../http/address-policy.js';
 import { httpsOnly } from '../http/outbound-url.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.js';
+import { NoTracing, type Tracing } from '../observability/tracing.js';
 import { CachedRevocationChecker } from '../revocation/cached-revocation-checker.js';
 import { DynamoRevocationStore } from '../adapters/dynamo-revocation-store.js';
 import type { RevocationChecker, RevocationStore } from '../revocation/revocation-checker.js';
@@ -37,6 +38,8 @@ export interface GatewayRuntimeOptions {
   onJwksFetchError?: (error: unknown) => void;
   /** Told when the subject-hash key cannot be read (the lines are then written without the subject). */
   onSubjectKeyError?: (error: unknown) => void;
+  /** The function's tracing (loadTracing); defaults to none. */
+  tracing?: Tracing;
 }
 
 /** What the authorizer needs of the runtime. */
@@ -67,6 +70,8 @@ export interface CoreRuntime {
   readonly auditLog: AuditLog;
   /** The stage's keyed subject hash (HMAC under SUBJECT_HASH_KEY_PARAMETER, read once and cached). */
   readonly subjectHasher: SubjectHasher;
+  /** X-Ray subsegments of the peer calls (NoTracing when tracing is off). */
+  readonly tracing: Tracing;
 }
 
 /** Memoizes a factory: the value is built on first access only. */
@@ -85,18 +90,24 @@ export function lazy<T>(build: () => T): () => T {
 /** Builds the authorizer's runtime for one Lambda container; nothing is constructed until a getter is read. */
 export function createCoreRuntime(settings: GatewaySettings, options: GatewayRuntimeOptions = {}): CoreRuntime {
   const now = options.now ?? Date.now;
+  const tracing = options.tracing ?? NoTracing;
   // Every JWKS cache of the container (the authorizer's tokens, logout hints, ID tokens of post-auth calls) gets
   // node:http(s), which the AWS SDK loads anyway (a first fetch() loads undici, 20-30 ms), and never plain http
   // outside the local stage, whatever a brand item says; every connection's resolved address is checked as it
   // is made (DNS rebinding). Caches created after this call use it.
   setJwksCacheDefaults({
     now,
-    get: httpsOnly(guardedHttpGet({ policy: outboundPolicyFor(settings.stage) }), {
-      allowHttp: settings.stage === 'local',
-    }),
+    get: tracing.traceGet(
+      httpsOnly(guardedHttpGet({ policy: outboundPolicyFor(settings.stage) }), {
+        allowHttp: settings.stage === 'local',
+      }),
+      'jwks',
+    ),
     ...(options.onJwksFetchError ? { onFetchError: options.onJwksFetchError } : {}),
   });
-  const documentClient = lazy(() => options.documentClient ?? createDocumentClient());
+  const documentClient = lazy(
+    () => options.documentClient ?? createDocumentClient(tracing.captureAwsClient(createDynamoClient())),
+  );
   const brandReads = () => ({
     documentClient: documentClient(),
     tableName: settings.tables.brands,
@@ -123,7 +134,7 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
     () => new CachedRevocationChecker(revocationStore(), { ttlSeconds: settings.revocationCacheTtlSeconds, now }),
   );
   const metrics = lazy(() => createGatewayMetrics(serviceName, settings.stage));
-  const subjectHasher = lazy(() => subjectHasherFor(settings, options.onSubjectKeyError));
+  const subjectHasher = lazy(() => subjectHasherFor(settings, tracing, options.onSubjectKeyError));
   const auditLog = lazy(
     () => new StructuredAuditLog({ logger: createAuditLogger(serviceName), metrics: metrics(), now }),
   );
@@ -185,6 +196,7 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
     get subjectHasher() {
       return subjectHasher();
     },
+    tracing,
   };
 }
 
@@ -192,7 +204,11 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
  * The keyed hasher of the stage. The key is read with decryption through SSM on the first hash (the SSM client
  * module is loaded then, not at cold start), kept for the container's life, and read again after a failure.
  */
-function subjectHasherFor(settings: GatewaySettings, onKeyError?: (error: unknown) => void): SubjectHasher {
+function subjectHasherFor(
+  settings: GatewaySettings,
+  tracing: Tracing,
+  onKeyError?: (error: unknown) => void,
+): SubjectHasher {
   const parameter = settings.subjectHashKeyParameter;
   if (parameter === undefined) return processSubjectHasher();
   let key: Promise<string> | undefined;
@@ -200,7 +216,7 @@ function subjectHasherFor(settings: GatewaySettings, onKeyError?: (error: unknow
     key ??= import('../adapters/aws-clients.js')
       .then(async ({ createSsmClient }) => {
         const { SsmSecretSource } = await import('../adapters/ssm-secret-source.js');
-        return new SsmSecretSource({ ssm: createSsmClient() }).getSecret(parameter);
+        return new SsmSecretSource({ ssm: tracing.captureAwsClient(createSsmClient()) }).getSecret(parameter);
       })
       .catch((error: unknown) => {
         key = undefined;

@@ -20,7 +20,7 @@ export interface GatewayRuntime extends CoreRuntime {
 export function createGatewayRuntime(settings: GatewaySettings, options: GatewayRuntimeOptions = {}): GatewayRuntime {
   const now = options.now ?? Date.now;
   const core = createCoreRuntime(settings, options);
-  const ssm = lazy(() => createSsmClient());
+  const ssm = lazy(() => core.tracing.captureAwsClient(createSsmClient()));
   const secretSource = lazy(
     () =>
       new CachedSecretSource({
@@ -65,5 +65,6 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
     get subjectHasher() {
       return core.subjectHasher;
     },
+    tracing: core.tracing,
   };
 }
