@@ -1,6 +1,6 @@
 // Tracing of the peer calls through the functions' own composition (createGatewayRuntime + buildPostAuthDeps)
 // with the real Powertools Tracer and an X-Ray segment as the invocation's: a DynamoDB read (dynalite), an SSM
-// read (the local SSM server), the Capillary calls (the simulator) and a JWKS fetch (a loopback server) each
+// read (the local SSM server), the Capillary calls (the simulator), a JWKS and a userinfo fetch (a loopback CIAM) each
 // leave a subsegment; Capillary's carry the brand and outcome, and nothing in the trace holds a secret, token or
 // member identifier. With tracing off the Tracer is never loaded and the same calls record nothing.
 import { generateKeyPairSync } from 'node:crypto';
@@ -12,6 +12,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { type CapillarySimulator, startCapillarySimulator } from '../../local/capillary-simulator.js';
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
 import { type LocalSsm, startLocalSsm } from '../../local/local-ssm.js';
+import { hashToken } from '../../shared/auth/authorize-request.js';
+import type { AuthorizerContext } from '../../shared/auth/authorizer-context.js';
 import { clearJwksCaches, getJwksCache } from '../../shared/auth/jwks-cache.js';
 import { parseBrandConfig } from '../../shared/config/brand-config.js';
 import { loadSettings } from '../../shared/env.js';
@@ -33,6 +35,9 @@ const xray = createRequire(tracerEntry)('aws-xray-sdk-core') as {
 const CREDENTIALS = '/ciam-gateway/local/brands/traced/capillary';
 const CAPILLARY_SECRET = 'sim-secret-never-traced';
 const MOBILE = '447700900123';
+const EMAIL = 'member-1@traced.example';
+/** A bearer the authorizer verified (the claim source reads its payload; no signature is checked there). */
+const ACCESS_TOKEN = `e30.${Buffer.from(JSON.stringify({ sub: 'member-1' })).toString('base64url')}.c2ln`;
 
 describe('tracing of the peer calls', () => {
   let dynamo: LocalDynamo;
@@ -50,8 +55,10 @@ describe('tracing of the peer calls', () => {
     ]);
     const key = { ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }) };
     const body = JSON.stringify({ keys: [{ ...key, kid: 'k1', alg: 'ES256', use: 'sig' }] });
-    jwks = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    // The CIAM: its JWKS, and a userinfo endpoint.
+    jwks = createServer((request, response) => {
+      const answer = request.url === '/userinfo' ? JSON.stringify({ sub: 'member-1', email: EMAIL }) : body;
+      response.writeHead(200, { 'content-type': 'application/json' }).end(answer);
     });
     await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
     jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks`;
@@ -117,6 +124,7 @@ describe('tracing of the peer calls', () => {
       applicationId: 'https://api.traced.test',
       clientId: 'traced-app',
       jwksUri,
+      userInfoEndpoint: jwksUri.replace('/jwks', '/userinfo'),
       fieldMappings: { firstName: 'given_name', lastName: 'family_name', mobile: 'phone_number', email: 'email' },
       capillary: { baseUrl: sim.baseUrl, sourceAccountId: 'src', credentialsParameter: CREDENTIALS },
     });
@@ -129,17 +137,19 @@ describe('tracing of the peer calls', () => {
       await deps.services.capillary
         .forBrand(brand)
         .lookupCustomerId({ source: 'INSTORE', identifierName: 'mobile', identifierValue: MOBILE });
+      const auth = { sub: 'member-1', tokenHash: hashToken(ACCESS_TOKEN).slice(0, 16) } as AuthorizerContext;
+      await deps.services.claims.load({ brand, auth, accessToken: ACCESS_TOKEN }); // userinfo
     });
     return segment;
   }
 
-  it('records DynamoDB, SSM, Capillary and JWKS calls as subsegments, Capillary with brand and outcome', async () => {
+  it('records DynamoDB, SSM, Capillary, JWKS and userinfo calls as subsegments, Capillary with brand and outcome', async () => {
     // Act
     const segment = await invoke(true);
 
     // Assert
     const names = (segment.subsegments ?? []).map((sub) => sub.name);
-    expect(names).toEqual(expect.arrayContaining(['DynamoDB', 'SSM', 'jwks', 'capillary']));
+    expect(names).toEqual(expect.arrayContaining(['DynamoDB', 'SSM', 'jwks', 'capillary', 'userinfo']));
     const capillary = (segment.subsegments ?? []).filter((sub) => sub.name === 'capillary');
     expect(capillary.length).toBeGreaterThanOrEqual(2); // the token call and the lookup
     for (const sub of capillary) {
@@ -149,6 +159,8 @@ describe('tracing of the peer calls', () => {
     const trace = JSON.stringify(segment);
     expect(trace).not.toContain(CAPILLARY_SECRET);
     expect(trace).not.toContain(MOBILE);
+    expect(trace).not.toContain(EMAIL);
+    expect(trace).not.toContain(ACCESS_TOKEN);
     expect(trace).not.toContain('/v2/customers');
   });
 
