@@ -434,6 +434,8 @@ interface BundleSpec {
   entry: string;
   sdkBundled: boolean;
   sourceMaps: boolean;
+  /** Packages left out of the bundle (a row measuring what carrying them costs). */
+  external?: string[];
 }
 
 /** A cold row: its bundle, the brand count of its table, and environment variables of its own. */
@@ -451,7 +453,7 @@ async function bundle(name: string, spec: BundleSpec): Promise<{ file: string; b
     minify: true,
     mainFields: ['module', 'main'],
     outfile,
-    external: spec.sdkBundled ? [] : ['@aws-sdk/*'],
+    external: [...(spec.sdkBundled ? [] : ['@aws-sdk/*']), ...(spec.external ?? [])],
     sourcemap: spec.sourceMaps,
     sourcesContent: false,
     logLevel: 'error',
@@ -538,6 +540,23 @@ async function cold() {
       sourceMaps: !stack.sourceMaps,
     },
     'deployed entry, 1000 brands': { entry: deployed, ...stack, brands: 1000 },
+    // Tracing off, without the Tracer's code in the bundle: what carrying it (imported only when on) costs.
+    'deployed entry, Tracer not bundled': { entry: deployed, ...stack, external: ['@aws-lambda-powertools/tracer'] },
+    // As in a stage with X-Ray on: the Tracer is imported at init and the first decision's JWKS and DynamoDB
+    // calls are subsegments of the invocation's facade segment (sent by UDP to a daemon address nothing reads).
+    'deployed entry, tracing on': {
+      entry: deployed,
+      ...stack,
+      env: {
+        POWERTOOLS_TRACE_ENABLED: 'true',
+        POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS: 'false',
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+        LAMBDA_TASK_ROOT: OUT,
+        _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+        AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+        AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      },
+    },
     'honest baseline': { entry: 'bench/entries/honest-baseline.ts', ...stack },
     'honest baseline, node:http JWKS': {
       entry: 'bench/entries/honest-baseline.ts',

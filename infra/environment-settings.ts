@@ -55,6 +55,12 @@ const EnvironmentSettingsSchema = z.strictObject({
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as eu-west-1')
     .optional(),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+  /**
+   * X-Ray on the functions and the API stage, with a subsegment per DynamoDB, SSM, Capillary and CIAM call
+   * (shared/observability/tracing.ts). Off, the functions never load the Tracer (about 12 % of the authorizer's
+   * cold start) and record nothing.
+   */
+  tracing: z.boolean(),
   logRetentionDays: z.number().refine((days) => RETENTION_DAYS.includes(days), `one of ${RETENTION_DAYS.join(', ')}`),
   /** `retain` keeps tables and log groups when the stack is deleted (use it wherever data matters). */
   removalPolicy: z.enum(['retain', 'destroy']),

@@ -140,6 +140,11 @@ export class GatewayStack extends Stack {
       [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(settings.authorizer.resultCacheTtlSeconds),
       [EnvNames.CORS_ALLOWED_ORIGINS]: settings.api.corsAllowedOrigins.join(','),
       [EnvNames.SUBJECT_HASH_KEY_PARAMETER]: subjectKeyParameter(settings.stage),
+      // With `tracing`, X-Ray is active and these functions record their DynamoDB, SSM, Capillary and CIAM calls
+      // as subsegments (shared/observability/tracing.ts). Powertools' own HTTP capture stays off: it would record
+      // every URL, and a Capillary lookup's carries the member's mobile or email.
+      [EnvNames.POWERTOOLS_TRACE_ENABLED]: String(settings.tracing),
+      ...(settings.tracing ? { POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS: 'false' } : {}),
     };
     // Only the writer needs the key id (readers decrypt with the key the ciphertext names).
     const writerEnvironment: Record<string, string> = {
@@ -167,6 +172,7 @@ export class GatewayStack extends Stack {
             : settings.functions.timeoutSeconds,
         logRetentionDays: settings.logRetentionDays,
         logLevel: settings.logLevel,
+        tracing: settings.tracing,
         removalPolicy,
         // health reads no table; the rest share one environment so loadSettings() finds every name.
         environment:

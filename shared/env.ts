@@ -29,6 +29,8 @@ export const EnvNames = {
    * users with it (HMAC). Unset = a key of the process only (tools, local runs).
    */
   SUBJECT_HASH_KEY_PARAMETER: 'SUBJECT_HASH_KEY_PARAMETER',
+  /** `true` where the stack turns X-Ray tracing on: the functions then record their peer calls (tracing.ts). */
+  POWERTOOLS_TRACE_ENABLED: 'POWERTOOLS_TRACE_ENABLED',
   /** Only set by the local stack: admin key for the admin API. */
   LOCAL_ADMIN_KEY: 'LOCAL_ADMIN_KEY',
 } as const;
@@ -60,6 +62,8 @@ export interface GatewaySettings extends BaseSettings {
   secretsKmsKeyId?: string;
   /** SSM name of the stage's subject-hash key; undefined = a key of the process only. */
   subjectHashKeyParameter?: string;
+  /** X-Ray subsegments for peer calls (POWERTOOLS_TRACE_ENABLED=true); unset = off. */
+  tracing?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -156,5 +160,7 @@ export function loadSettings(env: Env): GatewaySettings {
     // Optional by design: unset means SSM's AWS-managed key (the stack sets it only with secretsKmsKeyArn).
     ...optionalText(env, EnvNames.SECRETS_KMS_KEY_ID, 'secretsKmsKeyId'),
     ...optionalText(env, EnvNames.SUBJECT_HASH_KEY_PARAMETER, 'subjectHashKeyParameter'),
+    // Off unless the stack says `true` (tests, tools and the local stack never load the tracer).
+    ...(env[EnvNames.POWERTOOLS_TRACE_ENABLED] === 'true' ? { tracing: true } : {}),
   });
 }

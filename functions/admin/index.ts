@@ -12,12 +12,17 @@ import { EnvNames, loadSettings } from '../../shared/env.js';
 import { createGoLive } from '../../shared/golive/golive.js';
 import { httpsOnly } from '../../shared/http/outbound-url.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { loadTracing } from '../../shared/observability/tracing.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
 import { lazy } from '../../shared/runtime/lazy.js';
 import { createHandler } from './handler.js';
 
-const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'admin' });
-const { settings } = runtime;
+const settings = loadSettings(process.env);
+// Its DynamoDB and SSM calls traced where tracing is on (the save-time and go-live fetches are not).
+const runtime = createGatewayRuntime(settings, {
+  serviceName: 'admin',
+  tracing: await loadTracing(settings.tracing, 'admin'),
+});
 const adminKey = process.env[EnvNames.LOCAL_ADMIN_KEY];
 // The brand writer and the secret writer are the admin function's alone (not in the shared runtime, so no other
 // function's code, or role, reaches them).

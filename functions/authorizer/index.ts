@@ -2,6 +2,7 @@
 // and caches lazily on the first decision (no I/O at import). JWKS caches are per jwksUri, process-wide.
 import { loadSettings } from '../../shared/env.js';
 import { createLogger } from '../../shared/observability/logger.js';
+import { loadTracing } from '../../shared/observability/tracing.js';
 import { createCoreRuntime } from '../../shared/runtime/core-runtime.js';
 import { createHandler } from './handler.js';
 
@@ -9,6 +10,9 @@ const settings = loadSettings(process.env);
 const logger = createLogger('authorizer', settings.logLevel);
 const runtime = createCoreRuntime(settings, {
   serviceName: 'authorizer',
+  // X-Ray subsegments of the JWKS and DynamoDB calls where the stack turns tracing on; the Tracer (~127 KB) is
+  // imported only then, so a stage without tracing pays none of its cold start.
+  tracing: await loadTracing(settings.tracing, 'authorizer'),
   onConfigRefreshError: (error, servingStale) => logger.warn('brand config refresh failed', { error, servingStale }),
   onJwksFetchError: (error) => logger.warn('JWKS fetch failed', { error }),
   onSubjectKeyError: (error) => logger.error('subject-hash key unreadable', { error }),

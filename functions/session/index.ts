@@ -1,9 +1,15 @@
 // Composition root of POST /v1/auth/session: settings at cold start, AWS clients built lazily by the runtime.
 import { buildPostAuthDeps } from '../../shared/runtime/post-auth-deps.js';
 import { loadSettings } from '../../shared/env.js';
+import { loadTracing } from '../../shared/observability/tracing.js';
 import { createGatewayRuntime } from '../../shared/runtime/gateway-runtime.js';
 import { createHandler } from './handler.js';
 
-const runtime = createGatewayRuntime(loadSettings(process.env), { serviceName: 'session' });
+const settings = loadSettings(process.env);
+const runtime = createGatewayRuntime(settings, {
+  serviceName: 'session',
+  // X-Ray subsegments of the peer calls where the stack turns tracing on (the Tracer is imported only then).
+  tracing: await loadTracing(settings.tracing, 'session'),
+});
 
 export const handler = createHandler(buildPostAuthDeps('session', runtime));

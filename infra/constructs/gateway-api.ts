@@ -135,7 +135,7 @@ export class GatewayApi extends Construct {
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: settings.stage,
-        tracingEnabled: true,
+        tracingEnabled: settings.tracing,
         metricsEnabled: true,
         loggingLevel: methodLoggingLevel(api.executionLogLevel),
         // Full request/response logging would write bearer tokens and personal data to CloudWatch.

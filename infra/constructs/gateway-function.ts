@@ -53,6 +53,8 @@ export interface GatewayFunctionProps {
   timeoutSeconds: number;
   logRetentionDays: number;
   logLevel: string;
+  /** X-Ray active (the environment's `tracing`). */
+  tracing: boolean;
   removalPolicy: RemovalPolicy;
   environment: Record<string, string>;
   reservedConcurrency?: number;
@@ -115,7 +117,7 @@ export class GatewayFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: Duration.seconds(props.timeoutSeconds),
-      tracing: Tracing.ACTIVE,
+      tracing: props.tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       role: this.role,
       logGroup: this.logGroup,
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),

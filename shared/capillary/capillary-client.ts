@@ -483,6 +483,8 @@ type ClientDeps = Omit<
   rateStore?: RateWindowStore;
   /** Told when the shared counters fail (the container then counts alone). */
   onRateStoreError?: (error: unknown) => void;
+  /** The fetch of one brand's calls (e.g. traced under the brand); defaults to `fetch`. */
+  brandFetch?: (brandId: string) => FetchFn;
 };
 
 /** Builds the client for a brand from its configuration. */
@@ -496,7 +498,7 @@ export function createCapillaryClient(
   },
   deps: ClientDeps,
 ): CapillaryClient {
-  const { breakers, rateStore, onRateStoreError, ...options } = deps;
+  const { breakers, rateStore, onRateStoreError, brandFetch, ...options } = deps;
   const breaker = breakers?.forBrand(brand.brandId);
   const limits = brand.capillary.rateLimits;
   const rateLimiter =
@@ -511,6 +513,7 @@ export function createCapillaryClient(
         });
   return new CapillaryClient({
     ...options,
+    ...(brandFetch ? { fetch: brandFetch(brand.brandId) } : {}),
     ...(breaker ? { breaker } : {}),
     baseUrl: brand.capillary.baseUrl,
     authMode: brand.capillary.authMode,

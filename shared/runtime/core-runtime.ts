@@ -3,7 +3,7 @@
 // neither the SSM client nor zod classic, so the authorizer bundle stays small; gateway-runtime.ts adds the
 // rest for the other functions.
 import { getBrandItem, queryBrandItemsByIssuer, scanBrandItems } from '../adapters/dynamo-brand-scan.js';
-import { createDocumentClient, type DynamoDBDocumentClient } from '../adapters/dynamo-client.js';
+import { createDocumentClient, createDynamoClient, type DynamoDBDocumentClient } from '../adapters/dynamo-client.js';
 import type { AuditLog } from '../audit/audit-event.js';
 import { createAuditLogger, StructuredAuditLog } from '../audit/structured-audit-log.js';
 import { keyedSubjectHasher, processSubjectHasher, type SubjectHasher } from '../audit/subject-hasher.js';
@@ -18,6 +18,7 @@ import type { AuthGuard } from '../http/api-handler.js';
 import { outboundPolicyFor } from '../http/address-policy.js';
 import { httpsOnly } from '../http/outbound-url.js';
 import { createGatewayMetrics, type GatewayMetrics } from '../observability/metrics.js';
+import { NoTracing, type Tracing } from '../observability/tracing.js';
 import { CachedRevocationChecker } from '../revocation/cached-revocation-checker.js';
 import { DynamoRevocationStore } from '../adapters/dynamo-revocation-store.js';
 import type { RevocationChecker, RevocationStore } from '../revocation/revocation-checker.js';
@@ -38,6 +39,8 @@ export interface GatewayRuntimeOptions {
   onJwksFetchError?: (error: unknown) => void;
   /** Told when the subject-hash key cannot be read (the lines are then written without the subject). */
   onSubjectKeyError?: (error: unknown) => void;
+  /** The function's tracing (loadTracing); defaults to none. */
+  tracing?: Tracing;
 }
 
 /** What the authorizer needs of the runtime. */
@@ -68,20 +71,26 @@ export interface CoreRuntime {
   readonly auditLog: AuditLog;
   /** The stage's keyed subject hash (HMAC under SUBJECT_HASH_KEY_PARAMETER, read once and cached). */
   readonly subjectHasher: SubjectHasher;
+  /** X-Ray subsegments of the peer calls (NoTracing when tracing is off). */
+  readonly tracing: Tracing;
 }
 
 /** Builds the authorizer's runtime for one Lambda container; nothing is constructed until a getter is read. */
 export function createCoreRuntime(settings: GatewaySettings, options: GatewayRuntimeOptions = {}): CoreRuntime {
   const now = options.now ?? Date.now;
+  const tracing = options.tracing ?? NoTracing;
   // Every JWKS cache of the container (the authorizer's tokens, logout hints, ID tokens of post-auth calls) gets
   // node:http(s), which the AWS SDK loads anyway (a first fetch() loads undici, 20-30 ms), and never plain http
   // outside the local stage, whatever a brand item says; every connection's resolved address is checked as it
   // is made (DNS rebinding). Caches created after this call use it.
   setJwksCacheDefaults({
     now,
-    get: httpsOnly(guardedHttpGet({ policy: outboundPolicyFor(settings.stage) }), {
-      allowHttp: settings.stage === 'local',
-    }),
+    get: tracing.traceGet(
+      httpsOnly(guardedHttpGet({ policy: outboundPolicyFor(settings.stage) }), {
+        allowHttp: settings.stage === 'local',
+      }),
+      'jwks',
+    ),
     ...(options.onJwksFetchError ? { onFetchError: options.onJwksFetchError } : {}),
   });
   const serviceName = options.serviceName ?? 'ciam-gateway';
@@ -93,7 +102,9 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
   });
   const runtime: CoreRuntime = lazyObject<CoreRuntime>({
     settings: () => settings,
-    documentClient: () => options.documentClient ?? createDocumentClient(),
+    tracing: () => tracing,
+    documentClient: () =>
+      options.documentClient ?? createDocumentClient(tracing.captureAwsClient(createDynamoClient())),
     brandDirectory: () =>
       new CachedBrandDirectory({
         loadBrands: async () => (await scanBrandItems(brandReads())).sort((a, b) => a.brandId.localeCompare(b.brandId)),
@@ -113,7 +124,7 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
     authorizerRevocationChecker: () =>
       new CachedRevocationChecker(runtime.revocationStore, { ttlSeconds: settings.revocationCacheTtlSeconds, now }),
     metrics: () => createGatewayMetrics(serviceName, settings.stage),
-    subjectHasher: () => subjectHasherFor(settings, options.onSubjectKeyError),
+    subjectHasher: () => subjectHasherFor(settings, tracing, options.onSubjectKeyError),
     auditLog: () => new StructuredAuditLog({ logger: createAuditLogger(serviceName), metrics: runtime.metrics, now }),
     revocationGuard: () =>
       createRevocationGuard(runtime.revocationStore, {
@@ -150,7 +161,11 @@ export function createCoreRuntime(settings: GatewaySettings, options: GatewayRun
  * The keyed hasher of the stage. The key is read with decryption through SSM on the first hash (the SSM client
  * module is loaded then, not at cold start), kept for the container's life, and read again after a failure.
  */
-function subjectHasherFor(settings: GatewaySettings, onKeyError?: (error: unknown) => void): SubjectHasher {
+function subjectHasherFor(
+  settings: GatewaySettings,
+  tracing: Tracing,
+  onKeyError?: (error: unknown) => void,
+): SubjectHasher {
   const parameter = settings.subjectHashKeyParameter;
   if (parameter === undefined) return processSubjectHasher();
   let key: Promise<string> | undefined;
@@ -158,7 +173,7 @@ function subjectHasherFor(settings: GatewaySettings, onKeyError?: (error: unknow
     key ??= import('../adapters/aws-clients.js')
       .then(async ({ createSsmClient }) => {
         const { SsmSecretSource } = await import('../adapters/ssm-secret-source.js');
-        return new SsmSecretSource({ ssm: createSsmClient() }).getSecret(parameter);
+        return new SsmSecretSource({ ssm: tracing.captureAwsClient(createSsmClient()) }).getSecret(parameter);
       })
       .catch((error: unknown) => {
         key = undefined;

@@ -27,7 +27,7 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
   const core = createCoreRuntime(settings, options);
   const runtime: GatewayRuntime = lazyObject<Omit<GatewayRuntime, keyof CoreRuntime>, CoreRuntime>(
     {
-      ssm: () => createSsmClient(),
+      ssm: () => core.tracing.captureAwsClient(createSsmClient()),
       secretSource: () =>
         new CachedSecretSource({
           source: new SsmSecretSource({ ssm: runtime.ssm }),

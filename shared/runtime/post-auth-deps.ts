@@ -21,6 +21,7 @@ import type { SecretSource } from '../config/secret-source.js';
 import type { LinkStore } from '../customer/link-store.js';
 import type { GatewaySettings } from '../env.js';
 import type { AuthGuard } from '../http/api-handler.js';
+import type { Tracing } from '../observability/tracing.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import { CiamClaimSource } from '../customer/claim-source.js';
 import type { PostAuthHandlerDeps } from '../customer/post-auth-ports.js';
@@ -39,6 +40,8 @@ export interface PostAuthRuntime {
   readonly currentRules?: CurrentRulesCheck;
   readonly metrics: GatewayMetrics;
   readonly auditLog: AuditLog;
+  /** X-Ray subsegments of the Capillary and userinfo calls (the runtime's; none when absent). */
+  readonly tracing?: Tracing;
 }
 
 /** The deps of one post-auth function (`functionName` names its logger). */
@@ -48,6 +51,8 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
   // the local stage), never plain http outside it, whatever the brand item says.
   const allowHttp = runtime.settings.stage === 'local';
   const outbound = httpsOnly(guardedFetch({ policy: outboundPolicyFor(runtime.settings.stage) }), { allowHttp });
+  const capillaryFetch = instrumentCapillaryFetch(outbound, runtime.metrics);
+  const { tracing } = runtime;
   return {
     logger,
     guards: [runtime.revocationGuard],
@@ -67,7 +72,11 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
             },
           },
         }),
-        fetch: instrumentCapillaryFetch(outbound, runtime.metrics),
+        fetch: capillaryFetch,
+        // Each call a `capillary` subsegment annotated with its brand, where tracing is on.
+        ...(tracing?.enabled
+          ? { brandFetch: (brandId: string) => tracing.traceFetch(capillaryFetch, 'capillary', { brandId }) }
+          : {}),
         // Brands' Capillary rate limits are counted across the stage's containers (links table, TTL items).
         rateStore: new DynamoRateWindowStore({
           documentClient: runtime.documentClient,
@@ -78,7 +87,10 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
       }),
       links: runtime.links,
       // The userinfo call is not cut to the deadline: its timeout is part of the worst-case budget.
-      claims: new CiamClaimSource({ fetch: outbound, timeoutMs: BudgetDefaults.claimsTimeoutMs }),
+      claims: new CiamClaimSource({
+        fetch: tracing ? tracing.traceFetch(outbound, 'userinfo') : outbound,
+        timeoutMs: BudgetDefaults.claimsTimeoutMs,
+      }),
       audit: runtime.auditLog,
     },
   };

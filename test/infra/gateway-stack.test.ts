@@ -297,6 +297,9 @@ describe.each(EnvironmentNames)('the %s stack', (env) => {
           [EnvNames.REVOCATIONS_TABLE]: `ciam-gateway-${settings.stage}-revocations`,
           [EnvNames.AUTHORIZER_CACHE_TTL_SECONDS]: String(settings.authorizer.resultCacheTtlSeconds),
           [EnvNames.REVOCATION_CACHE_TTL_SECONDS]: String(settings.caches.revocationCacheTtlSeconds),
+          // Peer calls traced (shared/observability/tracing.ts); Powertools' URL-recording HTTP capture off.
+          [EnvNames.POWERTOOLS_TRACE_ENABLED]: 'true',
+          POWERTOOLS_TRACER_CAPTURE_HTTPS_REQUESTS: 'false',
         });
       }
       const logGroupRef = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;

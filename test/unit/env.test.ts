@@ -36,11 +36,18 @@ describe('loadSettings', () => {
       if (
         name === EnvNames.LOCAL_ADMIN_KEY ||
         name === EnvNames.SECRETS_KMS_KEY_ID ||
-        name === EnvNames.SUBJECT_HASH_KEY_PARAMETER
+        name === EnvNames.SUBJECT_HASH_KEY_PARAMETER ||
+        name === EnvNames.POWERTOOLS_TRACE_ENABLED
       )
         continue;
       expect(error.message).toContain(`${name} is required`);
     }
+  });
+
+  it('traces only where the stack says POWERTOOLS_TRACE_ENABLED=true (tests, tools and the local stack never do)', () => {
+    expect(loadSettings(settingsEnv({ POWERTOOLS_TRACE_ENABLED: 'true' })).tracing).toBe(true);
+    expect(loadSettings(settingsEnv({ POWERTOOLS_TRACE_ENABLED: 'false' })).tracing).toBeUndefined();
+    expect(loadSettings(settingsEnv()).tracing).toBeUndefined();
   });
 
   it('has no silent STAGE=local: a missing stage is an error, not the local stage', () => {
