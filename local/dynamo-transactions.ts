@@ -6,8 +6,10 @@
 // nothing: one failed condition cancels it with TransactionCanceledException and one CancellationReason per
 // action, in order (`ConditionalCheckFailed` or `None`). Atomicity against other writers comes from one write
 // lock that single-item writes and transactions take in turn; reads that arrive while a transaction runs wait
-// for it (GetItem is serializable with TransactWriteItems in DynamoDB). ClientRequestToken idempotency is not
-// emulated (the gateway does not send one).
+// for it (GetItem is serializable with TransactWriteItems in DynamoDB). ClientRequestToken idempotency as
+// documented: the AWS SDK fills the token itself and keeps it across its retries, so a retry of an attempt that
+// committed but answered too late (the client's request timeout) succeeds without changes instead of failing its
+// own conditions; the same token with other parameters is an IdempotentParameterMismatchException.
 import {
   createServer,
   request as httpRequest,
@@ -73,6 +75,14 @@ function answer(res: ServerResponse, status: number, body: unknown): void {
 
 class ValidationFailure extends Error {}
 
+/** How long a committed transaction's token answers a repeat (API reference: 10 minutes after it completes). */
+const CLIENT_TOKEN_VALID_MS = 10 * 60 * 1000;
+
+interface TransactRequest {
+  TransactItems?: Action[];
+  ClientRequestToken?: string;
+}
+
 /**
  * Starts the front on `port` (0 = any), passing requests to dynalite at `backendPort`; `backend` is a client
  * that talks to dynalite directly (the transaction's own item calls must not wait for the front's lock).
@@ -85,6 +95,30 @@ export async function startDynamoFront(options: {
   let writeChain: Promise<unknown> = Promise.resolve();
   let transaction: Promise<unknown> | undefined;
   const keySchemas = new Map<string, string[]>();
+  /** Tokens of committed transactions: their actions (what a repeat must equal) and until when they answer. */
+  const committed = new Map<string, { actions: string; until: number }>();
+
+  /** A transaction with its token: a repeat of a committed one answers success and writes nothing. */
+  async function transactOnce(request: TransactRequest): Promise<{ status: number; body: unknown }> {
+    const token = request.ClientRequestToken;
+    const actions = JSON.stringify(request.TransactItems ?? []);
+    const earlier = token === undefined ? undefined : committed.get(token);
+    if (earlier && earlier.until > Date.now()) {
+      if (earlier.actions === actions) return { status: 200, body: {} };
+      return {
+        status: 400,
+        body: {
+          __type: `${TYPE_PREFIX}IdempotentParameterMismatchException`,
+          message: 'The request uses the same client token as a previous, but non-identical request.',
+        },
+      };
+    }
+    const outcome = await transactWrite(request);
+    if (token !== undefined && outcome.status === 200) {
+      committed.set(token, { actions, until: Date.now() + CLIENT_TOKEN_VALID_MS });
+    }
+    return outcome;
+  }
 
   /** Runs `work` alone among writers (single writes and transactions queue in arrival order). */
   function exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -148,7 +182,7 @@ export async function startDynamoFront(options: {
     else await options.backend.send(new DeleteItemCommand({ TableName: table, Key: key }));
   }
 
-  async function transactWrite(body: { TransactItems?: Action[] }): Promise<{ status: number; body: unknown }> {
+  async function transactWrite(body: TransactRequest): Promise<{ status: number; body: unknown }> {
     const actions = Array.isArray(body.TransactItems) ? body.TransactItems : [];
     if (actions.length < 1 || actions.length > 100) {
       throw new ValidationFailure('Member must have length less than or equal to 100 and at least 1');
@@ -247,7 +281,7 @@ export async function startDynamoFront(options: {
     if (action === 'TransactWriteItems') {
       const run = exclusive(async () => {
         try {
-          const outcome = await transactWrite(JSON.parse(body.toString('utf8')) as { TransactItems?: Action[] });
+          const outcome = await transactOnce(JSON.parse(body.toString('utf8')) as TransactRequest);
           answer(res, outcome.status, outcome.body);
         } catch (error) {
           const validation =

@@ -1,16 +1,21 @@
 // The local DynamoDB's TransactWriteItems (dynalite has none; local/dynamo-transactions.ts adds it) against
 // DynamoDB's documented semantics, through the real SDK: all or nothing, conditions against the state before
-// the transaction, one CancellationReason per action, one action per item, and isolation under concurrency.
+// the transaction, one CancellationReason per action, one action per item, isolation under concurrency, and the
+// idempotency of a repeat with the same ClientRequestToken.
 import {
   ConditionalCheckFailedException,
   CreateTableCommand,
+  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { timeoutClientConfig } from '../../shared/adapters/request-timeouts.js';
 import { type LocalDynamo, startLocalDynamo } from '../../local/local-dynamo.js';
 
 const TABLE = 'transactions-test';
@@ -113,6 +118,65 @@ describe('TransactWriteItems on the local DynamoDB', () => {
         }),
       ),
     ).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+  });
+
+  it('answers a repeat of a committed transaction with its ClientRequestToken as DynamoDB does: success, no change', async () => {
+    // The SDK's retry of an attempt that committed but answered after the client's request timeout.
+    const items = [putNew('t1', { v: { S: 'first' } })];
+    await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: items, ClientRequestToken: 'retry-1' }));
+    await dynamo.client.send(new TransactWriteItemsCommand({ TransactItems: items, ClientRequestToken: 'retry-1' }));
+    expect(await get('t1')).toEqual({ pk: { S: 't1' }, v: { S: 'first' } });
+    // Without the token (a new request) the same actions fail their condition.
+    await expect(transact(items)).rejects.toBeInstanceOf(TransactionCanceledException);
+    // The same token with other actions.
+    const mismatch = await dynamo.client
+      .send(new TransactWriteItemsCommand({ TransactItems: [putNew('t2')], ClientRequestToken: 'retry-1' }))
+      .catch((e: unknown) => e);
+    expect((mismatch as Error).name).toBe('IdempotentParameterMismatchException');
+    expect(await get('t2')).toBeUndefined();
+  });
+
+  it("lets the SDK's retry of a transaction whose answer came after the request timeout succeed", async () => {
+    // A loaded machine: the first answer is held past the client's request timeout after the front committed.
+    let held = false;
+    const proxy = createServer((req, res) => {
+      const target = new URL(dynamo.endpoint);
+      const forward = httpRequest(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (upstream) => {
+          const hold = !held && String(req.headers['x-amz-target']).endsWith('TransactWriteItems');
+          held ||= hold;
+          setTimeout(
+            () => {
+              if (res.destroyed) {
+                upstream.resume();
+                return;
+              }
+              res.writeHead(upstream.statusCode ?? 500, upstream.headers);
+              upstream.pipe(res);
+            },
+            hold ? 400 : 0,
+          );
+        },
+      );
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      ...timeoutClientConfig({ connectionTimeoutMs: 500, requestTimeoutMs: 150, maxAttempts: 3 }),
+    });
+    try {
+      await client.send(new TransactWriteItemsCommand({ TransactItems: [putNew('slow1')] }));
+      expect(held).toBe(true);
+      expect(await get('slow1')).toEqual({ pk: { S: 'slow1' } });
+    } finally {
+      client.destroy();
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('lets exactly one of 20 concurrent transactions claim a shared unique item', async () => {
