@@ -1,6 +1,7 @@
 // Composition root of the admin function: settings at cold start, AWS clients on first request. The audit log
 // (with its metrics), the secret source, the link store and the brand directory come from the shared runtime.
 import { DynamoBrandStore } from '../../shared/adapters/dynamo-brand-store.js';
+import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { guardedFetch } from '../../shared/adapters/guarded-http.js';
 import { guardedHttpGet } from '../../shared/adapters/node-http-get.js';
 import { SsmSecretWriter } from '../../shared/adapters/ssm-secret-source.js';
@@ -26,6 +27,11 @@ const runtime = createGatewayRuntime(settings, {
 const adminKey = process.env[EnvNames.LOCAL_ADMIN_KEY];
 // The brand writer and the secret writer are the admin function's alone (not in the shared runtime, so no other
 // function's code, or role, reaches them).
+// The link store is built here, not in the shared runtime, so the functions that never touch links (the logout
+// pair) carry no link code and their roles no links grant.
+const links = lazy(
+  () => new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: settings.tables.links }),
+);
 const brandStore = lazy(
   () => new DynamoBrandStore({ documentClient: runtime.documentClient, tableName: settings.tables.brands }),
 );
@@ -50,7 +56,7 @@ export const handler = createHandler({
         capillaryCredentials: createCapillaryCredentialCheck({ fetch: guarded, timeoutMs: 5_000 }),
         audit: runtime.auditLog,
         ssmPrefix: settings.ssmPrefix,
-        links: runtime.links,
+        links: links(),
         // A saved brand (and any secret written with it) is read fresh by this container's next check.
         onChange: () => {
           runtime.brandDirectory.clear();
@@ -67,7 +73,7 @@ export const handler = createHandler({
       brand: async (brandId) => (await brandStore().get(brandId))?.config,
       brandDirectory: runtime.brandDirectory,
       revocations: runtime.revocationStore,
-      links: runtime.links,
+      links: links(),
       secrets: runtime.secretSource,
       claims: new CiamClaimSource({ fetch: fetchOut, timeoutMs: BudgetDefaults.claimsTimeoutMs }),
       fetch: fetchOut,

@@ -3,10 +3,8 @@
 // life of the Lambda container. index.ts files create one runtime at cold start and take what they need.
 // The authorizer uses createCoreRuntime alone (no SSM client, no zod classic in its bundle).
 import { createSsmClient, type SSMClient } from '../adapters/aws-clients.js';
-import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';
 import { SsmSecretSource } from '../adapters/ssm-secret-source.js';
 import { CachedSecretSource } from '../config/cached-secret-source.js';
-import type { BrandLinks, LinkStore } from '../customer/link-store.js';
 import type { GatewaySettings } from '../env.js';
 import { type CoreRuntime, createCoreRuntime, type GatewayRuntimeOptions } from './core-runtime.js';
 import { lazyObject } from './lazy.js';
@@ -17,8 +15,6 @@ export interface GatewayRuntime extends CoreRuntime {
   readonly ssm: SSMClient;
   /** SSM SecureString reader, cached with the config TTL and stale-if-error window. */
   readonly secretSource: CachedSecretSource;
-  /** The customer links (links table): post-auth, the member API, the admin's link reads and go-live. */
-  readonly links: LinkStore & BrandLinks;
 }
 
 /** Builds the runtime for one Lambda container; nothing is constructed until a getter is first read. */
@@ -35,7 +31,6 @@ export function createGatewayRuntime(settings: GatewaySettings, options: Gateway
           staleIfErrorSeconds: settings.configStaleIfErrorSeconds,
           now,
         }),
-      links: () => new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: settings.tables.links }),
     },
     core,
   );

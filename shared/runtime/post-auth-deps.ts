@@ -1,6 +1,7 @@
 // Builds the dependencies of the five post-auth functions from the gateway runtime (the lazy
 // composition root): per-brand Capillary clients over an instrumented fetch, the CIAM claim source, and the
 // runtime's link store, audit log and uncached revocation guard. Called once per cold start.
+import { DynamoLinkStore } from '../adapters/dynamo-link-store.js';
 import { DynamoRateWindowStore } from '../adapters/dynamo-rate-window-store.js';
 import { guardedFetch } from '../adapters/guarded-http.js';
 import { outboundPolicyFor } from '../http/address-policy.js';
@@ -33,7 +34,8 @@ export interface PostAuthRuntime {
   readonly brandDirectory: BrandDirectory;
   readonly secretSource: SecretSource;
   readonly documentClient: GatewayRuntime['documentClient'];
-  readonly links: LinkStore;
+  /** The link store; absent: the DynamoDB store on the links table (tests pass their own). */
+  readonly links?: LinkStore;
   /** The uncached revocation guard. */
   readonly revocationGuard: AuthGuard;
   /** The brand-revision check (the runtime's `currentRules`). */
@@ -85,7 +87,9 @@ export function buildPostAuthDeps(functionName: string, runtime: PostAuthRuntime
         onRateStoreError: (error) =>
           logger.warn('capillary rate limit counters unavailable; counting in this container', { error }),
       }),
-      links: runtime.links,
+      links:
+        runtime.links ??
+        new DynamoLinkStore({ documentClient: runtime.documentClient, tableName: runtime.settings.tables.links }),
       // The userinfo call is not cut to the deadline: its timeout is part of the worst-case budget.
       claims: new CiamClaimSource({
         fetch: tracing ? tracing.traceFetch(outbound, 'userinfo') : outbound,

@@ -80,7 +80,7 @@ describe('IAM derived from the code', () => {
   it('knows where every adapter that calls AWS acts', () => {
     for (const [name, symbol] of adapterSymbols(ADAPTERS)) {
       const commands = [...symbol.methods.values()].flatMap((set) => [...set]);
-      if (commands.length > 0) expect(ADAPTER_TARGETS, name).toHaveProperty([name]);
+      if (commands.length > 0 && !symbol.abstract) expect(ADAPTER_TARGETS, name).toHaveProperty([name]);
     }
   });
 

@@ -43,6 +43,10 @@ interface AdapterSymbol {
   selfCalls: Map<string, Set<string>>;
   /** Other adapter symbols named in its body. */
   references: Set<string>;
+  /** The adapter class it extends (its `this.x(` helpers may live there). */
+  base?: string;
+  /** An abstract base: it acts only through its subclasses, on their tables. */
+  abstract: boolean;
 }
 
 const COMMAND_PATTERN = /\bnew (\w+Command)\s*\(/g;
@@ -99,19 +103,21 @@ export function adapterSymbols(adaptersDir: string): Map<string, AdapterSymbol> 
   for (const name of readdirSync(adaptersDir).filter((file) => file.endsWith('.ts'))) {
     const file = join(adaptersDir, name);
     const source = readSource(file);
-    const declarations = [...source.matchAll(/^export (?:async )?(class|function) (\w+)/gm)];
+    const declarations = [...source.matchAll(/^export (async |abstract )?(class|function) (\w+)(?: extends (\w+))?/gm)];
     declarations.forEach((declaration, i) => {
       const start = declaration.index ?? 0;
       const end = declarations[i + 1]?.index ?? source.length;
       const body = source.slice(start, end);
       const symbol: AdapterSymbol = {
         file,
-        name: declaration[2] ?? '',
+        name: declaration[3] ?? '',
         methods: new Map(),
         selfCalls: new Map(),
         references: new Set(),
+        ...(declaration[4] ? { base: declaration[4] } : {}),
+        abstract: declaration[1] === 'abstract ',
       };
-      const parts = declaration[1] === 'class' ? methodChunks(body) : new Map([['', body]]);
+      const parts = declaration[2] === 'class' ? methodChunks(body) : new Map([['', body]]);
       for (const [method, chunk] of parts) {
         symbol.methods.set(method, new Set([...chunk.matchAll(COMMAND_PATTERN)].map((m) => m[1] ?? '')));
         symbol.selfCalls.set(method, new Set([...chunk.matchAll(/this\.(\w+)\(/g)].map((m) => m[1] ?? '')));
@@ -140,7 +146,10 @@ function commandsOf(
   seen.add(key);
   const commands = new Set(symbol.methods.get(method) ?? []);
   for (const helper of symbol.selfCalls.get(method) ?? []) {
-    for (const command of commandsOf(symbols, symbol, helper, seen)) commands.add(command);
+    // A helper the class does not declare is inherited from its base class.
+    const owner = symbol.methods.has(helper) ? symbol : symbols.get(symbol.base ?? '');
+    if (owner === undefined) continue;
+    for (const command of commandsOf(symbols, owner, helper, seen)) commands.add(command);
   }
   for (const reference of symbol.references) {
     const other = symbols.get(reference);

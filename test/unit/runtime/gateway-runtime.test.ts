@@ -68,7 +68,6 @@ describe('createGatewayRuntime', () => {
     expect(runtime.brandDirectory).toBe(runtime.brandDirectory);
     expect(runtime.documentClient).toBe(runtime.documentClient);
     expect(runtime.secretSource).toBe(runtime.secretSource);
-    expect(runtime.links).toBe(runtime.links);
     expect(ddb.calls()).toHaveLength(0);
     expect(ssm.calls()).toHaveLength(0);
   });
