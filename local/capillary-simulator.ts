@@ -11,6 +11,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { readJsonBody } from './http/read-body.js';
 import { PII_DELETED_MESSAGE } from '../shared/capillary/capillary-codes.js';
 import { CustomerV2, type SimCode } from './capillary-sim/codes.js';
 import { canonicalMobile } from './capillary-sim/mobiles.js';
@@ -295,17 +296,11 @@ function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > 1_000_000) throw new Error('body too large');
-    chunks.push(buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  return text === '' ? undefined : JSON.parse(text);
+/** The simulator's body cap; a larger or malformed body reads as invalid JSON. */
+const MAX_BODY_BYTES = 1_000_000;
+
+function readBody(req: IncomingMessage): Promise<unknown> {
+  return readJsonBody(req, MAX_BODY_BYTES);
 }
 
 function str(value: unknown): string {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createLocalJWKSet, exportJWK, generateKeyPair, type JWK, jwtVerify } from 'jose';
 import type { Configuration, KoaContextWithOIDC, default as Provider } from 'oidc-provider';
 import { openDevCiamState } from './dev-ciam-state.js';
+import { readFormBody, readJsonBody } from './http/read-body.js';
 
 export type AccountClaims = Record<string, unknown>;
 
@@ -70,6 +71,8 @@ const RESOURCE_SCOPES = [LOYALTY_SCOPE, REDEEM_SCOPE];
 const ACR_VALUES = ['pwd', 'mfa'] as const;
 /** The development CIAM's one-time code: any six digits are accepted (local use only). */
 const OTP_PATTERN = /^\d{6}$/;
+/** The account forms and the account API take small bodies only. */
+const MAX_BODY_BYTES = 16_384;
 
 /** The acr values an authorization request asks for (`acr_values`, space-separated), known ones only. */
 function requestedAcrs(params: Record<string, unknown> | undefined): string[] {
@@ -223,18 +226,6 @@ function formChange(form: URLSearchParams): AccountChange {
   };
 }
 
-async function readJson(req: NodeJS.ReadableStream): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > 16_384) throw new Error('body too large');
-    chunks.push(buffer);
-  }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-}
-
 /** The part of a Koa context the page helpers write. */
 interface Answerable {
   status: number;
@@ -258,18 +249,6 @@ function pageError(ctx: Answerable, out: Record<string, unknown>): void {
       .map(([key, value]) => `<p><strong>${escapeHtml(key)}</strong>: ${escapeHtml(String(value))}</p>`)
       .join('')}`,
   );
-}
-
-async function readForm(req: NodeJS.ReadableStream): Promise<URLSearchParams> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > 16_384) throw new Error('form too large');
-    chunks.push(buffer);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 }
 
 type OidcModule = typeof import('oidc-provider');
@@ -519,7 +498,7 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
     const formMatch = /^\/account\/([^/]+)$/.exec(ctx.path);
     if (formMatch && ctx.method === 'POST') {
       const sub = decodeURIComponent(formMatch[1] ?? '');
-      const form = await readForm(ctx.req).catch(() => new URLSearchParams());
+      const form = await readFormBody(ctx.req, MAX_BODY_BYTES).catch(() => new URLSearchParams());
       const current = accounts[sub];
       const change = formChange(form);
       const issues = current ? accountChangeIssues({ ...change }) : [];
@@ -564,7 +543,7 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
     }
     let change: unknown;
     try {
-      change = await readJson(ctx.req);
+      change = await readJsonBody(ctx.req, MAX_BODY_BYTES);
     } catch {
       return jsonAnswer(ctx, 400, { error: { code: 'INVALID_JSON', message: 'Body must be a JSON object' } });
     }
@@ -606,7 +585,7 @@ export async function startDevCiam(options: DevCiamOptions): Promise<DevCiam> {
       return undefined;
     }
     if (ctx.method === 'POST' && match[2]) {
-      const form = await readForm(ctx.req);
+      const form = await readFormBody(ctx.req, MAX_BODY_BYTES);
       const login = form.get('login') ?? '';
       const problem = !accounts[login]
         ? 'Unknown user'

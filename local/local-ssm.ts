@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { BodyTooLarge, readBody } from './http/read-body.js';
 
 const ParameterTypes = ['String', 'StringList', 'SecureString'] as const;
 type ParameterType = (typeof ParameterTypes)[number];
@@ -282,16 +283,13 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-      size += buffer.length;
-      if (size > MAX_BODY_BYTES) {
-        send(res, 413, { __type: 'ValidationException', message: 'Request body too large' });
-        return;
-      }
-      chunks.push(buffer);
+    let raw: Buffer;
+    try {
+      raw = await readBody(req, MAX_BODY_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      send(res, 413, { __type: 'ValidationException', message: 'Request body too large' });
+      return;
     }
     if (req.method !== 'POST') {
       send(res, 405, { __type: 'UnknownOperationException', message: 'Only POST / is supported' });
@@ -305,7 +303,7 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
     }
     let body: unknown;
     try {
-      const text = Buffer.concat(chunks).toString('utf8');
+      const text = raw.toString('utf8');
       body = text === '' ? {} : JSON.parse(text);
     } catch {
       send(res, 400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });

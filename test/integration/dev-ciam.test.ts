@@ -29,6 +29,20 @@ describe('development CIAM', () => {
     expect(userinfo.status).toBe(200);
   });
 
+  it('answers an empty, malformed or oversized account change 400 INVALID_JSON and keeps the user', async () => {
+    for (const body of ['', '{', JSON.stringify({ given_name: 'x'.repeat(16_384) })]) {
+      const answer = await fetch(`${ciam.issuer}/account/users/user-1`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toEqual({ error: { code: 'INVALID_JSON', message: 'Body must be a JSON object' } });
+    }
+    const user = await (await fetch(`${ciam.issuer}/account/users/user-1`)).json();
+    expect(user).toMatchObject({ given_name: 'Ada' });
+  });
+
   it('issues a client-credentials access token for the application', async () => {
     const token = await clientCredentialsToken(ciam, CLIENT, API);
     const jwks = createRemoteJWKSet(new URL(ciam.jwksUri));
