@@ -1,6 +1,8 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevCiam, clientCredentialsToken, loginWithCode, startDevCiam } from '../../local/dev-ciam.js';
+import { type DevCiam, startDevCiam } from '../../local/dev-ciam.js';
+import { loginWithCode } from '../../local/dev-ciam-client.js';
+import { clientCredentialsToken } from '../support/dev-ciam-session.js';
 
 const API = 'https://api.demo.loyalty.test';
 const CLIENT = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };
