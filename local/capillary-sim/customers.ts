@@ -31,7 +31,11 @@ export interface SimCustomer {
   loyaltyInfo: { loyaltyType: string };
 }
 
-/** Sources of the "get customer id" lookup (get customer id, reference/customer-1) plus OAUTH_EXTERNAL, the CIAM integration's channel. */
+/**
+ * Sources of the "get customer id" lookup (get customer id, reference/customer-1) plus OAUTH_EXTERNAL, the CIAM
+ * integration's channel. Not shared with the ledger's source list in loyalty.ts: each is its own endpoint's
+ * documented enum, and they differ.
+ */
 const LOOKUP_SOURCES = new Set([
   'FACEBOOK',
   'WEB_ENGAGE',
@@ -411,12 +415,23 @@ export class SimCustomerBook {
     return profile ?? fail(400, CustomerV2.INVALID_SOURCE_OR_ACCOUNT);
   }
 
-  updateCustomer(id: number, query: Record<string, string>, body: unknown): Answer {
+  /** The customer a write names (as `live` finds it) and its profile of the query's source and account. */
+  writeTarget(
+    id: number,
+    query: Record<string, string>,
+  ): { target: { customer: SimCustomer; warnings: StatusItem[] }; profile: SimProfile } | Answer {
     const target = this.live(id);
     if ('body' in target) return target;
-    const { customer } = target;
-    const profile = this.profileOf(customer, query);
+    const profile = this.profileOf(target.customer, query);
     if ('body' in profile) return profile;
+    return { target, profile };
+  }
+
+  updateCustomer(id: number, query: Record<string, string>, body: unknown): Answer {
+    const found = this.writeTarget(id, query);
+    if ('body' in found) return found;
+    const { target, profile } = found;
+    const { customer } = target;
     if (!isRecord(body)) return fail(400, CustomerV2.NO_SOURCE, 'Invalid body');
     const input = Array.isArray(body.profiles) && isRecord(body.profiles[0]) ? body.profiles[0] : {};
     if ('identifiers' in input)
@@ -434,11 +449,10 @@ export class SimCustomerBook {
 
   /** changeIdentifier reports refusals as warnings 8070-8075 beside the createdId (reference/update-identifiersissue-card). */
   changeIdentifier(id: number, query: Record<string, string>, body: unknown): Answer {
-    const target = this.live(id);
-    if ('body' in target) return target;
+    const found = this.writeTarget(id, query);
+    if ('body' in found) return found;
+    const { target, profile } = found;
     const { customer } = target;
-    const profile = this.profileOf(customer, query);
-    if ('body' in profile) return profile;
     const refused = (code: SimCode): Answer => ({
       status: 200,
       body: { createdId: customer.id, warnings: [...target.warnings, item(code.code, code.message)] },
