@@ -66,12 +66,11 @@ function page<T>(items: T[], max: number, token: string | undefined): { items: T
   return start + max < items.length ? { items: slice, next: String(start + max) } : { items: slice };
 }
 
-/** Starts the local SSM server on 127.0.0.1 (port 0 = any free port). */
-export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<LocalSsm> {
-  const now = options.now ?? Date.now;
-  const region = options.region ?? 'eu-west-1';
-  const accountId = options.accountId ?? '000000000000';
-  const store = new ParameterStore(options.path);
+/** SSM's operations over the store (ARNs in `region` and `accountId`; `now` stamps LastModifiedDate). */
+function ssmOperations(
+  store: ParameterStore,
+  { region, accountId, now }: { region: string; accountId: string; now: () => number },
+): Record<string, SsmOperation> {
   const { parameters } = store;
   const persist = () => store.persist();
 
@@ -93,7 +92,7 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
 
   const notFound = (name: string) => new SsmError('ParameterNotFound', `Parameter ${name} not found.`);
 
-  const operations: Record<string, SsmOperation> = {
+  return {
     GetParameter: (body) => {
       const input = parseInput(GetInput, body);
       const parameter = parameters.get(input.Name);
@@ -202,7 +201,16 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
       };
     },
   };
+}
 
+/** Starts the local SSM server on 127.0.0.1 (port 0 = any free port). */
+export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<LocalSsm> {
+  const store = new ParameterStore(options.path);
+  const operations = ssmOperations(store, {
+    region: options.region ?? 'eu-west-1',
+    accountId: options.accountId ?? '000000000000',
+    now: options.now ?? Date.now,
+  });
   const server = createSsmServer(operations);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -212,7 +220,7 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    names: () => [...parameters.keys()].sort(),
+    names: () => [...store.parameters.keys()].sort(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
