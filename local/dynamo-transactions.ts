@@ -18,6 +18,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody } from './http/read-body.js';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
@@ -52,15 +53,6 @@ function operation(action: Action): { kind: keyof Action; input: Record<string, 
   const [kind] = kinds;
   if (kinds.length !== 1 || kind === undefined) return undefined;
   return { kind, input: action[kind] as Record<string, unknown> };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function answer(res: ServerResponse, status: number, body: unknown): void {
@@ -275,7 +267,8 @@ export async function startDynamoFront(options: {
   }
 
   const server = createServer(async (req, res) => {
-    const body = await readBody(req);
+    // No cap of its own: every request passes to dynalite, which answers an oversized one as DynamoDB does.
+    const body = await readBody(req, Number.POSITIVE_INFINITY);
     const targetHeader = String(req.headers['x-amz-target'] ?? '');
     const action = targetHeader.slice(targetHeader.indexOf('.') + 1);
     if (action === 'TransactWriteItems') {

@@ -1,38 +1,12 @@
 // A local SSM Parameter Store speaking SSM's JSON 1.1 protocol (POST /, X-Amz-Target: AmazonSSM.<Op>),
-// so the real @aws-sdk/client-ssm runs against it through AWS_ENDPOINT_URL_SSM. Loopback only; optional
-// JSON file persistence. There is no KMS locally: SecureString values are stored as given (the file is
-// git-ignored local data), and reads without WithDecryption return an opaque placeholder, as SSM would.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// so the real @aws-sdk/client-ssm runs against it through AWS_ENDPOINT_URL_SSM. Loopback only. Here are the
+// operations; the protocol (request, answer and error shapes) is ssm/protocol.ts, the parameters and their
+// optional JSON file ssm/parameter-store.ts. There is no KMS locally: SecureString values are stored as given
+// (the file is git-ignored local data), and reads without WithDecryption return an opaque placeholder, as SSM would.
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import { z } from 'zod';
-
-const ParameterTypes = ['String', 'StringList', 'SecureString'] as const;
-type ParameterType = (typeof ParameterTypes)[number];
-
-interface StoredParameter {
-  name: string;
-  type: ParameterType;
-  value: string;
-  version: number;
-  /** Epoch milliseconds. */
-  lastModified: number;
-  description?: string;
-}
-
-const StoreFileSchema = z.object({
-  parameters: z.array(
-    z.object({
-      name: z.string(),
-      type: z.enum(ParameterTypes),
-      value: z.string(),
-      version: z.number().int(),
-      lastModified: z.number(),
-      description: z.string().optional(),
-    }),
-  ),
-});
+import { ParameterStore, ParameterTypes, type StoredParameter } from './ssm/parameter-store.js';
+import { createSsmServer, parseInput, SsmError, type SsmOperation } from './ssm/protocol.js';
 
 export interface LocalSsmOptions {
   port?: number;
@@ -51,15 +25,6 @@ export interface LocalSsm {
   names(): string[];
 }
 
-class SsmError extends Error {
-  readonly type: string;
-  constructor(type: string, message: string) {
-    super(message);
-    this.type = type;
-  }
-}
-
-const MAX_BODY_BYTES = 1_048_576;
 const MAX_VALUE_CHARS = 8192;
 const NAME_PATTERN = /^\/?[A-Za-z0-9_.\-/]{1,2048}$/;
 
@@ -88,18 +53,6 @@ const DescribeInput = z.object({
     .optional(),
 });
 
-function parseInput<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new SsmError(
-      'ValidationException',
-      `1 validation error detected: ${issue?.path.join('.')}: ${issue?.message}`,
-    );
-  }
-  return result.data;
-}
-
 function checkName(name: string): void {
   if (!NAME_PATTERN.test(name) || name.includes('//')) {
     throw new SsmError('ValidationException', `Parameter name ${JSON.stringify(name)} is not valid`);
@@ -113,35 +66,13 @@ function page<T>(items: T[], max: number, token: string | undefined): { items: T
   return start + max < items.length ? { items: slice, next: String(start + max) } : { items: slice };
 }
 
-/** Starts the local SSM server on 127.0.0.1 (port 0 = any free port). */
-export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<LocalSsm> {
-  const now = options.now ?? Date.now;
-  const region = options.region ?? 'eu-west-1';
-  const accountId = options.accountId ?? '000000000000';
-  const parameters = new Map<string, StoredParameter>();
-
-  if (options.path) {
-    let text: string | undefined;
-    try {
-      text = readFileSync(options.path, 'utf8');
-    } catch {
-      text = undefined; // first start: no file yet
-    }
-    if (text !== undefined) {
-      for (const parameter of StoreFileSchema.parse(JSON.parse(text)).parameters) {
-        const { description, ...rest } = parameter;
-        parameters.set(parameter.name, description === undefined ? rest : { ...rest, description });
-      }
-    }
-  }
-
-  const persist = (): void => {
-    if (!options.path) return;
-    mkdirSync(dirname(options.path), { recursive: true });
-    const temp = `${options.path}.tmp`;
-    writeFileSync(temp, JSON.stringify({ parameters: [...parameters.values()] }, null, 2), { mode: 0o600 });
-    renameSync(temp, options.path);
-  };
+/** SSM's operations over the store (ARNs in `region` and `accountId`; `now` stamps LastModifiedDate). */
+function ssmOperations(
+  store: ParameterStore,
+  { region, accountId, now }: { region: string; accountId: string; now: () => number },
+): Record<string, SsmOperation> {
+  const { parameters } = store;
+  const persist = () => store.persist();
 
   const arn = (name: string): string =>
     `arn:aws:ssm:${region}:${accountId}:parameter${name.startsWith('/') ? '' : '/'}${name}`;
@@ -161,7 +92,7 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
 
   const notFound = (name: string) => new SsmError('ParameterNotFound', `Parameter ${name} not found.`);
 
-  const operations: Record<string, (body: unknown) => unknown> = {
+  return {
     GetParameter: (body) => {
       const input = parseInput(GetInput, body);
       const parameter = parameters.get(input.Name);
@@ -270,60 +201,17 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
       };
     },
   };
+}
 
-  const send = (res: ServerResponse, status: number, body: unknown): void => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      'content-type': 'application/x-amz-json-1.1',
-      'content-length': Buffer.byteLength(text),
-      'x-amzn-requestid': crypto.randomUUID(),
-    });
-    res.end(text);
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-      size += buffer.length;
-      if (size > MAX_BODY_BYTES) {
-        send(res, 413, { __type: 'ValidationException', message: 'Request body too large' });
-        return;
-      }
-      chunks.push(buffer);
-    }
-    if (req.method !== 'POST') {
-      send(res, 405, { __type: 'UnknownOperationException', message: 'Only POST / is supported' });
-      return;
-    }
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith('AmazonSSM.') ? operations[target.slice('AmazonSSM.'.length)] : undefined;
-    if (!operation) {
-      send(res, 400, { __type: 'UnknownOperationException', message: `Unknown operation ${target || '(none)'}` });
-      return;
-    }
-    let body: unknown;
-    try {
-      const text = Buffer.concat(chunks).toString('utf8');
-      body = text === '' ? {} : JSON.parse(text);
-    } catch {
-      send(res, 400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
-      return;
-    }
-    try {
-      send(res, 200, operation(body));
-    } catch (error) {
-      if (error instanceof SsmError) send(res, 400, { __type: error.type, message: error.message });
-      else send(res, 500, { __type: 'InternalServerError', message: 'Internal error' });
-    }
-  };
-
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) send(res, 500, { __type: 'InternalServerError', message: 'Internal error' });
-    });
+/** Starts the local SSM server on 127.0.0.1 (port 0 = any free port). */
+export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<LocalSsm> {
+  const store = new ParameterStore(options.path);
+  const operations = ssmOperations(store, {
+    region: options.region ?? 'eu-west-1',
+    accountId: options.accountId ?? '000000000000',
+    now: options.now ?? Date.now,
   });
+  const server = createSsmServer(operations);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -332,7 +220,7 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
-    names: () => [...parameters.keys()].sort(),
+    names: () => [...store.parameters.keys()].sort(),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -13,7 +13,7 @@
 // BENCH_QUICK=1 runs fewer requests; LOG_BYTES_SHOW=1 prints each counted line. Lambda's own START/END/REPORT lines are not counted (about 300 bytes per
 // invocation, written whatever the code does).
 import { ACCESS_LOG_FIELDS } from '../infra/constructs/gateway-api.js';
-import { loginWithCode } from '../local/dev-ciam.js';
+import { loginWithCode } from '../local/dev-ciam-client.js';
 import { type LocalStack, startLocalStack } from '../local/stack.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';

@@ -2,7 +2,8 @@
 // (authorization code + PKCE, no browser) and prints a real JWT access token for curl. The client comes
 // from $LOCAL_DATA_DIR/dev-clients.json (default .local-data/), which the local stack writes at every start.
 import { parseArgs } from 'node:util';
-import { LOYALTY_SCOPE, loginWithCode } from '../local/dev-ciam.js';
+import { LOYALTY_SCOPE } from '../local/dev-ciam.js';
+import { loginWithCode } from '../local/dev-ciam-client.js';
 import { type DevClients, DevClientsError, localDataDir, readDevClients } from '../local/local-data.js';
 
 const USAGE = `Usage: npm run token -- --user <id> [--id-token | --json] [--client demo-app|demo-spa] [--scope <s>] [--acr <v>]

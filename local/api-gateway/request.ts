@@ -1,6 +1,5 @@
 // Reading an incoming request as API Gateway sees it: headers in the client's case, query parameters in
-// single- and multi-value form, and the body under its size cap.
-import type { IncomingMessage } from 'node:http';
+// single- and multi-value form (the body is read under its size cap by local/http/read-body.ts).
 
 export interface RequestHeaders {
   headers: Record<string, string>;
@@ -43,26 +42,4 @@ export function collectQuery(url: URL): RequestQuery {
     queryStringParameters: empty ? null : single,
     multiValueQueryStringParameters: empty ? null : multi,
   };
-}
-
-export class BodyTooLarge extends Error {
-  constructor() {
-    super('Request body too large');
-    this.name = 'BodyTooLarge';
-  }
-}
-
-/** Reads the body; BodyTooLarge as soon as the declared or the received size passes `max`. */
-export async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) throw new BodyTooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > max) throw new BodyTooLarge();
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }

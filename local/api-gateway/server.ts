@@ -14,7 +14,8 @@ import { authorizerEvent, methodArnFor, proxyEvent, type RequestFacts } from './
 import { bodyTooLarge, clientErrorResponse, gatewayError } from './gateway-error.js';
 import { lambdaContext, TIMED_OUT, toAnswer, withTimeout } from './lambda.js';
 import { adminKeyAllows, policyAllows } from './policy.js';
-import { BodyTooLarge, collectHeaders, collectQuery, readBody } from './request.js';
+import { BodyTooLarge, readBody } from '../http/read-body.js';
+import { collectHeaders, collectQuery } from './request.js';
 import { allowedMethods, routeTable } from './routes.js';
 import { serveStatic } from './static-files.js';
 import type {

@@ -2,7 +2,7 @@
 // the core hands each extension its customers and its checks, and asks it first for every API call and control
 // route. Kept apart so the families live in their own modules (local/capillary-sim/loyalty.ts).
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SimCustomer } from '../capillary-simulator.js';
+import type { SimCustomer } from './customers.js';
 
 /** One answer of the simulator. */
 export interface SimAnswer {

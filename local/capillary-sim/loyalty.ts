@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { isRecord } from '../../shared/lang/is-record.js';
 import { sleep } from '../../shared/lang/sleep.js';
-import type { SimCustomer } from '../capillary-simulator.js';
+import type { SimCustomer } from './customers.js';
 import { isAnswer, type SimAnswer, type SimCore, type SimExtension, type SimRequest } from './extension.js';
 import {
   applyEntry,

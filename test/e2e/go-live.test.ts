@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loginWithCode } from '../../local/dev-ciam.js';
+import { loginWithCode } from '../../local/dev-ciam-client.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { runCli } from '../support/brand-cli.js';
 import { LOCAL_BRANDS_SOURCE_ACCOUNT_ID } from '../../local/demo-brand.js';

@@ -4,7 +4,7 @@
 // every Allow for an hour: what must change a decision has to do so under a cached Allow.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CAPILLARY_CREDENTIALS } from '../../local/demo-brand.js';
-import { loginWithCode } from '../../local/dev-ciam.js';
+import { loginWithCode } from '../../local/dev-ciam-client.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { Routes } from '../../shared/routes.js';
 

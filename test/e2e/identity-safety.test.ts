@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loginWithCode } from '../../local/dev-ciam.js';
+import { loginWithCode } from '../../local/dev-ciam-client.js';
 import { createGatewayTables } from '../../local/local-dynamo.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { EnvNames } from '../../shared/env.js';

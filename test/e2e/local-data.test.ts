@@ -5,7 +5,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loginWithCode } from '../../local/dev-ciam.js';
+import { loginWithCode } from '../../local/dev-ciam-client.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 
 function modes(dir: string): { path: string; mode: string }[] {

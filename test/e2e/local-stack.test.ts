@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { followRedirects, logoutAtCiam } from '../../local/dev-ciam.js';
+import { followRedirects } from '../../local/dev-ciam-client.js';
+import { logoutAtCiam } from '../support/dev-ciam-session.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 
 const TTL_SECONDS = 30;

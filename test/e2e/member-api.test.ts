@@ -6,7 +6,8 @@
 // functions, dynalite and the Capillary simulator; under both readings of the simulator's reward requestId.
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { followRedirects, REDEEM_SCOPE } from '../../local/dev-ciam.js';
+import { REDEEM_SCOPE } from '../../local/dev-ciam.js';
+import { followRedirects } from '../../local/dev-ciam-client.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 
 const BASE_SCOPE = 'openid email phone profile loyalty:read';

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { HttpServer, OAuth2Issuer, OAuth2Server, OAuth2Service } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CAPILLARY_CREDENTIALS, DEMO_ORG_ID, DEMO_SOURCE_ACCOUNT_ID } from '../../local/demo-brand.js';
-import { type DevCiam, loginWithCode, startDevCiam } from '../../local/dev-ciam.js';
+import { type DevCiam, startDevCiam } from '../../local/dev-ciam.js';
+import { loginWithCode } from '../../local/dev-ciam-client.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { runCli } from '../support/brand-cli.js';
 

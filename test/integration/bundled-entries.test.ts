@@ -11,7 +11,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleDefines, ESM_REQUIRE_BANNER } from '../../infra/constructs/gateway-function.js';
 import { repositoryRoot } from '../../infra/gateway-stack.js';
-import { type LoginResult, loginWithCode } from '../../local/dev-ciam.js';
+import { type LoginResult, loginWithCode } from '../../local/dev-ciam-client.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 
 const entries = readdirSync(join(repositoryRoot, 'functions')).sort();

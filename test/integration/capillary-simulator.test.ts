@@ -46,6 +46,17 @@ describe('Capillary simulator through the real client', () => {
     expect(await basic.json()).toMatchObject({ errors: [{ code: 8015 }] });
   });
 
+  it('answers a malformed or oversized body 400 Invalid JSON in the Capillary envelope', async () => {
+    for (const body of ['{', JSON.stringify({ pad: 'x'.repeat(1_000_000) })]) {
+      const answer = await fetch(`${sim.baseUrl}/v2/customers`, { method: 'POST', body });
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toEqual({
+        warnings: [],
+        errors: [{ status: false, code: 400, message: 'Invalid JSON' }],
+      });
+    }
+  });
+
   it('adds, looks up by e-mail on OAUTH_EXTERNAL, gets with source=ALL and updates a customer', async () => {
     const { customerId } = await api.addCustomer({
       profiles: [

@@ -3,7 +3,8 @@
 // in again within the same browser session; the login page asks for the one-time code when mfa is requested.
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevCiam, loginWithCode, REDEEM_SCOPE, startDevCiam } from '../../local/dev-ciam.js';
+import { type DevCiam, REDEEM_SCOPE, startDevCiam } from '../../local/dev-ciam.js';
+import { loginWithCode } from '../../local/dev-ciam-client.js';
 
 const API = 'https://api.demo.loyalty.test';
 const CLIENT = { clientId: 'demo-app', clientSecret: 'demo-secret', redirectUri: 'http://127.0.0.1/cb' };

@@ -181,4 +181,22 @@ describe('local SSM server', () => {
     // Assert
     expect(stdout).toBe('via-env');
   });
+
+  it('answers an oversized body 413 and a malformed one as a SerializationException, as SSM does', async () => {
+    const call = (body: string) =>
+      fetch(ssm.endpoint, {
+        method: 'POST',
+        headers: { 'x-amz-target': 'AmazonSSM.GetParameter', 'content-type': 'application/x-amz-json-1.1' },
+        body,
+      });
+    const oversized = await call('x'.repeat(1_048_577));
+    expect(oversized.status).toBe(413);
+    expect(await oversized.json()).toEqual({ __type: 'ValidationException', message: 'Request body too large' });
+    const malformed = await call('{');
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({
+      __type: 'SerializationException',
+      message: 'Request body is not valid JSON',
+    });
+  });
 });

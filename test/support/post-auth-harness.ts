@@ -17,13 +17,9 @@ import {
   type SimOrgConfig,
   startCapillarySimulator,
 } from '../../local/capillary-simulator.js';
-import {
-  type AccountClaims,
-  type DevCiam,
-  clientCredentialsToken,
-  loginWithCode,
-  startDevCiam,
-} from '../../local/dev-ciam.js';
+import { type AccountClaims, type DevCiam, startDevCiam } from '../../local/dev-ciam.js';
+import { loginWithCode } from '../../local/dev-ciam-client.js';
+import { clientCredentialsToken } from './dev-ciam-session.js';
 import { createGatewayTables, type LocalDynamo, localTableNames, startLocalDynamo } from '../../local/local-dynamo.js';
 import { DynamoLinkStore } from '../../shared/adapters/dynamo-link-store.js';
 import { type AuditEvent, InMemoryAuditLog } from '../../shared/audit/audit-event.js';
