@@ -109,6 +109,16 @@ export class RefreshingCache<K, V> {
     });
   }
 
+  /** Loads `key` now, fresh or not (joining a load in flight); the error of a failed load is thrown as is. */
+  reload(key: K, load: Loader<K, V>): Promise<V> {
+    return this.load(key, load, this.entries.get(key)?.value);
+  }
+
+  /** The load of `key` in flight, if any. */
+  loading(key: K): Promise<V> | undefined {
+    return this.pending.get(key);
+  }
+
   /** Keeps `value` for `key` as if a load that started at `loadStartedAt` had answered it. */
   set(key: K, value: V, loadStartedAt = this.now()): void {
     this.store(this.entries, key, value, loadStartedAt);

@@ -116,6 +116,21 @@ describe('RefreshingCache single flight', () => {
     expect(source.loads).toBe(2);
   });
 
+  it('reload() loads a fresh key again, joining the load in flight that loading() shows', async () => {
+    const { source, load, cache } = setup();
+    await cache.get('a', load);
+    expect(cache.loading('a')).toBeUndefined();
+    source.value = 'v2';
+    const first = cache.reload('a', load);
+    expect(cache.loading('a')).toBe(first);
+    expect(cache.reload('a', load)).toBe(first);
+    expect(await first).toBe('a=v2');
+    expect(cache.peek('a')).toBe('a=v2');
+    expect(source.loads).toBe(2);
+    source.fail = true;
+    await expect(cache.reload('a', load)).rejects.toThrow('down: a');
+  });
+
   it('refresh() loads in the background, once, and a get joins it', async () => {
     const slow = gate();
     const cache = new RefreshingCache<string, string>({ now: () => 0, ttlMs: 1_000 });
