@@ -122,7 +122,7 @@ export class RefreshingCache<K, V> {
   /** Keeps `value` for `key` as if a load that started at `loadStartedAt` had answered it. */
   set(key: K, value: V, loadStartedAt = this.now()): void {
     this.store(this.entries, key, value, loadStartedAt);
-    this.failures.delete(key);
+    if (this.retryMs > 0) this.failures.delete(key);
   }
 
   /** Forgets the value of `key` (a load in flight still answers its callers). */
