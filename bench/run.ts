@@ -689,6 +689,12 @@ async function main() {
     }
     return;
   }
+  if (process.env.BENCH_ONLY === 'repeated') {
+    // The repeated-token path only (the verified-token cache's peek and the cached decision).
+    const rep = await repeated();
+    table('repeated token (same token again)', rep.rows, rep.ratios, 'ratio to Map.get');
+    return;
+  }
   if (process.env.BENCH_ONLY === 'cold') {
     // Cold rows only (e.g. with BENCH_CPU_PROF=1 to profile them); writes no bench-results.json.
     for (const [name, r] of Object.entries((await cold()).rows)) console.log(`  ${name.padEnd(32)} ${r.totalMs} ms`);

@@ -5,6 +5,7 @@
 // The transport and clock are injected; a module-level registry shares one cache per URI.
 import { type GetDocument, getDocumentWithFetch } from '../http/document-get.js';
 import type { FetchFn } from '../http/fetch.js';
+import { RefreshingCache } from '../lang/refreshing-cache.js';
 import { parseJsonObjectStrict } from './compact-jws.js';
 import { importJwk, type KeyEntry } from './jwk.js';
 import { TokenError, TokenErrorReasons } from './token-error.js';
@@ -45,7 +46,25 @@ export interface JwksCacheStats {
 const unavailable = (cause?: unknown) =>
   new TokenError(TokenErrorReasons.JWKS_UNAVAILABLE, 'JWKS unavailable', { cause });
 
-/** One brand CIAM's signing keys, imported once per kid. */
+/** The keys of one fetch of the JWKS, and when it answered. */
+interface FetchedKeys {
+  keys: Map<string, KeyEntry[]>;
+  fetchedAt: number;
+}
+
+/** Marks keys that left the JWKS (or aged out) so caches of what they verified drop it. */
+function deactivate(keys: ReadonlyMap<string, KeyEntry[]>, kept?: ReadonlyMap<string, KeyEntry[]>): void {
+  for (const [kid, entries] of keys) {
+    const still = kept?.get(kid);
+    for (const entry of entries) if (!still?.includes(entry)) entry.active = false;
+  }
+}
+
+/**
+ * One brand CIAM's signing keys, imported once per kid. A RefreshingCache policy of one entry: fresh for
+ * maxAge from the fetch, then served while a background refresh runs (or fails) up to maxAge + maxStale; the
+ * cooldown between fetch attempts is this class's own (an unknown kid may force a fetch of fresh keys).
+ */
 export class JwksCache {
   readonly uri: string;
   private readonly getDocument: GetDocument;
@@ -55,14 +74,13 @@ export class JwksCache {
   private readonly timeoutMs: number;
   private readonly maxBytes: number;
   private readonly maxKeys: number;
-  private readonly maxStaleMs: number;
   private readonly onFetchError: ((error: unknown) => void) | undefined;
-  private keys: Map<string, KeyEntry[]> | undefined;
-  private fetchedAt = 0;
+  private readonly cache: RefreshingCache<string, FetchedKeys>;
+  /** The keys of the last good fetch until they age out (then deactivated): what stats() reports. */
+  private held: FetchedKeys | undefined;
   private lastAttemptAt: number | undefined;
   /** True while the last fetch failed: an unknown kid may be on the JWKS we could not read (503, not 401). */
   private lastAttemptFailed = false;
-  private inflight: Promise<void> | undefined;
   private fetches = 0;
   private failures = 0;
 
@@ -75,8 +93,14 @@ export class JwksCache {
     this.timeoutMs = options.timeoutMs ?? 3_000;
     this.maxBytes = options.maxBytes ?? 65_536;
     this.maxKeys = options.maxKeys ?? 50;
-    this.maxStaleMs = options.maxStaleMs ?? 86_400_000;
     this.onFetchError = options.onFetchError;
+    this.cache = new RefreshingCache({
+      now: options.now,
+      ttlMs: this.maxAgeMs,
+      expiresAt: (fetched) => fetched.fetchedAt + this.maxAgeMs,
+      staleIfErrorMs: options.maxStaleMs ?? 86_400_000,
+      maxEntries: 1,
+    });
   }
 
   /**
@@ -85,29 +109,20 @@ export class JwksCache {
    * @throws TokenError KID_UNKNOWN or JWKS_UNAVAILABLE.
    */
   getKeys(kid: string): readonly KeyEntry[] | Promise<readonly KeyEntry[]> {
-    const now = this.now();
-    let keys = this.keys;
-    if (keys !== undefined) {
-      const age = now - this.fetchedAt;
-      if (age > this.maxAgeMs + this.maxStaleMs) {
-        this.drop();
-        keys = undefined;
-      } else if (age >= this.maxAgeMs) {
-        this.refreshInBackground(now);
-      }
-    }
-    if (keys !== undefined) {
-      const found = keys.get(kid);
+    const fetched = this.current();
+    if (fetched !== undefined) {
+      const found = fetched.keys.get(kid);
       if (found !== undefined) return found;
     }
     const lookup = () => this.lookup(kid);
-    if (this.inflight) return this.inflight.then(lookup, lookup);
-    if (this.lastAttemptAt !== undefined && now - this.lastAttemptAt < this.cooldownMs) {
-      throw keys === undefined || this.lastAttemptFailed
+    const running = this.cache.loading(this.uri);
+    if (running) return running.then(lookup, lookup);
+    if (this.coolingDown()) {
+      throw fetched === undefined || this.lastAttemptFailed
         ? unavailable()
         : new TokenError(TokenErrorReasons.KID_UNKNOWN);
     }
-    return this.refresh(now).then(lookup, lookup);
+    return this.fetchNow().then(lookup, lookup);
   }
 
   /**
@@ -115,51 +130,60 @@ export class JwksCache {
    * @throws TokenError JWKS_UNAVAILABLE.
    */
   getAllKeys(): readonly KeyEntry[] | Promise<readonly KeyEntry[]> {
-    const now = this.now();
-    if (this.keys !== undefined) {
-      const age = now - this.fetchedAt;
-      if (age > this.maxAgeMs + this.maxStaleMs) this.drop();
-      else {
-        if (age >= this.maxAgeMs) this.refreshInBackground(now);
-        return this.all();
-      }
-    }
+    if (this.current() !== undefined) return this.all();
     const all = () => this.all();
-    if (this.inflight) return this.inflight.then(all, all);
-    if (this.lastAttemptAt !== undefined && now - this.lastAttemptAt < this.cooldownMs) throw unavailable();
-    return this.refresh(now).then(all, all);
+    const running = this.cache.loading(this.uri);
+    if (running) return running.then(all, all);
+    if (this.coolingDown()) throw unavailable();
+    return this.fetchNow().then(all, all);
   }
 
   private all(): readonly KeyEntry[] {
-    if (this.keys === undefined) throw unavailable();
-    return [...this.keys.values()].flat();
+    const fetched = this.cache.peek(this.uri, true);
+    if (fetched === undefined) throw unavailable();
+    return [...fetched.keys.values()].flat();
   }
 
   /** Resolves once no fetch is in flight (tests and the bench use it to observe background refreshes). */
   async whenIdle(): Promise<void> {
-    while (this.inflight) await this.inflight.catch(() => undefined);
+    for (let running = this.cache.loading(this.uri); running; running = this.cache.loading(this.uri)) {
+      await running.catch(() => undefined);
+    }
   }
 
   /** Fetches now unless a fetch is already running (cold-start warm-up; never throws). */
   async prefetch(): Promise<void> {
-    if (this.keys === undefined && !this.inflight) await this.refresh(this.now()).catch(() => undefined);
+    if (this.current() === undefined && !this.cache.loading(this.uri)) await this.fetchNow().catch(() => undefined);
     await this.whenIdle();
   }
 
   stats(): JwksCacheStats {
     let count = 0;
-    for (const entries of this.keys?.values() ?? []) count += entries.length;
-    return {
-      fetches: this.fetches,
-      failures: this.failures,
-      keys: count,
-      fetchedAt: this.keys ? this.fetchedAt : undefined,
-    };
+    for (const entries of this.held?.keys.values() ?? []) count += entries.length;
+    return { fetches: this.fetches, failures: this.failures, keys: count, fetchedAt: this.held?.fetchedAt };
+  }
+
+  /**
+   * The keys to verify with: fresh ones; or, past max age, the last good ones while a background refresh
+   * runs (outside the cooldown); none past max age + max stale (those keys are deactivated: fail closed).
+   */
+  private current(): FetchedKeys | undefined {
+    const fresh = this.cache.peek(this.uri);
+    if (fresh !== undefined) return fresh;
+    const stale = this.cache.peek(this.uri, true);
+    if (stale === undefined) {
+      if (this.held !== undefined) deactivate(this.held.keys);
+      this.held = undefined;
+      return undefined;
+    }
+    if (!this.cache.loading(this.uri) && !this.coolingDown()) this.fetchNow().catch(() => undefined);
+    return stale;
   }
 
   private lookup(kid: string): readonly KeyEntry[] {
-    if (this.keys === undefined) throw unavailable();
-    const found = this.keys.get(kid);
+    const fetched = this.cache.peek(this.uri, true);
+    if (fetched === undefined) throw unavailable();
+    const found = fetched.keys.get(kid);
     if (found === undefined) {
       // The CIAM may have rotated to this kid during an outage: retryable, never the token's fault.
       throw this.lastAttemptFailed ? unavailable() : new TokenError(TokenErrorReasons.KID_UNKNOWN);
@@ -167,46 +191,34 @@ export class JwksCache {
     return found;
   }
 
-  private refreshInBackground(now: number): void {
-    if (this.inflight) return;
-    if (this.lastAttemptAt !== undefined && now - this.lastAttemptAt < this.cooldownMs) return;
-    this.refresh(now).catch(() => undefined);
+  private coolingDown(): boolean {
+    return this.lastAttemptAt !== undefined && this.now() - this.lastAttemptAt < this.cooldownMs;
   }
 
-  private drop(): void {
-    for (const entries of this.keys?.values() ?? []) for (const entry of entries) entry.active = false;
-    this.keys = undefined;
+  /** One fetch attempt (single flight): JWKS_UNAVAILABLE when it fails, the last good keys then stay. */
+  private fetchNow(): Promise<FetchedKeys> {
+    return this.cache.reload(this.uri, this.fetchKeys);
   }
 
-  private refresh(now: number): Promise<void> {
-    this.lastAttemptAt = now;
+  private readonly fetchKeys = async (_uri: string, previous: FetchedKeys | undefined): Promise<FetchedKeys> => {
+    this.lastAttemptAt = this.now();
     this.fetches++;
-    const run = this.load().then(
-      (next) => {
-        for (const [kid, entries] of this.keys ?? []) {
-          const kept = next.get(kid);
-          for (const entry of entries) if (!kept?.includes(entry)) entry.active = false;
-        }
-        this.keys = next;
-        this.fetchedAt = this.now();
-        this.lastAttemptFailed = false;
-      },
-      (error: unknown) => {
-        this.failures++;
-        this.lastAttemptFailed = true;
-        this.onFetchError?.(error);
-        throw unavailable(error);
-      },
-    );
-    this.inflight = run.finally(() => {
-      if (this.inflight === tracked) this.inflight = undefined;
-    });
-    const tracked = this.inflight;
-    tracked.catch(() => undefined);
-    return run;
-  }
+    let keys: Map<string, KeyEntry[]>;
+    try {
+      keys = await this.load(previous?.keys);
+    } catch (error) {
+      this.failures++;
+      this.lastAttemptFailed = true;
+      this.onFetchError?.(error);
+      throw unavailable(error);
+    }
+    if (previous !== undefined) deactivate(previous.keys, keys);
+    this.lastAttemptFailed = false;
+    this.held = { keys, fetchedAt: this.now() };
+    return this.held;
+  };
 
-  private async load(): Promise<Map<string, KeyEntry[]>> {
+  private async load(previousKeys: ReadonlyMap<string, KeyEntry[]> | undefined): Promise<Map<string, KeyEntry[]>> {
     const { status, body } = await this.getDocument(this.uri, {
       accept: 'application/jwk-set+json, application/json',
       timeoutMs: this.timeoutMs,
@@ -220,7 +232,7 @@ export class JwksCache {
     for (const jwk of list) {
       if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) continue;
       const record = jwk as Record<string, unknown>;
-      const previous = this.keys?.get(typeof record.kid === 'string' ? record.kid : '');
+      const previous = previousKeys?.get(typeof record.kid === 'string' ? record.kid : '');
       let entry: KeyEntry | undefined;
       for (const candidate of previous ?? [undefined]) {
         entry = importJwk(record, candidate);

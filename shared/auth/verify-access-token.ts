@@ -13,6 +13,7 @@ import type { KeyEntry } from './jwk.js';
 import { getJwksCache, type JwksProvider } from './jwks-cache.js';
 import { TokenError, TokenErrorReasons } from './token-error.js';
 import { checkHeader, verifyWithBrandKeys } from './verify-jws.js';
+import { RefreshingCache } from '../lang/refreshing-cache.js';
 
 export interface VerifyAccessTokenDeps {
   brandDirectory: BrandDirectory;
@@ -267,9 +268,15 @@ function sameBrandConfig(current: BrandConfig, cached: BrandConfig): boolean {
  * the JWKS key that verified it, or with a brand config change.
  */
 export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
-  const max = options.maxCachedTokens ?? 2_000;
-  // expiresAtMs = (exp + skew) in ms, precomputed so the hot path is one Map.get, one clock read, two compares.
-  const cache = new Map<string, { result: VerifiedAccessToken; expiresAtMs: number }>();
+  // A RefreshingCache used as a bounded store with per-value expiry ((exp + skew) in ms): set after a
+  // verification, peeked on the hot path (one Map.get, one clock read, two compares). No load-through: a
+  // verification is CPU work, not a read, so concurrent misses gain nothing from sharing one.
+  const cache = new RefreshingCache<string, VerifiedAccessToken>({
+    now: options.now,
+    ttlMs: 0,
+    expiresAt: (verified) => (verified.exp + verified.brand.clockSkewSeconds) * 1000,
+    maxEntries: options.maxCachedTokens ?? 2_000,
+  });
   const deps: VerifyAccessTokenDeps = {
     brandDirectory: options.brandDirectory,
     now: options.now,
@@ -278,13 +285,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
 
   function peek(token: string): VerifiedAccessToken | undefined {
-    const hit = cache.get(token);
-    if (hit === undefined) return undefined;
-    if (options.now() >= hit.expiresAtMs || !hit.result.key.active) {
-      cache.delete(token);
-      return undefined;
-    }
-    return hit.result;
+    const hit = cache.peek(token);
+    if (hit === undefined || hit.key.active) return hit;
+    cache.delete(token);
+    return undefined;
   }
 
   return {
@@ -297,11 +301,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         cache.delete(token);
       }
       const verified = await verifyAccessToken(token, deps);
-      if (cache.size >= max) {
-        const oldest = cache.keys().next();
-        if (!oldest.done) cache.delete(oldest.value);
-      }
-      cache.set(token, { result: verified, expiresAtMs: (verified.exp + verified.brand.clockSkewSeconds) * 1000 });
+      cache.set(token, verified);
       return verified;
     },
     clear() {

@@ -2,12 +2,14 @@
 // `{key, secret}`, the token cached until shortly before `ttlSeconds` and sent as X-CAP-API-OAUTH-TOKEN;
 // concurrent misses share one request; renewed before `ttlSeconds` runs out and whenever Capillary refuses it)
 // or Basic till auth (`till:md5(password)`). The token lives in a slot shared by every client of the brand's
-// connection in the container (CapillaryClients), so a container holds one token per brand.
+// connection in the container (CapillaryClients), so a container holds one token per brand: a RefreshingCache
+// policy of one entry that expires at the token's own renewal time, with no stale window.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { SecretSource } from '../config/secret-source.js';
 import { ConfigError, ErrorCodes, UpstreamError } from '../errors.js';
 import { safeJsonParse } from '../http/json.js';
+import { RefreshingCache } from '../lang/refreshing-cache.js';
 import { CapillaryRejectedError } from './capillary-errors.js';
 import { isRetryable, type Verdict } from './capillary-envelope.js';
 import { BasicSecretSchema, OAuthSecretSchema } from './capillary-secret.js';
@@ -30,10 +32,23 @@ export interface CapillaryAuthOptions {
   slot?: CapillaryTokenSlot;
 }
 
+/** The slot's one key. */
+const TOKEN = 'oauth';
+
+interface IssuedToken {
+  value: string;
+  /** Epoch ms the token is renewed at (shortly before it expires). */
+  refreshAt: number;
+  ttlSeconds: number;
+}
+
 /** The OAuth token of one brand connection and its in-flight renewal, shared by every client of that connection. */
 export class CapillaryTokenSlot {
-  token: { value: string; refreshAt: number; ttlSeconds: number } | undefined;
-  inFlight: Promise<string> | undefined;
+  readonly cache: RefreshingCache<typeof TOKEN, IssuedToken>;
+
+  constructor(now: () => number = Date.now) {
+    this.cache = new RefreshingCache({ now, ttlMs: 0, expiresAt: (token) => token.refreshAt, maxEntries: 1 });
+  }
 }
 
 /** The header that carries the OAuth token (reference/oauth; not the overview page's CAP-API-ACCESS-TOKEN). */
@@ -49,7 +64,7 @@ export class CapillaryAuth {
 
   constructor(options: CapillaryAuthOptions) {
     this.options = options;
-    this.slot = options.slot ?? new CapillaryTokenSlot();
+    this.slot = options.slot ?? new CapillaryTokenSlot(options.now);
   }
 
   /** Whether a 401 may be cured by a new token. */
@@ -59,7 +74,7 @@ export class CapillaryAuth {
 
   /** Drops the cached OAuth token (tests, or after Capillary refused it). */
   clear(): void {
-    this.slot.token = undefined;
+    this.slot.cache.delete(TOKEN);
   }
 
   /**
@@ -68,7 +83,7 @@ export class CapillaryAuth {
    */
   renewAfterRefusal(sent: Record<string, string>): void {
     const refused = sent[OAUTH_HEADER];
-    if (refused === undefined || this.slot.token?.value === refused) this.clear();
+    if (refused === undefined || this.slot.cache.peek(TOKEN)?.value === refused) this.clear();
   }
 
   /**
@@ -82,8 +97,7 @@ export class CapillaryAuth {
       return { ttlSeconds: undefined };
     }
     this.clear();
-    await this.oauthToken(deadline);
-    return { ttlSeconds: this.slot.token?.ttlSeconds };
+    return { ttlSeconds: (await this.oauthToken(deadline)).ttlSeconds };
   }
 
   async headers(deadline: Deadline): Promise<Record<string, string>> {
@@ -91,7 +105,7 @@ export class CapillaryAuth {
       const { tillId, password } = await this.readSecret(BasicSecretSchema);
       return { authorization: `Basic ${Buffer.from(`${tillId}:${md5Hex(password)}`).toString('base64')}` };
     }
-    return { [OAUTH_HEADER]: await this.oauthToken(deadline) };
+    return { [OAUTH_HEADER]: (await this.oauthToken(deadline)).value };
   }
 
   private async readSecret<T extends z.ZodType>(schema: T): Promise<z.output<T>> {
@@ -117,16 +131,12 @@ export class CapillaryAuth {
     return parsed.data;
   }
 
-  private async oauthToken(deadline: Deadline): Promise<string> {
-    const { slot } = this;
-    if (slot.token && this.options.now() < slot.token.refreshAt) return slot.token.value;
-    slot.inFlight ??= this.generateToken(deadline).finally(() => {
-      slot.inFlight = undefined;
-    });
-    return slot.inFlight;
+  /** The kept token until its renewal time; then one request for a new one, shared by concurrent callers. */
+  private oauthToken(deadline: Deadline): Promise<IssuedToken> {
+    return this.slot.cache.get(TOKEN, () => this.generateToken(deadline));
   }
 
-  private async generateToken(deadline: Deadline): Promise<string> {
+  private async generateToken(deadline: Deadline): Promise<IssuedToken> {
     const { key, secret } = await this.readSecret(OAuthSecretSchema);
     const issued = await this.options.transport.run(
       {
@@ -154,11 +164,6 @@ export class CapillaryAuth {
     const ttlMs = issued.ttlSeconds * 1000;
     // Renew a little early so a token never expires in flight: 60 s or a fifth of its life, whichever is less.
     const margin = Math.min(60_000, ttlMs / 5);
-    this.slot.token = {
-      value: issued.accessToken,
-      refreshAt: this.options.now() + ttlMs - margin,
-      ttlSeconds: issued.ttlSeconds,
-    };
-    return issued.accessToken;
+    return { value: issued.accessToken, refreshAt: this.options.now() + ttlMs - margin, ttlSeconds: issued.ttlSeconds };
   }
 }

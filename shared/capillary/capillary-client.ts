@@ -543,7 +543,7 @@ export class CapillaryClients {
     const connection = JSON.stringify([brand.brandId, baseUrl, authMode, credentialsParameter]);
     let tokenSlot = this.tokens.get(connection);
     if (!tokenSlot) {
-      tokenSlot = new CapillaryTokenSlot();
+      tokenSlot = new CapillaryTokenSlot(this.deps.now);
       this.tokens.set(connection, tokenSlot);
     }
     const client = createCapillaryClient(brand, { ...this.deps, tokenSlot });

@@ -1,6 +1,8 @@
 // The authorizer's revocation check: answers cached in memory for a short TTL so a warm authorizer does not
 // read DynamoDB on every request. Bounded staleness: a revocation written at time T is seen by every
-// container no later than T + ttlSeconds (an answer cached before T lives at most ttlSeconds).
+// container no later than T + ttlSeconds (an answer cached before T lives at most ttlSeconds, counted from
+// when its lookup started). A RefreshingCache policy: no stale-if-error (a failed lookup is never answered).
+import { RefreshingCache } from '../lang/refreshing-cache.js';
 import type { RevocationChecker, RevocationQuery, RevocationReason } from './revocation-checker.js';
 
 export interface CachedRevocationCheckerOptions {
@@ -12,19 +14,11 @@ export interface CachedRevocationCheckerOptions {
   now?: () => number;
 }
 
-interface Entry {
-  reason: RevocationReason | undefined;
-  expiresAtMs: number;
-}
-
 /** Wraps a RevocationChecker with a small TTL cache; concurrent misses for one token share one lookup. */
 export class CachedRevocationChecker implements RevocationChecker {
   private readonly inner: RevocationChecker;
   private readonly ttlMs: number;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
-  private readonly entries = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<RevocationReason | undefined>>();
+  private readonly cache: RefreshingCache<string, RevocationReason | undefined>;
 
   constructor(inner: RevocationChecker, options: CachedRevocationCheckerOptions) {
     if (!Number.isInteger(options.ttlSeconds) || options.ttlSeconds < 0) {
@@ -34,50 +28,22 @@ export class CachedRevocationChecker implements RevocationChecker {
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
     this.inner = inner;
     this.ttlMs = options.ttlSeconds * 1000;
-    this.maxEntries = maxEntries;
-    this.now = options.now ?? Date.now;
+    this.cache = new RefreshingCache({ now: options.now ?? Date.now, ttlMs: this.ttlMs, maxEntries });
   }
 
-  async check(query: RevocationQuery): Promise<RevocationReason | undefined> {
+  check(query: RevocationQuery): Promise<RevocationReason | undefined> {
     if (this.ttlMs === 0) return this.inner.check(query);
     const key = JSON.stringify([query.brandId, query.brandRevision ?? '', query.sub, query.sid, query.jti, query.iat]);
-    const cached = this.entries.get(key);
-    if (cached !== undefined) {
-      if (cached.expiresAtMs > this.now()) return cached.reason;
-      this.entries.delete(key);
-    }
-    const running = this.inflight.get(key);
-    if (running) return running;
-    const startedAt = this.now();
-    const lookup = this.inner
-      .check(query)
-      .then((reason) => {
-        // The answer is as old as the moment the lookup started: the staleness bound counts from there.
-        this.store(key, { reason, expiresAtMs: startedAt + this.ttlMs });
-        return reason;
-      })
-      .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, lookup);
-    return lookup;
+    return this.cache.get(key, () => this.inner.check(query));
   }
 
   /** Number of cached answers (tests, metrics). */
   get size(): number {
-    return this.entries.size;
+    return this.cache.size;
   }
 
   /** Drops every cached answer. */
   clear(): void {
-    this.entries.clear();
-  }
-
-  private store(key: string, entry: Entry): void {
-    this.entries.delete(key);
-    while (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, entry);
+    this.cache.clear();
   }
 }
