@@ -1,6 +1,9 @@
 // Bench-only variant of entries/authorizer.ts whose brand loader skips schema validation, to isolate what
 // the zod classic import costs the cold start (the brand list comes from the bench's own trusted server).
 import { createHandler } from '../../functions/authorizer/handler.js';
+import { guardedHttpGet } from '../../shared/adapters/node-http-get.js';
+import { setJwksCacheDefaults } from '../../shared/auth/jwks-cache.js';
+import { outboundPolicyFor } from '../../shared/http/address-policy.js';
 import type { AuditLog } from '../../shared/audit/audit-event.js';
 import type { BrandConfig } from '../../shared/config/brand-config.js';
 import type { BrandDirectory } from '../../shared/config/brand-directory.js';
@@ -9,6 +12,8 @@ import { NeverRevoked } from '../../shared/revocation/revocation-checker.js';
 import { IndexedBrandDirectory } from './indexed-brand-directory.js';
 
 const noAudit: AuditLog = { record: () => undefined };
+// The JWKS transport the deployed runtime sets (createCoreRuntime), with the local stage's loopback allowance.
+setJwksCacheDefaults({ now: Date.now, get: guardedHttpGet({ policy: outboundPolicyFor('local') }) });
 const url = process.env.BENCH_CONFIG_URL ?? 'http://127.0.0.1:1/brands';
 let loading: Promise<IndexedBrandDirectory> | undefined;
 const load = () => {
