@@ -51,7 +51,9 @@ describe('AWS SDK request timeouts', () => {
   }, 20_000);
 
   it('takes the limits as data', async () => {
-    const client = createDynamoClient({ connectionTimeoutMs: 100, requestTimeoutMs: 100, maxAttempts: 1 });
+    // The server accepts at once: a generous connection timeout, so only the request timeout can cut an attempt
+    // (a 100 ms connection timeout also cut attempts before they were sent on a loaded machine).
+    const client = createDynamoClient({ connectionTimeoutMs: 2_000, requestTimeoutMs: 100, maxAttempts: 1 });
     await expect(
       createDocumentClient(client).send(new GetCommand({ TableName: 't', Key: { pk: 'a' } })),
     ).rejects.toThrow(/timeout/i);
@@ -59,7 +61,7 @@ describe('AWS SDK request timeouts', () => {
   });
 
   it('fails an SSM read the same way', async () => {
-    const ssm = createSsmClient({ connectionTimeoutMs: 100, requestTimeoutMs: 100, maxAttempts: 2 });
+    const ssm = createSsmClient({ connectionTimeoutMs: 2_000, requestTimeoutMs: 100, maxAttempts: 2 });
     await expect(ssm.send(new GetParameterCommand({ Name: '/x', WithDecryption: true }))).rejects.toThrow(/timeout/i);
     expect(requests).toBe(2);
   });
